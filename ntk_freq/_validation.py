@@ -1,0 +1,94 @@
+"""Input checks shared by every module: each raises before any long computation and names the
+parameter, the value it got and what is allowed (DESIGN.md, "Errors say what to do")."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+
+def positive(name: str, value: float) -> float:
+    """A finite scalar > 0."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a positive number, got {value!r}") from None
+    if not np.isfinite(v) or v <= 0:
+        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+    return v
+
+
+def nonnegative(name: str, value: float) -> float:
+    """A finite scalar >= 0."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a non-negative number, got {value!r}") from None
+    if not np.isfinite(v) or v < 0:
+        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+    return v
+
+
+def positive_int(name: str, value: int) -> int:
+    """An integer >= 1 (bools refused)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer >= 1, got {value!r}")
+    if value < 1:
+        raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+    return int(value)
+
+
+def choice(name: str, value: str, allowed) -> str:
+    """One of a fixed set of strings."""
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {sorted(allowed)}, got {value!r}")
+    return value
+
+
+def finite_array(name: str, value, dtype=np.float64) -> np.ndarray:
+    """A float64 array with no NaN or infinity."""
+    a = np.asarray(value, dtype=dtype)
+    if not np.all(np.isfinite(a)):
+        bad = int(np.size(a) - np.count_nonzero(np.isfinite(a)))
+        raise ValueError(f"{name} contains {bad} NaN or infinite value(s); all entries must be finite")
+    return a
+
+
+def points(name: str, x, dim: int) -> np.ndarray:
+    """Points of shape (..., d) as float64.
+
+    In d = 1 an array whose last axis is not of length 1 (a scalar, or shape (n,)) is read as
+    scalar coordinates and gets a trailing axis; shape (..., 1) is already points. Raises if the
+    trailing axis does not match ``dim`` (the dimension of ρ_w or of the data)."""
+    a = finite_array(name, x)
+    if dim == 1 and (a.ndim == 0 or a.shape[-1] != 1):
+        a = a[..., None]
+    if a.ndim == 0 or a.shape[-1] != dim:
+        raise ValueError(
+            f"{name} has shape {np.shape(x)}, whose last axis is not d = {dim} (the dimension "
+            f"of the frequency distribution / data); pass an array of shape (..., {dim})"
+        )
+    return a
+
+
+def available_memory_bytes() -> int:
+    """Memory available to this process now (Linux /proc/meminfo; physical memory otherwise)."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def fits_in_memory(what: str, nbytes: float, fraction: float = 0.5) -> None:
+    """Refuse a computation whose working set exceeds ``fraction`` of the available memory."""
+    avail = available_memory_bytes()
+    if nbytes > fraction * avail:
+        raise MemoryError(
+            f"{what} needs about {nbytes / 2**30:.2f} GiB, more than {fraction:.0%} of the "
+            f"{avail / 2**30:.2f} GiB available; use fewer points or compute it in blocks"
+        )
