@@ -1,0 +1,129 @@
+"""Neural tangent kernels (THEORY.md, "Its neural tangent kernel, for any ρ_w").
+
+- :func:`ff_ntk`: the closed-form infinite-width NTK of the Fourier-feature network for any ρ_w,
+  Θ(x, x') = φ_w(x − x') · (1 + σ_a² x·x'), in numpy float64.
+- :func:`two_layer_ntk`: analytic NTKs of two-layer networks through neural-tangents' ``stax``.
+- :func:`empirical_ntk` / :func:`monte_carlo_ntk`: finite-width kernels of any
+  :class:`ntk_freq.models.Network` through ``nt.empirical_ntk_fn``, one draw or averaged.
+
+This is the only module that imports neural_tangents (lazily: it brings TensorFlow along).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from . import _validation as v
+from .distributions import FrequencyDistribution
+from .models import Network, merge, split
+
+FF_PARTS = ("full", "readout", "frequency")
+TWO_LAYER_ACTIVATIONS = ("relu", "erf", "sin", "cos", "gelu", "abs")
+
+
+@functools.lru_cache(maxsize=1)
+def _nt():
+    """Import neural_tangents with TensorFlow's start-up logging silenced."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import neural_tangents as nt
+    return nt
+
+
+def _gram_memory(n1: int, n2: int, dim: int, what: str) -> None:
+    """A pairwise kernel holds about (d + 3) float64 arrays of shape (n1, n2)."""
+    v.fits_in_memory(what, 8.0 * n1 * n2 * (dim + 3))
+
+
+def ff_ntk(x1, x2, rho: FrequencyDistribution, sigma_a: float, part: str = "full") -> np.ndarray:
+    """Closed-form NTK of the Fourier-feature network, any ρ_w, shape (n1, n2), float64:
+
+        full:      Θ(x, x') = φ_w(x − x') (1 + σ_a² x·x')
+        readout:   φ_w(x − x')              (W frozen: random features)
+        frequency: σ_a² (x·x') φ_w(x − x')  (only W trained)
+
+    x1, x2: points of shape (n, d) (or (n,) in d = 1) with d = ``rho.dim``; σ_a is the std of
+    the readout weights a, b."""
+    if not isinstance(rho, FrequencyDistribution):
+        raise TypeError(f"rho must be a frequency distribution (ntk_freq.distribution), got {rho!r}")
+    x1, x2 = v.points("x1", x1, rho.dim), v.points("x2", x2, rho.dim)
+    sigma_a = v.nonnegative("sigma_a", sigma_a)
+    v.choice("part", part, FF_PARTS)
+    if x1.ndim != 2 or x2.ndim != 2:
+        raise ValueError(f"x1 and x2 must be point lists of shape (n, d), got {x1.shape}, {x2.shape}")
+    _gram_memory(len(x1), len(x2), rho.dim, "the Fourier-feature NTK")
+    phi = rho.char_fn(x1[:, None, :] - x2[None, :, :])
+    if part == "readout":
+        return phi
+    weight = sigma_a**2 * (x1 @ x2.T)
+    return phi * weight if part == "frequency" else phi * (1.0 + weight)
+
+
+def two_layer_stax(activation: str = "relu", w_std: float = 1.0, b_std: float = 0.0,
+                   parameterization: str = "ntk"):
+    """neural-tangents' ``stax`` triple of the two-layer network
+
+        f(x) = (1/√m) Σ_j v_j σ((w_std/√d) u_j·x + b_std β_j),   u, β, v ~ N(0, 1)
+
+    (``Dense(W_std=w_std, b_std=b_std)`` → σ → ``Dense(W_std=1)`` without bias); this is
+    :func:`ntk_freq.models.two_layer_network`."""
+    nt = _nt()
+    stax = nt.stax
+    w_std, b_std = v.positive("w_std", w_std), v.nonnegative("b_std", b_std)
+    act = {
+        "relu": stax.Relu, "erf": stax.Erf, "sin": stax.Sin, "cos": stax.Cos,
+        "gelu": stax.Gelu, "abs": stax.Abs,
+    }[v.choice("activation", activation, TWO_LAYER_ACTIVATIONS)]
+    v.choice("parameterization", parameterization, ("ntk", "standard"))
+    return stax.serial(
+        stax.Dense(1, W_std=w_std, b_std=b_std if b_std > 0 else None, parameterization=parameterization),
+        act(),
+        stax.Dense(1, W_std=1.0, b_std=None, parameterization=parameterization),
+    )
+
+
+def two_layer_ntk(x1, x2, activation: str = "relu", w_std: float = 1.0, b_std: float = 0.0,
+                  part: str = "full") -> np.ndarray:
+    """Analytic infinite-width NTK of the two-layer network of :func:`two_layer_stax` ('ntk'
+    parametrisation), shape (n1, n2), float64. ``part``: "full" (both layers trained) or
+    "readout" (only v trained: the NNGP kernel E[σ(h)σ(h')])."""
+    x1, x2 = np.atleast_2d(v.finite_array("x1", x1)), np.atleast_2d(v.finite_array("x2", x2))
+    if x1.shape[-1] != x2.shape[-1]:
+        raise ValueError(f"x1 and x2 have different dimensions {x1.shape[-1]} and {x2.shape[-1]}")
+    get = {"full": "ntk", "readout": "nngp"}[v.choice("part", part, ("full", "readout"))]
+    _gram_memory(len(x1), len(x2), x1.shape[-1], "the two-layer NTK")
+    _, _, kernel_fn = two_layer_stax(activation, w_std, b_std)
+    return np.asarray(kernel_fn(jnp.asarray(x1), jnp.asarray(x2), get), dtype=np.float64)
+
+
+def empirical_ntk(network: Network, params, x1, x2) -> np.ndarray:
+    """The finite-width NTK Σ_θ ∂f(x)/∂θ ∂f(x')/∂θ over the trainable parameters θ of a network
+    at ``params``, by ``nt.empirical_ntk_fn`` (Jacobian contraction), shape (n1, n2)."""
+    nt = _nt()
+    x1, x2 = jnp.atleast_2d(jnp.asarray(x1)), jnp.atleast_2d(jnp.asarray(x2))
+    theta, frozen = split(params, network.trainable)
+
+    def f(theta, x):
+        return network.apply(merge(theta, frozen), x)
+
+    kernel = nt.empirical_ntk_fn(
+        f, trace_axes=(), vmap_axes=0, implementation=nt.NtkImplementation.JACOBIAN_CONTRACTION
+    )
+    return np.asarray(kernel(x1, x2, theta), dtype=np.float64)
+
+
+def monte_carlo_ntk(network: Network, x1, x2, key: jax.Array, n_draws: int) -> np.ndarray:
+    """Mean of the empirical NTK over ``n_draws`` independent initialisations of ``network``
+    (any initialisation law): an unbiased Monte-Carlo estimate of the infinite-width kernel
+    whose error falls like 1/√(n_draws · width)."""
+    n_draws = v.positive_int("n_draws", n_draws)
+    keys = jax.random.split(key, n_draws)
+    return sum(empirical_ntk(network, network.init(k), x1, x2) for k in keys) / n_draws

@@ -1,0 +1,170 @@
+"""Networks as pure JAX functions: ``init(key) -> params`` and ``apply(params, x) -> f(x)``.
+
+Every network comes from the antisymmetric doubling of THEORY.md: two copies of one network g
+with identical parameters at initialisation, f(x) = (g(θ₊, x) − g(θ₋, x))/√2. So f₀ ≡ 0 and the
+initial error is exactly −y, while the NTK is unchanged (its two halves are equal in law). For
+the Fourier-feature network this is THEORY.md's pairing of neurons (a, b, w) with (−a, −b, w)
+under the prefactor 1/√(2m). Parameters are ``{"plus": P, "minus": P}`` with P a flat dict of
+arrays; ``trainable`` names the entries of P that gradient descent moves (the rest are frozen).
+
+Inputs x have shape (n, d); outputs have shape (n,). NTK parametrisation throughout: each layer
+divides by the square root of its fan-in, weights are drawn with unit (or σ) scale.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, NamedTuple
+
+import jax
+import jax.numpy as jnp
+
+from . import _validation as v
+from .distributions import FrequencyDistribution
+
+PARTS = {"full": ("a", "b", "W"), "readout": ("a", "b"), "frequency": ("W",)}
+
+ACTIVATIONS: dict[str, Callable] = {
+    "relu": jax.nn.relu,
+    "erf": jax.scipy.special.erf,
+    "sin": jnp.sin,
+    "cos": jnp.cos,
+    "gelu": lambda z: jax.nn.gelu(z, approximate=False),
+    "abs": jnp.abs,
+}
+
+
+class Network(NamedTuple):
+    """A network: ``init(key) -> params``, ``apply(params, x) -> (n,)`` outputs, and the names
+    of the trainable parameter entries (see the module docstring)."""
+
+    init: Callable
+    apply: Callable
+    trainable: tuple
+
+
+def antisymmetric(init_g: Callable, apply_g: Callable, trainable: tuple) -> Network:
+    """The doubling f = (g(θ₊) − g(θ₋))/√2 with θ₋ = θ₊ at initialisation, so f₀ ≡ 0."""
+
+    def init(key):
+        p = init_g(key)
+        return {"plus": p, "minus": dict(p)}
+
+    def apply(params, x):
+        return (apply_g(params["plus"], x) - apply_g(params["minus"], x)) / jnp.sqrt(2.0)
+
+    return Network(init, apply, tuple(trainable))
+
+
+def split(params: dict, trainable) -> tuple[dict, dict]:
+    """Split doubled parameters into (trainable θ, frozen) parts, each ``{"plus":…, "minus":…}``."""
+    theta = {s: {k: x for k, x in p.items() if k in trainable} for s, p in params.items()}
+    frozen = {s: {k: x for k, x in p.items() if k not in trainable} for s, p in params.items()}
+    return theta, frozen
+
+
+def merge(theta: dict, frozen: dict) -> dict:
+    """Inverse of :func:`split`."""
+    return {s: {**frozen[s], **theta[s]} for s in theta}
+
+
+def _fourier_features(W, x):
+    """[cos(W x), sin(W x)] for W of shape (m, d) and x of shape (n, d): two (n, m) arrays."""
+    z = x @ W.T
+    return jnp.cos(z), jnp.sin(z)
+
+
+def ff_network(rho: FrequencyDistribution, sigma_a: float, width: int, part: str = "full",
+               dtype=jnp.float64) -> Network:
+    """The Fourier-feature network of THEORY.md (before doubling, m = ``width`` neurons):
+
+        g(x) = (1/√m) Σ_j [a_j cos(w_j·x) + b_j sin(w_j·x)],  w_j ~ ρ_w,  a_j, b_j ~ N(0, σ_a²).
+
+    ``part`` picks what is trained: "full" (a, b, W), "readout" (a, b; W frozen: random
+    features) or "frequency" (W only). The doubled network has 2m neurons in all."""
+    sigma_a = v.nonnegative("sigma_a", sigma_a)
+    m = v.positive_int("width", width)
+    v.choice("part", part, PARTS)
+
+    def init_g(key):
+        k_w, k_a, k_b = jax.random.split(key, 3)
+        return {
+            "W": rho.sample(k_w, m).astype(dtype),
+            "a": (sigma_a * jax.random.normal(k_a, (m,), dtype=jnp.float64)).astype(dtype),
+            "b": (sigma_a * jax.random.normal(k_b, (m,), dtype=jnp.float64)).astype(dtype),
+        }
+
+    def apply_g(p, x):
+        c, s = _fourier_features(p["W"], x)
+        return (c @ p["a"] + s @ p["b"]) / jnp.sqrt(m)
+
+    return antisymmetric(init_g, apply_g, PARTS[part])
+
+
+def _mlp_init(key, sizes, dtype):
+    """Unit-variance weights V_i (n_in, n_out) and biases c_i of an NTK-parametrised MLP."""
+    layers = {}
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        key, k_w, k_b = jax.random.split(key, 3)
+        layers[f"V{i}"] = jax.random.normal(k_w, (n_in, n_out), dtype=jnp.float64).astype(dtype)
+        layers[f"c{i}"] = jax.random.normal(k_b, (n_out,), dtype=jnp.float64).astype(dtype)
+    return layers
+
+
+def _mlp_apply(p, h, n_layers, act, w_std, b_std):
+    """NTK-parametrised MLP: h ← act((w_std/√n_in) h V + b_std c), no activation on the output."""
+    for i in range(n_layers):
+        V = p[f"V{i}"]
+        h = (w_std / jnp.sqrt(V.shape[0])) * (h @ V) + b_std * p[f"c{i}"]
+        if i < n_layers - 1:
+            h = act(h)
+    return h[:, 0]
+
+
+def two_layer_network(dim: int, width: int, activation: str = "relu", w_std: float = 1.0,
+                      b_std: float = 0.0, part: str = "full", dtype=jnp.float64) -> Network:
+    """g(x) = (1/√m) Σ_j v_j σ((w_std/√d) u_j·x + b_std β_j), u, β, v ~ N(0, 1): the
+    parametrisation of :func:`ntk_freq.kernels.two_layer_ntk` (neural-tangents' 'ntk' with a
+    bias-free readout of W_std = 1). ``part``: "full" or "readout" (v only)."""
+    dim, m = v.positive_int("dim", dim), v.positive_int("width", width)
+    w_std, b_std = v.positive("w_std", w_std), v.nonnegative("b_std", b_std)
+    act = ACTIVATIONS[v.choice("activation", activation, ACTIVATIONS)]
+    trainable = {"full": ("U", "beta", "v"), "readout": ("v",)}[v.choice("part", part, ("full", "readout"))]
+
+    def init_g(key):
+        k_u, k_b, k_v = jax.random.split(key, 3)
+        return {
+            "U": jax.random.normal(k_u, (m, dim), dtype=jnp.float64).astype(dtype),
+            "beta": jax.random.normal(k_b, (m,), dtype=jnp.float64).astype(dtype),
+            "v": jax.random.normal(k_v, (m,), dtype=jnp.float64).astype(dtype),
+        }
+
+    def apply_g(p, x):
+        h = act((w_std / jnp.sqrt(dim)) * (x @ p["U"].T) + b_std * p["beta"])
+        return h @ p["v"] / jnp.sqrt(m)
+
+    return antisymmetric(init_g, apply_g, trainable)
+
+
+def ff_mlp_network(rho: FrequencyDistribution, width: int, hidden: tuple = (256,),
+                   activation: str = "relu", w_std: float = 1.0, b_std: float = 0.0,
+                   train_frequencies: bool = True, dtype=jnp.float64) -> Network:
+    """The multi-layer FF-NN: the embedding [cos(Wx), sin(Wx)] (w_j ~ ρ_w, m = ``width``
+    features, 2m channels) followed by an NTK-parametrised MLP with ``hidden`` widths and a
+    scalar output. ``train_frequencies`` False freezes W."""
+    m = v.positive_int("width", width)
+    hidden = tuple(v.positive_int("hidden", h) for h in hidden)
+    w_std, b_std = v.positive("w_std", w_std), v.nonnegative("b_std", b_std)
+    act = ACTIVATIONS[v.choice("activation", activation, ACTIVATIONS)]
+    sizes = (2 * m, *hidden, 1)
+    n_layers = len(sizes) - 1
+    mlp_keys = tuple(f"{n}{i}" for i in range(n_layers) for n in ("V", "c"))
+
+    def init_g(key):
+        k_w, k_mlp = jax.random.split(key)
+        return {"W": rho.sample(k_w, m).astype(dtype), **_mlp_init(k_mlp, sizes, dtype)}
+
+    def apply_g(p, x):
+        c, s = _fourier_features(p["W"], x)
+        return _mlp_apply(p, jnp.concatenate([c, s], axis=1), n_layers, act, w_std, b_std)
+
+    return antisymmetric(init_g, apply_g, mlp_keys + (("W",) if train_frequencies else ()))
