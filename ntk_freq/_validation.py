@@ -92,3 +92,15 @@ def fits_in_memory(what: str, nbytes: float, fraction: float = 0.5) -> None:
             f"{what} needs about {nbytes / 2**30:.2f} GiB, more than {fraction:.0%} of the "
             f"{avail / 2**30:.2f} GiB available; use fewer points or compute it in blocks"
         )
+
+
+def increasing_times(name: str, times) -> np.ndarray:
+    """A non-empty 1-D array of finite times t >= 0 in strictly increasing order."""
+    t = np.atleast_1d(finite_array(name, times))
+    if t.ndim != 1 or t.size == 0:
+        raise ValueError(f"{name} must be a non-empty 1-D list of times, got shape {np.shape(times)}")
+    if np.any(t < 0):
+        raise ValueError(f"{name} must be >= 0 (flow time t = η·step), got min {t.min():g}")
+    if np.any(np.diff(t) <= 0):
+        raise ValueError(f"{name} must be strictly increasing, got {t.tolist()[:8]}…")
+    return t
