@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import os
+import warnings
 
 import jax
 import jax.numpy as jnp
@@ -28,13 +29,20 @@ TWO_LAYER_ACTIVATIONS = ("relu", "erf", "sin", "cos", "gelu", "abs")
 
 @functools.lru_cache(maxsize=1)
 def _nt():
-    """Import neural_tangents with TensorFlow's start-up logging silenced."""
+    """Import neural_tangents with TensorFlow's C++ start-up chatter kept off stderr (it writes
+    to file descriptor 2 before any Python logging setting can apply)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import neural_tangents as nt
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            import neural_tangents as nt
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
     return nt
 
 

@@ -1,16 +1,29 @@
-"""Training in the kernel regime: the exact kernel flow on the data, and its discrete twin.
+"""Training in the kernel regime: finite-width networks by full-batch gradient descent, the exact
+kernel flow on the data, and its discrete twin.
 
 Convention (THEORY.md): gradient descent with step η on the mean loss (1/2N) Σ_i (f(x_i) − y_i)²
 is, in the kernel regime, the linear map u_{k+1} = (I − η Θ(X, X)/N) u_k on the error u = f − y
 at the N training points; gradient-flow time is t = η · step and the flow is u(t) = exp(−t Θ/N) u₀.
+Gradient descent is stable for η < 2/λ_max(Θ(X, X)/N).
 """
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
+from typing import Callable
+
+import jax
+import jax.numpy as jnp
 import numpy as np
+import optax
 from scipy import linalg
+from tqdm.auto import tqdm
 
 from . import _validation as v
+from .models import Network, merge, split
+
+DTYPES = {"float32": jnp.float32, "float64": jnp.float64}
 
 
 def _eig(theta_gram: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -44,3 +57,209 @@ def kernel_gd(theta_gram, u0, eta: float, steps) -> np.ndarray:
     k = np.asarray(steps).reshape(-1)
     c = V.T @ np.asarray(u0)
     return (np.power.outer(1.0 - eta * lam, k).T * c) @ V.T
+
+
+def stability_limit(theta_gram) -> float:
+    """The largest stable gradient-descent step 2/λ_max(Θ(X, X)/N) for a Gram matrix Θ(X, X)."""
+    lam, _ = _eig(theta_gram)
+    return 2.0 / lam[-1]
+
+
+def snapshot_steps(times, eta: float) -> np.ndarray:
+    """The gradient-descent steps k = t/η of the snapshot times t (sorted, ≥ 0, multiples of η).
+
+    Raises ValueError naming the first time that is not a multiple of η (relative tolerance
+    1e-9) and the nearest times that are."""
+    eta = v.positive("eta", eta)
+    t = v.finite_array("times", times).reshape(-1)
+    if t.size == 0:
+        raise ValueError("times must hold at least one snapshot time t = eta * step")
+    if np.any(t < 0) or np.any(np.diff(t) < 0):
+        raise ValueError(f"times must be >= 0 and sorted ascending, got {t.tolist()[:8]}")
+    k = np.rint(t / eta)
+    bad = np.abs(t / eta - k) > 1e-9 * np.maximum(1.0, k)
+    if np.any(bad):
+        t0 = float(t[bad][0])
+        lo = np.floor(t0 / eta) * eta
+        raise ValueError(
+            f"times: t = {t0!r} is not a multiple of eta = {eta!r} (gradient-descent time is "
+            f"t = eta * step); use e.g. {lo:.12g} or {lo + eta:.12g}, or eta * np.arange(...)"
+        )
+    return k.astype(np.int64)
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """A training run: the error on the training points at the snapshot times.
+
+    times: (T,) flow times t = η·step; steps: (T,) step numbers; u: (T, N) errors f(x_i) − y_i
+    (float64); loss: (steps + 1,) the mean loss (1/2N) Σ (f − y)² before each step and after the
+    last; params: the final parameters; eta, max_stable_eta: the step and 2/λ_max of the
+    network's own NTK at initialisation (NaN for optimisers other than plain gradient descent)."""
+
+    times: np.ndarray
+    steps: np.ndarray
+    u: np.ndarray
+    loss: np.ndarray
+    params: dict
+    eta: float
+    max_stable_eta: float
+
+
+class TrainingDiverged(RuntimeError):
+    """Gradient descent blew up: the message names the step and the largest stable step."""
+
+
+def empirical_lambda_max(network: Network, params, x, iterations: int = 100) -> float:
+    """λ_max of the network's finite-width NTK Gram matrix over N, J Jᵀ/N (J = ∂f(X)/∂θ over the
+    trainable θ), by power iteration with Jacobian-vector products: never forms the N × N
+    Gram matrix nor the Jacobian. Converges from below; 100 iterations give a few digits."""
+    theta, frozen = split(params, network.trainable)
+    n = x.shape[0]
+
+    def f(th):
+        return network.apply(merge(th, frozen), x)
+
+    _, f_vjp = jax.vjp(f, theta)
+
+    def body(_, u):
+        w = jax.jvp(f, (theta,), f_vjp(u))[1] / n
+        return w / jnp.linalg.norm(w)
+
+    u0 = jnp.cos(jnp.arange(n, dtype=x.dtype) * 0.7) + 1.0
+    u = jax.lax.fori_loop(0, iterations, body, u0 / jnp.linalg.norm(u0))
+    return float(jnp.vdot(u, jax.jvp(f, (theta,), f_vjp(u))[1]) / n)
+
+
+def _loss_fn(network: Network, frozen, x, y):
+    """θ ↦ (1/2N) Σ (f(x_i; θ) − y_i)²."""
+
+    def loss(theta):
+        r = network.apply(merge(theta, frozen), x) - y
+        return 0.5 * jnp.mean(r * r)
+
+    return loss
+
+
+@functools.partial(jax.jit, static_argnames=("loss", "optimizer", "length"))
+def _advance(theta, opt_state, loss: Callable, optimizer, length: int):
+    """``length`` optimiser steps in one ``lax.scan``; returns the new state and the loss before
+    each step."""
+
+    def step(carry, _):
+        th, st = carry
+        value, grad = jax.value_and_grad(loss)(th)
+        updates, st = optimizer.update(grad, st, th)
+        return (optax.apply_updates(th, updates), st), value
+
+    (theta, opt_state), losses = jax.lax.scan(step, (theta, opt_state), None, length=length)
+    return theta, opt_state, losses
+
+
+def _check_memory(loss, theta, opt_state, optimizer, n_points: int, width_hint: str) -> None:
+    """Refuse a training step whose XLA working set (from the compiled program, before any
+    allocation) exceeds half the available memory."""
+    compiled = _advance.lower(theta, opt_state, loss, optimizer, 1).compile()
+    stats = compiled.memory_analysis()
+    if stats is None:
+        return
+    nbytes = stats.temp_size_in_bytes + stats.argument_size_in_bytes + stats.output_size_in_bytes
+    v.fits_in_memory(f"one training step on {n_points} points ({width_hint})", nbytes)
+
+
+def _diverged_at(losses: np.ndarray, loss0: float, patience: int) -> int | None:
+    """Index of the first step whose loss is non-finite, above 10× the initial loss, or the
+    end of ``patience`` consecutive increases; None if none."""
+    bad = ~np.isfinite(losses) | (losses > 10.0 * loss0)
+    rising = np.diff(losses) > 0
+    if rising.size >= patience:
+        run = np.convolve(rising.astype(int), np.ones(patience, int), mode="valid")
+        bad[patience:][run == patience] = True
+    idx = np.flatnonzero(bad)
+    return int(idx[0]) if idx.size else None
+
+
+def train(network: Network, params, x, y, eta: float, times, optimizer=None,
+          dtype: str = "float64", chunk: int = 200, progress: bool = True,
+          patience: int = 50) -> TrainResult:
+    """Full-batch training of ``network`` from ``params`` on (x, y), snapshots of the error
+    u = f(x) − y at the flow times ``times`` (each a multiple of η; t = η · step).
+
+    optimizer: None for plain gradient descent with step η on the mean loss (1/2N) Σ (f − y)²
+    (THEORY.md's time convention), or any optax ``GradientTransformation`` (e.g.
+    ``optax.adam(1e-3)``; then η only labels time, t = η · step, and no PDE counterpart exists).
+    dtype: "float32" or "float64" for parameters and data. chunk: steps per ``lax.scan`` call
+    (the progress bar moves after each). Only ``network.trainable`` entries move.
+
+    Before training: refuses a working set that would not fit in memory and, for gradient
+    descent, η ≥ 2/λ_max of the network's own NTK (computed by power iteration). During
+    training: stops with :class:`TrainingDiverged` at a non-finite loss, a loss above 10× the
+    initial one, or ``patience`` consecutive increases."""
+    if not isinstance(network, Network):
+        raise TypeError(f"network must be an ntk_freq.models.Network, got {type(network).__name__}")
+    v.choice("dtype", dtype, DTYPES)
+    chunk, patience = v.positive_int("chunk", chunk), v.positive_int("patience", patience)
+    steps = snapshot_steps(times, eta)
+    eta = float(eta)
+    jdt = DTYPES[dtype]
+    x = jnp.asarray(v.finite_array("x", x), dtype=jdt)
+    x = x[:, None] if x.ndim == 1 else x
+    y = jnp.asarray(v.finite_array("y", y), dtype=jdt).reshape(-1)
+    if y.shape[0] != x.shape[0]:
+        raise ValueError(f"y has {y.shape[0]} values but x has {x.shape[0]} points")
+    params = jax.tree_util.tree_map(lambda a: jnp.asarray(a, dtype=jdt), params)
+    theta, frozen = split(params, network.trainable)
+    gd = optimizer is None
+    optimizer = optax.sgd(eta) if gd else optimizer
+    opt_state = optimizer.init(theta)
+    loss = _loss_fn(network, frozen, x, y)
+    _check_memory(loss, theta, opt_state, optimizer, x.shape[0], f"{_n_params(params)} parameters")
+
+    max_eta = float("nan")
+    if gd:
+        max_eta = 2.0 / empirical_lambda_max(network, params, x)
+        if eta >= max_eta:
+            raise ValueError(
+                f"eta = {eta!r} is above the gradient-descent stability limit 2/λ_max(Θ(X, X)/N) "
+                f"= {max_eta:.6g} of this network's NTK on these {x.shape[0]} points; use "
+                f"eta < {max_eta:.6g} (well below it to follow the gradient flow closely)"
+            )
+
+    u = np.empty((len(steps), x.shape[0]))
+    losses = []
+    done, loss0 = 0, None
+    with tqdm(total=int(steps[-1]), desc="training", disable=not progress, leave=False) as bar:
+        for i, target in enumerate(steps):
+            while done < target:
+                length = int(min(chunk, target - done))
+                theta, opt_state, ls = _advance(theta, opt_state, loss, optimizer, length)
+                ls = np.asarray(ls, dtype=np.float64)
+                loss0 = ls[0] if loss0 is None else loss0
+                losses.append(ls)
+                bad = _diverged_at(np.concatenate(losses), loss0, patience)
+                if bad is not None:
+                    raise TrainingDiverged(_divergence_message(bad, eta, max_eta, gd))
+                done += length
+                bar.update(length)
+            u[i] = np.asarray(network.apply(merge(theta, frozen), x) - y, dtype=np.float64)
+    final = 0.5 * float(np.mean(u[-1] ** 2))
+    all_losses = np.concatenate(losses + [np.array([final])])
+    return TrainResult(
+        times=np.asarray(times, dtype=np.float64).reshape(-1), steps=steps, u=u, loss=all_losses,
+        params=merge(theta, frozen), eta=eta, max_stable_eta=max_eta,
+    )
+
+
+def _n_params(params) -> int:
+    return int(sum(np.size(a) for a in jax.tree_util.tree_leaves(params)))
+
+
+def _divergence_message(step: int, eta: float, max_eta: float, gd: bool) -> str:
+    limit = (
+        f"the largest stable step of the network's NTK at initialisation is 2/λ_max = {max_eta:.6g}"
+        if gd else "this optimiser has no kernel stability limit; lower its learning rate"
+    )
+    return (
+        f"training diverged at step {step} (eta = {eta!r}): the loss became non-finite, rose above "
+        f"10x its initial value or kept growing; {limit}. Use a smaller eta."
+    )
