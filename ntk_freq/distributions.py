@@ -537,7 +537,9 @@ class Tabulated(FrequencyDistribution):
         if not path.exists():
             raise ValueError(f"tabulated density file {str(path)!r} does not exist")
         if path.suffix == ".csv":
-            data = np.loadtxt(path, delimiter=",", comments="#", ndmin=2)
+            with open(path) as f:
+                header = not re.match(r"\s*[-+.0-9]", f.readline())
+            data = np.loadtxt(path, delimiter=",", comments="#", ndmin=2, skiprows=int(header))
             if data.shape[1] != 2:
                 raise ValueError(f"{path}: a csv density needs two columns xi,density")
             return cls(data[:, 0], data[:, 1])
