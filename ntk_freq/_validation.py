@@ -104,3 +104,16 @@ def increasing_times(name: str, times) -> np.ndarray:
     if np.any(np.diff(t) <= 0):
         raise ValueError(f"{name} must be strictly increasing, got {t.tolist()[:8]}…")
     return t
+
+
+def point_list(name: str, x, dim: int) -> np.ndarray:
+    """A list of n points, shape (n, d), as float64; shape (n,) is accepted in d = 1."""
+    a = finite_array(name, x)
+    if a.ndim == 1 and dim == 1:
+        a = a[:, None]
+    if a.ndim != 2 or a.shape[1] != dim:
+        raise ValueError(
+            f"{name} has shape {np.shape(x)}; expected a list of points of shape (n, {dim}) "
+            f"(d = {dim} is the dimension of the frequency distribution / data)"
+        )
+    return a

@@ -62,11 +62,9 @@ def ff_ntk(x1, x2, rho: FrequencyDistribution, sigma_a: float, part: str = "full
     the readout weights a, b."""
     if not isinstance(rho, FrequencyDistribution):
         raise TypeError(f"rho must be a frequency distribution (ntk_freq.distribution), got {rho!r}")
-    x1, x2 = v.points("x1", x1, rho.dim), v.points("x2", x2, rho.dim)
+    x1, x2 = v.point_list("x1", x1, rho.dim), v.point_list("x2", x2, rho.dim)
     sigma_a = v.nonnegative("sigma_a", sigma_a)
     v.choice("part", part, FF_PARTS)
-    if x1.ndim != 2 or x2.ndim != 2:
-        raise ValueError(f"x1 and x2 must be point lists of shape (n, d), got {x1.shape}, {x2.shape}")
     _gram_memory(len(x1), len(x2), rho.dim, "the Fourier-feature NTK")
     phi = rho.char_fn(x1[:, None, :] - x2[None, :, :])
     if part == "readout":
