@@ -28,9 +28,33 @@ from .distributions import (  # noqa: E402
     save_tabulated,
 )
 
+from .kernels import empirical_ntk, ff_ntk, monte_carlo_ntk, two_layer_ntk  # noqa: E402
+from .spectra import (  # noqa: E402
+    DecayFit,
+    Spectrum,
+    box_quadrature,
+    fit_decay,
+    gram_spectrum,
+    nystrom_spectrum,
+    periodic_spectrum,
+    sphere_spectrum,
+)
+
 __version__ = "0.1.0"
 
 __all__ = [
+    "DecayFit",
+    "Spectrum",
+    "box_quadrature",
+    "empirical_ntk",
+    "ff_ntk",
+    "fit_decay",
+    "gram_spectrum",
+    "monte_carlo_ntk",
+    "nystrom_spectrum",
+    "periodic_spectrum",
+    "sphere_spectrum",
+    "two_layer_ntk",
     "Cauchy",
     "Empirical",
     "FrequencyDistribution",
