@@ -1,0 +1,302 @@
+"""Trained networks against theory: the three-way comparison of THEORY.md ("Comparing theory with
+trained networks"), in d = 1.
+
+For each ρ_w, on the cell-centred data grid x_i of D = [−L, L] (N points, Δx = 2L/N, data
+density c = 1/|D|) with target y and doubling initialisation (u₀ = −y):
+
+- ``pde``: the frequency PDE (E3) solved by finite elements from û₀ = −ŷ (closed form);
+- ``kernel``: the exact kernel flow u(t) = exp(−t Θ(X, X)/N) u₀ with the closed-form NTK;
+- ``kernel_gd``: the discrete map u_{k+1} = (I − η Θ/N) u_k (gradient descent's kernel twin);
+- ``nn``: a finite-width FF-NN trained by full-batch gradient descent (or an optax optimiser).
+
+Errors on the grid are transformed by the quadrature û(ξ) ≈ Σ_i u(x_i) e^{−iξx_i} Δx on a common
+grid ξ ∈ [0, ξ_max] (u is real, so |û(−ξ)| = |û(ξ)|) at the times t = η · step. Metrics:
+the relative L² gap over that ξ grid at each time, ‖û_route(·, t) − û_kernel(·, t)‖/‖û_kernel(·, t)‖,
+and the remaining fraction |û(κ_k, t)|/|û(κ_k, 0)| at the target's frequencies κ_k.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import jax
+import numpy as np
+
+from . import _validation as v
+from .distributions import FrequencyDistribution, distribution
+from .fourier import fourier_transform, midpoint_grid, relative_l2, remaining_fraction
+from .kernels import ff_ntk
+from .models import ff_network
+from .targets import WindowedSines, initial_error_hat, target as parse_target
+from .training import DTYPES, kernel_flow, kernel_gd, stability_limit, train
+
+ROUTES = ("pde", "kernel", "kernel_gd", "nn")
+COMPARE_PARTS = ("full", "readout")
+
+
+@dataclass(frozen=True)
+class RhoComparison:
+    """The routes for one ρ_w. u_hat[route]: (T, K) complex spectra on the common ξ grid;
+    remaining[route]: (T, n_κ) remaining fractions at the target frequencies; rel_l2[name]:
+    (T,) gaps ("pde_vs_kernel", "nn_vs_kernel", "kernel_gd_vs_kernel"); loss: the network's
+    training loss per step; max_stable_eta: 2/λ_max(Θ(X, X)/N) of the closed-form kernel;
+    seconds[route]: wall time of each route."""
+
+    rho: str
+    u_hat: dict
+    remaining: dict
+    rel_l2: dict
+    loss: np.ndarray
+    max_stable_eta: float
+    seconds: dict
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The three-way comparison for one or several ρ_w (module docstring). ``spec`` holds every
+    input (JSON-ready), ``xi`` (K,) the common frequency grid, ``times`` (T,) the flow times
+    t = η · step, ``kappa`` (n_κ,) the target frequencies, ``x``/``y`` the data."""
+
+    spec: dict
+    xi: np.ndarray
+    times: np.ndarray
+    kappa: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    results: tuple = field(default_factory=tuple)
+
+    def summary(self) -> dict:
+        """Per ρ_w: the gaps at the final time, the remaining fractions at the final time per
+        route (keyed "xi=κ"), the largest stable η, and the wall time per route."""
+        out = {}
+        for r in self.results:
+            out[r.rho] = {
+                "pde_vs_kernel_rel_l2": float(r.rel_l2["pde_vs_kernel"][-1]),
+                "nn_vs_kernel_rel_l2": float(r.rel_l2["nn_vs_kernel"][-1]),
+                "kernel_gd_vs_kernel_rel_l2": float(r.rel_l2["kernel_gd_vs_kernel"][-1]),
+                "remaining_fraction": {
+                    route: {f"xi={k:g}": float(f) for k, f in zip(self.kappa, r.remaining[route][-1])}
+                    for route in ROUTES
+                },
+                "max_stable_eta": r.max_stable_eta,
+                "seconds": dict(r.seconds),
+            }
+        return out
+
+
+def parse_rhos(rhos) -> tuple:
+    """One spec/distribution or a list of them → tuple of 1-D distributions."""
+    items = [rhos] if isinstance(rhos, (str, FrequencyDistribution)) else list(rhos)
+    if not items:
+        raise ValueError("rhos must name at least one frequency distribution, e.g. 'gaussian:3'")
+    return tuple(distribution(r, 1) for r in items)
+
+
+def parse_windowed_target(y) -> WindowedSines:
+    """A windowed-sines target (spec string or object): the comparison needs its frequencies."""
+    y = parse_target(y, 1) if isinstance(y, str) else y
+    if not isinstance(y, WindowedSines) or y.dim != 1:
+        raise TypeError(
+            f"target must be a 1-D windowed-sines target (e.g. 'windowed-sines:2,7;width=1.5'), "
+            f"whose frequencies κ_k the comparison reports, got {y!r}"
+        )
+    return y
+
+
+def snapshot_times(eta: float, steps: int, n_snapshots: int) -> np.ndarray:
+    """n_snapshots flow times t = η·k, k evenly spread over 0…steps (integers, so multiples of η)."""
+    eta, steps = v.positive("eta", eta), v.positive_int("steps", steps)
+    n = v.positive_int("n_snapshots", n_snapshots)
+    return eta * np.unique(np.rint(np.linspace(0, steps, max(n, 2)))).astype(np.int64)
+
+
+def kernel_route(rho, sigma_a, part, x, u0, eta, times):
+    """Exact flow, discrete GD map and the stability limit from the closed-form NTK Θ(X, X)."""
+    theta = ff_ntk(x, x, rho, sigma_a, part)
+    steps = np.rint(times / eta).astype(np.int64)
+    return kernel_flow(theta, u0, times), kernel_gd(theta, u0, eta, steps), stability_limit(theta)
+
+
+def nn_route(rho, sigma_a, width, part, x, y, eta, times, key, dtype, optimizer, progress):
+    """Train the FF-NN of width m from its doubling initialisation (f₀ ≡ 0)."""
+    net = ff_network(rho, sigma_a, width, part, dtype=DTYPES[dtype])
+    return train(net, net.init(key), x, y, eta, times, optimizer=optimizer, dtype=dtype,
+                 progress=progress)
+
+
+def pde_route(rho, sigma_a, part, density, y, xi, times, options):
+    """û_pde(ξ, t) from (E3) with û₀ = −ŷ; the readout-only kernel has no σ_a² term."""
+    from .pde import solve_frequency_pde
+
+    s = sigma_a if part == "full" else 0.0
+    sol = solve_frequency_pde(rho, s, density, initial_error_hat(y), times, **(options or {}))
+    return lambda z: np.stack([sol(z, t) for t in times])
+
+
+def _gaps(u_hat: dict) -> dict:
+    ref = u_hat["kernel"]
+    return {
+        f"{route}_vs_kernel": np.array([relative_l2(a, b) for a, b in zip(u_hat[route], ref)])
+        for route in ("pde", "nn", "kernel_gd")
+    }
+
+
+def compare(rhos=("gaussian:3", "uniform:10"), target="windowed-sines:2,7;width=1.5",
+            sigma_a: float = 0.5, width: int = 4096, eta: float = 0.25, steps: int = 600,
+            n_snapshots: int = 25, half_width: float = 10.0, n_points: int = 160,
+            xi_max: float | None = None, n_xi: int = 241, seed: int = 0, part: str = "full",
+            dtype: str = "float32", optimizer=None, pde_options: dict | None = None,
+            progress: bool = True) -> Comparison:
+    """Run the PDE, the kernel flow (and its GD map) and a trained FF-NN for each ρ_w.
+
+    rhos: spec(s) or distribution(s) on R (e.g. "gaussian:3"); target: a windowed-sines spec or
+    object; sigma_a: readout std σ_a; width: m neurons before doubling (2m in all); eta, steps:
+    gradient descent, flow time t = η · step up to η · steps; n_snapshots: times compared;
+    half_width L, n_points N: the data grid of D = [−L, L]; xi_max (default max κ + 5/w), n_xi:
+    the ξ grid [0, ξ_max]; seed: the network's PRNG seed (ρ_w number i uses fold_in(seed, i));
+    part: "full" or "readout"; dtype of training; optimizer: None (gradient descent) or an optax
+    transformation; pde_options: passed to :func:`ntk_freq.pde.solve_frequency_pde`.
+
+    Validates everything and checks η against 2/λ_max(Θ(X, X)/N) for every ρ_w before the first
+    long computation. Returns a :class:`Comparison`."""
+    rho_list = parse_rhos(rhos)
+    y_fn = parse_windowed_target(target)
+    sigma_a = v.nonnegative("sigma_a", sigma_a)
+    width, n_points = v.positive_int("width", width), v.positive_int("n_points", n_points)
+    v.choice("part", part, COMPARE_PARTS)
+    v.choice("dtype", dtype, DTYPES)
+    seed = _seed("seed", seed)
+    times = snapshot_times(eta, steps, n_snapshots)
+    L = v.positive("half_width", half_width)
+    kappa = np.abs(np.asarray(y_fn.frequencies)[:, 0])
+    xi_max = float(kappa.max() + 5.0 / y_fn.width) if xi_max is None else v.positive("xi_max", xi_max)
+    xi = np.linspace(0.0, xi_max, v.positive_int("n_xi", n_xi))
+    x, dx = midpoint_grid(L, n_points, 1)
+    y = y_fn(x)
+    density = 1.0 / (2 * L)
+
+    kernels = []
+    for rho in rho_list:
+        t0 = time.perf_counter()
+        u_ker, u_gd, max_eta = kernel_route(rho, sigma_a, part, x, -y, eta, times)
+        kernels.append((u_ker, u_gd, max_eta, time.perf_counter() - t0))
+        if optimizer is None:
+            _check_eta(eta, max_eta, rho, sigma_a, n_points, L)
+
+    key = jax.random.PRNGKey(seed)
+    results = []
+    for i, (rho, (u_ker, u_gd, max_eta, t_ker)) in enumerate(zip(rho_list, kernels)):
+        seconds = {"kernel": t_ker}
+        t0 = time.perf_counter()
+        fit = nn_route(rho, sigma_a, width, part, x, y, eta, times, jax.random.fold_in(key, i),
+                       dtype, optimizer, progress)
+        seconds["nn"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        pde = pde_route(rho, sigma_a, part, density, y_fn, xi, times, pde_options)
+        u_hat = {"pde": pde(xi)}
+        remaining = {"pde": remaining_fraction(pde(kappa), pde(kappa)[0])}
+        seconds["pde"] = time.perf_counter() - t0
+        for route, u in (("kernel", u_ker), ("kernel_gd", u_gd), ("nn", fit.u)):
+            u_hat[route] = fourier_transform(u, x, xi, cell_volume=dx)
+            at_kappa = fourier_transform(u, x, kappa, cell_volume=dx)
+            remaining[route] = remaining_fraction(at_kappa, at_kappa[0])
+        results.append(RhoComparison(
+            rho=_rho_name(rho), u_hat=u_hat, remaining=remaining, rel_l2=_gaps(u_hat),
+            loss=fit.loss, max_stable_eta=float(max_eta), seconds=seconds,
+        ))
+
+    spec = {
+        "rhos": [_rho_name(r) for r in rho_list], "target": _target_spec(y_fn), "sigma_a": sigma_a,
+        "width": width, "eta": float(eta), "steps": int(steps), "n_snapshots": int(n_snapshots),
+        "half_width": L, "n_points": n_points, "xi_max": xi_max, "n_xi": int(n_xi), "seed": int(seed),
+        "part": part, "dtype": dtype, "optimizer": None if optimizer is None else repr(optimizer),
+        "pde_options": dict(pde_options or {}),
+    }
+    return Comparison(spec=spec, xi=xi, times=times, kappa=kappa, x=x[:, 0], y=y,
+                      results=tuple(results))
+
+
+def _seed(name: str, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+        raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
+    return int(value)
+
+
+def _check_eta(eta, max_eta, rho, sigma_a, n_points, L) -> None:
+    """Refuse η ≥ 2/λ_max(Θ(X, X)/N) of the closed-form kernel, before any training."""
+    if eta >= max_eta:
+        raise ValueError(
+            f"eta = {eta!r} is above the gradient-descent stability limit 2/λ_max(Θ(X, X)/N) = "
+            f"{max_eta:.6g} of the NTK for rho = {rho!r} on {n_points} points (sigma_a = "
+            f"{sigma_a}, D = [-{L:g}, {L:g}]); use eta < {max_eta:.6g}"
+        )
+
+
+def _rho_name(rho: FrequencyDistribution) -> str:
+    return repr(rho)
+
+
+def _target_spec(y: WindowedSines) -> dict:
+    return {"frequencies": [list(k) for k in y.frequencies], "width": y.width,
+            "amplitudes": list(y.amplitudes), "phases": list(y.phases)}
+
+
+@dataclass(frozen=True)
+class WidthStudy:
+    """The network-vs-kernel gap against width. widths: (n_w,) m; gaps: (n_w, n_seeds) relative
+    L² gaps over ξ at the final time; gap: (n_w,) their root mean square; exponent, prefactor:
+    the least-squares fit gap ≈ prefactor · m^exponent (theory: exponent −1/2)."""
+
+    spec: dict
+    widths: np.ndarray
+    gaps: np.ndarray
+    gap: np.ndarray
+    exponent: float
+    prefactor: float
+
+
+def fit_power_law(m, gap) -> tuple[float, float]:
+    """Least-squares line through (log m, log gap): returns (exponent, prefactor)."""
+    slope, intercept = np.polyfit(np.log(np.asarray(m, float)), np.log(np.asarray(gap, float)), 1)
+    return float(slope), float(np.exp(intercept))
+
+
+def width_study(rho="gaussian:3", target="windowed-sines:2,7;width=1.5",
+                widths=(100, 316, 1000, 3162, 10000), seeds=(0, 1, 2), sigma_a: float = 0.5,
+                eta: float = 0.25, steps: int = 200, half_width: float = 10.0,
+                n_points: int = 160, n_xi: int = 241, part: str = "full",
+                dtype: str = "float64", progress: bool = True) -> WidthStudy:
+    """Train FF-NNs of each width (one per seed) against the exact kernel flow on the same data
+    and time t = η · steps; return the gaps over ξ ∈ [0, max κ + 5/w] and the fitted exponent.
+    Arguments as in :func:`compare`."""
+    (rho,) = parse_rhos(rho)
+    y_fn = parse_windowed_target(target)
+    sigma_a = v.nonnegative("sigma_a", sigma_a)
+    widths = np.array([v.positive_int("widths", w) for w in widths])
+    seeds = [_seed("seeds", s) for s in seeds]
+    if len(widths) < 2:
+        raise ValueError(f"widths needs at least two widths to fit an exponent, got {widths.tolist()}")
+    v.choice("part", part, COMPARE_PARTS)
+    v.choice("dtype", dtype, DTYPES)
+    times = snapshot_times(eta, steps, 2)
+    L, n_points = v.positive("half_width", half_width), v.positive_int("n_points", n_points)
+    x, dx = midpoint_grid(L, n_points, 1)
+    y = y_fn(x)
+    xi = np.linspace(0.0, np.abs(np.asarray(y_fn.frequencies)).max() + 5.0 / y_fn.width, n_xi)
+    u_ker, _, max_eta = kernel_route(rho, sigma_a, part, x, -y, eta, times)
+    _check_eta(eta, max_eta, rho, sigma_a, n_points, L)
+    ref = fourier_transform(u_ker[-1], x, xi, cell_volume=dx)
+    gaps = np.empty((len(widths), len(seeds)))
+    for i, m in enumerate(widths):
+        for j, s in enumerate(seeds):
+            fit = nn_route(rho, sigma_a, int(m), part, x, y, eta, times, jax.random.PRNGKey(s),
+                           dtype, None, progress)
+            gaps[i, j] = relative_l2(fourier_transform(fit.u[-1], x, xi, cell_volume=dx), ref)
+    gap = np.sqrt(np.mean(gaps**2, axis=1))
+    exponent, prefactor = fit_power_law(widths, gap)
+    spec = {"rho": _rho_name(rho), "target": _target_spec(y_fn), "widths": widths.tolist(),
+            "seeds": seeds, "sigma_a": sigma_a, "eta": float(eta), "steps": int(steps),
+            "half_width": L, "n_points": n_points, "part": part, "dtype": dtype}
+    return WidthStudy(spec=spec, widths=widths, gaps=gaps, gap=gap, exponent=exponent,
+                      prefactor=prefactor)
