@@ -85,12 +85,14 @@ class Comparison:
         return out
 
 
-def parse_rhos(rhos) -> tuple:
-    """One spec/distribution or a list of them → tuple of 1-D distributions."""
+def parse_rhos(rhos) -> tuple[tuple, tuple]:
+    """One spec/distribution or a list of them → (1-D distributions, their names: the spec as
+    written, or the repr of a distribution object)."""
     items = [rhos] if isinstance(rhos, (str, FrequencyDistribution)) else list(rhos)
     if not items:
         raise ValueError("rhos must name at least one frequency distribution, e.g. 'gaussian:3'")
-    return tuple(distribution(r, 1) for r in items)
+    names = tuple(r.strip() if isinstance(r, str) else repr(r) for r in items)
+    return tuple(distribution(r, 1) for r in items), names
 
 
 def parse_windowed_target(y) -> WindowedSines:
@@ -160,7 +162,7 @@ def compare(rhos=("gaussian:3", "uniform:10"), target="windowed-sines:2,7;width=
 
     Validates everything and checks η against 2/λ_max(Θ(X, X)/N) for every ρ_w before the first
     long computation. Returns a :class:`Comparison`."""
-    rho_list = parse_rhos(rhos)
+    rho_list, names = parse_rhos(rhos)
     y_fn = parse_windowed_target(target)
     sigma_a = v.nonnegative("sigma_a", sigma_a)
     width, n_points = v.positive_int("width", width), v.positive_int("n_points", n_points)
@@ -202,12 +204,12 @@ def compare(rhos=("gaussian:3", "uniform:10"), target="windowed-sines:2,7;width=
             at_kappa = fourier_transform(u, x, kappa, cell_volume=dx)
             remaining[route] = remaining_fraction(at_kappa, at_kappa[0])
         results.append(RhoComparison(
-            rho=_rho_name(rho), u_hat=u_hat, remaining=remaining, rel_l2=_gaps(u_hat),
+            rho=names[i], u_hat=u_hat, remaining=remaining, rel_l2=_gaps(u_hat),
             loss=fit.loss, max_stable_eta=float(max_eta), seconds=seconds,
         ))
 
     spec = {
-        "rhos": [_rho_name(r) for r in rho_list], "target": _target_spec(y_fn), "sigma_a": sigma_a,
+        "rhos": list(names), "target": _target_spec(y_fn), "sigma_a": sigma_a,
         "width": width, "eta": float(eta), "steps": int(steps), "n_snapshots": int(n_snapshots),
         "half_width": L, "n_points": n_points, "xi_max": xi_max, "n_xi": int(n_xi), "seed": int(seed),
         "part": part, "dtype": dtype, "optimizer": None if optimizer is None else repr(optimizer),
@@ -231,10 +233,6 @@ def _check_eta(eta, max_eta, rho, sigma_a, n_points, L) -> None:
             f"{max_eta:.6g} of the NTK for rho = {rho!r} on {n_points} points (sigma_a = "
             f"{sigma_a}, D = [-{L:g}, {L:g}]); use eta < {max_eta:.6g}"
         )
-
-
-def _rho_name(rho: FrequencyDistribution) -> str:
-    return repr(rho)
 
 
 def _target_spec(y: WindowedSines) -> dict:
@@ -270,7 +268,7 @@ def width_study(rho="gaussian:3", target="windowed-sines:2,7;width=1.5",
     """Train FF-NNs of each width (one per seed) against the exact kernel flow on the same data
     and time t = η · steps; return the gaps over ξ ∈ [0, max κ + 5/w] and the fitted exponent.
     Arguments as in :func:`compare`."""
-    (rho,) = parse_rhos(rho)
+    (rho,), (name,) = parse_rhos(rho)
     y_fn = parse_windowed_target(target)
     sigma_a = v.nonnegative("sigma_a", sigma_a)
     widths = np.array([v.positive_int("widths", w) for w in widths])
@@ -295,7 +293,7 @@ def width_study(rho="gaussian:3", target="windowed-sines:2,7;width=1.5",
             gaps[i, j] = relative_l2(fourier_transform(fit.u[-1], x, xi, cell_volume=dx), ref)
     gap = np.sqrt(np.mean(gaps**2, axis=1))
     exponent, prefactor = fit_power_law(widths, gap)
-    spec = {"rho": _rho_name(rho), "target": _target_spec(y_fn), "widths": widths.tolist(),
+    spec = {"rho": name, "target": _target_spec(y_fn), "widths": widths.tolist(),
             "seeds": seeds, "sigma_a": sigma_a, "eta": float(eta), "steps": int(steps),
             "half_width": L, "n_points": n_points, "part": part, "dtype": dtype}
     return WidthStudy(spec=spec, widths=widths, gaps=gaps, gap=gap, exponent=exponent,
