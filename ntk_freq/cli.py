@@ -109,3 +109,74 @@ def spectrum(rho_spec, activation, sigma_a, part, b_std, domain, dim, kmax, poin
     _write_csv(out / "spectrum.csv", "frequency,eigenvalue,multiplicity", [freq, lam, mult])
     fig = plotting.plot_spectrum(freq, lam, fit, out / "spectrum.png", xlabel, name)
     click.echo(f"wrote {fig} and {out / 'spectrum.csv'}")
+
+
+def _floats(text):
+    """'100,316,1000' → (100.0, 316.0, 1000.0)."""
+    try:
+        return tuple(float(t) for t in text.split(",") if t.strip())
+    except ValueError:
+        raise click.BadParameter(f"expected comma-separated numbers, got {text!r}") from None
+
+
+@main.command()
+@click.option("--experiment", default=None, help="Named experiment (default, quick).")
+@click.option("--config", type=click.Path(dir_okay=False), default=None,
+              help="TOML file with settings (keys as in ntk_freq.compare).")
+@click.option("--rho", "rhos", multiple=True, help="ρ_w spec, repeatable (e.g. gaussian:3).")
+@click.option("--target", default=None, help="Windowed-sines target, e.g. 'windowed-sines:2,7;width=1.5'.")
+@click.option("--sigma-a", type=float, default=None, help="Readout std σ_a.")
+@click.option("--width", type=int, default=None, help="Neurons m before doubling.")
+@click.option("--eta", type=float, default=None, help="Gradient-descent step η (t = η · step).")
+@click.option("--steps", type=int, default=None, help="Gradient-descent steps.")
+@click.option("--seed", type=int, default=None, help="PRNG seed of the networks.")
+@click.option("--dtype", type=click.Choice(["float32", "float64"]), default=None, help="Training precision.")
+@click.option("--out", default="ntk-freq-results", show_default=True, help="Root of the run directories.")
+@click.option("--name", default=None, help="Run directory name (default run-<UTC time>).")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def run(experiment, config, rhos, target, sigma_a, width, eta, steps, seed, dtype, out, name, quiet):
+    """The main job: PDE vs kernel flow vs trained FF-NN for each ρ_w; writes figures,
+    summary.json and results.npz under OUT/NAME/."""
+    from . import experiments
+
+    try:
+        cfg = experiments.load_config(config) if config else None
+        settings = experiments.experiment_settings(
+            experiment, cfg, rhos=rhos or None, target=target, sigma_a=sigma_a,
+            width=width, eta=eta, steps=steps, seed=seed, dtype=dtype)
+        result = experiments.run_experiment(settings, out, name, progress=not quiet)
+    except (ValueError, TypeError, MemoryError, RuntimeError) as err:
+        raise click.ClickException(str(err)) from None
+    click.echo(experiments.summary_table(result.summary))
+    click.echo(f"total {result.summary['seconds_total']:.1f} s; wrote {result.path}/ "
+               "(learning_curves.png, spectra.png, summary.json, results.npz)")
+
+
+@main.command("width-study")
+@click.option("--rho", default="gaussian:3", show_default=True, help="ρ_w spec.")
+@click.option("--widths", default="100,316,1000,3162,10000", show_default=True,
+              help="Comma-separated widths m.")
+@click.option("--seeds", type=int, default=3, show_default=True, help="Networks per width.")
+@click.option("--steps", type=int, default=200, show_default=True, help="Gradient-descent steps.")
+@click.option("--eta", type=float, default=0.25, show_default=True, help="Step η.")
+@click.option("--sigma-a", type=float, default=0.5, show_default=True, help="Readout std σ_a.")
+@click.option("--dtype", type=click.Choice(["float32", "float64"]), default="float64", show_default=True)
+@click.option("--out", default="ntk-freq-results", show_default=True, help="Root of the run directories.")
+@click.option("--name", default=None, help="Run directory name (default width-study-<UTC time>).")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def width_study(rho, widths, seeds, steps, eta, sigma_a, dtype, out, name, quiet):
+    """Network-vs-kernel gap against width, with the fitted exponent (theory −1/2)."""
+    from . import experiments
+
+    try:
+        ws = tuple(int(w) for w in _floats(widths))
+        result = experiments.run_width_study(
+            out, name, progress=not quiet, rho=rho, widths=ws, seeds=tuple(range(seeds)),
+            steps=steps, eta=eta, sigma_a=sigma_a, dtype=dtype)
+    except (ValueError, TypeError, MemoryError, RuntimeError) as err:
+        raise click.ClickException(str(err)) from None
+    s = result.summary
+    click.echo(f"{'width':>8} {'gap (rms)':>12}")
+    for m, g in zip(s["widths"], s["gap_rms"]):
+        click.echo(f"{m:8d} {g:12.4g}")
+    click.echo(f"fitted exponent {s['exponent']:.3f} (theory -0.5); wrote {result.path}/")

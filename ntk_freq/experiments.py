@@ -60,12 +60,13 @@ def load_config(path) -> dict:
     return config
 
 
-def experiment_settings(experiment: str = "default", config: dict | None = None,
+def experiment_settings(experiment: str | None = None, config: dict | None = None,
                         **overrides) -> dict:
-    """The settings of a run: the named experiment, then ``config``, then the overrides that
-    are not None."""
+    """The settings of a run: the named experiment (``experiment``, else the config's
+    "experiment", else "default"), then ``config``, then the overrides that are not None."""
     config = dict(config or {})
-    experiment = config.pop("experiment", experiment)
+    experiment = experiment or config.pop("experiment", None) or "default"
+    config.pop("experiment", None)
     if experiment not in EXPERIMENTS:
         raise ValueError(f"experiment must be one of {sorted(EXPERIMENTS)}, got {experiment!r}")
     overrides = {k: val for k, val in overrides.items() if val is not None}
