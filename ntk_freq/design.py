@@ -1,0 +1,417 @@
+"""Initialisation design: from the per-frequency learning profile a user wants to the ρ_w that
+gives it under the full frequency PDE (THEORY.md, (E3)), diffusion included. d = 1.
+
+Conventions (THEORY.md): angular frequencies ξ; flow time t = η · step; data density
+c = 1/|D| (``density``). The designed ρ_w is symmetric, so ρ_w = ρ̄_w; bands are given in |ξ|.
+
+Learning time. The initial error is white, û₀ ≡ 1 on the frequency domain (every frequency
+starts with the same error), and the learning time of frequency ξ at level ε is the first t with
+|û(ξ, t)| ≤ ε |û₀(ξ)|, from (E3) solved by P1 finite elements on the design grid (the nodes of
+the tabulated ρ_w). With W frozen (THEORY.md special case 1) it is ln(1/ε)/(c 2π ρ̄_w(ξ)); the
+wanted rate r(ξ) of a :class:`RateProfile` is met when the time at level 1/e is 1/r(ξ).
+
+Algorithm. Start from the frozen-W solution ρ̄ = ln(1/ε)/(c 2π τ(ξ)) for the wanted times τ on
+the band, then correct for diffusion by the multiplicative fixed point
+
+    ρ ← ρ · (t_PDE(ξ) / τ(ξ))^γ   on the band,
+
+renormalised (all of ρ_w's mass on the band, or the spare mass spread evenly over the rest of the
+allowed support), with one sparse LU per iteration (Crank–Nicolson, uniform step). It stops when
+max_ξ |t_PDE/τ − 1| ≤ ``tol`` (relative times; for a shape-only profile after dividing out the
+geometric mean of t_PDE/τ, the overall speed being fixed by the mass).
+
+Since (E3) is linear in ρ̄_w (D and α both ∝ ρ̄_w), scaling ρ_w by λ divides every learning time
+by λ exactly: the feasibility checks below are exact for the frozen-W start and are re-checked
+on the converged design.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+from skfem import MeshLine
+
+from . import _validation as v
+from .distributions import FrequencyDistribution, Gaussian, Tabulated, Uniform, save_tabulated
+from .pde.fem import assemble, coefficients, make_basis, quadrature_points
+from .pde.mesh import axis_nodes
+from .pde.time import crank_nicolson
+
+#: Level of the learning time that defines a rate: the e-folding time 1/r.
+E_FOLD = math.exp(-1.0)
+
+
+def _band(band) -> tuple[float, float]:
+    """A band lo ≤ |ξ| ≤ hi given as (lo, hi) with 0 ≤ lo < hi finite (angular frequencies)."""
+    try:
+        lo, hi = (float(b) for b in band)
+    except (TypeError, ValueError):
+        raise TypeError(f"band must be a pair (lo, hi) of |ξ| bounds, got {band!r}") from None
+    if not (math.isfinite(lo) and math.isfinite(hi) and 0 <= lo < hi):
+        raise ValueError(f"band must satisfy 0 <= lo < hi (bounds on |ξ|), got {band!r}")
+    return lo, hi
+
+
+def _support(support, band) -> float:
+    """Half-width S of the allowed support [−S, S] of ρ_w (default: the band's top)."""
+    if support is None:
+        return band[1]
+    S = v.positive("support", support)
+    if S < band[1]:
+        raise ValueError(
+            f"band {band} lies outside the allowed support [−{S:g}, {S:g}] by {band[1] - S:.4g}: "
+            f"widen support to >= {band[1]:g} or narrow the band"
+        )
+    return S
+
+
+@dataclass(frozen=True)
+class RateProfile:
+    """Learn frequency ξ at the wanted rate r(|ξ|) (1/time) for lo ≤ |ξ| ≤ hi.
+
+    r: a positive number (flat profile) or a callable on arrays of |ξ|; band: (lo, hi);
+    support: half-width S ≥ hi of the allowed support of ρ_w (default hi); absolute: True to
+    meet r as given (ρ_w's spare mass goes evenly to the support outside the band, which must
+    have room for it), False to meet r's shape only, as fast as a normalised ρ_w allows (all of
+    its mass on the band)."""
+
+    r: Callable | float
+    band: tuple
+    support: float | None = None
+    absolute: bool = True
+
+    def __post_init__(self):
+        band = _band(self.band)
+        object.__setattr__(self, "band", band)
+        object.__setattr__(self, "support", _support(self.support, band))
+        if not callable(self.r):
+            v.positive("r", self.r)
+        if not isinstance(self.absolute, bool):
+            raise TypeError(f"absolute must be True or False, got {self.absolute!r}")
+
+    epsilon = E_FOLD
+
+    def wanted_times(self, xi_abs: np.ndarray) -> np.ndarray:
+        """τ(ξ) = 1/r(|ξ|), the e-folding times; raises where r is not finite and > 0."""
+        r = np.broadcast_to(self.r(xi_abs) if callable(self.r) else float(self.r), xi_abs.shape)
+        r = np.asarray(r, dtype=float)
+        bad = ~(np.isfinite(r) & (r > 0))
+        if np.any(bad):
+            raise ValueError(
+                f"r must be finite and > 0 on the band {self.band}, got r({xi_abs[bad][0]:g}) = "
+                f"{float(r[bad][0])!r} ({int(bad.sum())} bad grid points)"
+            )
+        return 1.0 / r
+
+
+@dataclass(frozen=True)
+class ReachByTime:
+    """Every frequency with lo ≤ |ξ| ≤ hi keeps at most the fraction ``epsilon`` of its initial
+    error at time ``T`` (flow time). The design equalises the learning times over the band with
+    all of ρ_w's mass there (the smallest worst-case time a normalised ρ_w can give) and checks
+    it against T. support: half-width S ≥ hi of the allowed support (default hi)."""
+
+    band: tuple
+    epsilon: float
+    T: float
+    support: float | None = None
+
+    def __post_init__(self):
+        band = _band(self.band)
+        object.__setattr__(self, "band", band)
+        object.__setattr__(self, "support", _support(self.support, band))
+        eps = v.positive("epsilon", self.epsilon)
+        if eps >= 1:
+            raise ValueError(f"epsilon must be in (0, 1) (a remaining fraction), got {eps!r}")
+        v.positive("T", self.T)
+
+    absolute = False
+
+    def wanted_times(self, xi_abs: np.ndarray) -> np.ndarray:
+        """Equal times over the band (their level is set by the mass and checked against T)."""
+        return np.full(xi_abs.shape, float(self.T))
+
+
+OBJECTIVES = (RateProfile, ReachByTime)
+
+
+def frozen_rho(tau, epsilon: float, density: float) -> np.ndarray:
+    """THEORY.md special case 1 solved for ρ̄: ρ̄(ξ) = ln(1/ε)/(c 2π τ(ξ)) learns ξ to the
+    fraction ε by time τ(ξ) with W frozen (d = 1)."""
+    return math.log(1.0 / epsilon) / (density * 2 * math.pi * np.asarray(tau))
+
+
+def band_measure(band) -> float:
+    """|{ξ : lo ≤ |ξ| ≤ hi}| = 2 (hi − lo) in d = 1."""
+    return 2.0 * (band[1] - band[0])
+
+
+def check_feasible(objective, density: float, tau_band=None, xi_band=None) -> float:
+    """The frozen-W mass the objective needs on its band; raises ValueError when no normalised
+    ρ_w on the allowed support can meet it, saying which constraint fails and by how much.
+
+    ReachByTime: mass ≥ |band| · ln(1/ε)/(c 2π T). RateProfile (absolute): mass = ∫_band r/(c 2π)
+    must be ≤ 1, and = 1 when the support has no room outside the band (trapezoid rule on the
+    band nodes ``xi_band`` with wanted times ``tau_band``)."""
+    if isinstance(objective, ReachByTime):
+        need = band_measure(objective.band) * float(frozen_rho(objective.T, objective.epsilon,
+                                                               density))
+        if need > 1:
+            t_min = objective.T * need
+            raise ValueError(
+                f"infeasible: every frequency in |ξ| ∈ {objective.band} below epsilon="
+                f"{objective.epsilon:g} by T={objective.T:g} needs ρ_w mass {need:.4g} on the band "
+                f"(> 1 by {need - 1:.4g}); the shortest reachable T is {t_min:.4g} "
+                f"(or raise epsilon, narrow the band, or raise density c)"
+            )
+        return need
+    if not objective.absolute:
+        return 1.0
+    rho = frozen_rho(tau_band, objective.epsilon, density)
+    need = 2.0 * float(np.trapezoid(rho, xi_band))
+    if need > 1 + 1e-9:
+        raise ValueError(
+            f"infeasible: the rates r on |ξ| ∈ {objective.band} need ρ_w mass {need:.4g} (> 1 by "
+            f"{need - 1:.4g}); divide r by at least {need:.4g} or set absolute=False"
+        )
+    if objective.support - objective.band[1] <= 0 and objective.band[0] == 0 and need < 1 - 1e-3:
+        raise ValueError(
+            f"the rates r need only ρ_w mass {need:.4g} on the band and the support "
+            f"[−{objective.support:g}, {objective.support:g}] leaves no room for the other "
+            f"{1 - need:.4g}: widen support, multiply r by {1 / need:.4g}, or set absolute=False"
+        )
+    return need
+
+
+# --------------------------------------------------------------------------------------------
+# Learning times under the PDE on a fixed 1-D mesh
+# --------------------------------------------------------------------------------------------
+
+
+def remaining_fractions(rho: FrequencyDistribution, sigma_a: float, density: float,
+                        xi: np.ndarray, t_max: float, n_steps: int) -> tuple:
+    """|û(ξ_j, t_k)|/|û₀| for the white start û₀ ≡ 1, from (E3) by P1 finite elements on the
+    mesh with nodes ``xi`` (sorted; zero flux at its ends) and Crank–Nicolson with the uniform
+    step t_max/n_steps (one LU). Returns (t (n_steps + 1,), fractions (n_steps + 1, len(xi)))."""
+    basis = make_basis(MeshLine(xi), 1)
+    D, alpha = coefficients(rho, sigma_a, density, quadrature_points(basis))
+    M, A = assemble(basis, D, alpha)
+    t = np.linspace(0.0, t_max, n_steps + 1)
+    U = crank_nicolson(M, A, np.ones((M.shape[0], 1)), t, t_max / n_steps)
+    return t, np.abs(U[:, basis.nodal_dofs[0], 0])
+
+
+def first_passage(t: np.ndarray, fractions: np.ndarray, epsilon: float) -> np.ndarray:
+    """Per column, the first time the fraction reaches ε, interpolating ln(fraction) linearly in
+    t between the bracketing outputs; inf where it is not reached by t[-1]."""
+    below = fractions <= epsilon
+    k = np.argmax(below, axis=0)
+    reached = below[k, np.arange(fractions.shape[1])]
+    k = np.maximum(k, 1)
+    cols = np.arange(fractions.shape[1])
+    with np.errstate(divide="ignore"):
+        f0, f1 = np.log(fractions[k - 1, cols]), np.log(fractions[k, cols])
+    le = math.log(epsilon)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s = np.where(f0 > f1, (f0 - le) / (f0 - f1), 1.0)
+    return np.where(reached, t[k - 1] + np.clip(s, 0, 1) * (t[k] - t[k - 1]), np.inf)
+
+
+def learning_times(rho: FrequencyDistribution, sigma_a: float, density: float, xi: np.ndarray,
+                   epsilon: float, t_max: float, n_steps: int = 800) -> np.ndarray:
+    """Time for each node ξ_j of the mesh ``xi`` to reach the fraction ε of its white initial
+    error under (E3) (module docstring); inf where later than t_max."""
+    t, fractions = remaining_fractions(rho, sigma_a, density, xi, t_max, n_steps)
+    return first_passage(t, fractions, epsilon)
+
+
+# --------------------------------------------------------------------------------------------
+# The design loop
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Design:
+    """A designed ρ_w and its check.
+
+    rho: the design (a :class:`Tabulated` ρ_w, usable everywhere a ρ_w is); objective, sigma_a,
+    density: the inputs; xi: the band frequencies ξ ≥ 0 where times are reported; wanted: the
+    wanted times there (for ReachByTime: the equalised level it was designed to, all ≤ T);
+    epsilon: the level of the times; times[name]: learning times under (E3) for "designed",
+    "gaussian" and "uniform"; baselines[name]: those ρ_w; iterations, residual, tol: the fixed
+    point (residual max |t/τ − 1| on the band); curve_times, curve_xi, curves[name]: remaining
+    fraction (len(curve_times), len(curve_xi)) for the figure."""
+
+    rho: Tabulated
+    objective: object
+    sigma_a: float
+    density: float
+    xi: np.ndarray
+    wanted: np.ndarray
+    epsilon: float
+    times: dict
+    baselines: dict
+    iterations: int
+    residual: float
+    tol: float
+    curve_times: np.ndarray = field(repr=False)
+    curve_xi: np.ndarray = field(repr=False)
+    curves: dict = field(repr=False)
+
+    def worst_time(self, name: str = "designed") -> float:
+        """The largest learning time over the band for one ρ_w."""
+        return float(np.max(self.times[name]))
+
+    def sample(self, key, m: int):
+        """m first-layer frequencies w_j ~ ρ_w (JAX key in, array (m, 1) out)."""
+        return self.rho.sample(key, m)
+
+    def save(self, path):
+        """Write ρ_w as a plain file (grid + density, ``.npz`` or ``.csv``), atomically;
+        ``ntk_freq.Tabulated.load`` (or any csv/npz reader) reads it back."""
+        return save_tabulated(path, self.rho)
+
+
+def _design_grid(objective, n_points: int) -> np.ndarray:
+    """Nodes of the tabulated ρ_w: the band's top (all mass on the band) or the allowed support
+    (absolute rates with spare mass), about ``n_points`` of them, with ±lo and ±hi as nodes."""
+    lo, hi = objective.band
+    R = objective.support if objective.absolute else hi
+    return axis_nodes(R, 2 * R / (n_points - 1), [-hi, -lo, lo, hi])
+
+
+def _tabulate(xi, values) -> Tabulated:
+    """Symmetrise and normalise values on the grid into a Tabulated ρ_w."""
+    values = 0.5 * (values + np.interp(-xi, xi, values))
+    return Tabulated(xi, values / np.trapezoid(values, xi))
+
+
+def _refill(values, band, spare, xi, absolute) -> np.ndarray:
+    """Zero outside the band, then: shape-only, rescale to mass 1; absolute with room outside
+    the band, put the spare mass 1 − m_band (at least 0) evenly there; absolute without room,
+    leave the band as it is (its mass is checked at the end)."""
+    out = np.where(band, values, 0.0)
+    if not absolute:
+        return out / np.trapezoid(out, xi)
+    if spare.any():
+        level = max(1.0 - np.trapezoid(out, xi), 0.0) / np.trapezoid(spare.astype(float), xi)
+        out = np.where(spare, level, out)
+    return out
+
+
+def design_rho(objective, *, sigma_a: float, density: float, dim: int = 1,
+               n_points: int = 1001, tol: float = 0.03, gamma: float = 1.0,
+               max_iter: int = 50, n_steps: int | None = None,
+               gaussian_scale: float | None = None) -> Design:
+    """Design ρ_w for ``objective`` (:class:`RateProfile` or :class:`ReachByTime`) under (E3).
+
+    sigma_a: readout std σ_a (diffusion D = c 2π σ_a² ρ̄_w); density: data density c = 1/|D|;
+    dim: 1 (the only dimension designed here); n_points: nodes of the tabulated ρ_w; tol: the
+    stopping tolerance on max |t_PDE/τ − 1| over the band; gamma: exponent of the fixed-point
+    update; max_iter: its cap (raises if not met); n_steps: Crank–Nicolson steps per solve
+    (default: 40 per shortest wanted time, over twice the longest); gaussian_scale: the scale of
+    the Gaussian baseline (default hi: the frozen-W optimum for the band edge).
+
+    Raises ValueError before any PDE solve on an infeasible objective (module docstring) and
+    after the loop if diffusion makes it infeasible. Returns a :class:`Design`."""
+    if not isinstance(objective, OBJECTIVES):
+        raise TypeError(f"objective must be a RateProfile or ReachByTime, got {objective!r}")
+    sigma_a = v.nonnegative("sigma_a", sigma_a)
+    density = v.positive("density", density)
+    if v.positive_int("dim", dim) != 1:
+        raise ValueError(f"design_rho designs 1-D ρ_w (dim=1); got dim={dim}")
+    n_points = v.positive_int("n_points", n_points)
+    if n_points < 11:
+        raise ValueError(f"n_points must be >= 11, got {n_points}")
+    tol, gamma = v.positive("tol", tol), v.positive("gamma", gamma)
+    max_iter = v.positive_int("max_iter", max_iter)
+
+    xi = _design_grid(objective, n_points)
+    lo, hi = objective.band
+    band = (np.abs(xi) >= lo - 1e-12 * hi) & (np.abs(xi) <= hi * (1 + 1e-12))
+    spare = ~band
+    tau = np.where(band, objective.wanted_times(np.where(band, np.abs(xi), hi)), np.inf)
+    check_feasible(objective, density, tau[band & (xi >= 0)], xi[band & (xi >= 0)])
+    eps = objective.epsilon
+    start = frozen_rho(tau, eps, density)
+    values = _refill(start, band, spare, xi, objective.absolute)
+
+    # (E3) is linear in ρ̄_w: times of m·ρ_n are those of the normalised ρ_n divided by m.
+    # Horizon and step from the frozen start's times (actual units).
+    t_scale = tau[band] * (1.0 if objective.absolute else np.trapezoid(np.where(band, start, 0), xi))
+    t_max = 2.5 * float(np.max(t_scale))
+    n_steps = n_steps or int(min(8000, math.ceil(40 * t_max / float(np.min(t_scale)))))
+    for iterations in range(max_iter + 1):
+        m = float(np.trapezoid(values, xi))
+        rho = _tabulate(xi, values)
+        t = learning_times(rho, sigma_a, density, xi, eps, t_max * m, n_steps)[band] / m
+        q = t / tau[band]
+        if not objective.absolute:
+            q = q / math.exp(float(np.mean(np.log(q))))
+        residual = float(np.max(np.abs(q - 1)))
+        if residual <= tol:
+            break
+        if iterations == max_iter:
+            raise ValueError(
+                f"the design did not reach tol={tol:g} in max_iter={max_iter} iterations "
+                f"(residual {residual:.3g}); raise n_points, max_iter or tol, or lower gamma"
+            )
+        values = values.copy()
+        values[band] *= q**gamma
+        values = _refill(values, band, spare, xi, objective.absolute)
+    _check_designed(objective, values, band, xi, t)
+
+    report = band & (xi >= 0)
+    gaussian_scale = hi if gaussian_scale is None else v.positive("gaussian_scale", gaussian_scale)
+    baselines = {"gaussian": Gaussian(gaussian_scale), "uniform": Uniform(float(xi[-1]))}
+    horizon = 4.0 * float(np.max(t))
+    n_curve = n_steps * 2
+    curve_xi = np.linspace(max(lo, 0.0), hi, 5)
+    times, curves = {}, {}
+    for name, r in {"designed": rho, **baselines}.items():
+        grid = _baseline_grid(r, xi)
+        tt, fr = remaining_fractions(r, sigma_a, density, grid, horizon, n_curve)
+        times[name] = np.interp(xi[report], grid, first_passage(tt, fr, eps))
+        curves[name] = np.column_stack([np.interp(curve_xi, grid, f) for f in fr]).T
+    wanted = tau[report] if objective.absolute else np.full(report.sum(), float(np.max(t)))
+    return Design(rho=rho, objective=objective, sigma_a=sigma_a, density=density, xi=xi[report],
+                  wanted=wanted, epsilon=eps, times=times, baselines=baselines,
+                  iterations=iterations, residual=residual, tol=tol, curve_times=tt,
+                  curve_xi=curve_xi, curves=curves)
+
+
+def _baseline_grid(rho, xi) -> np.ndarray:
+    """The design grid, widened with the same spacing to hold all but 1e-8 of ρ_w's mass."""
+    h = float(xi[1] - xi[0])
+    R = max(float(xi[-1]), rho.support_radius(1e-8))
+    return xi if R == xi[-1] else axis_nodes(R, h, xi[[0, -1]])
+
+
+def _check_designed(objective, values, band, xi, t_band) -> None:
+    """After the loop: the absolute band mass must be ≤ 1 (≈ 1 without spare room), and a
+    ReachByTime design must reach ε by T everywhere on the band."""
+    if isinstance(objective, ReachByTime):
+        worst = float(np.max(t_band))
+        if worst > objective.T:
+            raise ValueError(
+                f"infeasible under the PDE: the best worst-case time on |ξ| ∈ {objective.band} "
+                f"is {worst:.4g} > T={objective.T:g} (by a factor {worst / objective.T:.4g}); "
+                f"raise T or epsilon, or narrow the band"
+            )
+        return
+    m_band = float(np.trapezoid(np.where(band, values, 0.0), xi))
+    if m_band > 1 + 1e-3:
+        raise ValueError(
+            f"infeasible under the PDE: with diffusion the rates r need ρ_w mass {m_band:.4g} "
+            f"on the band (> 1 by {m_band - 1:.4g}); divide r by at least {m_band:.4g}"
+        )
+    m = float(np.trapezoid(values, xi))
+    if abs(m - 1) > 1e-3:
+        raise ValueError(
+            f"with diffusion the rates r need ρ_w mass {m_band:.4g} on the band and the support "
+            f"leaves no room for the other {1 - m_band:.4g}: widen support, multiply r by "
+            f"{1 / m_band:.4g}, or set absolute=False"
+        )
