@@ -158,7 +158,7 @@ class Gaussian(_Separable):
         return np.exp(-0.5 * (w / self.scale) ** 2) / (math.sqrt(2 * math.pi) * self.scale)
 
     def _char1(self, z):
-        e = np.square(z)
+        e = np.multiply(z, z, out=np.empty_like(z, dtype=np.float64))
         e *= -0.5 * self.scale**2
         return np.exp(e, out=e)
 
