@@ -166,12 +166,12 @@ class Gaussian(_Separable):
         return self.scale * jax.random.normal(key, shape)
 
     def _tail1(self, r):
-        return float(2 * stats.norm.sf(r / self.scale))
+        return 2 * stats.norm.sf(r / self.scale)
 
     def tail(self, r, norm="inf"):
-        """Exact in both norms (|w|²/s² is χ²_d)."""
+        """Exact in both norms (|w|²/s² is χ²_d); r may be an array of radii."""
         if norm == "2":
-            return float(stats.chi2.sf((r / self.scale) ** 2, self.dim))
+            return stats.chi2.sf((np.asarray(r) / self.scale) ** 2, self.dim)
         return super().tail(r, norm)
 
 
@@ -649,8 +649,7 @@ class Empirical(FrequencyDistribution):
         gap = r - _norm(self.samples, norm)
         if self.bandwidth == 0:
             return float(np.mean(gap < 0))
-        g = Gaussian(self.bandwidth, self.dim)
-        return float(np.mean([1.0 if x <= 0 else g.tail(x, norm) for x in gap]))
+        return float(np.mean(Gaussian(self.bandwidth, self.dim).tail(np.maximum(gap, 0.0), norm)))
 
 
 # --------------------------------------------------------------------------------------------
