@@ -113,11 +113,19 @@ def snapshot_times(eta: float, steps: int, n_snapshots: int) -> np.ndarray:
     return eta * np.unique(np.rint(np.linspace(0, steps, max(n, 2)))).astype(np.int64)
 
 
-def kernel_route(rho, sigma_a, part, x, u0, eta, times):
-    """Exact flow, discrete GD map and the stability limit from the closed-form NTK Θ(X, X)."""
+def kernel_route(rho, sigma_a, part, x, u0, eta, times, check_eta: bool = True):
+    """Exact flow, discrete GD map and the stability limit 2/λ_max(Θ(X, X)/N) from the
+    closed-form NTK; with ``check_eta`` refuses η at or above that limit before any flow."""
     theta = ff_ntk(x, x, rho, sigma_a, part)
+    max_eta = stability_limit(theta)
+    if check_eta and eta >= max_eta:
+        raise ValueError(
+            f"eta = {eta!r} is above the gradient-descent stability limit 2/λ_max(Θ(X, X)/N) = "
+            f"{max_eta:.6g} of the NTK for rho = {rho!r} on {len(x)} points (sigma_a = "
+            f"{sigma_a}); use eta < {max_eta:.6g}"
+        )
     steps = np.rint(times / eta).astype(np.int64)
-    return kernel_flow(theta, u0, times), kernel_gd(theta, u0, eta, steps), stability_limit(theta)
+    return kernel_flow(theta, u0, times), kernel_gd(theta, u0, eta, steps), max_eta
 
 
 def nn_route(rho, sigma_a, width, part, x, y, eta, times, key, dtype, optimizer, progress):
@@ -181,10 +189,9 @@ def compare(rhos=("gaussian:3", "uniform:10"), target="windowed-sines:2,7;width=
     kernels = []
     for rho in rho_list:
         t0 = time.perf_counter()
-        u_ker, u_gd, max_eta = kernel_route(rho, sigma_a, part, x, -y, eta, times)
+        u_ker, u_gd, max_eta = kernel_route(rho, sigma_a, part, x, -y, eta, times,
+                                            check_eta=optimizer is None)
         kernels.append((u_ker, u_gd, max_eta, time.perf_counter() - t0))
-        if optimizer is None:
-            _check_eta(eta, max_eta, rho, sigma_a, n_points, L)
 
     key = jax.random.PRNGKey(seed)
     results = []
@@ -225,14 +232,10 @@ def _seed(name: str, value) -> int:
     return int(value)
 
 
-def _check_eta(eta, max_eta, rho, sigma_a, n_points, L) -> None:
-    """Refuse η ≥ 2/λ_max(Θ(X, X)/N) of the closed-form kernel, before any training."""
-    if eta >= max_eta:
-        raise ValueError(
-            f"eta = {eta!r} is above the gradient-descent stability limit 2/λ_max(Θ(X, X)/N) = "
-            f"{max_eta:.6g} of the NTK for rho = {rho!r} on {n_points} points (sigma_a = "
-            f"{sigma_a}, D = [-{L:g}, {L:g}]); use eta < {max_eta:.6g}"
-        )
+def _seed(name: str, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+        raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
+    return int(value)
 
 
 def _target_spec(y: WindowedSines) -> dict:
@@ -282,8 +285,7 @@ def width_study(rho="gaussian:3", target="windowed-sines:2,7;width=1.5",
     x, dx = midpoint_grid(L, n_points, 1)
     y = y_fn(x)
     xi = np.linspace(0.0, np.abs(np.asarray(y_fn.frequencies)).max() + 5.0 / y_fn.width, n_xi)
-    u_ker, _, max_eta = kernel_route(rho, sigma_a, part, x, -y, eta, times)
-    _check_eta(eta, max_eta, rho, sigma_a, n_points, L)
+    u_ker, _, _ = kernel_route(rho, sigma_a, part, x, -y, eta, times)
     ref = fourier_transform(u_ker[-1], x, xi, cell_volume=dx)
     gaps = np.empty((len(widths), len(seeds)))
     for i, m in enumerate(widths):

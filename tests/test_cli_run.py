@@ -1,0 +1,62 @@
+"""``ntk-freq run`` and ``ntk-freq width-study`` end to end, at small settings through a TOML
+config and flags: files, summary keys, the printed table, and clean refusals."""
+
+import json
+
+import numpy as np
+from click.testing import CliRunner
+
+import ntk_freq  # noqa: F401
+from ntk_freq import store
+from ntk_freq.cli import main
+
+CONFIG = """
+experiment = "quick"
+width = 256
+steps = 100
+n_snapshots = 5
+n_xi = 61
+"""
+
+
+def test_run_writes_a_complete_run_directory(tmp_path):
+    cfg = tmp_path / "small.toml"
+    cfg.write_text(CONFIG)
+    out = tmp_path / "results"
+    res = CliRunner().invoke(main, ["run", "--config", str(cfg), "--seed", "3", "--out", str(out),
+                                    "--name", "r1", "--quiet"])
+    assert res.exit_code == 0, res.output
+    run = out / "r1"
+    assert {p.name for p in run.iterdir()} == {"learning_curves.png", "spectra.png",
+                                               "summary.json", "results.npz"}
+    summary = json.loads((run / "summary.json").read_text())
+    for rho in ("gaussian:3", "uniform:10"):
+        s = summary["rho"][rho]
+        assert 0 <= s["pde_vs_kernel_rel_l2"] < 1 and 0 <= s["nn_vs_kernel_rel_l2"] < 1
+        assert set(s["remaining_fraction"]) == {"pde", "kernel", "kernel_gd", "nn"}
+    assert summary["spec"]["seed"] == 3 and summary["spec"]["width"] == 256
+    arrays, meta = store.read_results(run / "results.npz")
+    assert meta["spec"] == summary["spec"] and "packages" in meta["provenance"]
+    assert np.all(np.isfinite(arrays["rho0.u_hat.nn"]))
+    assert "PDE vs kernel" in res.output and str(run) in res.output
+
+
+def test_bad_options_fail_cleanly_without_a_directory(tmp_path):
+    out = tmp_path / "results"
+    runner = CliRunner()
+    res = runner.invoke(main, ["run", "--rho", "gaussian:3", "--eta", "100", "--out", str(out),
+                               "--quiet"])
+    assert res.exit_code != 0 and "stability limit" in res.output
+    res = runner.invoke(main, ["run", "--config", str(tmp_path / "missing.toml"), "--out", str(out)])
+    assert res.exit_code != 0 and "does not exist" in res.output
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_width_study_command(tmp_path):
+    res = CliRunner().invoke(main, ["width-study", "--widths", "64,256", "--seeds", "1",
+                                    "--steps", "20", "--eta", "0.5", "--out", str(tmp_path),
+                                    "--name", "w", "--quiet"])
+    assert res.exit_code == 0, res.output
+    summary = json.loads((tmp_path / "w" / "summary.json").read_text())
+    assert summary["widths"] == [64, 256] and np.isfinite(summary["exponent"])
+    assert (tmp_path / "w" / "width_study.png").exists()

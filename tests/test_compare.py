@@ -1,0 +1,135 @@
+"""The three-way comparison: the science of the default experiment at small settings, the
+metrics, the width study, results files and run directories, and bad input.
+
+Expected errors at these settings (measured, and stated where used): the PDE vs the kernel flow
+differ by quadrature/truncation only (a few 1e-3 relative over ξ early, growing as the error
+decays); the network vs the kernel flow by O(1/√m) finite-width effects plus the O(η)
+discretisation of gradient descent (≈ 1e-2 at η = 0.5).
+"""
+
+import json
+
+import numpy as np
+import pytest
+
+import ntk_freq  # noqa: F401
+from ntk_freq import compare as C
+from ntk_freq import experiments, store
+
+SMALL = dict(experiments.EXPERIMENTS["quick"], width=512, n_snapshots=7, n_xi=81)
+
+
+@pytest.fixture(scope="module")
+def cmp():
+    return C.compare(**SMALL, progress=False)
+
+
+def _final(cmp, rho, route):
+    (r,) = [r for r in cmp.results if r.rho == rho]
+    return r.remaining[route][-1]
+
+
+def test_gaussian_prior_learns_the_high_frequency_far_later(cmp):
+    """ρ̄(7)/ρ̄(2) = e^{-45/18} ≈ 0.08: at the final time ξ = 2 is nearly learned (< 2% left)
+    and ξ = 7 mostly not (> 40% left) in every route."""
+    for route in ("pde", "kernel", "nn"):
+        low, high = _final(cmp, "gaussian:3", route)
+        assert low < 0.02 and high > 0.4, (route, low, high)
+
+
+def test_uniform_prior_learns_both_frequencies_at_the_same_rate(cmp):
+    """Inside the band the damping cπ/B is the same for both; ratio within 15%."""
+    for route in ("pde", "kernel", "nn"):
+        low, high = _final(cmp, "uniform:10", route)
+        assert 0.85 < high / low < 1.15, (route, low, high)
+        assert low < 0.2
+
+
+def test_routes_agree(cmp):
+    """Tolerances: PDE vs kernel 0.1 (discretisation/truncation); network (m = 512) vs kernel
+    0.3 (≈ 3x the measured finite-width gap of ~0.1 at this width, relative to the error left)."""
+    for r in cmp.results:
+        assert r.rel_l2["pde_vs_kernel"].max() < 0.1, r.rho
+        assert r.rel_l2["nn_vs_kernel"][-1] < 0.3, r.rho
+        assert r.rel_l2["kernel_gd_vs_kernel"][-1] < 0.05, r.rho
+
+
+def test_result_shapes_and_summary(cmp):
+    T, K = len(cmp.times), len(cmp.xi)
+    assert np.allclose(cmp.times / SMALL["eta"], np.rint(cmp.times / SMALL["eta"]))
+    for r in cmp.results:
+        for route in C.ROUTES:
+            assert r.u_hat[route].shape == (T, K) and np.iscomplexobj(r.u_hat[route])
+            np.testing.assert_allclose(r.remaining[route][0], 1.0, rtol=1e-10)
+    s = cmp.summary()
+    assert set(s) == {"gaussian:3", "uniform:10"}
+    for entry in s.values():
+        assert {"pde_vs_kernel_rel_l2", "nn_vs_kernel_rel_l2", "remaining_fraction"} <= set(entry)
+        assert set(entry["remaining_fraction"]["nn"]) == {"xi=2", "xi=7"}
+    json.dumps(s)
+
+
+def test_same_spec_and_seed_same_numbers(cmp):
+    again = C.compare(**{**SMALL, "rhos": ("gaussian:3",)}, progress=False)
+    np.testing.assert_array_equal(again.results[0].u_hat["nn"], cmp.results[0].u_hat["nn"])
+
+
+def test_results_file_roundtrip_with_provenance(cmp, tmp_path):
+    path = store.write_results(tmp_path / "r.npz", experiments.comparison_arrays(cmp),
+                               {"spec": cmp.spec, "seed": cmp.spec["seed"]})
+    arrays, meta = store.read_results(path)
+    np.testing.assert_array_equal(arrays["rho1.u_hat.pde"], cmp.results[1].u_hat["pde"])
+    assert meta["spec"]["rhos"] == ["gaussian:3", "uniform:10"] and meta["seed"] == 0
+    assert meta["provenance"]["packages"]["jax"] and "git_revision" in meta["provenance"]
+    assert [p.name for p in tmp_path.iterdir()] == ["r.npz"]
+
+
+def test_run_directory_appears_whole_or_not_at_all(tmp_path):
+    with pytest.raises(RuntimeError):
+        with store.run_directory(tmp_path / "run") as tmp:
+            (tmp / "half.txt").write_text("x")
+            raise RuntimeError("interrupted")
+    assert list(tmp_path.iterdir()) == []
+    with store.run_directory(tmp_path / "run") as tmp:
+        (tmp / "whole.txt").write_text("x")
+    assert [p.name for p in tmp_path.iterdir()] == ["run"]
+    with pytest.raises(ValueError, match="already exists"):
+        store.new_run_path(tmp_path, "run")
+
+
+def test_fit_power_law_recovers_a_known_law():
+    m = np.array([100, 1000, 10000])
+    assert C.fit_power_law(m, 3 * m**-0.5) == pytest.approx((-0.5, 3.0))
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"rhos": []}, ValueError, "at least one"),
+    ({"rhos": "nope:1"}, ValueError, "unknown distribution"),
+    ({"target": 3}, TypeError, "windowed-sines"),
+    ({"part": "frequency"}, ValueError, "part"),
+    ({"seed": -1}, ValueError, "seed"),
+    ({"dtype": "float16"}, ValueError, "dtype"),
+    ({"steps": 0}, ValueError, "steps"),
+    ({"eta": 50.0}, ValueError, r"eta = 50.0 is above the gradient-descent stability limit"),
+])
+def test_bad_input_is_refused_before_training(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        C.compare(**{**SMALL, **kwargs}, progress=False)
+
+
+def test_config_and_override_order(tmp_path):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('experiment = "quick"\nwidth = 64\nrhos = ["laplace:2"]\n')
+    s = experiments.experiment_settings(None, experiments.load_config(cfg), width=32)
+    assert s["width"] == 32 and s["rhos"] == ("laplace:2",) and s["steps"] == 300
+    cfg.write_text("widht = 3\n")
+    with pytest.raises(ValueError, match="unknown setting"):
+        experiments.load_config(cfg)
+
+
+@pytest.mark.slow
+def test_width_study_exponent_is_minus_one_half():
+    """Widths 10² … 10⁴, 3 seeds: fitted exponent −1/2 ± 0.15."""
+    study = C.width_study("gaussian:3", widths=(100, 316, 1000, 3162, 10000), seeds=(0, 1, 2),
+                          steps=100, eta=0.5, progress=False)
+    assert -0.65 < study.exponent < -0.35, study.gap
