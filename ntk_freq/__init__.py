@@ -28,6 +28,7 @@ from .distributions import (  # noqa: E402
     save_tabulated,
 )
 
+from .design import Design, RateProfile, ReachByTime, design_rho  # noqa: E402
 from .kernels import empirical_ntk, ff_ntk, monte_carlo_ntk, two_layer_ntk  # noqa: E402
 from .spectra import (  # noqa: E402
     DecayFit,
@@ -68,4 +69,8 @@ __all__ = [
     "Uniform",
     "distribution",
     "save_tabulated",
+    "Design",
+    "RateProfile",
+    "ReachByTime",
+    "design_rho",
 ]

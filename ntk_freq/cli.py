@@ -180,3 +180,56 @@ def width_study(rho, widths, seeds, steps, eta, sigma_a, dtype, out, name, quiet
     for m, g in zip(s["widths"], s["gap_rms"]):
         click.echo(f"{m:8d} {g:12.4g}")
     click.echo(f"fitted exponent {s['exponent']:.3f} (theory -0.5); wrote {result.path}/")
+
+
+@main.command()
+@click.option("--objective", "kind", default="flat", show_default=True,
+              type=click.Choice(["flat", "rising", "reach"]),
+              help="flat: equal rates over the band; rising: rates ∝ 1 + slope·|ξ|/hi (reverse "
+                   "the spectral bias); reach: every band frequency below --epsilon by --T.")
+@click.option("--band", default="0,8", show_default=True, help="LO,HI: the band LO ≤ |ξ| ≤ HI.")
+@click.option("--support", default=None, type=float,
+              help="Half-width S of the allowed support [−S, S] of ρ_w (default HI).")
+@click.option("--rate", default=None, type=float,
+              help="Absolute rate (1/time) at |ξ| = LO for flat/rising; default: as fast as the "
+                   "support allows.")
+@click.option("--slope", default=1.0, show_default=True, help="Rise of the rising profile.")
+@click.option("--epsilon", default=0.01, show_default=True, help="Remaining fraction for reach.")
+@click.option("--T", "T", default=None, type=float, help="Time (t = η·step) for reach.")
+@click.option("--sigma-a", default=1.0, show_default=True, help="Readout std σ_a.")
+@click.option("--density", default=0.05, show_default=True, help="Data density c = 1/|D|.")
+@click.option("--points", default=1001, show_default=True, help="Nodes of the tabulated ρ_w.")
+@click.option("--tol", default=0.03, show_default=True, help="Tolerance on max |t/τ − 1|.")
+@click.option("--out", default="ntk-freq-results/design", show_default=True,
+              type=click.Path(file_okay=False),
+              help="Folder for rho.npz, rho.csv, times.csv and design.png.")
+def design(kind, band, support, rate, slope, epsilon, T, sigma_a, density, points, tol, out):
+    """Design ρ_w for a wanted per-frequency learning profile under the frequency PDE."""
+    import time
+    from pathlib import Path
+
+    from . import plotting
+    from .design import design_rho, make_objective
+
+    try:
+        objective = make_objective(kind, _floats(band), support, rate, slope, epsilon, T)
+        t0 = time.perf_counter()
+        d = design_rho(objective, sigma_a=sigma_a, density=density, n_points=points, tol=tol)
+    except (ValueError, TypeError) as err:
+        raise click.ClickException(str(err)) from None
+    click.echo(f"designed in {time.perf_counter() - t0:.2f} s: {d.iterations} iterations, "
+               f"residual max|t/τ − 1| = {d.residual:.3g} (tol {d.tol:g})")
+    click.echo(f"time to reach ε = {d.epsilon:.3g} under (E3), σ_a = {sigma_a:g}, c = {density:g}")
+    click.echo(f"{'|ξ|':>8} {'wanted':>10} {'designed':>10} {'gaussian':>10} {'uniform':>10}")
+    for row in d.table():
+        click.echo(" ".join(f"{x:10.4g}" if i else f"{x:8.3g}" for i, x in enumerate(row)))
+    click.echo(f"worst case: designed {d.worst_time():.4g}, gaussian (s = "
+               f"{d.baselines['gaussian'].scale:g}) {d.worst_time('gaussian'):.4g}, uniform "
+               f"{d.worst_time('uniform'):.4g}")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    d.save(out / "rho.npz")
+    d.save(out / "rho.csv")
+    _write_csv(out / "times.csv", "xi,wanted,designed,gaussian,uniform", d.table(d.xi.size).T)
+    fig = plotting.plot_design(d, out / "design.png")
+    click.echo(f"wrote {out / 'rho.npz'}, {out / 'rho.csv'}, {out / 'times.csv'} and {fig}")

@@ -130,3 +130,42 @@ def plot_width_study(widths, gaps, exponent, prefactor, path, title=""):
     ax.grid(True, which="both", alpha=0.3)
     ax.legend()
     return save_figure(fig, path)
+
+
+# --- initialisation design ---------------------------------------------------------------------
+
+DESIGN_STYLES = {"designed": dict(ls="-", lw=2.0), "gaussian": dict(ls="--", lw=1.5),
+                 "uniform": dict(ls=":", lw=1.5)}
+
+
+def plot_design(design, path):
+    """A :class:`ntk_freq.design.Design`: the designed ρ_w against its baselines (left), the
+    per-frequency learning times under (E3) with the wanted ones (middle), and the remaining
+    fraction |û(ξ,t)|/|û₀| at a few band frequencies (right; colour = frequency, line = ρ_w)."""
+    import numpy as np
+
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4))
+    grid = np.linspace(-design.xi.max() * 1.25, design.xi.max() * 1.25, 801)
+    rhos = {"designed": design.rho, **design.baselines}
+    for name, rho in rhos.items():
+        axes[0].plot(grid, rho.pdf(grid), label=name, **DESIGN_STYLES[name])
+        axes[1].semilogy(design.xi, design.times[name], label=name, **DESIGN_STYLES[name])
+    axes[1].semilogy(design.xi, design.wanted, "k", lw=0.8, alpha=0.6, label="wanted")
+    axes[0].set(xlabel="angular frequency ξ", ylabel="ρ_w(ξ)", title="frequency density")
+    axes[1].set(xlabel="|ξ| in the band", ylabel=f"time to reach ε = {design.epsilon:.3g}",
+                title=f"learning times under (E3), σ_a = {design.sigma_a:g}")
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for k, xi in enumerate(design.curve_xi):
+        for name in rhos:
+            axes[2].semilogy(design.curve_times, np.maximum(design.curves[name][:, k], 1e-16),
+                             color=colors[k % len(colors)], **DESIGN_STYLES[name],
+                             label=f"{name}, |ξ| = {xi:.3g}" if name == "designed" else None)
+    axes[2].axhline(design.epsilon, color="gray", lw=0.8)
+    axes[2].set(xlabel="flow time t = η · step", ylabel="|û(ξ,t)| / |û(ξ,0)|",
+                title="learning curves (solid designed, -- Gaussian, : uniform)",
+                ylim=(min(design.epsilon, 1) / 10, 1.1))
+    for ax in axes:
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    return save_figure(fig, path)
