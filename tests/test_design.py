@@ -181,3 +181,34 @@ def test_other_bad_arguments():
         design_rho(obj, sigma_a=-1.0, density=C)
     with pytest.raises(TypeError, match="objective"):
         design_rho("flat", sigma_a=1.0, density=C)
+
+
+# --- CLI ---------------------------------------------------------------------------------------
+
+
+def test_cli_design_prints_times_and_writes_files(tmp_path):
+    from click.testing import CliRunner
+
+    from ntk_freq.cli import main
+
+    out = tmp_path / "design"
+    res = CliRunner().invoke(main, ["design", "--objective", "rising", "--band", "0,6",
+                                    "--sigma-a", "1", "--points", "201", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "designed" in res.output and "gaussian" in res.output and "worst case" in res.output
+    assert {p.name for p in out.iterdir()} == {"rho.npz", "rho.csv", "times.csv", "design.png"}
+    rho = Tabulated.load(out / "rho.csv")
+    assert rho.pdf(np.array([5.0])) > rho.pdf(np.array([0.0]))  # rising rates, rising density
+    times = np.loadtxt(out / "times.csv", delimiter=",", skiprows=1)
+    assert times.shape[1] == 5 and np.all(np.abs(times[:, 2] / times[:, 1] - 1) <= 0.03 + 1e-9)
+
+
+def test_cli_design_reports_infeasible_objectives(tmp_path):
+    from click.testing import CliRunner
+
+    from ntk_freq.cli import main
+
+    res = CliRunner().invoke(main, ["design", "--objective", "reach", "--band", "0,8",
+                                    "--epsilon", "0.01", "--T", "20", "--out", str(tmp_path / "x")])
+    assert res.exit_code != 0 and "> 1 by 10.7" in res.output
+    assert not (tmp_path / "x").exists()
