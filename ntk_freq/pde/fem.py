@@ -16,7 +16,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.sparse.linalg import splu
 from skfem import (Basis, BilinearForm, ElementLineP1, ElementLineP2, ElementTetP1, ElementTetP2,
                    ElementTriP1, ElementTriP2, LinearForm, asm)
 from skfem.helpers import dot, grad
@@ -38,10 +37,15 @@ def coefficients(rho: FrequencyDistribution, sigma_a: float, density: float, xi,
     """(D(ξ), α(ξ)) at points ξ of shape (..., d): D = c (2π)^d σ_a² ρ̄_w, α = c (2π)^d ρ̄_w, with
     D = 0 for part "readout" and α = 0 for part "frequency". c = ``density`` = 1/|D_data|;
     units: D in (frequency)²/time, α in 1/time (time t = η · step)."""
-    alpha = density * (2 * math.pi) ** rho.dim * rho.symmetrised_pdf(xi)
-    D = sigma_a**2 * alpha
+    return coefficients_from_density(rho.symmetrised_pdf(xi), rho.dim, sigma_a, density, part)
+
+
+def coefficients_from_density(rho_bar: np.ndarray, dim: int, sigma_a: float, density: float,
+                              part: str = "full") -> tuple[np.ndarray, np.ndarray]:
+    """(D, α) of :func:`coefficients` from values of ρ̄_w already at hand."""
+    alpha = density * (2 * math.pi) ** dim * rho_bar
     zero = np.zeros_like(alpha)
-    return (zero if part == "readout" else D), (zero if part == "frequency" else alpha)
+    return (zero if part == "readout" else sigma_a**2 * alpha), (zero if part == "frequency" else alpha)
 
 
 @BilinearForm
@@ -78,12 +82,12 @@ def assemble(basis: Basis, D: np.ndarray, alpha: np.ndarray):
     return asm(mass_form, basis).tocsr(), asm(operator_form, basis, D=D, alpha=alpha).tocsr()
 
 
-def l2_projection(basis: Basis, mass_lu, f: np.ndarray) -> np.ndarray:
-    """Coefficients of the L² projection of f given at the quadrature points, complex values
-    (n_elements, n_qp) → real array (n_dofs, 2) of (Re, Im) columns. It keeps ∫ f dξ exactly
-    (constants are in the space) and is the optimal L² approximation."""
+def l2_projection(basis: Basis, mass_solve, f: np.ndarray) -> np.ndarray:
+    """Coefficients of the L² projection of f given at the quadrature points: complex values
+    (n_elements, n_qp) → real array (n_dofs, 2) of (Re, Im) columns; ``mass_solve`` applies M⁻¹.
+    It keeps ∫ f dξ exactly (constants are in the space) and is the optimal L² approximation."""
     b = np.column_stack([asm(load_form, basis, f=part) for part in (f.real, f.imag)])
-    return mass_lu.solve(b)
+    return mass_solve(b)
 
 
 def integral(basis: Basis, f: np.ndarray):
@@ -97,8 +101,3 @@ def relative_projection_error(basis: Basis, U: np.ndarray, f: np.ndarray) -> flo
     fh = basis.interpolate(U[:, 0]).value + 1j * basis.interpolate(U[:, 1]).value
     norm = math.sqrt(integral(basis, np.abs(f) ** 2))
     return math.sqrt(integral(basis, np.abs(fh - f) ** 2)) / norm if norm > 0 else 0.0
-
-
-def factorise(matrix):
-    """Sparse LU factorisation (SuperLU, COLAMD ordering) of a CSR/CSC matrix."""
-    return splu(matrix.tocsc())

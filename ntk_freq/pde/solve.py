@@ -1,0 +1,309 @@
+"""``solve_frequency_pde``: the frequency-dynamics PDE (THEORY.md, (E3)) end to end, and its
+solution object. See :mod:`ntk_freq.pde.fem` for the weak form, :mod:`ntk_freq.pde.mesh` for
+domains and meshes, :mod:`ntk_freq.pde.time` for the time integrators."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+from skfem import Basis, asm
+
+from .. import _validation as v
+from ..distributions import FrequencyDistribution
+from . import fem, time
+from .mesh import SHAPES, Domain, breakpoints, build_mesh, default_domain, estimated_dofs, locate
+
+#: Largest system solved exactly in time by the dense generalised eigenproblem when scheme="auto".
+EIGEN_MAX_DOFS = 1000
+#: Crank–Nicolson steps over [0, max(times)] when dt is not given.
+DEFAULT_STEPS = 400
+#: Coarsest automatic mesh: 2R/h = 2 · this many cells across the box.
+_INITIAL_CELLS = 16
+#: Element-matrix entries per DOF (Nbfun² · elements / DOFs) of the simplex meshes: the COO
+#: triplets of assembly; and measured nnz(L + U)/nnz(A) of the sparse LU (MMD on AᵀA + A).
+_ENTRIES_PER_DOF = {(1, 1): 4, (1, 2): 4.5, (2, 1): 18, (2, 2): 18, (3, 1): 96, (3, 2): 75}
+_LU_FILL = {1: 3, 2: 15, 3: 80}
+#: Points located per block when evaluating a solution.
+_EVAL_BLOCK = 20_000
+
+
+@dataclass(frozen=True, eq=False)
+class FrequencySolution:
+    """û(ξ, t) of the frequency PDE as a finite-element field at each solved time.
+
+    Call ``sol(xi, t)`` for complex û at points ξ of shape (..., d) and a solved time t (a
+    scalar: shape (...); a list of solved times: shape (len(t), ...)). Inside Ω the value is the
+    finite-element field (located element, its shape functions); outside Ω the truncated model
+    leaves û at its initial value û₀(ξ), exact where ρ̄_w = 0 (beyond a compact support) and
+    otherwise off by at most c(2π)^d ρ̄_w(ξ) t |û₀(ξ)| (ρ̄_w is below the truncation tolerance).
+
+    Fields: the problem (``rho``, ``sigma_a``, ``density`` c, ``part``), the ``domain`` Ω, the
+    scikit-fem ``basis`` (mesh and element), ``times`` (t = 0 first), ``U`` the coefficients,
+    shape (n_times, n_dofs, 2) with columns (Re û, Im û), ``u0_hat``, the time ``scheme``,
+    ``resolution`` (estimated relative L² errors of the mesh for û₀ and ρ̄_w) and ``mass``
+    (∫_Ω ρ̄_w by the mesh quadrature)."""
+
+    rho: FrequencyDistribution
+    sigma_a: float
+    density: float
+    part: str
+    domain: Domain
+    basis: Basis = field(repr=False)
+    times: np.ndarray = field(repr=False)
+    U: np.ndarray = field(repr=False)
+    u0_hat: object = field(repr=False)
+    scheme: str = "cn"
+    resolution: dict = field(default_factory=dict)
+    mass: float = 1.0
+
+    @property
+    def n_dofs(self) -> int:
+        return self.basis.N
+
+    @property
+    def mesh(self):
+        return self.basis.mesh
+
+    def time_index(self, t) -> np.ndarray:
+        """Indices of the solved times closest to t (scalar or list); ValueError if t was not
+        solved."""
+        t = np.atleast_1d(v.finite_array("t", t))
+        idx = np.abs(self.times[None, :] - t[:, None]).argmin(axis=1)
+        bad = np.abs(self.times[idx] - t) > 1e-9 * max(1.0, self.times[-1])
+        if bad.any():
+            raise ValueError(
+                f"t = {t[bad].tolist()} was not solved; solved times are {self.times.tolist()} "
+                "(pass the times you need to solve_frequency_pde)"
+            )
+        return idx
+
+    def __call__(self, xi, t) -> np.ndarray:
+        xi = v.points("xi", xi, self.rho.dim)
+        idx = self.time_index(t)
+        flat = xi.reshape(-1, self.rho.dim)
+        out = np.empty((idx.size, flat.shape[0]), dtype=complex)
+        U = self.U[idx]
+        for start in range(0, flat.shape[0], _EVAL_BLOCK):
+            block = slice(start, start + _EVAL_BLOCK)
+            cells, X = locate(self.mesh, self.basis.mapping, flat[block].T)
+            inside = cells >= 0
+            values = _field_values(self.basis, U, cells[inside], X[:, inside])
+            chunk = np.empty((idx.size, cells.size), dtype=complex)
+            chunk[:, inside] = values[..., 0] + 1j * values[..., 1]
+            if not inside.all():
+                chunk[:, ~inside] = _evaluate_u0(self.u0_hat, flat[block][~inside])
+            out[:, block] = chunk
+        shape = xi.shape[:-1]
+        return out.reshape(shape) if np.ndim(t) == 0 else out.reshape((idx.size,) + shape)
+
+    def integral(self, t) -> complex:
+        """∫_Ω û(ξ, t) dξ by the mesh quadrature (THEORY.md: = (2π)^d u(0, t) for the full line)."""
+        U = self.U[self.time_index(t)[0]]
+        values = [self.basis.interpolate(U[:, c]).value for c in (0, 1)]
+        return complex(fem.integral(self.basis, values[0] + 1j * values[1]))
+
+
+def _field_values(basis: Basis, U: np.ndarray, cells: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """Σ_k U[dof_k(cell)] φ_k(X): the field at reference points X (d, m) of ``cells``, for each
+    time in U (n_t, n_dofs, 2); returns (n_t, m, 2)."""
+    phi = np.stack([basis.elem.lbasis(X, k)[0] for k in range(basis.Nbfun)])  # (Nbfun, m)
+    dofs = basis.element_dofs[:, cells]  # (Nbfun, m)
+    return np.einsum("km,tkmc->tmc", phi, U[:, dofs, :])
+
+
+def _evaluate_u0(u0_hat, xi: np.ndarray) -> np.ndarray:
+    """û₀ at points (..., d), checked: shape (...), complex, no NaN or infinity."""
+    values = np.asarray(u0_hat(xi), dtype=complex)
+    if values.shape != xi.shape[:-1]:
+        raise ValueError(
+            f"u0_hat(xi) with xi of shape {xi.shape} must return shape {xi.shape[:-1]}, got "
+            f"{values.shape}"
+        )
+    bad = ~np.isfinite(values)
+    if bad.any():
+        where = xi[bad][0]
+        raise ValueError(
+            f"u0_hat returned {int(bad.sum())} NaN or infinite value(s), e.g. at xi = "
+            f"{where.tolist()}; the initial spectrum must be finite on the whole domain"
+        )
+    return values
+
+
+def memory_estimate(n_dofs: int, dim: int, order: int, n_times: int, scheme: str,
+                    solver: str) -> float:
+    """Rough peak bytes of a solve: assembly triplets, the stored solution, and the dense
+    eigenproblem or the sparse LU factor."""
+    entries = _ENTRIES_PER_DOF[(dim, order)] * n_dofs
+    nbytes = 24.0 * entries + 16.0 * n_dofs * n_times
+    if scheme == "eigen":
+        return nbytes + 24.0 * n_dofs**2
+    return nbytes + (12.0 * _LU_FILL[dim] * entries if solver == "lu" else 0.0)
+
+
+def _is_isotropic(rho: FrequencyDistribution) -> bool:
+    """ρ̄_w(Qξ) = ρ̄_w(ξ) for a rotation Q by 1 radian, at 64 points of its bulk (d = 2)."""
+    xi = np.random.default_rng(0).normal(size=(64, 2)) * rho.support_radius(1e-2, "2") / 2
+    Q = np.array([[math.cos(1), -math.sin(1)], [math.sin(1), math.cos(1)]])
+    return bool(np.allclose(rho.symmetrised_pdf(xi @ Q.T), rho.symmetrised_pdf(xi), rtol=1e-9))
+
+
+def _domain(rho, domain, shape: str, support_tol: float) -> Domain:
+    v.choice("shape", shape, SHAPES)
+    if shape == "ball" and not _is_isotropic(rho):
+        raise ValueError(f"shape='ball' needs an isotropic ρ_w, and {rho!r} is not; use 'box'")
+    if domain is None:
+        return default_domain(rho, support_tol, shape)
+    if isinstance(domain, Domain):
+        if domain.dim != rho.dim:
+            raise ValueError(f"domain is {domain.dim}-D but ρ_w lives in d = {rho.dim}")
+        return domain
+    return Domain(shape, v.positive("domain", domain), rho.dim)
+
+
+@dataclass(frozen=True)
+class _Discretisation:
+    """A mesh with its basis, ρ̄_w and û₀ at the quadrature points, M and û₀'s projection."""
+
+    basis: Basis
+    rho_q: np.ndarray
+    M: object
+    U0: np.ndarray
+    resolution: dict
+
+
+def _discretise(rho, domain, breaks, h, order, u0_hat, solver) -> _Discretisation:
+    basis = fem.make_basis(build_mesh(domain, h, breaks), order)
+    xi_q = fem.quadrature_points(basis)
+    rho_q = rho.symmetrised_pdf(xi_q)
+    u0_q = _evaluate_u0(u0_hat, xi_q)
+    M = asm(fem.mass_form, basis).tocsr()
+    mass_solve = time.linear_solver(M, solver)
+    U0 = fem.l2_projection(basis, mass_solve, u0_q)
+    rho_U = fem.l2_projection(basis, mass_solve, rho_q.astype(complex))
+    resolution = {
+        "u0_hat": fem.relative_projection_error(basis, U0, u0_q),
+        "rho": fem.relative_projection_error(basis, rho_U, rho_q.astype(complex)),
+    }
+    return _Discretisation(basis, rho_q, M, U0, resolution)
+
+
+def _check_memory(domain, h, order, breaks, n_times, scheme, solver) -> int:
+    n = estimated_dofs(domain, h, order, breaks)
+    v.fits_in_memory(
+        f"the frequency PDE with about {n} DOFs (mesh_size={h:.3g}, order={order}, "
+        f"scheme={scheme!r})",
+        memory_estimate(n, domain.dim, order, n_times, scheme, solver),
+    )
+    return n
+
+
+def solve_frequency_pde(rho: FrequencyDistribution, sigma_a: float, density: float, u0_hat,
+                        times, *, part: str = "full", domain=None, shape: str = "box",
+                        support_tol: float = 1e-8, mass_tol: float = 1e-6,
+                        mesh_size: float | None = None, order: int = 2,
+                        resolution_tol: float = 1e-6, max_dofs: int = 200_000,
+                        scheme: str = "auto", dt: float | None = None, rannacher: int = 2,
+                        linear_solver: str | None = None, progress: bool = False
+                        ) -> FrequencySolution:
+    """Solve (E3), ∂_t û = c(2π)^d [σ_a² ∇·(ρ̄_w ∇û) − ρ̄_w û], û(·, 0) = û₀, by finite elements.
+
+    rho: ρ_w (d = rho.dim ∈ {1, 2, 3}); sigma_a: std of the readout weights; density: the data
+    density c = 1/|D| (mean loss over N points filling D); u0_hat: callable ξ (..., d) ↦ complex
+    (...), e.g. :func:`ntk_freq.targets.initial_error_hat`; times: flow times t = η · step,
+    increasing, ≥ 0. Returns a :class:`FrequencySolution`.
+
+    Options (automatic by default):
+      part: "full", "readout" (W frozen: damping only), "frequency" (only W: diffusion only).
+      domain / shape: Ω = [−R, R]^d ("box") or the disc |ξ| ≤ R ("ball", d = 2, isotropic ρ_w);
+        R from ``rho.support_radius(support_tol)``, widened to ρ̄_w's jumps; ``domain`` a number
+        R or a :class:`Domain`. ∫_Ω ρ̄_w below 1 − mass_tol (mesh quadrature) is an error.
+      mesh_size h / order (1, 2): with h None, start at h = R/16 and halve h until the L²
+        projections of û₀ and ρ̄_w have relative errors ≤ resolution_tol (or the mesh would
+        exceed max_dofs: then a warning with the estimate); a given h that misses the tolerance
+        only warns. Box meshes hold ρ̄_w's jumps as nodes.
+      scheme: "eigen" (exact in time, dense, ≤ a few thousand DOFs), "krylov" (exact in time,
+        expm_multiply), "cn" (Crank–Nicolson, step ≤ dt = max(times)/400 by default, with
+        ``rannacher`` backward-Euler start-up steps), "auto" (eigen up to 1000 DOFs, else cn).
+      linear_solver: "lu" (sparse LU, factorised once; default in d ≤ 2) or "cg" (Jacobi CG,
+        default in d = 3 where the LU fills in too much).
+      progress: show a progress bar over the time steps.
+
+    Raises ValueError / TypeError (naming the parameter) before any solve: bad scalars or
+    options, negative or unsorted times, a domain that loses ρ_w's mass, NaN from u0_hat, and
+    MemoryError when the estimated working set does not fit."""
+    if not isinstance(rho, FrequencyDistribution):
+        raise TypeError(f"rho must be a frequency distribution (ntk_freq.distribution), got {rho!r}")
+    if rho.dim > 3:
+        raise ValueError(f"the frequency PDE is solved in d = 1, 2 or 3; rho lives in d = {rho.dim}")
+    sigma_a = v.nonnegative("sigma_a", sigma_a)
+    density = v.positive("density", density)
+    if not callable(u0_hat):
+        raise TypeError(f"u0_hat must be a callable ξ ↦ û₀(ξ), got {u0_hat!r}")
+    times = v.increasing_times("times", times)
+    if times[0] > 0:
+        times = np.concatenate([[0.0], times])
+    v.choice("part", part, fem.PARTS)
+    v.choice("order", order, fem.ORDERS)
+    v.choice("scheme", scheme, time.SCHEMES)
+    solver = linear_solver or ("cg" if rho.dim == 3 else "lu")
+    v.choice("linear_solver", solver, time.LINEAR_SOLVERS)
+    for name, value in (("support_tol", support_tol), ("mass_tol", mass_tol),
+                        ("resolution_tol", resolution_tol)):
+        v.positive(name, value)
+    max_dofs = v.positive_int("max_dofs", max_dofs)
+    rannacher = int(v.nonnegative("rannacher", rannacher))
+    dt = times[-1] / DEFAULT_STEPS if dt is None else v.positive("dt", dt)
+
+    Omega = _domain(rho, domain, shape, support_tol)
+    breaks = breakpoints(rho) if Omega.shape == "box" else None
+    h = Omega.radius / _INITIAL_CELLS if mesh_size is None else v.positive("mesh_size", mesh_size)
+    planned = scheme if scheme != "auto" else "cn"
+    _check_memory(Omega, h, order, breaks, times.size, planned, solver)
+    disc = _discretise(rho, Omega, breaks, h, order, u0_hat, solver)
+    while mesh_size is None and max(disc.resolution.values()) > resolution_tol:
+        if estimated_dofs(Omega, h / 2, order, breaks) > max_dofs:
+            break
+        h /= 2
+        _check_memory(Omega, h, order, breaks, times.size, planned, solver)
+        disc = _discretise(rho, Omega, breaks, h, order, u0_hat, solver)
+    if max(disc.resolution.values()) > resolution_tol:
+        warnings.warn(
+            f"mesh too coarse: with mesh_size={h:.3g} ({disc.basis.N} DOFs, P{order}) the "
+            f"relative L² error of û₀ is ~{disc.resolution['u0_hat']:.1e} and of ρ̄_w "
+            f"~{disc.resolution['rho']:.1e}, above resolution_tol={resolution_tol:g}; the "
+            "solution is no more accurate. Pass a smaller mesh_size or a larger max_dofs.",
+            stacklevel=2,
+        )
+    basis = disc.basis
+    mass = float(fem.integral(basis, disc.rho_q))
+    if mass < 1 - mass_tol:
+        raise ValueError(
+            f"domain: Ω = {Omega} holds only {mass:.8f} of ρ_w's mass (1 − mass_tol = "
+            f"{1 - mass_tol:.8f}); widen the domain (domain=R with R ≥ "
+            f"rho.support_radius({mass_tol:g})) or raise mass_tol"
+        )
+    if scheme == "auto":
+        scheme = "eigen" if basis.N <= EIGEN_MAX_DOFS else "cn"
+    _check_memory(Omega, h, order, breaks, times.size, scheme, solver)
+
+    D, alpha = fem.coefficients_from_density(disc.rho_q, rho.dim, sigma_a, density, part)
+    A = asm(fem.operator_form, basis, D=D, alpha=alpha).tocsr()
+    U = _integrate(disc.M, A, disc.U0, times, scheme, dt, rannacher, solver, progress)
+    return FrequencySolution(rho, sigma_a, density, part, Omega, basis, times, U, u0_hat,
+                             scheme, disc.resolution, mass)
+
+
+def _integrate(M, A, U0, times, scheme, dt, rannacher, solver, progress) -> np.ndarray:
+    if scheme == "eigen":
+        return time.eigen_exact(M, A, U0, times)
+    from tqdm.auto import tqdm
+
+    total = (sum(max(1, math.ceil((b - a) / dt - 1e-9)) for a, b in zip(times[:-1], times[1:]))
+             if scheme == "cn" else times.size - 1)
+    with tqdm(total=total, disable=not progress, desc=f"frequency PDE ({scheme})") as bar:
+        if scheme == "krylov":
+            return time.krylov_exact(M, A, U0, times, solver, callback=bar.update)
+        return time.crank_nicolson(M, A, U0, times, dt, rannacher, solver, callback=bar.update)
