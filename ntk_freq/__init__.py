@@ -28,6 +28,16 @@ from .distributions import (  # noqa: E402
     save_tabulated,
 )
 
+from .compare import Comparison, RhoComparison, WidthStudy, compare, width_study  # noqa: E402
+from .experiments import EXPERIMENTS, experiment_settings, run_experiment  # noqa: E402
+from .training import (  # noqa: E402
+    TrainingDiverged,
+    TrainResult,
+    kernel_flow,
+    kernel_gd,
+    stability_limit,
+    train,
+)
 from .design import Design, RateProfile, ReachByTime, design_rho  # noqa: E402
 from .kernels import empirical_ntk, ff_ntk, monte_carlo_ntk, two_layer_ntk  # noqa: E402
 from .spectra import (  # noqa: E402
@@ -73,4 +83,18 @@ __all__ = [
     "RateProfile",
     "ReachByTime",
     "design_rho",
+    "Comparison",
+    "RhoComparison",
+    "WidthStudy",
+    "compare",
+    "width_study",
+    "EXPERIMENTS",
+    "experiment_settings",
+    "run_experiment",
+    "TrainingDiverged",
+    "TrainResult",
+    "kernel_flow",
+    "kernel_gd",
+    "stability_limit",
+    "train",
 ]

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import ntk_freq  # noqa: F401
-from ntk_freq import compare as C
+from ntk_freq.compare import ROUTES, compare, fit_power_law, width_study
 from ntk_freq import experiments, store
 
 SMALL = dict(experiments.EXPERIMENTS["quick"], width=512, n_snapshots=7, n_xi=81)
@@ -21,7 +21,7 @@ SMALL = dict(experiments.EXPERIMENTS["quick"], width=512, n_snapshots=7, n_xi=81
 
 @pytest.fixture(scope="module")
 def cmp():
-    return C.compare(**SMALL, progress=False)
+    return compare(**SMALL, progress=False)
 
 
 def _final(cmp, rho, route):
@@ -38,10 +38,13 @@ def test_gaussian_prior_learns_the_high_frequency_far_later(cmp):
 
 
 def test_uniform_prior_learns_both_frequencies_at_the_same_rate(cmp):
-    """Inside the band the damping cπ/B is the same for both; ratio within 15%."""
-    for route in ("pde", "kernel", "nn"):
+    """Inside the band the damping cπ/B is the same for both: kernel and PDE ratios within 5%.
+    The network's per-frequency rate carries the finite-width noise of the ≈ m·Δξ/(2B) ≈ 30
+    frequencies w_j under each target bump (m = 512): ±1/√30 on r·t ≈ 3, so its ratio is only
+    required within a factor 2 (the Gaussian's is > 20)."""
+    for route, tol in (("pde", 1.05), ("kernel", 1.05), ("nn", 2.0)):
         low, high = _final(cmp, "uniform:10", route)
-        assert 0.85 < high / low < 1.15, (route, low, high)
+        assert 1 / tol < high / low < tol, (route, low, high)
         assert low < 0.2
 
 
@@ -58,7 +61,7 @@ def test_result_shapes_and_summary(cmp):
     T, K = len(cmp.times), len(cmp.xi)
     assert np.allclose(cmp.times / SMALL["eta"], np.rint(cmp.times / SMALL["eta"]))
     for r in cmp.results:
-        for route in C.ROUTES:
+        for route in ROUTES:
             assert r.u_hat[route].shape == (T, K) and np.iscomplexobj(r.u_hat[route])
             np.testing.assert_allclose(r.remaining[route][0], 1.0, rtol=1e-10)
     s = cmp.summary()
@@ -70,7 +73,7 @@ def test_result_shapes_and_summary(cmp):
 
 
 def test_same_spec_and_seed_same_numbers(cmp):
-    again = C.compare(**{**SMALL, "rhos": ("gaussian:3",)}, progress=False)
+    again = compare(**{**SMALL, "rhos": ("gaussian:3",)}, progress=False)
     np.testing.assert_array_equal(again.results[0].u_hat["nn"], cmp.results[0].u_hat["nn"])
 
 
@@ -99,7 +102,7 @@ def test_run_directory_appears_whole_or_not_at_all(tmp_path):
 
 def test_fit_power_law_recovers_a_known_law():
     m = np.array([100, 1000, 10000])
-    assert C.fit_power_law(m, 3 * m**-0.5) == pytest.approx((-0.5, 3.0))
+    assert fit_power_law(m, 3 * m**-0.5) == pytest.approx((-0.5, 3.0))
 
 
 @pytest.mark.parametrize("kwargs, error, match", [
@@ -114,7 +117,7 @@ def test_fit_power_law_recovers_a_known_law():
 ])
 def test_bad_input_is_refused_before_training(kwargs, error, match):
     with pytest.raises(error, match=match):
-        C.compare(**{**SMALL, **kwargs}, progress=False)
+        compare(**{**SMALL, **kwargs}, progress=False)
 
 
 def test_config_and_override_order(tmp_path):
@@ -130,6 +133,6 @@ def test_config_and_override_order(tmp_path):
 @pytest.mark.slow
 def test_width_study_exponent_is_minus_one_half():
     """Widths 10² … 10⁴, 3 seeds: fitted exponent −1/2 ± 0.15."""
-    study = C.width_study("gaussian:3", widths=(100, 316, 1000, 3162, 10000), seeds=(0, 1, 2),
+    study = width_study("gaussian:3", widths=(100, 316, 1000, 3162, 10000), seeds=(0, 1, 2),
                           steps=100, eta=0.5, progress=False)
     assert -0.65 < study.exponent < -0.35, study.gap
