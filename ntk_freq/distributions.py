@@ -112,7 +112,14 @@ def _norm(x: np.ndarray, norm: str) -> np.ndarray:
 
 
 class _Separable(FrequencyDistribution):
-    """A product of d copies of one 1-D law; subclasses give the 1-D pieces."""
+    """A product of d copies of one 1-D law with one scale parameter (named by ``_scale``);
+    subclasses give the 1-D pieces."""
+
+    _scale = "scale"
+
+    def __post_init__(self):
+        v.positive(self._scale, getattr(self, self._scale))
+        _check_dim(self.dim)
 
     @abc.abstractmethod
     def _pdf1(self, w: np.ndarray) -> np.ndarray: ...
@@ -150,10 +157,6 @@ class Gaussian(_Separable):
     scale: float
     dim: int = 1
 
-    def __post_init__(self):
-        v.positive("scale", self.scale)
-        _check_dim(self.dim)
-
     def _pdf1(self, w):
         return np.exp(-0.5 * (w / self.scale) ** 2) / (math.sqrt(2 * math.pi) * self.scale)
 
@@ -181,10 +184,7 @@ class Uniform(_Separable):
 
     half_width: float
     dim: int = 1
-
-    def __post_init__(self):
-        v.positive("half_width", self.half_width)
-        _check_dim(self.dim)
+    _scale = "half_width"
 
     def _pdf1(self, w):
         return np.where(np.abs(w) <= self.half_width, 0.5 / self.half_width, 0.0)
@@ -207,10 +207,6 @@ class Laplace(_Separable):
 
     scale: float
     dim: int = 1
-
-    def __post_init__(self):
-        v.positive("scale", self.scale)
-        _check_dim(self.dim)
 
     def _pdf1(self, w):
         return np.exp(-np.abs(w) / self.scale) / (2 * self.scale)
