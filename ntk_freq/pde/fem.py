@@ -74,7 +74,7 @@ def make_basis(mesh, order: int) -> Basis:
 
 def quadrature_points(basis: Basis) -> np.ndarray:
     """The global quadrature points, shape (n_elements, n_qp, d)."""
-    return np.moveaxis(np.asarray(basis.global_coordinates().value), 0, -1)
+    return np.moveaxis(np.asarray(basis.global_coordinates()), 0, -1)
 
 
 def assemble(basis: Basis, D: np.ndarray, alpha: np.ndarray):
@@ -98,6 +98,6 @@ def integral(basis: Basis, f: np.ndarray):
 def relative_projection_error(basis: Basis, U: np.ndarray, f: np.ndarray) -> float:
     """‖Π f − f‖ / ‖f‖ in L²(Ω) (mesh quadrature): the resolution estimate of the mesh for f,
     with Π f the finite-element field of coefficients U (n_dofs, 2) = (Re, Im)."""
-    fh = basis.interpolate(U[:, 0]).value + 1j * basis.interpolate(U[:, 1]).value
+    fh = np.asarray(basis.interpolate(U[:, 0])) + 1j * np.asarray(basis.interpolate(U[:, 1]))
     norm = math.sqrt(integral(basis, np.abs(f) ** 2))
     return math.sqrt(integral(basis, np.abs(fh - f) ** 2)) / norm if norm > 0 else 0.0

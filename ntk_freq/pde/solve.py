@@ -102,7 +102,7 @@ class FrequencySolution:
     def integral(self, t) -> complex:
         """∫_Ω û(ξ, t) dξ by the mesh quadrature (THEORY.md: = (2π)^d u(0, t) for the full line)."""
         U = self.U[self.time_index(t)[0]]
-        values = [self.basis.interpolate(U[:, c]).value for c in (0, 1)]
+        values = [np.asarray(self.basis.interpolate(U[:, c])) for c in (0, 1)]
         return complex(fem.integral(self.basis, values[0] + 1j * values[1]))
 
 
