@@ -51,9 +51,21 @@ from .spectra import (  # noqa: E402
     sphere_spectrum,
 )
 
+from .fourier import fourier_transform, frequency_grid, midpoint_grid  # noqa: E402
+from .pde import FrequencySolution, solve_frequency_pde  # noqa: E402
+from .targets import WindowedSines, initial_error_hat, load_target  # noqa: E402
+
 __version__ = "0.1.0"
 
 __all__ = [
+    "FrequencySolution",
+    "WindowedSines",
+    "fourier_transform",
+    "frequency_grid",
+    "initial_error_hat",
+    "load_target",
+    "midpoint_grid",
+    "solve_frequency_pde",
     "DecayFit",
     "Spectrum",
     "box_quadrature",

@@ -233,3 +233,70 @@ def design(kind, band, support, rate, slope, epsilon, T, sigma_a, density, point
     _write_csv(out / "times.csv", "xi,wanted,designed,gaussian,uniform", d.table(d.xi.size).T)
     fig = plotting.plot_design(d, out / "design.png")
     click.echo(f"wrote {out / 'rho.npz'}, {out / 'rho.csv'}, {out / 'times.csv'} and {fig}")
+    if train_width:
+        try:
+            kappa, measured = trained_times(d, width=train_width)
+        except (ValueError, TypeError) as err:
+            raise click.ClickException(str(err)) from None
+        click.echo("trained networks (windowed-sines target), time to reach ε at κ = "
+                   + ", ".join(f"{k:.3g}" for k in kappa))
+        for name, routes in measured.items():
+            for route, t in routes.items():
+                click.echo(f"{name:>9} {route:>7} " + " ".join(f"{x:10.4g}" for x in t))
+
+
+@main.command("pde")
+@click.option("--rho", "rho_spec", required=True, help="ρ_w spec, e.g. gaussian:4, uniform:8.")
+@click.option("--dim", default=1, show_default=True, type=int, help="Dimension d (1, 2 or 3).")
+@click.option("--sigma-a", default=1.0, show_default=True, help="Readout std σ_a.")
+@click.option("--density", default=0.05, show_default=True, help="Data density c = 1/|D|.")
+@click.option("--target", "target_spec", default="windowed-sines:4,12", show_default=True,
+              help="windowed-sines:K1,K2[;width=W], gaussian-bump[:W] or file:PATH.py.")
+@click.option("--data-half-width", default=None, type=float,
+              help="Data domain [−L, L]^d for the quadrature of a file target's transform.")
+@click.option("--data-points", default=None, type=int, help="Points per axis of that grid.")
+@click.option("--times", default="0,25,50,100,200", show_default=True,
+              help="Flow times t = η·step, increasing.")
+@click.option("--part", default="full", show_default=True,
+              type=click.Choice(["full", "readout", "frequency"]), help="Trained parameters.")
+@click.option("--order", default=2, show_default=True, type=click.Choice(["1", "2"]),
+              help="Element order (P1, P2).")
+@click.option("--scheme", default="auto", show_default=True,
+              type=click.Choice(["auto", "cn", "eigen", "krylov"]), help="Time scheme.")
+@click.option("--probes", default=None,
+              help="Probe frequencies k (ξ = k e₁) to print (default: the target's).")
+@click.option("--out", default="ntk-freq-results/pde", show_default=True,
+              type=click.Path(file_okay=False), help="Folder for pde.png and pde.csv.")
+def pde(rho_spec, dim, sigma_a, density, target_spec, data_half_width, data_points, times,
+        part, order, scheme, probes, out):
+    """Solve the frequency-dynamics PDE (E3) by finite elements; print |û| at probe frequencies."""
+    from pathlib import Path
+
+    from .distributions import distribution
+    from .pde import solve_frequency_pde
+    from .pde.figures import plot_frequency_pde, probe_table
+    from .targets import initial_error_hat, target
+
+    try:
+        rho = distribution(rho_spec, dim)
+        y = target(target_spec, dim)
+        u0_hat = initial_error_hat(y, data_half_width, data_points)
+        probe_k = (_floats(probes) if probes else
+                   sorted({abs(k[0]) for k in getattr(y, "frequencies", ((1.0,),))}))
+        sol = solve_frequency_pde(rho, sigma_a, density, u0_hat, _floats(times), part=part,
+                                  order=int(order), scheme=scheme, progress=True)
+    except (ValueError, TypeError, MemoryError) as err:
+        raise click.ClickException(str(err)) from None
+    table = probe_table(sol, probe_k)
+    click.echo(f"{sol.n_dofs} DOFs (P{order}), Ω = {sol.domain.shape} of radius "
+               f"{sol.domain.radius:.4g}, scheme {sol.scheme}, mesh resolution "
+               + ", ".join(f"{k} {e:.1e}" for k, e in sol.resolution.items()))
+    click.echo(f"{'t':>10} " + " ".join(f"{'|û(' + format(k, 'g') + ')|':>12}" for k in probe_k))
+    for t, row in zip(sol.times, table):
+        click.echo(f"{t:>10.4g} " + " ".join(f"{a:>12.5g}" for a in row))
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    _write_csv(out / "pde.csv", "t," + ",".join(f"abs_u_hat_{k:g}" for k in probe_k),
+               [sol.times] + list(table.T))
+    fig = plot_frequency_pde(sol, probe_k, out / "pde.png")
+    click.echo(f"wrote {out / 'pde.csv'} and {fig}")

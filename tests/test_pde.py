@@ -291,7 +291,7 @@ def test_linearity_and_energy_decay(a_re, a_im, sigma_a, c, part):
 def test_evaluation_outside_domain_and_at_unsolved_times():
     rho = Uniform(2.0)
     u0 = band_mode(2.0, 1)
-    sol = solve_frequency_pde(rho, 1.0, 0.1, u0, [1.0, 2.0], mesh_size=0.1)
+    sol = solve_frequency_pde(rho, 1.0, 0.1, u0, [1.0, 2.0], mesh_size=0.05)
     assert sol.times.tolist() == [0.0, 1.0, 2.0]
     outside = np.array([[-5.0], [2.5]])
     assert np.allclose(sol(outside, 2.0), u0(outside))  # never learned beyond the band

@@ -1,0 +1,32 @@
+"""The ``ntk-freq pde`` command: prints |û| at probes (checked against the exact frozen-W decay)
+and writes its figure and csv."""
+
+import math
+
+import numpy as np
+from click.testing import CliRunner
+
+from ntk_freq.cli import main
+from ntk_freq.targets import target
+
+
+def test_pde_command_prints_exact_frozen_w_decay(tmp_path):
+    # Frozen W: |û(ξ, t)| = |ŷ(ξ)| e^{−c 2π ρ̄_w(ξ) t} exactly; the printed 5 digits must match.
+    out = tmp_path / "run"
+    result = CliRunner().invoke(main, [
+        "pde", "--rho", "gaussian:2", "--target", "windowed-sines:1,3", "--times", "0,10",
+        "--part", "readout", "--density", "0.1", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = [line.split() for line in result.output.splitlines() if line.strip().startswith("10 ")]
+    printed = np.array([float(x) for x in rows[0][1:]])
+    xi = np.array([1.0, 3.0])
+    rho_bar = np.exp(-xi**2 / 8) / math.sqrt(8 * math.pi)
+    exact = np.abs(target("windowed-sines:1,3").fourier(xi)) * np.exp(-0.1 * 2 * np.pi * rho_bar * 10)
+    assert np.allclose(printed, exact, rtol=1e-4)
+    assert (out / "pde.png").stat().st_size > 0 and (out / "pde.csv").exists()
+
+
+def test_pde_command_reports_bad_input(tmp_path):
+    result = CliRunner().invoke(main, ["pde", "--rho", "gaussian:2", "--density", "-1",
+                                       "--out", str(tmp_path)])
+    assert result.exit_code != 0 and "density" in result.output
