@@ -65,9 +65,10 @@ def throughput_table() -> None:
     print(f"training throughput: FF-NN d = 1, width m = {WIDTH} (2m neurons), N = {N_POINTS}")
     print(f"{'dtype':>8} {'steps/s':>9} {'sin+cos/s':>11} {'limit steps/s':>14} {'ratio':>7}")
     for name in ("float32", "float64"):
-        rate = sincos_per_second(training.DTYPES[name])
-        limit = rate / (2 * N_POINTS * 2 * WIDTH)
+        before = sincos_per_second(training.DTYPES[name])
         sps = steps_per_second(name)
+        rate = max(before, sincos_per_second(training.DTYPES[name]))  # best of before/after
+        limit = rate / (2 * N_POINTS * 2 * WIDTH)
         print(f"{name:>8} {sps:9.3f} {rate:11.3e} {limit:14.3f} {sps / limit:7.1%}")
 
 

@@ -73,6 +73,41 @@ def _fourier_features(W, x):
     return jnp.cos(z), jnp.sin(z)
 
 
+@jax.custom_jvp
+def ff_readout(W, a, b, x):
+    """g(x) = (1/√m) Σ_j [a_j cos(w_j·x) + b_j sin(w_j·x)] for W (m, d), a, b (m,), x (n, d).
+
+    Its derivative rule is written with matrix-vector products on the saved features
+    C = cos(Wx), S = sin(Wx): ∂g/∂w_j · δw = x·δw_j (b_j C − a_j S)_j, so forward and reverse
+    mode never form an (n, m) product elementwise beyond C and S themselves (the sin/cos
+    evaluations are the floor of a training step)."""
+    c, s = _fourier_features(W, x)
+    return (c @ a + s @ b) / jnp.sqrt(W.shape[0])
+
+
+def _is_zero(t) -> bool:
+    return isinstance(t, jax.custom_derivatives.SymbolicZero)
+
+
+def _ff_readout_jvp(primals, tangents):
+    W, a, b, x = primals
+    dW, da, db, dx = tangents
+    c, s = _fourier_features(W, x)
+    root_m = jnp.sqrt(W.shape[0])
+    out = (c @ a + s @ b) / root_m
+    terms = [] if _is_zero(da) else [c @ da]
+    if not _is_zero(db):
+        terms.append(s @ db)
+    if not _is_zero(dW):  # Σ_j (x_i·δw_j)(b_j C_ij − a_j S_ij)
+        terms.append(jnp.sum((c @ (b[:, None] * dW) - s @ (a[:, None] * dW)) * x, axis=-1))
+    if not _is_zero(dx):  # Σ_j (w_j·δx_i)(b_j C_ij − a_j S_ij)
+        terms.append(jnp.sum((c @ (b[:, None] * W) - s @ (a[:, None] * W)) * dx, axis=-1))
+    return out, (sum(terms) / root_m if terms else jnp.zeros_like(out))
+
+
+ff_readout.defjvp(_ff_readout_jvp, symbolic_zeros=True)
+
+
 def ff_network(rho: FrequencyDistribution, sigma_a: float, width: int, part: str = "full",
                dtype=jnp.float64) -> Network:
     """The Fourier-feature network of THEORY.md (before doubling, m = ``width`` neurons):
@@ -94,8 +129,7 @@ def ff_network(rho: FrequencyDistribution, sigma_a: float, width: int, part: str
         }
 
     def apply_g(p, x):
-        c, s = _fourier_features(p["W"], x)
-        return (c @ p["a"] + s @ p["b"]) / jnp.sqrt(m)
+        return ff_readout(p["W"], p["a"], p["b"], x)
 
     return antisymmetric(init_g, apply_g, PARTS[part])
 
