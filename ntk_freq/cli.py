@@ -200,16 +200,19 @@ def width_study(rho, widths, seeds, steps, eta, sigma_a, dtype, out, name, quiet
 @click.option("--density", default=0.05, show_default=True, help="Data density c = 1/|D|.")
 @click.option("--points", default=1001, show_default=True, help="Nodes of the tabulated ρ_w.")
 @click.option("--tol", default=0.03, show_default=True, help="Tolerance on max |t/τ − 1|.")
+@click.option("--train", "train_width", default=0, show_default=True,
+              help="Also train FF-NNs of this width (0: no) and print their measured times.")
 @click.option("--out", default="ntk-freq-results/design", show_default=True,
               type=click.Path(file_okay=False),
               help="Folder for rho.npz, rho.csv, times.csv and design.png.")
-def design(kind, band, support, rate, slope, epsilon, T, sigma_a, density, points, tol, out):
+def design(kind, band, support, rate, slope, epsilon, T, sigma_a, density, points, tol,
+           train_width, out):
     """Design ρ_w for a wanted per-frequency learning profile under the frequency PDE."""
     import time
     from pathlib import Path
 
     from . import plotting
-    from .design import design_rho, make_objective
+    from .design import design_rho, make_objective, trained_times
 
     try:
         objective = make_objective(kind, _floats(band), support, rate, slope, epsilon, T)

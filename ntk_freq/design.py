@@ -464,12 +464,12 @@ def _check_designed(objective, values, band, xi, t_band) -> None:
 
 
 def trained_times(design: Design, kappa=None, *, window: float = 1.5, horizon: float = 3.0,
-                  eta: float = 0.25, **compare_options) -> dict:
+                  eta: float = 0.25, **compare_options) -> tuple:
     """Learning times at the frequencies κ from networks trained with the designed ρ_w and its
     baselines, through :func:`ntk_freq.compare.compare` (data domain [−L, L] with
     L = 1/(2c), so the data density is the design's c; target: sines at κ in a Gaussian window
     of width ``window``; gradient descent with step η up to ``horizon`` × the design's worst
-    time). Returns {name: {route: times (n_κ,)}} for names "designed", "gaussian", "uniform"
+    time). Returns (κ, {name: {route: times (n_κ,)}}) for names "designed", "gaussian", "uniform"
     and routes "nn", "kernel", "pde", each the first time |û(κ, t)|/|û(κ, 0)| reaches the
     design's ε (log-linear between snapshots; inf if not reached). κ: default three band
     frequencies. Note the target's initial error is not white, so these times differ from
@@ -487,6 +487,6 @@ def trained_times(design: Design, kappa=None, *, window: float = 1.5, horizon: f
     result = compare(rhos=[design.rho, *(design.baselines[k] for k in names[1:])],
                      target=WindowedSines(tuple(kappa), width=window), sigma_a=design.sigma_a,
                      eta=eta, steps=steps, half_width=0.5 / design.density, **compare_options)
-    return {name: {route: first_passage(result.times, r.remaining[route], design.epsilon)
-                   for route in ("nn", "kernel", "pde")}
-            for name, r in zip(names, result.results)}
+    return kappa, {name: {route: first_passage(result.times, r.remaining[route], design.epsilon)
+                          for route in ("nn", "kernel", "pde")}
+                   for name, r in zip(names, result.results)}

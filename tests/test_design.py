@@ -212,3 +212,20 @@ def test_cli_design_reports_infeasible_objectives(tmp_path):
                                     "--epsilon", "0.01", "--T", "20", "--out", str(tmp_path / "x")])
     assert res.exit_code != 0 and "> 1 by 10.7" in res.output
     assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.slow
+def test_trained_networks_follow_the_design():
+    """Networks trained with the designed ρ_w (reverse bias, σ_a = 1) learn the higher band
+    frequencies sooner, as the design says and unlike the Gaussian baseline; their times at κ
+    agree with the kernel flow within 10 % (finite width m = 2048; measured ≤ 5 %). ~90 s."""
+    from ntk_freq.design import trained_times
+
+    d = design_rho(RateProfile(lambda k: 1 + 3 * k / 8, (0, 8), absolute=False), sigma_a=1.0,
+                   density=C, n_points=401)
+    kappa, tt = trained_times(d, width=2048, progress=False)
+    assert kappa.shape == (3,)
+    nn, kernel = tt["designed"]["nn"], tt["designed"]["kernel"]
+    assert np.all(np.diff(nn) < 0) and np.all(np.diff(tt["gaussian"]["nn"]) > 0)
+    np.testing.assert_allclose(nn, kernel, rtol=0.10)
+    np.testing.assert_allclose(tt["designed"]["pde"], kernel, rtol=0.10)
