@@ -76,9 +76,9 @@ def test_designed_rising_profile_meets_its_rates_under_diffusion():
 
 
 def test_reach_by_time_beats_the_best_gaussian_on_the_worst_frequency():
-    """All of |ξ| ≤ 8 below ε = 1 % by T: the design's worst-case time is at least 1.9× shorter
-    than the best Gaussian's (scale optimised under the PDE with σ_a = 2; measured ≈ 2.0×; the
-    frozen-W ratio is √(2π)·e^{1/2}/2 ≈ 2.07)."""
+    """All of |ξ| ≤ 8 below ε = 1 % by T: the design's worst-case time is at least 2.3× shorter
+    than the best Gaussian's (scale optimised under the PDE with σ_a = 2; measured 2.48×, 235
+    against 582 at s ≈ 9.9; the frozen-W ratio would be √(2π)·e^{1/2}/2 ≈ 2.07)."""
     sigma_a, eps = 2.0, 0.01
     d = design_rho(ReachByTime((0, 8), eps, 300.0), sigma_a=sigma_a, density=C, n_points=401)
     designed = d.worst_time()
@@ -95,7 +95,7 @@ def test_reach_by_time_beats_the_best_gaussian_on_the_worst_frequency():
     best = minimize_scalar(gaussian_worst, bounds=(3.0, 20.0), method="bounded",
                            options={"xatol": 0.05})
     assert math.isfinite(best.fun)
-    assert best.fun / designed > 1.9
+    assert best.fun / designed > 2.3
 
 
 def test_design_exports_samples_and_a_loadable_file(tmp_path):
