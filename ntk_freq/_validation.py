@@ -117,3 +117,11 @@ def point_list(name: str, x, dim: int) -> np.ndarray:
             f"(d = {dim} is the dimension of the frequency distribution / data)"
         )
     return a
+
+
+def parse_number(text: str, what: str, hint: str = "") -> float:
+    """A float from a spec string; ValueError naming ``what`` (and a ``hint``) otherwise."""
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(f"{what} {text!r} is not a number; {hint}") from None

@@ -173,10 +173,7 @@ def target(spec: str, dim: int = 1):
 
 
 def _spec_number(text: str, what: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        raise ValueError(f"{what} {text!r} is not a number; {TARGET_SPEC_HELP}") from None
+    return v.parse_number(text, what, TARGET_SPEC_HELP)
 
 
 def _spec_vector(text: str, dim: int) -> list:
