@@ -145,16 +145,18 @@ def run_experiment(settings: dict, out="ntk-freq-results", name: str | None = No
 
 
 def summary_table(summary: dict) -> str:
-    """A short text table: per ρ_w the gaps at the final time and the remaining fractions of
-    the kernel flow, the PDE and the network at each target frequency."""
-    lines = []
-    for rho, s in summary["rho"].items():
-        lines.append(rho)
-        lines.append(f"  PDE vs kernel  {s['pde_vs_kernel_rel_l2']:.3g}    "
-                     f"NN vs kernel  {s['nn_vs_kernel_rel_l2']:.3g}    (relative L² over ξ, final t)")
-        lines.append("  remaining |û(κ,t)|/|û(κ,0)|:   " + "   ".join(
-            f"{route} " + ", ".join(f"{k} {val:.3g}" for k, val in s["remaining_fraction"][route].items())
-            for route in ("pde", "kernel", "nn")))
+    """A short text table: per ρ_w the gaps at the final time (relative L² over ξ) and the
+    remaining fraction |û(κ,t)|/|û(κ,0)| at each target frequency from PDE / kernel / network."""
+    rows = list(summary["rho"].items())
+    keys = list(rows[0][1]["remaining_fraction"]["kernel"])
+    head = f"{'rho':<14}{'PDE vs kernel':>15}{'NN vs kernel':>14}" + "".join(
+        f"{'remaining ' + k + ' (pde/kernel/nn)':>36}" for k in keys)
+    lines = [head]
+    for rho, s in rows:
+        rem = s["remaining_fraction"]
+        cells = "".join(f"{' / '.join(f'{rem[r][k]:.3g}' for r in ('pde', 'kernel', 'nn')):>36}"
+                        for k in keys)
+        lines.append(f"{rho:<14}{s['pde_vs_kernel_rel_l2']:>15.3g}{s['nn_vs_kernel_rel_l2']:>14.3g}{cells}")
     return "\n".join(lines)
 
 
