@@ -23,7 +23,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import plotting, store
+from . import store
 from .compare import ROUTES, Comparison, WidthStudy, compare, width_study
 
 EXPERIMENTS = {
@@ -115,6 +115,8 @@ def comparison_arrays(cmp: Comparison) -> dict:
 
 def write_figures(cmp: Comparison, directory) -> list:
     """The learning curves and the |û(ξ, t)| heat maps of a comparison."""
+    from . import plotting  # matplotlib: loaded only when figures are drawn
+
     directory = Path(directory)
     return [
         plotting.plot_learning_curves(
@@ -164,6 +166,8 @@ def run_width_study(out="ntk-freq-results", name: str | None = None, progress: b
                     **settings) -> Run:
     """Run :func:`ntk_freq.compare.width_study` and write ``out/name/`` with
     ``width_study.png``, ``summary.json`` (widths, gaps, fitted exponent) and ``results.npz``."""
+    from . import plotting
+
     path = store.new_run_path(out, name or default_run_name("width-study"))
     t0 = time.perf_counter()
     study = width_study(**settings, progress=progress)
