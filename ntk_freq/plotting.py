@@ -125,7 +125,7 @@ def plot_width_study(widths, gaps, exponent, prefactor, path, title=""):
     ax.loglog(widths, prefactor * widths**exponent, "--", label=f"fit: m^{exponent:.2f}")
     ax.loglog(widths, rms[0] * (widths / widths[0]) ** -0.5, ":", color="gray", label="theory: m^-1/2")
     ax.set_xlabel("width m (neurons before doubling)")
-    ax.set_ylabel("relative L² gap, network vs kernel flow")
+    ax.set_ylabel("relative L² gap, network vs kernel GD map")
     ax.set_title(title, fontsize=9)
     ax.grid(True, which="both", alpha=0.3)
     ax.legend()
