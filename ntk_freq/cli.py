@@ -248,6 +248,10 @@ def design(kind, band, support, rate, slope, epsilon, T, sigma_a, density, point
                 click.echo(f"{name:>9} {route:>7} " + " ".join(f"{x:10.4g}" for x in t))
 
 
+#: Flow times (0 … max requested) added for the heat map and the decay curves of ``ntk-freq pde``.
+PDE_FIGURE_TIMES = 61
+
+
 @main.command("pde")
 @click.option("--rho", "rho_spec", required=True, help="ρ_w spec, e.g. gaussian:4, uniform:8.")
 @click.option("--dim", default=1, show_default=True, type=int, help="Dimension d (1, 2 or 3).")
@@ -275,6 +279,9 @@ def pde(rho_spec, dim, sigma_a, density, target_spec, data_half_width, data_poin
     """Solve the frequency-dynamics PDE (E3) by finite elements; print |û| at probe frequencies."""
     from pathlib import Path
 
+    import numpy as np
+
+    from . import _validation as v
     from .distributions import distribution
     from .pde import solve_frequency_pde
     from .pde.figures import plot_frequency_pde, probe_table
@@ -286,7 +293,10 @@ def pde(rho_spec, dim, sigma_a, density, target_spec, data_half_width, data_poin
         u0_hat = initial_error_hat(y, data_half_width, data_points)
         probe_k = (_floats(probes) if probes else
                    sorted({abs(k[0]) for k in getattr(y, "frequencies", ((1.0,),))}))
-        sol = solve_frequency_pde(rho, sigma_a, density, u0_hat, _floats(times), part=part,
+        requested = v.increasing_times("--times", _floats(times))
+        # the figure and the csv get a dense time grid as well; the table prints what was asked
+        t_solve = np.union1d(requested, np.linspace(0.0, requested[-1], PDE_FIGURE_TIMES))
+        sol = solve_frequency_pde(rho, sigma_a, density, u0_hat, t_solve, part=part,
                                   order=int(order), scheme=scheme, progress=True)
     except (ValueError, TypeError, MemoryError) as err:
         raise click.ClickException(str(err)) from None
@@ -296,7 +306,8 @@ def pde(rho_spec, dim, sigma_a, density, target_spec, data_half_width, data_poin
                + ", ".join(f"{k} {e:.1e}" for k, e in sol.resolution.items()))
     click.echo(f"{'t':>10} " + " ".join(f"{'|û(' + format(k, 'g') + ')|':>12}" for k in probe_k))
     for t, row in zip(sol.times, table):
-        click.echo(f"{t:>10.4g} " + " ".join(f"{a:>12.5g}" for a in row))
+        if np.any(np.isclose(t, requested, rtol=1e-12, atol=0.0)):
+            click.echo(f"{t:>10.4g} " + " ".join(f"{a:>12.5g}" for a in row))
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     _write_csv(out / "pde.csv", "t," + ",".join(f"abs_u_hat_{k:g}" for k in probe_k),
