@@ -17,12 +17,11 @@ def main():
 def _write_csv(path, header: str, columns) -> None:
     """Write columns as csv through a temporary name."""
     import numpy as np
-    from pathlib import Path
 
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    np.savetxt(tmp, np.column_stack(columns), delimiter=",", header=header, comments="")
-    tmp.replace(path)
+    from .store import atomic_write
+
+    table = np.column_stack(columns)
+    atomic_write(path, lambda f: np.savetxt(f, table, delimiter=",", header=header, comments=""))
 
 
 @main.command()

@@ -556,22 +556,19 @@ class Tabulated(FrequencyDistribution):
 def save_tabulated(path, rho: Tabulated) -> Path:
     """Write a tabulated density as ``.npz`` (arrays ``axis0``… and ``density``) or, in d = 1,
     ``.csv`` (header ``xi,density``), atomically (temporary name, then rename)."""
+    from .store import atomic_write
+
     path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
     if path.suffix == ".csv":
         if rho.dim != 1:
             raise ValueError("csv export is for d = 1; use .npz in higher dimensions")
-        with open(tmp, "w") as f:
-            np.savetxt(f, np.column_stack([rho.axes[0], rho.values]), delimiter=",",
-                       header="xi,density", comments="")
-    elif path.suffix == ".npz":
+        table = np.column_stack([rho.axes[0], rho.values])
+        return atomic_write(path, lambda f: np.savetxt(f, table, delimiter=",",
+                                                       header="xi,density", comments=""))
+    if path.suffix == ".npz":
         arrays = {f"axis{i}": a for i, a in enumerate(rho.axes)}
-        with open(tmp, "wb") as f:
-            np.savez(f, density=rho.values, **arrays)
-    else:
-        raise ValueError(f"{path}: choose a .npz or .csv file name")
-    tmp.replace(path)
-    return path
+        return atomic_write(path, lambda f: np.savez(f, density=rho.values, **arrays))
+    raise ValueError(f"{path}: choose a .npz or .csv file name")
 
 
 def _trapezoid_weights(axes) -> np.ndarray:

@@ -13,13 +13,14 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 def save_figure(fig, path) -> Path:
     """Write ``fig`` to ``path`` through a temporary name (never a half-written file), close it."""
+    from .store import atomic_write
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
-    fig.savefig(tmp, dpi=130, bbox_inches="tight")
-    plt.close(fig)
-    tmp.replace(path)
-    return path
+    try:
+        return atomic_write(path, lambda f: fig.savefig(f, format=path.suffix.lstrip("."),
+                                                        dpi=130, bbox_inches="tight"))
+    finally:
+        plt.close(fig)
 
 
 def plot_spectrum(frequency, eigenvalue, fit, path, xlabel: str = "angular frequency |ξ|",

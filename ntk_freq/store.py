@@ -58,7 +58,7 @@ def provenance() -> dict:
     }
 
 
-def _atomic_write(path, write) -> Path:
+def atomic_write(path, write) -> Path:
     """Call ``write(file)`` on a temporary file beside ``path``, then rename it to ``path``."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -78,7 +78,7 @@ def _atomic_write(path, write) -> Path:
 def write_json(path, obj) -> Path:
     """``obj`` as indented JSON, atomically."""
     text = json.dumps(obj, indent=2, sort_keys=False, default=_json_default) + "\n"
-    return _atomic_write(path, lambda f: f.write(text.encode()))
+    return atomic_write(path, lambda f: f.write(text.encode()))
 
 
 def write_results(path, arrays: dict, meta: dict) -> Path:
@@ -87,7 +87,7 @@ def write_results(path, arrays: dict, meta: dict) -> Path:
     if "meta" in arrays:
         raise ValueError("arrays may not use the reserved name 'meta'")
     text = json.dumps({**meta, "provenance": provenance()}, default=_json_default)
-    return _atomic_write(path, lambda f: np.savez_compressed(f, meta=np.array(text), **arrays))
+    return atomic_write(path, lambda f: np.savez_compressed(f, meta=np.array(text), **arrays))
 
 
 def read_results(path) -> tuple[dict, dict]:
