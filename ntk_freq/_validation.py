@@ -58,11 +58,12 @@ def finite_array(name: str, value, dtype=np.float64) -> np.ndarray:
 def points(name: str, x, dim: int) -> np.ndarray:
     """Points of shape (..., d) as float64.
 
-    In d = 1 an array whose last axis is not of length 1 (a scalar, or shape (n,)) is read as
-    scalar coordinates and gets a trailing axis; shape (..., 1) is already points. Raises if the
-    trailing axis does not match ``dim`` (the dimension of ρ_w or of the data)."""
+    In d = 1 a scalar or an array of shape (n,) (n = 1 included) is read as scalar coordinates
+    and gets a trailing axis, as is any array whose last axis is not of length 1; an array of
+    shape (..., 1) with two or more axes is already points. Raises if the trailing axis does not
+    match ``dim`` (the dimension of ρ_w or of the data)."""
     a = finite_array(name, x)
-    if dim == 1 and (a.ndim == 0 or a.shape[-1] != 1):
+    if dim == 1 and (a.ndim <= 1 or a.shape[-1] != 1):
         a = a[..., None]
     if a.ndim == 0 or a.shape[-1] != dim:
         raise ValueError(

@@ -3,6 +3,8 @@ library, prints a short table and says where its figures and results are."""
 
 from __future__ import annotations
 
+import math
+
 import click
 
 from . import __version__
@@ -24,21 +26,42 @@ def _write_csv(path, header: str, columns) -> None:
     atomic_write(path, lambda f: np.savetxt(f, table, delimiter=",", header=header, comments=""))
 
 
+def _parse_domain(domain: str):
+    """'periodic[:P]' → ("periodic", P); 'sphere' → ("sphere", None); 'interval:A,B' →
+    ("interval", (A, B)); anything else a click.BadParameter naming the forms."""
+    kind, _, arg = domain.partition(":")
+    forms = "periodic[:P] (P a number or 2pi), sphere, or interval:A,B with A < B"
+    try:
+        if kind == "periodic":
+            return kind, 2 * math.pi if arg in ("", "2pi") else float(arg)
+        if kind == "sphere" and not arg:
+            return kind, None
+        if kind == "interval":
+            a, b = (float(t) for t in arg.split(","))
+            if a < b:
+                return kind, (a, b)
+    except ValueError:
+        pass
+    raise click.BadParameter(f"{domain!r}: use {forms}", param_hint="--domain")
+
+
 @main.command()
 @click.option("--rho", "rho_spec", default=None,
               help="Fourier-feature network with this ρ_w spec (e.g. gaussian:4, uniform:8).")
 @click.option("--network", "activation", default=None,
               type=click.Choice(["relu", "erf", "sin", "cos", "gelu", "abs"]),
               help="Two-layer network with this activation (neural-tangents analytic NTK).")
-@click.option("--sigma-a", default=1.0, show_default=True, help="Readout std σ_a of the FF-NN.")
+@click.option("--sigma-a", default=None, type=float,
+              help="Readout std σ_a of the FF-NN (--rho only)  [default: 1]")
 @click.option("--part", default=None, type=click.Choice(["full", "readout", "frequency"]),
               help="Trained parameters (default: full; readout on a periodic domain).")
-@click.option("--bias", "b_std", default=0.0, show_default=True, help="Bias std of the two-layer net.")
+@click.option("--bias", "b_std", default=None, type=float,
+              help="Bias std of the two-layer net (--network only)  [default: 0]")
 @click.option("--domain", default=None,
               help="periodic:P (Bochner), sphere (Funk–Hecke on S^{dim-1}) or interval:A,B (Gram "
                    "on --points uniform points). Default: periodic:2pi for --rho, sphere for --network.")
 @click.option("--dim", default=None, type=int,
-              help="Input dimension (default 1 for --rho, 2 (the circle) for --network).")
+              help="Input dimension (default 2, the circle, on a sphere; else 1).")
 @click.option("--kmax", default=32, show_default=True, help="Highest mode/degree reported.")
 @click.option("--points", default=512, show_default=True, help="Points for interval:A,B.")
 @click.option("--law", default="auto", show_default=True,
@@ -46,48 +69,55 @@ def _write_csv(path, header: str, columns) -> None:
 @click.option("--fit-from", default=None, type=float,
               help="Fit the law on frequencies >= this (default: the upper half of the range).")
 @click.option("--out", default="ntk-freq-results/spectrum", show_default=True,
-              type=click.Path(file_okay=False), help="Folder for spectrum.png and spectrum.csv.")
+              type=click.Path(file_okay=False),
+              help="Folder for spectrum.png, spectrum.csv and spectrum.json (options, fit, provenance).")
 def spectrum(rho_spec, activation, sigma_a, part, b_std, domain, dim, kmax, points, law,
              fit_from, out):
     """Eigenvalues of an NTK against frequency, with a figure and a fitted decay law."""
-    import math
     from pathlib import Path
 
     import numpy as np
 
-    from . import kernels, plotting, spectra
-    from .distributions import distribution
+    from . import kernels, plotting, spectra, store
+    from .distributions import distribution, is_isotropic
 
+    options = dict(locals())
     if (rho_spec is None) == (activation is None):
         raise click.UsageError("give exactly one of --rho SPEC or --network ACTIVATION")
-    domain = domain or ("periodic:2pi" if rho_spec else "sphere")
-    kind, _, arg = domain.partition(":")
-    if kind not in ("periodic", "sphere", "interval"):
-        raise click.BadParameter(f"{domain!r}: use periodic:P, sphere or interval:A,B", param_hint="--domain")
+    if rho_spec and b_std is not None:
+        raise click.UsageError("--bias is for --network (two-layer nets); the FF-NN has no bias")
+    if activation and sigma_a is not None:
+        raise click.UsageError("--sigma-a is for --rho (FF-NNs); two-layer nets use --bias")
+    kind, arg = _parse_domain(domain or ("periodic:2pi" if rho_spec else "sphere"))
+    d = dim or (2 if kind == "sphere" else 1)
     try:
         if rho_spec:
-            rho = distribution(rho_spec, dim or 1)
+            rho = distribution(rho_spec, d)
+            sigma_a = 1.0 if sigma_a is None else sigma_a
             part = part or ("readout" if kind == "periodic" else "full")
             kernel = lambda a, b: kernels.ff_ntk(a, b, rho, sigma_a, part)  # noqa: E731
             name = f"FF-NN, ρ_w = {rho_spec}, σ_a = {sigma_a}, {part}"
         else:
-            part = part or "full"
+            b_std, part = b_std or 0.0, part or "full"
             kernel = lambda a, b: kernels.two_layer_ntk(a, b, activation, 1.0, b_std, part)  # noqa: E731
             name = f"two-layer {activation}, bias std {b_std}, {part}"
         if kind == "periodic":
             if not rho_spec or part != "readout":
                 raise ValueError("the periodic (Bochner) route is exact for the stationary kernel "
                                  "φ_w of an FF-NN: use --rho with --part readout")
-            P = 2 * math.pi if arg in ("", "2pi") else float(arg)
-            s = spectra.periodic_spectrum(rho, P, kmax)
+            s = spectra.periodic_spectrum(rho, arg, kmax)
             freq, lam, mult, xlabel = s.radius, s.eigenvalue, s.multiplicity, "angular frequency |ξ| = 2π|k|/P"
         elif kind == "sphere":
-            d = dim or 2
+            if rho_spec and not is_isotropic(rho):
+                raise ValueError(f"on the sphere the FF kernel is a dot-product kernel only for an "
+                                 f"isotropic ρ_w, and {rho_spec} in d = {d} is not (use gaussian, "
+                                 "cauchy or student)")
             lam = spectra.sphere_spectrum(kernel, d, kmax)
             freq, mult, xlabel = np.arange(kmax + 1.0), np.ones(kmax + 1, int), f"degree k on S^{d - 1}"
         else:
-            a, b = (float(t) for t in arg.split(","))
-            x = np.linspace(a, b, points)[:, None]
+            if d != 1:
+                raise ValueError(f"interval:A,B is a 1-D domain; got --dim {d}")
+            x = np.linspace(*arg, points)[:, None]
             lam, V = spectra.gram_spectrum(kernel(x, x), vectors=True)
             lam, V = lam[: kmax + 1], V[:, : kmax + 1]
             freq, mult = spectra.dominant_frequency(V, x[:, 0]), np.ones(lam.size, int)
@@ -97,8 +127,7 @@ def spectrum(rho_spec, activation, sigma_a, part, b_std, domain, dim, kmax, poin
     except (ValueError, TypeError, MemoryError) as err:
         raise click.ClickException(str(err)) from None
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    click.echo(f"{name}; domain {domain}")
+    click.echo(f"{name}; domain {kind}{'' if arg is None else f' {arg}'}")
     click.echo(f"{'mode':>5} {'frequency':>12} {'eigenvalue':>14} {'mult':>5}")
     for i, (f, l, m) in enumerate(zip(freq, lam, mult)):
         click.echo(f"{i:5d} {f:12.5g} {l:14.6e} {m:5d}")
@@ -106,8 +135,10 @@ def spectrum(rho_spec, activation, sigma_a, part, b_std, domain, dim, kmax, poin
                 else f"exponential, rate {fit.rate:.4g} (q = {fit.q:g})")
     click.echo(f"fitted decay: {law_text}, rms log-residual {fit.rms_log_residual:.3g}")
     _write_csv(out / "spectrum.csv", "frequency,eigenvalue,multiplicity", [freq, lam, mult])
+    store.write_json(out / "spectrum.json", {"command": "spectrum", "options": options,
+                                             "fit": fit.__dict__, "provenance": store.provenance()})
     fig = plotting.plot_spectrum(freq, lam, fit, out / "spectrum.png", xlabel, name)
-    click.echo(f"wrote {fig} and {out / 'spectrum.csv'}")
+    click.echo(f"wrote {fig}, {out / 'spectrum.csv'} and {out / 'spectrum.json'}")
 
 
 def _floats(text):

@@ -98,6 +98,18 @@ class FrequencyDistribution(abc.ABC):
         return hi
 
 
+def is_isotropic(rho: FrequencyDistribution, rtol: float = 1e-9) -> bool:
+    """Whether ρ̄_w(Qξ) = ρ̄_w(ξ) for a fixed random rotation Q at 64 points of ρ_w's bulk
+    (then φ_w depends on |z| only, and the FF kernel on a sphere is a dot-product kernel).
+    Always True in d = 1, where ρ̄_w is even by construction."""
+    if rho.dim == 1:
+        return True
+    rng = np.random.default_rng(0)
+    Q, _ = np.linalg.qr(rng.normal(size=(rho.dim, rho.dim)))
+    xi = rng.normal(size=(64, rho.dim)) * rho.support_radius(1e-2, "2") / 2
+    return bool(np.allclose(rho.symmetrised_pdf(xi @ Q.T), rho.symmetrised_pdf(xi), rtol=rtol))
+
+
 def _check_dim(dim) -> int:
     return v.positive_int("dim", dim)
 
@@ -662,7 +674,8 @@ SPEC_HELP = (
     "a frequency distribution spec: NAME:PARAMS with NAME in "
     + ", ".join(f"{n}:{','.join(p)}" for n, (_, p) in _FAMILIES.items())
     + "; 'file:PATH' (a .npz/.csv tabulated density); a shift 'NAME:PARAMS@MU' "
-    "(½[ρ(w−μ)+ρ(w+μ)], MU a number or comma list of d numbers); a mixture 'P*SPEC+Q*SPEC' "
+    "(½[ρ(w−μ)+ρ(w+μ)], MU a comma list of d numbers, or one number μ for (μ, …, μ)); "
+    "a mixture 'P*SPEC+Q*SPEC' "
     "(weights summing to 1). Examples: gaussian:4, uniform:8, student:3,2, "
     "0.5*gaussian:1+0.5*laplace:2@6"
 )
@@ -681,7 +694,8 @@ def distribution(spec: str, dim: int = 1) -> FrequencyDistribution:
     if not isinstance(spec, str) or not spec.strip():
         raise ValueError(f"expected {SPEC_HELP}; got {spec!r}")
     dim = _check_dim(dim)
-    terms = [t.strip() for t in spec.split("+")]
+    # a '+' starts a new mixture term only before WEIGHT*; '1e+1' stays a number
+    terms = [t.strip() for t in re.split(r"\+(?=\s*[0-9.]+(?:[eE][-+]?[0-9]+)?\s*\*)", spec)]
     if len(terms) == 1 and "*" not in terms[0]:
         return _parse_term(terms[0], dim)
     weights, comps = [], []

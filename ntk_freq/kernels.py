@@ -103,11 +103,10 @@ def two_layer_stax(activation: str = "relu", w_std: float = 1.0, b_std: float = 
 def two_layer_ntk(x1, x2, activation: str = "relu", w_std: float = 1.0, b_std: float = 0.0,
                   part: str = "full") -> np.ndarray:
     """Analytic infinite-width NTK of the two-layer network of :func:`two_layer_stax` ('ntk'
-    parametrisation), shape (n1, n2), float64. ``part``: "full" (both layers trained) or
+    parametrisation), shape (n1, n2), float64; x1, x2 of shape (n, d), or (n,) in d = 1. ``part``: "full" (both layers trained) or
     "readout" (only v trained: the NNGP kernel E[σ(h)σ(h')])."""
-    x1, x2 = np.atleast_2d(v.finite_array("x1", x1)), np.atleast_2d(v.finite_array("x2", x2))
-    if x1.shape[-1] != x2.shape[-1]:
-        raise ValueError(f"x1 and x2 have different dimensions {x1.shape[-1]} and {x2.shape[-1]}")
+    dim = np.shape(x1)[-1] if np.ndim(x1) == 2 else 1
+    x1, x2 = v.point_list("x1", x1, dim), v.point_list("x2", x2, dim)
     get = {"full": "ntk", "readout": "nngp"}[v.choice("part", part, ("full", "readout"))]
     _gram_memory(len(x1), len(x2), x1.shape[-1], "the two-layer NTK")
     _, _, kernel_fn = two_layer_stax(activation, w_std, b_std)

@@ -125,6 +125,8 @@ def periodic_spectrum(rho: FrequencyDistribution, period: float, kmax: int,
     n = v.positive_int("n_points", n_points)
     if 2 * kmax > n:
         raise ValueError(f"kmax = {kmax} exceeds the Nyquist index n_points/2 = {n / 2}")
+    k = _distinct_grid_modes(k, n)
+    xi = 2 * np.pi * k / P
     reach = rho.support_radius(1e-14) * P / (2 * np.pi * n)
     J = int(min(math.ceil(reach) + 1, max(1, int(1e5 ** (1 / d)))))
     images = np.array(list(itertools.product(range(-J, J + 1), repeat=d)))  # (n_img, d)
@@ -134,6 +136,18 @@ def periodic_spectrum(rho: FrequencyDistribution, period: float, kmax: int,
     ])
     real_modes = np.all((k == 0) | (2 * k == n), axis=1)
     return Spectrum(xi, lam, np.where(real_modes, 1, 2))
+
+
+def _distinct_grid_modes(k: np.ndarray, n: int) -> np.ndarray:
+    """Keep one k of each class {±k mod n}: on an n-point grid per axis, k and k + n j are the
+    same mode, so at the Nyquist index (k_i = ±n/2) the half lattice names some modes twice."""
+    key = lambda kk: min(tuple(kk % n), tuple(-kk % n))  # noqa: E731
+    seen, keep = set(), []
+    for i, kk in enumerate(k):
+        if key(kk) not in seen:
+            seen.add(key(kk))
+            keep.append(i)
+    return k[keep]
 
 
 def sphere_spectrum(kernel_fn: Callable, dim: int, kmax: int, n_quad: int | None = None) -> np.ndarray:

@@ -171,6 +171,11 @@ class TestSpecs:
         assert isinstance(rho, cls) and rho.dim == 2
         assert all(getattr(rho, k) == val for k, val in attrs.items())
 
+    def test_exponent_notation_is_a_number_not_a_mixture(self):
+        assert nf.distribution("gaussian:1e+1") == nf.Gaussian(10.0)
+        rho = nf.distribution("0.5*gaussian:1e+1+0.5*laplace:2.5e-1")
+        assert rho.components == (nf.Gaussian(10.0), nf.Laplace(0.25))
+
     def test_mixture_and_shift(self):
         rho = nf.distribution("0.25*gaussian:1 + 0.75*uniform:2@5")
         assert isinstance(rho, nf.Mixture) and rho.weights == (0.25, 0.75)
@@ -201,6 +206,13 @@ class TestSpecs:
 
 
 class TestValidation:
+    def test_d1_shapes(self):
+        """In d = 1, (n,) arrays are n scalar frequencies, n = 1 included; (n, 1) are points."""
+        g = nf.Gaussian(1.0)
+        assert g.pdf([1.0]).shape == (1,) and g.pdf(1.0).shape == ()
+        assert g.pdf([1.0, 2.0]).shape == (2,) and g.pdf(np.ones((3, 1))).shape == (3,)
+        assert g.char_fn(np.ones((2, 3))).shape == (2, 3)
+
     def test_dimension_mismatch_names_the_parameter(self):
         with pytest.raises(ValueError, match="xi has shape \\(4, 3\\).*d = 2"):
             nf.Gaussian(1.0, 2).pdf(np.zeros((4, 3)))
@@ -231,3 +243,13 @@ class TestValidation:
         assert rho.char_fn(0.0) == pytest.approx(1.0, abs=1e-12)
         assert np.all(rho.pdf(z) >= 0)
         np.testing.assert_allclose(rho.symmetrised_pdf(z), rho.symmetrised_pdf(-z), rtol=1e-12)
+
+
+@pytest.mark.parametrize("rho,expected", [
+    (nf.Gaussian(1.0, 2), True), (nf.Cauchy(1.0, 3), True), (nf.StudentT(3, 1.0, 2), True),
+    (nf.Mixture((nf.Gaussian(1.0, 2), nf.Cauchy(2.0, 2)), (0.5, 0.5)), True),
+    (nf.Uniform(1.0, 2), False), (nf.Laplace(1.0, 2), False), (nf.Shift(nf.Gaussian(1.0, 2), (2.0, 0.0)), False),
+    (nf.Laplace(1.0), True),
+])
+def test_is_isotropic(rho, expected):
+    assert nf.distributions.is_isotropic(rho) is expected
