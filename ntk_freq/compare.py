@@ -29,7 +29,7 @@ from .fourier import fourier_transform, midpoint_grid, relative_l2, remaining_fr
 from .kernels import ff_ntk
 from .models import ff_network
 from .targets import WindowedSines, initial_error_hat, target as parse_target
-from .training import DTYPES, kernel_flow, kernel_gd, stability_limit, train
+from .training import DTYPES, kernel_flow, kernel_gd, snapshot_steps, stability_limit, train
 
 ROUTES = ("pde", "kernel", "kernel_gd", "nn")
 COMPARE_PARTS = ("full", "readout")
@@ -106,6 +106,12 @@ def parse_windowed_target(y) -> WindowedSines:
     return y
 
 
+def default_xi_max(y: WindowedSines) -> float:
+    """The top of the common ξ grid: max κ + 5/w, where the target's bumps e^{−w²(ξ − κ)²/2}
+    have fallen to e^{−12.5} ≈ 4e-6."""
+    return float(np.abs(np.asarray(y.frequencies)).max() + 5.0 / y.width)
+
+
 def snapshot_times(eta: float, steps: int, n_snapshots: int) -> np.ndarray:
     """n_snapshots flow times t = η·k, k evenly spread over 0…steps (integers, so multiples of η)."""
     eta, steps = v.positive("eta", eta), v.positive_int("steps", steps)
@@ -124,8 +130,7 @@ def kernel_route(rho, sigma_a, part, x, u0, eta, times, check_eta: bool = True):
             f"{max_eta:.6g} of the NTK for rho = {rho!r} on {len(x)} points (sigma_a = "
             f"{sigma_a}); use eta < {max_eta:.6g}"
         )
-    steps = np.rint(times / eta).astype(np.int64)
-    return kernel_flow(theta, u0, times), kernel_gd(theta, u0, eta, steps), max_eta
+    return kernel_flow(theta, u0, times), kernel_gd(theta, u0, eta, snapshot_steps(times, eta)), max_eta
 
 
 def nn_route(rho, sigma_a, width, part, x, y, eta, times, key, dtype, optimizer, progress):
@@ -180,7 +185,7 @@ def compare(rhos=("gaussian:3", "uniform:10"), target="windowed-sines:2,7;width=
     times = snapshot_times(eta, steps, n_snapshots)
     L = v.positive("half_width", half_width)
     kappa = np.abs(np.asarray(y_fn.frequencies)[:, 0])
-    xi_max = float(kappa.max() + 5.0 / y_fn.width) if xi_max is None else v.positive("xi_max", xi_max)
+    xi_max = default_xi_max(y_fn) if xi_max is None else v.positive("xi_max", xi_max)
     xi = np.linspace(0.0, xi_max, v.positive_int("n_xi", n_xi))
     x, dx = midpoint_grid(L, n_points, 1)
     y = y_fn(x)
@@ -224,12 +229,6 @@ def compare(rhos=("gaussian:3", "uniform:10"), target="windowed-sines:2,7;width=
     }
     return Comparison(spec=spec, xi=xi, times=times, kappa=kappa, x=x[:, 0], y=y,
                       results=tuple(results))
-
-
-def _seed(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
-        raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
-    return int(value)
 
 
 def _seed(name: str, value) -> int:
@@ -285,7 +284,7 @@ def width_study(rho="gaussian:3", target="windowed-sines:2,7;width=1.5",
     L, n_points = v.positive("half_width", half_width), v.positive_int("n_points", n_points)
     x, dx = midpoint_grid(L, n_points, 1)
     y = y_fn(x)
-    xi = np.linspace(0.0, np.abs(np.asarray(y_fn.frequencies)).max() + 5.0 / y_fn.width, n_xi)
+    xi = np.linspace(0.0, default_xi_max(y_fn), n_xi)
     _, u_gd, _ = kernel_route(rho, sigma_a, part, x, -y, eta, times)
     ref = fourier_transform(u_gd[-1], x, xi, cell_volume=dx)
     gaps = np.empty((len(widths), len(seeds)))
