@@ -17,6 +17,7 @@ and the remaining fraction |û(κ_k, t)|/|û(κ_k, 0)| at the target's frequenci
 
 from __future__ import annotations
 
+import inspect
 import time
 from dataclasses import dataclass, field
 
@@ -140,12 +141,29 @@ def nn_route(rho, sigma_a, width, part, x, y, eta, times, key, dtype, optimizer,
                  progress=progress)
 
 
+def check_pde_options(options) -> dict:
+    """The options passed on to :func:`ntk_freq.pde.solve_frequency_pde`: a dict (or None) of
+    its keyword options, except ``part``, which the comparison sets."""
+    from .pde import solve_frequency_pde
+
+    if options is None:
+        return {}
+    if not isinstance(options, dict):
+        raise TypeError(f"pde_options must be a dict of solve_frequency_pde options, got {options!r}")
+    allowed = [p.name for p in inspect.signature(solve_frequency_pde).parameters.values()
+               if p.kind is p.KEYWORD_ONLY and p.name != "part"]
+    unknown = sorted(set(options) - set(allowed))
+    if unknown:
+        raise ValueError(f"pde_options: unknown option(s) {unknown}; allowed: {allowed}")
+    return dict(options)
+
+
 def pde_route(rho, sigma_a, part, density, y, times, options):
     """The solution of (E3) with û₀ = −ŷ (closed form): a callable ξ ↦ û(ξ, t), shape (T, K)."""
     from .pde import solve_frequency_pde
 
     sol = solve_frequency_pde(rho, sigma_a, density, initial_error_hat(y), times, part=part,
-                              **(options or {}))
+                              **options)
     return lambda xi: sol(xi, times)
 
 
@@ -173,8 +191,9 @@ def compare(rhos=("gaussian:3", "uniform:10"), target="windowed-sines:2,7;width=
     part: "full" or "readout"; dtype of training; optimizer: None (gradient descent) or an optax
     transformation; pde_options: passed to :func:`ntk_freq.pde.solve_frequency_pde`.
 
-    Validates everything and checks η against 2/λ_max(Θ(X, X)/N) for every ρ_w before the first
-    long computation. Returns a :class:`Comparison`."""
+    Validates everything, checks η against 2/λ_max(Θ(X, X)/N) and runs the kernel and PDE
+    routes (so every PDE option and every ρ_w the PDE refuses is checked) for every ρ_w before
+    the first network is trained. Returns a :class:`Comparison`."""
     rho_list, names = parse_rhos(rhos)
     y_fn = parse_windowed_target(target)
     sigma_a = v.nonnegative("sigma_a", sigma_a)
@@ -182,6 +201,7 @@ def compare(rhos=("gaussian:3", "uniform:10"), target="windowed-sines:2,7;width=
     v.choice("part", part, COMPARE_PARTS)
     v.choice("dtype", dtype, DTYPES)
     seed = _seed("seed", seed)
+    pde_options = check_pde_options(pde_options)
     times = snapshot_times(eta, steps, n_snapshots)
     L = v.positive("half_width", half_width)
     kappa = np.abs(np.asarray(y_fn.frequencies)[:, 0])
@@ -191,30 +211,34 @@ def compare(rhos=("gaussian:3", "uniform:10"), target="windowed-sines:2,7;width=
     y = y_fn(x)
     density = 1.0 / (2 * L)
 
-    kernels = []
+    def spectra(u_hat, remaining, route, u):
+        u_hat[route] = fourier_transform(u, x, xi, cell_volume=dx)
+        at_kappa = fourier_transform(u, x, kappa, cell_volume=dx)
+        remaining[route] = remaining_fraction(at_kappa, at_kappa[0])
+
+    # every ρ_w's kernel and PDE routes (so all their input checks) before any network trains
+    routes = []
     for rho in rho_list:
         t0 = time.perf_counter()
         u_ker, u_gd, max_eta = kernel_route(rho, sigma_a, part, x, -y, eta, times,
                                             check_eta=optimizer is None)
-        kernels.append((u_ker, u_gd, max_eta, time.perf_counter() - t0))
+        t1 = time.perf_counter()
+        pde = pde_route(rho, sigma_a, part, density, y_fn, times, pde_options)
+        at_kappa = pde(kappa)
+        u_hat, remaining = {"pde": pde(xi)}, {"pde": remaining_fraction(at_kappa, at_kappa[0])}
+        seconds = {"kernel": t1 - t0, "pde": time.perf_counter() - t1}
+        spectra(u_hat, remaining, "kernel", u_ker)
+        spectra(u_hat, remaining, "kernel_gd", u_gd)
+        routes.append((u_hat, remaining, max_eta, seconds))
 
     key = jax.random.PRNGKey(seed)
     results = []
-    for i, (rho, (u_ker, u_gd, max_eta, t_ker)) in enumerate(zip(rho_list, kernels)):
-        seconds = {"kernel": t_ker}
+    for i, (rho, (u_hat, remaining, max_eta, seconds)) in enumerate(zip(rho_list, routes)):
         t0 = time.perf_counter()
         fit = nn_route(rho, sigma_a, width, part, x, y, eta, times, jax.random.fold_in(key, i),
                        dtype, optimizer, progress)
         seconds["nn"] = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        pde = pde_route(rho, sigma_a, part, density, y_fn, times, pde_options)
-        u_hat, at_kappa = {"pde": pde(xi)}, pde(kappa)
-        remaining = {"pde": remaining_fraction(at_kappa, at_kappa[0])}
-        seconds["pde"] = time.perf_counter() - t0
-        for route, u in (("kernel", u_ker), ("kernel_gd", u_gd), ("nn", fit.u)):
-            u_hat[route] = fourier_transform(u, x, xi, cell_volume=dx)
-            at_kappa = fourier_transform(u, x, kappa, cell_volume=dx)
-            remaining[route] = remaining_fraction(at_kappa, at_kappa[0])
+        spectra(u_hat, remaining, "nn", fit.u)
         results.append(RhoComparison(
             rho=names[i], u_hat=u_hat, remaining=remaining, rel_l2=_gaps(u_hat),
             loss=fit.loss, max_stable_eta=float(max_eta), seconds=seconds,
@@ -225,7 +249,7 @@ def compare(rhos=("gaussian:3", "uniform:10"), target="windowed-sines:2,7;width=
         "width": width, "eta": float(eta), "steps": int(steps), "n_snapshots": int(n_snapshots),
         "half_width": L, "n_points": n_points, "xi_max": xi_max, "n_xi": int(n_xi), "seed": int(seed),
         "part": part, "dtype": dtype, "optimizer": None if optimizer is None else repr(optimizer),
-        "pde_options": dict(pde_options or {}),
+        "pde_options": pde_options,
     }
     return Comparison(spec=spec, xi=xi, times=times, kappa=kappa, x=x[:, 0], y=y,
                       results=tuple(results))

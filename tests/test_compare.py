@@ -7,6 +7,7 @@ decays); the network vs the kernel flow by O(1/√m) finite-width effects plus t
 discretisation of gradient descent (≈ 1e-2 at η = 0.5).
 """
 
+import importlib
 import json
 
 import numpy as np
@@ -16,6 +17,7 @@ import ntk_freq  # noqa: F401
 from ntk_freq.compare import ROUTES, compare, fit_power_law, width_study
 from ntk_freq import experiments, store
 
+compare_module = importlib.import_module("ntk_freq.compare")  # the package exports the function
 SMALL = dict(experiments.EXPERIMENTS["quick"], width=512, n_snapshots=7, n_xi=81)
 
 
@@ -114,8 +116,18 @@ def test_fit_power_law_recovers_a_known_law():
     ({"dtype": "float16"}, ValueError, "dtype"),
     ({"steps": 0}, ValueError, "steps"),
     ({"eta": 50.0}, ValueError, r"eta = 50.0 is above the gradient-descent stability limit"),
+    ({"pde_options": {"mesh_sise": 0.1}}, ValueError, r"unknown option\(s\) \['mesh_sise'\]"),
+    ({"pde_options": {"part": "frequency"}}, ValueError, "unknown option"),
+    ({"pde_options": "fine"}, TypeError, "pde_options must be a dict"),
+    # the PDE refuses the second ρ_w only (Ω = [−5, 5] loses mass of N(0, 9), not of N(0, 1))
+    ({"rhos": ("gaussian:1", "gaussian:3"), "pde_options": {"domain": 5.0}}, ValueError,
+     "holds only"),
 ])
-def test_bad_input_is_refused_before_training(kwargs, error, match):
+def test_bad_input_is_refused_before_training(kwargs, error, match, monkeypatch):
+    def no_training(*args, **kwargs):
+        raise AssertionError("a network was trained before the input was refused")
+
+    monkeypatch.setattr(compare_module, "nn_route", no_training)
     with pytest.raises(error, match=match):
         compare(**{**SMALL, **kwargs}, progress=False)
 
