@@ -41,6 +41,21 @@ def test_run_writes_a_complete_run_directory(tmp_path):
     assert "PDE vs kernel" in res.output and str(run) in res.output
 
 
+def test_run_with_a_single_frequency_target(tmp_path):
+    """Regression: a one-frequency target crashed after training (summary of κ of shape (1,))."""
+    cfg = tmp_path / "small.toml"
+    cfg.write_text(CONFIG)
+    out = tmp_path / "results"
+    res = CliRunner().invoke(main, ["run", "--experiment", "quick", "--config", str(cfg),
+                                    "--rho", "gaussian:3", "--target", "windowed-sines:2;width=1.5",
+                                    "--width", "64", "--steps", "40", "--out", str(out),
+                                    "--name", "one", "--quiet"])
+    assert res.exit_code == 0, res.output
+    summary = json.loads((out / "one" / "summary.json").read_text())
+    assert set(summary["rho"]["gaussian:3"]["remaining_fraction"]["nn"]) == {"xi=2"}
+    assert (out / "one" / "results.npz").exists()
+
+
 def test_bad_options_fail_cleanly_without_a_directory(tmp_path):
     out = tmp_path / "results"
     runner = CliRunner()

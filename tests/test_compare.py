@@ -74,6 +74,20 @@ def test_result_shapes_and_summary(cmp):
     json.dumps(s)
 
 
+def test_a_single_frequency_target_runs_and_summarises():
+    """Regression: with one target frequency, κ of shape (1,) was read as one point and the PDE
+    route's remaining fractions lost their frequency axis (summary() then crashed)."""
+    one = compare(**{**SMALL, "rhos": "gaussian:3", "target": "windowed-sines:2;width=1.5",
+                     "width": 64, "steps": 40, "n_snapshots": 3}, progress=False)
+    (r,) = one.results
+    assert one.kappa.shape == (1,)
+    for route in ROUTES:
+        assert r.remaining[route].shape == (len(one.times), 1), route
+    s = one.summary()["gaussian:3"]
+    assert all(set(s["remaining_fraction"][route]) == {"xi=2"} for route in ROUTES)
+    json.dumps(s)
+
+
 def test_same_spec_and_seed_same_numbers(cmp):
     again = compare(**{**SMALL, "rhos": ("gaussian:3",)}, progress=False)
     np.testing.assert_array_equal(again.results[0].u_hat["nn"], cmp.results[0].u_hat["nn"])

@@ -214,6 +214,18 @@ def test_cli_design_reports_infeasible_objectives(tmp_path):
     assert not (tmp_path / "x").exists()
 
 
+def test_trained_times_at_a_single_frequency():
+    """Regression: one κ (a scalar) crashed compare's PDE route. Small networks, times finite."""
+    from ntk_freq.design import trained_times
+
+    d = design_rho(RateProfile(1.0, (0, 6), absolute=False), sigma_a=1.0, density=C, n_points=101)
+    kappa, tt = trained_times(d, kappa=5.0, width=64, n_snapshots=9, n_xi=41, progress=False)
+    assert kappa.shape == (1,)
+    for routes in tt.values():
+        assert set(routes) == {"nn", "kernel", "pde"}
+        assert all(t.shape == (1,) and np.isfinite(t).all() for t in routes.values())
+
+
 @pytest.mark.slow
 def test_trained_networks_follow_the_design():
     """Networks trained with the designed ρ_w (reverse bias, σ_a = 1) learn the higher band
