@@ -18,7 +18,9 @@ and the remaining fraction |û(κ_k, t)|/|û(κ_k, 0)| at the target's frequenci
 from __future__ import annotations
 
 import inspect
+import math
 import time
+import warnings
 from dataclasses import dataclass, field
 
 import jax
@@ -107,10 +109,38 @@ def parse_windowed_target(y) -> WindowedSines:
     return y
 
 
+#: A windowed-sines target is negligible (e^{−12.5} ≈ 4e-6) beyond |x| = 5w and, in ξ, beyond
+#: 5/w from its frequencies ±κ_k.
+WINDOW_REACH = 5.0
+
+
 def default_xi_max(y: WindowedSines) -> float:
-    """The top of the common ξ grid: max κ + 5/w, where the target's bumps e^{−w²(ξ − κ)²/2}
-    have fallen to e^{−12.5} ≈ 4e-6."""
-    return float(np.abs(np.asarray(y.frequencies)).max() + 5.0 / y.width)
+    """The top of the target's spectrum and of the common ξ grid: max κ + 5/w."""
+    return float(np.abs(np.asarray(y.frequencies)).max() + WINDOW_REACH / y.width)
+
+
+def check_data_grid(y: WindowedSines, half_width: float, n_points: int, xi_max: float) -> None:
+    """The cell-centred grid of N points on [−L, L] (Δx = 2L/N) resolves angular frequencies
+    below its Nyquist limit π/Δx: ValueError when ``xi_max`` or the target's spectrum (up to
+    max κ + 5/w) goes beyond it (aliasing would fold them back onto the target's band); a
+    warning when the target's window reaches beyond the data domain (|x| = 5w > L)."""
+    nyquist = math.pi * n_points / (2 * half_width)
+    for what, top in (("the target's spectrum max κ + 5/w", default_xi_max(y)), ("xi_max", xi_max)):
+        if top > nyquist:
+            raise ValueError(
+                f"{what} = {top:.4g} is above the Nyquist limit π/Δx = π·n_points/(2·half_width) "
+                f"= {nyquist:.4g} of the data grid (half_width = {half_width:g}, n_points = "
+                f"{n_points}), which would alias it; use n_points >= "
+                f"{math.ceil(2 * half_width * top / math.pi) + 1} or lower frequencies"
+            )
+    reach = WINDOW_REACH * y.width
+    if reach > half_width:
+        warnings.warn(
+            f"the target's window (width w = {y.width:g}) reaches |x| = 5w = {reach:g}, beyond the "
+            f"data domain [−{half_width:g}, {half_width:g}]: the data cut the target off, which the "
+            f"PDE (over all x) does not see; use half_width >= {reach:g} or a narrower window",
+            stacklevel=3,
+        )
 
 
 def snapshot_times(eta: float, steps: int, n_snapshots: int) -> np.ndarray:
@@ -207,6 +237,7 @@ def compare(rhos=("gaussian:3", "uniform:10"), target="windowed-sines:2,7;width=
     kappa = np.abs(np.asarray(y_fn.frequencies)[:, 0])
     xi_max = default_xi_max(y_fn) if xi_max is None else v.positive("xi_max", xi_max)
     xi = np.linspace(0.0, xi_max, v.positive_int("n_xi", n_xi))
+    check_data_grid(y_fn, L, n_points, xi_max)
     x, dx = midpoint_grid(L, n_points, 1)
     y = y_fn(x)
     density = 1.0 / (2 * L)
@@ -306,9 +337,10 @@ def width_study(rho="gaussian:3", target="windowed-sines:2,7;width=1.5",
     v.choice("dtype", dtype, DTYPES)
     times = snapshot_times(eta, steps, 2)
     L, n_points = v.positive("half_width", half_width), v.positive_int("n_points", n_points)
+    xi = np.linspace(0.0, default_xi_max(y_fn), v.positive_int("n_xi", n_xi))
+    check_data_grid(y_fn, L, n_points, xi[-1])
     x, dx = midpoint_grid(L, n_points, 1)
     y = y_fn(x)
-    xi = np.linspace(0.0, default_xi_max(y_fn), n_xi)
     _, u_gd, _ = kernel_route(rho, sigma_a, part, x, -y, eta, times)
     ref = fourier_transform(u_gd[-1], x, xi, cell_volume=dx)
     gaps = np.empty((len(widths), len(seeds)))

@@ -467,14 +467,15 @@ def trained_times(design: Design, kappa=None, *, window: float = 1.5, horizon: f
                   eta: float = 0.25, **compare_options) -> tuple:
     """Learning times at the frequencies κ from networks trained with the designed ρ_w and its
     baselines, through :func:`ntk_freq.compare.compare` (data domain [−L, L] with
-    L = 1/(2c), so the data density is the design's c; target: sines at κ in a Gaussian window
-    of width ``window``; gradient descent with step η up to ``horizon`` × the design's worst
-    time). Returns (κ, {name: {route: times (n_κ,)}}) for names "designed", "gaussian", "uniform"
+    L = 1/(2c), so the data density is the design's c, and by default N = ⌈4 L ξ_top/π⌉ points,
+    so the grid's Nyquist limit π N/(2L) is twice the target's spectrum top ξ_top = max κ + 5/w;
+    target: sines at κ in a Gaussian window of width ``window``; gradient descent with step η
+    up to ``horizon`` × the design's worst time). Returns (κ, {name: {route: times (n_κ,)}}) for names "designed", "gaussian", "uniform"
     and routes "nn", "kernel", "pde", each the first time |û(κ, t)|/|û(κ, 0)| reaches the
     design's ε (log-linear between snapshots; inf if not reached). κ: default three band
     frequencies. Note the target's initial error is not white, so these times differ from
     ``design.times`` by the diffusion of that error; the routes are compared like for like."""
-    from .compare import compare
+    from .compare import compare, default_xi_max
     from .targets import WindowedSines
 
     lo, hi = design.objective.band
@@ -484,9 +485,10 @@ def trained_times(design: Design, kappa=None, *, window: float = 1.5, horizon: f
         raise ValueError(f"kappa must lie in the band {lo:g} <= |κ| <= {hi:g}, got {kappa.tolist()}")
     steps = math.ceil(v.positive("horizon", horizon) * design.worst_time() / v.positive("eta", eta))
     names = ("designed", "gaussian", "uniform")
-    result = compare(rhos=[design.rho, *(design.baselines[k] for k in names[1:])],
-                     target=WindowedSines(tuple(kappa), width=window), sigma_a=design.sigma_a,
-                     eta=eta, steps=steps, half_width=0.5 / design.density, **compare_options)
+    y, L = WindowedSines(tuple(kappa), width=window), 0.5 / design.density
+    compare_options = {"n_points": math.ceil(4 * L * default_xi_max(y) / math.pi), **compare_options}
+    result = compare(rhos=[design.rho, *(design.baselines[k] for k in names[1:])], target=y,
+                     sigma_a=design.sigma_a, eta=eta, steps=steps, half_width=L, **compare_options)
     return kappa, {name: {route: first_passage(result.times, r.remaining[route], design.epsilon)
                           for route in ("nn", "kernel", "pde")}
                    for name, r in zip(names, result.results)}

@@ -133,6 +133,12 @@ def test_fit_power_law_recovers_a_known_law():
     ({"pde_options": {"mesh_sise": 0.1}}, ValueError, r"unknown option\(s\) \['mesh_sise'\]"),
     ({"pde_options": {"part": "frequency"}}, ValueError, "unknown option"),
     ({"pde_options": "fine"}, TypeError, "pde_options must be a dict"),
+    # N = 160 points on [−10, 10]: Nyquist limit π/Δx = 8π ≈ 25.1 (aliasing gave a silent 70 %
+    # PDE-vs-kernel gap at t = 0 for κ = 30)
+    ({"target": "windowed-sines:30;width=1.5"}, ValueError,
+     r"target's spectrum max κ \+ 5/w = 33.33 is above the Nyquist limit .* = 25.13 .* "
+     r"n_points >= 214"),
+    ({"xi_max": 30.0}, ValueError, r"xi_max = 30 is above the Nyquist limit"),
     # the PDE refuses the second ρ_w only (Ω = [−5, 5] loses mass of N(0, 9), not of N(0, 1))
     ({"rhos": ("gaussian:1", "gaussian:3"), "pde_options": {"domain": 5.0}}, ValueError,
      "holds only"),
@@ -144,6 +150,17 @@ def test_bad_input_is_refused_before_training(kwargs, error, match, monkeypatch)
     monkeypatch.setattr(compare_module, "nn_route", no_training)
     with pytest.raises(error, match=match):
         compare(**{**SMALL, **kwargs}, progress=False)
+
+
+def test_a_target_wider_than_the_data_domain_warns_before_training(monkeypatch):
+    """Window w = 1.5 reaches 5w = 7.5 > L = 5: the data cut the target off."""
+    def no_training(*args, **kwargs):
+        raise AssertionError("trained")
+
+    monkeypatch.setattr(compare_module, "nn_route", no_training)
+    with pytest.warns(UserWarning, match=r"reaches \|x\| = 5w = 7.5, beyond the data domain"):
+        with pytest.raises(AssertionError, match="trained"):
+            compare(**{**SMALL, "half_width": 5.0, "n_points": 80}, progress=False)
 
 
 def test_config_and_override_order(tmp_path):

@@ -226,6 +226,28 @@ def test_trained_times_at_a_single_frequency():
         assert all(t.shape == (1,) and np.isfinite(t).all() for t in routes.values())
 
 
+def test_trained_times_data_grid_resolves_the_band(monkeypatch):
+    """L = 1/(2c) = 50 for c = 0.01: 160 points would put the Nyquist limit π N/(2L) ≈ 5 inside
+    the band [0, 6]; the grid must grow with L (here to twice the target's top κ + 5/w)."""
+    import importlib
+
+    from ntk_freq.design import trained_times
+
+    seen = {}
+
+    def fake_compare(**kwargs):
+        seen.update(kwargs)
+        raise RuntimeError("stop")
+
+    monkeypatch.setattr(importlib.import_module("ntk_freq.compare"), "compare", fake_compare)
+    d = design_rho(RateProfile(1.0, (0, 6), absolute=False), sigma_a=1.0, density=0.01,
+                   n_points=101)
+    with pytest.raises(RuntimeError, match="stop"):
+        trained_times(d, kappa=[1.0, 5.5])
+    nyquist = math.pi * seen["n_points"] / (2 * seen["half_width"])
+    assert seen["half_width"] == 50 and nyquist >= 2 * (5.5 + 5 / 1.5)
+
+
 @pytest.mark.slow
 def test_trained_networks_follow_the_design():
     """Networks trained with the designed ρ_w (reverse bias, σ_a = 1) learn the higher band
