@@ -97,7 +97,8 @@ def integral(basis: Basis, f: np.ndarray):
 
 def relative_projection_error(basis: Basis, U: np.ndarray, f: np.ndarray) -> float:
     """‖Π f − f‖ / ‖f‖ in L²(Ω) (mesh quadrature): the resolution estimate of the mesh for f,
-    with Π f the finite-element field of coefficients U (n_dofs, 2) = (Re, Im)."""
+    with Π f the finite-element field of coefficients U (n_dofs, 2) = (Re, Im). inf when f
+    vanishes at every quadrature point: the mesh does not see f at all (unresolved)."""
     fh = np.asarray(basis.interpolate(U[:, 0])) + 1j * np.asarray(basis.interpolate(U[:, 1]))
     norm = math.sqrt(integral(basis, np.abs(f) ** 2))
-    return math.sqrt(integral(basis, np.abs(fh - f) ** 2)) / norm if norm > 0 else 0.0
+    return math.sqrt(integral(basis, np.abs(fh - f) ** 2)) / norm if norm > 0 else math.inf

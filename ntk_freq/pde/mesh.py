@@ -9,6 +9,7 @@ discontinuity of the coefficients; elements are simplices (intervals, triangles,
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -69,11 +70,34 @@ def breakpoints(rho: FrequencyDistribution) -> tuple:
     return tuple(np.zeros(0) for _ in range(d))
 
 
+#: The automatic domain is at most this many times ρ_w's median radius wide: a heavy tail
+#: (Cauchy: R ≈ 6e7 γ for tol = 1e-8) would otherwise give a box whose mesh never sees the peak.
+MAX_RADIUS_PER_MEDIAN = 1000.0
+
+
+def norm_of(shape: str) -> str:
+    """The norm whose ball is the domain shape: "inf" for a box, "2" for a ball."""
+    return "inf" if v.choice("shape", shape, SHAPES) == "box" else "2"
+
+
 def default_domain(rho: FrequencyDistribution, tol: float = 1e-8, shape: str = "box") -> Domain:
     """The smallest box (ball) that leaves at most ``tol`` of ρ_w's mass outside
-    (``rho.support_radius``), widened to hold every breakpoint (a compact support's edge)."""
-    v.choice("shape", shape, SHAPES)
-    R = rho.support_radius(tol, "inf" if shape == "box" else "2")
+    (``rho.support_radius``), but at most ``MAX_RADIUS_PER_MEDIAN`` times ρ_w's median radius
+    (then warns with the mass left outside), widened to hold every breakpoint (a compact
+    support's edge)."""
+    norm = norm_of(shape)
+    R = rho.support_radius(tol, norm)
+    cap = MAX_RADIUS_PER_MEDIAN * rho.support_radius(0.5, norm)
+    if R > cap:
+        warnings.warn(
+            f"ρ_w = {rho!r} has a heavy tail: leaving at most support_tol={tol:g} of its mass "
+            f"outside needs R = {R:.3g}, too wide for a mesh to resolve its peak; truncating at "
+            f"R = {cap:.4g} ({MAX_RADIUS_PER_MEDIAN:g} × its median radius), which leaves "
+            f"{rho.tail(cap, norm):.2g} of the mass outside (those frequencies keep their initial "
+            "error). Pass domain=R (with mass_tol >= the mass outside R) to choose otherwise.",
+            stacklevel=2,
+        )
+        R = cap
     edges = [np.max(np.abs(b)) for b in breakpoints(rho) if b.size]
     return Domain(shape, max([R] + edges), rho.dim)
 
