@@ -17,11 +17,12 @@ and the remaining fraction |û(κ_k, t)|/|û(κ_k, 0)| at the target's frequenci
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import inspect
 import math
 import time
 import warnings
-from dataclasses import dataclass, field
 
 import jax
 import numpy as np
@@ -38,7 +39,7 @@ ROUTES = ("pde", "kernel", "kernel_gd", "nn")
 COMPARE_PARTS = ("full", "readout")
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class RhoComparison:
     """The routes for one ρ_w. u_hat[route]: (T, K) complex spectra on the common ξ grid;
     remaining[route]: (T, n_κ) remaining fractions at the target frequencies; rel_l2[name]:
@@ -55,10 +56,10 @@ class RhoComparison:
     seconds: dict
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Comparison:
     """The three-way comparison for one or several ρ_w (module docstring). ``spec`` holds every
-    input (JSON-ready), ``xi`` (K,) the common frequency grid, ``times`` (T,) the flow times
+    input (JSON-ready; ρ_w objects by :func:`rho_record`), ``xi`` (K,) the common frequency grid, ``times`` (T,) the flow times
     t = η · step, ``kappa`` (n_κ,) the target frequencies, ``x``/``y`` the data."""
 
     spec: dict
@@ -67,7 +68,7 @@ class Comparison:
     kappa: np.ndarray
     x: np.ndarray
     y: np.ndarray
-    results: tuple = field(default_factory=tuple)
+    results: tuple = dataclasses.field(default_factory=tuple)
 
     def summary(self) -> dict:
         """Per ρ_w: the gaps at the final time, the remaining fractions at the final time per
@@ -88,14 +89,49 @@ class Comparison:
         return out
 
 
+def _rho_items(rhos) -> list:
+    """One spec/distribution or a list of them → a list."""
+    return [rhos] if isinstance(rhos, (str, FrequencyDistribution)) else list(rhos)
+
+
 def parse_rhos(rhos) -> tuple[tuple, tuple]:
     """One spec/distribution or a list of them → (1-D distributions, their names: the spec as
     written, or the repr of a distribution object)."""
-    items = [rhos] if isinstance(rhos, (str, FrequencyDistribution)) else list(rhos)
+    items = _rho_items(rhos)
     if not items:
         raise ValueError("rhos must name at least one frequency distribution, e.g. 'gaussian:3'")
     names = tuple(r.strip() if isinstance(r, str) else repr(r) for r in items)
     return tuple(distribution(r, 1) for r in items), names
+
+
+def rho_record(rho) -> str | dict:
+    """ρ_w as a run's spec records it: a spec string as written; a distribution object as its
+    class, repr and the SHA-256 of its fields, arrays included (a repr omits a Tabulated ρ_w's
+    values and an Empirical one's samples), so the spec identifies it."""
+    if isinstance(rho, str):
+        return rho.strip()
+    digest = hashlib.sha256()
+    _hash_into(digest, rho)
+    return {"class": type(rho).__name__, "repr": repr(rho), "sha256": digest.hexdigest()}
+
+
+def _hash_into(digest, obj) -> None:
+    """Feed ``obj`` to ``digest``: dataclass fields by name, arrays by dtype, shape and bytes,
+    sequences item by item, anything else by its repr."""
+    if dataclasses.is_dataclass(obj):
+        digest.update(type(obj).__name__.encode())
+        for f in dataclasses.fields(obj):
+            digest.update(f.name.encode())
+            _hash_into(digest, getattr(obj, f.name))
+    elif isinstance(obj, np.ndarray):
+        digest.update(f"{obj.dtype.str}{obj.shape}".encode())
+        digest.update(np.ascontiguousarray(obj).tobytes())
+    elif isinstance(obj, (tuple, list)):
+        digest.update(f"sequence of {len(obj)}".encode())
+        for item in obj:
+            _hash_into(digest, item)
+    else:
+        digest.update(repr(obj).encode())
 
 
 def parse_windowed_target(y) -> WindowedSines:
@@ -224,6 +260,7 @@ def compare(rhos=("gaussian:3", "uniform:10"), target="windowed-sines:2,7;width=
     Validates everything, checks η against 2/λ_max(Θ(X, X)/N) and runs the kernel and PDE
     routes (so every PDE option and every ρ_w the PDE refuses is checked) for every ρ_w before
     the first network is trained. Returns a :class:`Comparison`."""
+    rhos = _rho_items(rhos)
     rho_list, names = parse_rhos(rhos)
     y_fn = parse_windowed_target(target)
     sigma_a = v.nonnegative("sigma_a", sigma_a)
@@ -276,7 +313,7 @@ def compare(rhos=("gaussian:3", "uniform:10"), target="windowed-sines:2,7;width=
         ))
 
     spec = {
-        "rhos": list(names), "target": _target_spec(y_fn), "sigma_a": sigma_a,
+        "rhos": [rho_record(r) for r in rhos], "target": _target_spec(y_fn), "sigma_a": sigma_a,
         "width": width, "eta": float(eta), "steps": int(steps), "n_snapshots": int(n_snapshots),
         "half_width": L, "n_points": n_points, "xi_max": xi_max, "n_xi": int(n_xi), "seed": int(seed),
         "part": part, "dtype": dtype, "optimizer": None if optimizer is None else repr(optimizer),
@@ -297,12 +334,14 @@ def _target_spec(y: WindowedSines) -> dict:
             "amplitudes": list(y.amplitudes), "phases": list(y.phases)}
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class WidthStudy:
-    """The network-vs-kernel gap against width. widths: (n_w,) m; gaps: (n_w, n_seeds) relative
-    L² gaps over ξ to the kernel's gradient-descent map at the final time; gap: (n_w,) their root mean square; exponent, prefactor:
-    the least-squares fit gap ≈ prefactor · m^exponent (theory: exponent −1/2)."""
+    """The network-vs-kernel gap against width. rho: ρ_w's name (as in :func:`parse_rhos`);
+    widths: (n_w,) m; gaps: (n_w, n_seeds) relative L² gaps over ξ to the kernel's
+    gradient-descent map at the final time; gap: (n_w,) their root mean square; exponent,
+    prefactor: the least-squares fit gap ≈ prefactor · m^exponent (theory: exponent −1/2)."""
 
+    rho: str
     spec: dict
     widths: np.ndarray
     gaps: np.ndarray
@@ -326,13 +365,17 @@ def width_study(rho="gaussian:3", target="windowed-sines:2,7;width=1.5",
     twin, the kernel's gradient-descent map u_{k+1} = (I − η Θ/N) u_k (like for like: no
     time-discretisation gap), on the same data after ``steps`` steps; return the relative L²
     gaps over ξ ∈ [0, max κ + 5/w] and the fitted exponent. Arguments as in :func:`compare`."""
-    (rho,), (name,) = parse_rhos(rho)
+    items = _rho_items(rho)
+    (rho,), (name,) = parse_rhos(items)
+    record = rho_record(items[0])
     y_fn = parse_windowed_target(target)
     sigma_a = v.nonnegative("sigma_a", sigma_a)
     widths = np.array([v.positive_int("widths", w) for w in widths])
     seeds = [_seed("seeds", s) for s in seeds]
     if len(widths) < 2:
         raise ValueError(f"widths needs at least two widths to fit an exponent, got {widths.tolist()}")
+    if not seeds:
+        raise ValueError("seeds must hold at least one PRNG seed (an integer >= 0), got none")
     v.choice("part", part, COMPARE_PARTS)
     v.choice("dtype", dtype, DTYPES)
     times = snapshot_times(eta, steps, 2)
@@ -351,8 +394,8 @@ def width_study(rho="gaussian:3", target="windowed-sines:2,7;width=1.5",
             gaps[i, j] = relative_l2(fourier_transform(fit.u[-1], x, xi, cell_volume=dx), ref)
     gap = np.sqrt(np.mean(gaps**2, axis=1))
     exponent, prefactor = fit_power_law(widths, gap)
-    spec = {"rho": name, "target": _target_spec(y_fn), "widths": widths.tolist(),
+    spec = {"rho": record, "target": _target_spec(y_fn), "widths": widths.tolist(),
             "seeds": seeds, "sigma_a": sigma_a, "eta": float(eta), "steps": int(steps),
-            "half_width": L, "n_points": n_points, "part": part, "dtype": dtype}
-    return WidthStudy(spec=spec, widths=widths, gaps=gaps, gap=gap, exponent=exponent,
+            "half_width": L, "n_points": n_points, "n_xi": xi.size, "part": part, "dtype": dtype}
+    return WidthStudy(rho=name, spec=spec, widths=widths, gaps=gaps, gap=gap, exponent=exponent,
                       prefactor=prefactor)

@@ -176,7 +176,7 @@ def run_width_study(out="ntk-freq-results", name: str | None = None, progress: b
                "prefactor": study.prefactor, "seconds_total": time.perf_counter() - t0}
     with store.run_directory(path) as tmp:
         plotting.plot_width_study(study.widths, study.gaps, study.exponent, study.prefactor,
-                                  tmp / "width_study.png", title=study.spec["rho"])
+                                  tmp / "width_study.png", title=study.rho)
         store.write_results(tmp / "results.npz", {"widths": study.widths, "gaps": study.gaps},
                             {"spec": study.spec, "seed": study.spec["seeds"],
                              "metrics": {"exponent": study.exponent, "prefactor": study.prefactor}})

@@ -74,4 +74,5 @@ def test_width_study_command(tmp_path):
     assert res.exit_code == 0, res.output
     summary = json.loads((tmp_path / "w" / "summary.json").read_text())
     assert summary["widths"] == [64, 256] and np.isfinite(summary["exponent"])
+    assert summary["spec"]["n_xi"] == 241 and summary["spec"]["rho"] == "gaussian:3"
     assert (tmp_path / "w" / "width_study.png").exists()

@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 
 import ntk_freq  # noqa: F401
-from ntk_freq.compare import ROUTES, compare, fit_power_law, width_study
+from ntk_freq.compare import ROUTES, compare, fit_power_law, rho_record, width_study
+from ntk_freq.distributions import Empirical, Gaussian, Mixture, Tabulated
 from ntk_freq import experiments, store
 
 compare_module = importlib.import_module("ntk_freq.compare")  # the package exports the function
@@ -161,6 +162,36 @@ def test_a_target_wider_than_the_data_domain_warns_before_training(monkeypatch):
     with pytest.warns(UserWarning, match=r"reaches \|x\| = 5w = 7.5, beyond the data domain"):
         with pytest.raises(AssertionError, match="trained"):
             compare(**{**SMALL, "half_width": 5.0, "n_points": 80}, progress=False)
+
+
+def test_distribution_objects_are_recorded_with_a_hash_of_their_arrays():
+    """A Tabulated ρ_w's repr omits its values: two on one grid print alike, so the spec records
+    class, repr and a SHA-256 over every field (recursively through mixtures)."""
+    grid = np.linspace(-4.0, 4.0, 81)
+    flat, peaked = Tabulated(grid, np.full(81, 1 / 8)), Tabulated(grid, np.exp(-grid**2 / 2) / 2.5066)
+    assert repr(flat) == repr(peaked)
+    a, b = rho_record(flat), rho_record(peaked)
+    assert a["class"] == "Tabulated" and a["repr"] == repr(flat) and a["sha256"] != b["sha256"]
+    assert rho_record(Tabulated(grid.copy(), np.full(81, 1 / 8))) == a  # same arrays, same record
+    samples = np.random.default_rng(0).normal(size=(50, 1))
+    assert rho_record(Empirical(samples))["sha256"] != rho_record(Empirical(samples + 1e-9))["sha256"]
+    mix = [Mixture((t, Gaussian(1.0)), (0.5, 0.5)) for t in (flat, peaked)]
+    assert rho_record(mix[0])["sha256"] != rho_record(mix[1])["sha256"]
+    assert rho_record(" gaussian:3 ") == "gaussian:3"
+    small = compare(**{**SMALL, "rhos": ["gaussian:3", peaked], "width": 32, "steps": 10,
+                       "n_snapshots": 2}, progress=False)
+    assert small.spec["rhos"] == ["gaussian:3", b]
+    json.dumps(small.spec)
+
+
+def test_width_study_refuses_no_seeds_before_any_work(monkeypatch):
+    def no_work(*args, **kwargs):
+        raise AssertionError("work started")
+
+    monkeypatch.setattr(compare_module, "kernel_route", no_work)
+    monkeypatch.setattr(compare_module, "nn_route", no_work)
+    with pytest.raises(ValueError, match="seeds must hold at least one"):
+        width_study("gaussian:3", widths=(16, 32), seeds=(), progress=False)
 
 
 def test_config_and_override_order(tmp_path):
