@@ -269,7 +269,7 @@ def design(kind, band, support, rate, slope, epsilon, T, sigma_a, density, point
     if train_width:
         try:
             kappa, measured = trained_times(d, width=train_width)
-        except (ValueError, TypeError) as err:
+        except (ValueError, TypeError, MemoryError, RuntimeError) as err:  # incl. TrainingDiverged
             raise click.ClickException(str(err)) from None
         click.echo("trained networks (windowed-sines target), time to reach ε at κ = "
                    + ", ".join(f"{k:.3g}" for k in kappa))
@@ -323,6 +323,9 @@ def pde(rho_spec, dim, sigma_a, density, target_spec, data_half_width, data_poin
         u0_hat = initial_error_hat(y, data_half_width, data_points)
         probe_k = (_floats(probes) if probes else
                    sorted({abs(k[0]) for k in getattr(y, "frequencies", ((1.0,),))}))
+        if not probe_k or not np.all(np.isfinite(probe_k)):
+            raise click.BadParameter(f"expected finite numbers k (ξ = k e₁), e.g. 4,12; got "
+                                     f"{probes!r}", param_hint="--probes")
         requested = v.increasing_times("--times", _floats(times))
         # the figure and the csv get a dense time grid as well; the table prints what was asked
         t_solve = np.union1d(requested, np.linspace(0.0, requested[-1], PDE_FIGURE_TIMES))

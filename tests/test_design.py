@@ -16,6 +16,7 @@ from ntk_freq.design import (E_FOLD, RateProfile, ReachByTime, design_rho, first
 from ntk_freq.distributions import Gaussian, Tabulated, Uniform
 from ntk_freq.pde.fem import assemble, coefficients, make_basis, quadrature_points
 from ntk_freq.pde.time import eigen_exact
+from ntk_freq.training import TrainingDiverged
 
 C = 1 / 20  # data density of D = [−10, 10]
 
@@ -246,6 +247,27 @@ def test_trained_times_data_grid_resolves_the_band(monkeypatch):
         trained_times(d, kappa=[1.0, 5.5])
     nyquist = math.pi * seen["n_points"] / (2 * seen["half_width"])
     assert seen["half_width"] == 50 and nyquist >= 2 * (5.5 + 5 / 1.5)
+
+
+@pytest.mark.parametrize("error", [
+    TrainingDiverged("training diverged at step 7 (eta = 0.25)"),
+    MemoryError("one training step needs about 9 GiB"),
+])
+def test_cli_design_train_failures_are_clean_errors(tmp_path, monkeypatch, error):
+    import importlib
+
+    from click.testing import CliRunner
+
+    from ntk_freq.cli import main
+
+    def failing(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(importlib.import_module("ntk_freq.design"), "trained_times", failing)
+    res = CliRunner().invoke(main, ["design", "--band", "0,6", "--points", "101", "--train", "16",
+                                    "--out", str(tmp_path / "d")])
+    assert res.exit_code == 1 and isinstance(res.exception, SystemExit), res.output
+    assert f"Error: {error}" in res.output
 
 
 @pytest.mark.slow

@@ -30,3 +30,17 @@ def test_pde_command_reports_bad_input(tmp_path):
     result = CliRunner().invoke(main, ["pde", "--rho", "gaussian:2", "--density", "-1",
                                        "--out", str(tmp_path)])
     assert result.exit_code != 0 and "density" in result.output
+
+
+def test_pde_command_refuses_bad_probes_before_solving(tmp_path, monkeypatch):
+    import ntk_freq.pde
+
+    def no_solve(*args, **kwargs):
+        raise AssertionError("solved before the probes were checked")
+
+    monkeypatch.setattr(ntk_freq.pde, "solve_frequency_pde", no_solve)
+    for probes in ("nan", "4,inf", ","):
+        result = CliRunner().invoke(main, ["pde", "--rho", "gaussian:2", "--probes", probes,
+                                           "--out", str(tmp_path)])
+        assert result.exit_code == 2 and isinstance(result.exception, SystemExit), result.output
+        assert "--probes" in result.output and repr(probes) in result.output
