@@ -27,6 +27,15 @@ def cmp():
     return compare(**SMALL, progress=False)
 
 
+@pytest.fixture
+def no_training(monkeypatch):
+    """compare's network route patched to fail, for tests that must end before any training."""
+    def train(*args, **kwargs):
+        raise AssertionError("a network was trained")
+
+    monkeypatch.setattr(compare_module, "nn_route", train)
+
+
 def _final(cmp, rho, route):
     (r,) = [r for r in cmp.results if r.rho == rho]
     return r.remaining[route][-1]
@@ -144,23 +153,15 @@ def test_fit_power_law_recovers_a_known_law():
     ({"rhos": ("gaussian:1", "gaussian:3"), "pde_options": {"domain": 5.0}}, ValueError,
      "holds only"),
 ])
-def test_bad_input_is_refused_before_training(kwargs, error, match, monkeypatch):
-    def no_training(*args, **kwargs):
-        raise AssertionError("a network was trained before the input was refused")
-
-    monkeypatch.setattr(compare_module, "nn_route", no_training)
+def test_bad_input_is_refused_before_training(kwargs, error, match, no_training):
     with pytest.raises(error, match=match):
         compare(**{**SMALL, **kwargs}, progress=False)
 
 
-def test_a_target_wider_than_the_data_domain_warns_before_training(monkeypatch):
+def test_a_target_wider_than_the_data_domain_warns_before_training(no_training):
     """Window w = 1.5 reaches 5w = 7.5 > L = 5: the data cut the target off."""
-    def no_training(*args, **kwargs):
-        raise AssertionError("trained")
-
-    monkeypatch.setattr(compare_module, "nn_route", no_training)
     with pytest.warns(UserWarning, match=r"reaches \|x\| = 5w = 7.5, beyond the data domain"):
-        with pytest.raises(AssertionError, match="trained"):
+        with pytest.raises(AssertionError, match="a network was trained"):
             compare(**{**SMALL, "half_width": 5.0, "n_points": 80}, progress=False)
 
 
@@ -184,12 +185,8 @@ def test_distribution_objects_are_recorded_with_a_hash_of_their_arrays():
     json.dumps(small.spec)
 
 
-def test_width_study_refuses_no_seeds_before_any_work(monkeypatch):
-    def no_work(*args, **kwargs):
-        raise AssertionError("work started")
-
-    monkeypatch.setattr(compare_module, "kernel_route", no_work)
-    monkeypatch.setattr(compare_module, "nn_route", no_work)
+def test_width_study_refuses_no_seeds_before_any_work(no_training, monkeypatch):
+    monkeypatch.setattr(compare_module, "kernel_route", compare_module.nn_route)  # fails too
     with pytest.raises(ValueError, match="seeds must hold at least one"):
         width_study("gaussian:3", widths=(16, 32), seeds=(), progress=False)
 
