@@ -12,7 +12,7 @@ import numpy as np
 from skfem import Basis, asm
 
 from .. import _validation as v
-from ..distributions import FrequencyDistribution
+from ..distributions import FrequencyDistribution, is_isotropic
 from . import fem, time
 from .mesh import (MAX_RADIUS_PER_MEDIAN, SHAPES, Domain, breakpoints, build_mesh, default_domain,
                    estimated_dofs, locate, norm_of)
@@ -144,16 +144,9 @@ def memory_estimate(n_dofs: int, dim: int, order: int, n_times: int, scheme: str
     return nbytes + (12.0 * _LU_FILL[dim] * entries if solver == "lu" else 0.0)
 
 
-def _is_isotropic(rho: FrequencyDistribution) -> bool:
-    """ρ̄_w(Qξ) = ρ̄_w(ξ) for a rotation Q by 1 radian, at 64 points of its bulk (d = 2)."""
-    xi = np.random.default_rng(0).normal(size=(64, 2)) * rho.support_radius(1e-2, "2") / 2
-    Q = np.array([[math.cos(1), -math.sin(1)], [math.sin(1), math.cos(1)]])
-    return bool(np.allclose(rho.symmetrised_pdf(xi @ Q.T), rho.symmetrised_pdf(xi), rtol=1e-9))
-
-
 def _domain(rho, domain, shape: str, support_tol: float) -> Domain:
     v.choice("shape", shape, SHAPES)
-    if shape == "ball" and not _is_isotropic(rho):
+    if shape == "ball" and not is_isotropic(rho):
         raise ValueError(f"shape='ball' needs an isotropic ρ_w, and {rho!r} is not; use 'box'")
     if domain is None:
         return default_domain(rho, support_tol, shape)
