@@ -22,16 +22,15 @@ from tqdm.auto import tqdm
 
 from . import _validation as v
 from .models import Network, merge, split
+from .spectra import gram_spectrum
 
 DTYPES = {"float32": jnp.float32, "float64": jnp.float64}
 
 
 def _eig(theta_gram: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Eigenpairs (λ ascending, V) of the symmetric operator Θ(X, X)/N."""
-    K = v.finite_array("theta_gram", theta_gram)
-    if K.ndim != 2 or K.shape[0] != K.shape[1]:
-        raise ValueError(f"theta_gram must be a square (N, N) Gram matrix, got shape {K.shape}")
-    lam, V = linalg.eigh(0.5 * (K + K.T) / K.shape[0])
+    """Eigenpairs (λ, V) of the operator Θ(X, X)/N (:func:`ntk_freq.spectra.gram_spectrum`),
+    with rounding-level negative λ set to 0 (Θ is positive semi-definite)."""
+    lam, V = gram_spectrum(theta_gram, vectors=True)
     return np.clip(lam, 0.0, None), V
 
 
@@ -62,7 +61,7 @@ def kernel_gd(theta_gram, u0, eta: float, steps) -> np.ndarray:
 def stability_limit(theta_gram) -> float:
     """The largest stable gradient-descent step 2/λ_max(Θ(X, X)/N) for a Gram matrix Θ(X, X)."""
     lam, _ = _eig(theta_gram)
-    return 2.0 / lam[-1]
+    return 2.0 / lam.max()
 
 
 def snapshot_steps(times, eta: float) -> np.ndarray:
