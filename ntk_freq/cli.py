@@ -161,10 +161,15 @@ def _floats(text):
 @click.option("--steps", type=int, default=None, help="Gradient-descent steps.")
 @click.option("--seed", type=int, default=None, help="PRNG seed of the networks.")
 @click.option("--dtype", type=click.Choice(["float32", "float64"]), default=None, help="Training precision.")
+@click.option("--part", type=click.Choice(["full", "readout"]), default=None,
+              help="Trained parameters (readout: W frozen, random features).")
+@click.option("--points", "n_points", type=int, default=None, help="Training points N.")
+@click.option("--half-width", type=float, default=None, help="Data domain D = [−L, L].")
 @click.option("--out", default="ntk-freq-results", show_default=True, help="Root of the run directories.")
 @click.option("--name", default=None, help="Run directory name (default run-<UTC time>).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def run(experiment, config, rhos, target, sigma_a, width, eta, steps, seed, dtype, out, name, quiet):
+def run(experiment, config, rhos, target, sigma_a, width, eta, steps, seed, dtype, part, n_points,
+        half_width, out, name, quiet):
     """The main job: PDE vs kernel flow vs trained FF-NN for each ρ_w; writes figures,
     summary.json and results.npz under OUT/NAME/."""
     from . import experiments
@@ -173,7 +178,8 @@ def run(experiment, config, rhos, target, sigma_a, width, eta, steps, seed, dtyp
         cfg = experiments.load_config(config) if config else None
         settings = experiments.experiment_settings(
             experiment, cfg, rhos=rhos or None, target=target, sigma_a=sigma_a,
-            width=width, eta=eta, steps=steps, seed=seed, dtype=dtype)
+            width=width, eta=eta, steps=steps, seed=seed, dtype=dtype, part=part,
+            n_points=n_points, half_width=half_width)
         result = experiments.run_experiment(settings, out, name, progress=not quiet)
     except (ValueError, TypeError, MemoryError, RuntimeError) as err:
         raise click.ClickException(str(err)) from None
@@ -191,10 +197,17 @@ def run(experiment, config, rhos, target, sigma_a, width, eta, steps, seed, dtyp
 @click.option("--eta", type=float, default=0.25, show_default=True, help="Step η.")
 @click.option("--sigma-a", type=float, default=0.5, show_default=True, help="Readout std σ_a.")
 @click.option("--dtype", type=click.Choice(["float32", "float64"]), default="float64", show_default=True)
+@click.option("--target", default="windowed-sines:2,7;width=1.5", show_default=True,
+              help="Windowed-sines target.")
+@click.option("--part", type=click.Choice(["full", "readout"]), default="full", show_default=True,
+              help="Trained parameters.")
+@click.option("--points", "n_points", type=int, default=160, show_default=True, help="Training points N.")
+@click.option("--half-width", type=float, default=10.0, show_default=True, help="Data domain D = [−L, L].")
 @click.option("--out", default="ntk-freq-results", show_default=True, help="Root of the run directories.")
 @click.option("--name", default=None, help="Run directory name (default width-study-<UTC time>).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def width_study(rho, widths, seeds, steps, eta, sigma_a, dtype, out, name, quiet):
+def width_study(rho, widths, seeds, steps, eta, sigma_a, dtype, target, part, n_points, half_width,
+                out, name, quiet):
     """Network-vs-kernel gap against width, with the fitted exponent (theory −1/2)."""
     from . import experiments
 
@@ -202,7 +215,8 @@ def width_study(rho, widths, seeds, steps, eta, sigma_a, dtype, out, name, quiet
         ws = tuple(int(w) for w in _floats(widths))
         result = experiments.run_width_study(
             out, name, progress=not quiet, rho=rho, widths=ws, seeds=tuple(range(seeds)),
-            steps=steps, eta=eta, sigma_a=sigma_a, dtype=dtype)
+            steps=steps, eta=eta, sigma_a=sigma_a, dtype=dtype, target=target, part=part,
+            n_points=n_points, half_width=half_width)
     except (ValueError, TypeError, MemoryError, RuntimeError) as err:
         raise click.ClickException(str(err)) from None
     s = result.summary

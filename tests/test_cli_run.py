@@ -24,7 +24,7 @@ def test_run_writes_a_complete_run_directory(tmp_path):
     cfg.write_text(CONFIG)
     out = tmp_path / "results"
     res = CliRunner().invoke(main, ["run", "--config", str(cfg), "--seed", "3", "--out", str(out),
-                                    "--name", "r1", "--quiet"])
+                                    "--points", "120", "--half-width", "8", "--name", "r1", "--quiet"])
     assert res.exit_code == 0, res.output
     run = out / "r1"
     assert {p.name for p in run.iterdir()} == {"learning_curves.png", "spectra.png",
@@ -35,6 +35,7 @@ def test_run_writes_a_complete_run_directory(tmp_path):
         assert 0 <= s["pde_vs_kernel_rel_l2"] < 1 and 0 <= s["nn_vs_kernel_rel_l2"] < 1
         assert set(s["remaining_fraction"]) == {"pde", "kernel", "kernel_gd", "nn"}
     assert summary["spec"]["seed"] == 3 and summary["spec"]["width"] == 256
+    assert summary["spec"]["n_points"] == 120 and summary["spec"]["half_width"] == 8.0
     arrays, meta = store.read_results(run / "results.npz")
     assert meta["spec"] == summary["spec"] and "packages" in meta["provenance"]
     assert np.all(np.isfinite(arrays["rho0.u_hat.nn"]))
@@ -70,9 +71,10 @@ def test_bad_options_fail_cleanly_without_a_directory(tmp_path):
 def test_width_study_command(tmp_path):
     res = CliRunner().invoke(main, ["width-study", "--widths", "64,256", "--seeds", "1",
                                     "--steps", "20", "--eta", "0.5", "--out", str(tmp_path),
-                                    "--name", "w", "--quiet"])
+                                    "--part", "readout", "--points", "100", "--name", "w", "--quiet"])
     assert res.exit_code == 0, res.output
     summary = json.loads((tmp_path / "w" / "summary.json").read_text())
     assert summary["widths"] == [64, 256] and np.isfinite(summary["exponent"])
     assert summary["spec"]["n_xi"] == 241 and summary["spec"]["rho"] == "gaussian:3"
+    assert summary["spec"]["part"] == "readout" and summary["spec"]["n_points"] == 100
     assert (tmp_path / "w" / "width_study.png").exists()
