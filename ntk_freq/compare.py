@@ -33,7 +33,7 @@ from .fourier import fourier_transform, midpoint_grid, relative_l2, remaining_fr
 from .kernels import ff_ntk
 from .models import ff_network
 from .targets import WindowedSines, initial_error_hat, target as parse_target
-from .training import DTYPES, kernel_flow, kernel_gd, snapshot_steps, stability_limit, train
+from .training import DTYPES, KernelOperator, snapshot_steps, train
 
 ROUTES = ("pde", "kernel", "kernel_gd", "nn")
 COMPARE_PARTS = ("full", "readout")
@@ -189,15 +189,15 @@ def snapshot_times(eta: float, steps: int, n_snapshots: int) -> np.ndarray:
 def kernel_route(rho, sigma_a, part, x, u0, eta, times, check_eta: bool = True):
     """Exact flow, discrete GD map and the stability limit 2/λ_max(Θ(X, X)/N) from the
     closed-form NTK; with ``check_eta`` refuses η at or above that limit before any flow."""
-    theta = ff_ntk(x, x, rho, sigma_a, part)
-    max_eta = stability_limit(theta)
+    op = KernelOperator.from_gram(ff_ntk(x, x, rho, sigma_a, part))
+    max_eta = op.stability_limit
     if check_eta and eta >= max_eta:
         raise ValueError(
             f"eta = {eta!r} is above the gradient-descent stability limit 2/λ_max(Θ(X, X)/N) = "
             f"{max_eta:.6g} of the NTK for rho = {rho!r} on {len(x)} points (sigma_a = "
             f"{sigma_a}); use eta < {max_eta:.6g}"
         )
-    return kernel_flow(theta, u0, times), kernel_gd(theta, u0, eta, snapshot_steps(times, eta)), max_eta
+    return op.flow(u0, times), op.gd(u0, eta, snapshot_steps(times, eta)), max_eta
 
 
 def nn_route(rho, sigma_a, width, part, x, y, eta, times, key, dtype, optimizer, progress):

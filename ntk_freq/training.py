@@ -17,7 +17,6 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
-from scipy import linalg
 from tqdm.auto import tqdm
 
 from . import _validation as v
@@ -27,11 +26,39 @@ from .spectra import gram_spectrum
 DTYPES = {"float32": jnp.float32, "float64": jnp.float64}
 
 
-def _eig(theta_gram: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Eigenpairs (λ, V) of the operator Θ(X, X)/N (:func:`ntk_freq.spectra.gram_spectrum`),
-    with rounding-level negative λ set to 0 (Θ is positive semi-definite)."""
-    lam, V = gram_spectrum(theta_gram, vectors=True)
-    return np.clip(lam, 0.0, None), V
+@dataclass(frozen=True, eq=False)
+class KernelOperator:
+    """Θ(X, X)/N diagonalised once (:func:`ntk_freq.spectra.gram_spectrum`): eigenvalues ``lam``
+    (rounding-level negatives set to 0; Θ is positive semi-definite) and eigenvectors ``V``.
+    Every kernel-regime prediction on the data (flow, GD map, stability limit) reads these."""
+
+    lam: np.ndarray
+    V: np.ndarray
+
+    @classmethod
+    def from_gram(cls, theta_gram) -> "KernelOperator":
+        lam, V = gram_spectrum(theta_gram, vectors=True)
+        return cls(np.clip(lam, 0.0, None), V)
+
+    @property
+    def stability_limit(self) -> float:
+        """The largest stable gradient-descent step 2/λ_max(Θ/N)."""
+        return 2.0 / self.lam.max()
+
+    def flow(self, u0, times) -> np.ndarray:
+        """u(t) = exp(−t Θ/N) u₀ at each flow time t, shape (T, N)."""
+        t = v.finite_array("times", times).reshape(-1)
+        if np.any(t < 0):
+            raise ValueError(f"times must be >= 0, got min {t.min()}")
+        c = self.V.T @ np.asarray(u0)
+        return (np.exp(-np.outer(t, self.lam)) * c) @ self.V.T
+
+    def gd(self, u0, eta: float, steps) -> np.ndarray:
+        """u_k = (I − η Θ/N)^k u₀ at each k in ``steps``, shape (T, N)."""
+        eta = v.positive("eta", eta)
+        k = np.asarray(steps).reshape(-1)
+        c = self.V.T @ np.asarray(u0)
+        return (np.power.outer(1.0 - eta * self.lam, k).T * c) @ self.V.T
 
 
 def kernel_flow(theta_gram, u0, times) -> np.ndarray:
@@ -39,29 +66,19 @@ def kernel_flow(theta_gram, u0, times) -> np.ndarray:
 
     theta_gram: Θ(X, X), shape (N, N); u0: shape (N,) (real or complex); times: flow times
     t = η · step, shape (T,). Returns shape (T, N). Exact: one eigendecomposition."""
-    lam, V = _eig(theta_gram)
-    t = v.finite_array("times", times).reshape(-1)
-    if np.any(t < 0):
-        raise ValueError(f"times must be >= 0, got min {t.min()}")
-    c = V.T @ np.asarray(u0)
-    return (np.exp(-np.outer(t, lam)) * c) @ V.T
+    return KernelOperator.from_gram(theta_gram).flow(u0, times)
 
 
 def kernel_gd(theta_gram, u0, eta: float, steps) -> np.ndarray:
     """The error after k steps of the linearised gradient descent u_{k+1} = (I − η Θ/N) u_k, at
     each k in ``steps`` (shape (T,)); returns shape (T, N). Its gap to :func:`kernel_flow` at
     t = η k is the time-discretisation error."""
-    lam, V = _eig(theta_gram)
-    eta = v.positive("eta", eta)
-    k = np.asarray(steps).reshape(-1)
-    c = V.T @ np.asarray(u0)
-    return (np.power.outer(1.0 - eta * lam, k).T * c) @ V.T
+    return KernelOperator.from_gram(theta_gram).gd(u0, eta, steps)
 
 
 def stability_limit(theta_gram) -> float:
     """The largest stable gradient-descent step 2/λ_max(Θ(X, X)/N) for a Gram matrix Θ(X, X)."""
-    lam, _ = _eig(theta_gram)
-    return 2.0 / lam.max()
+    return KernelOperator.from_gram(theta_gram).stability_limit
 
 
 def snapshot_steps(times, eta: float) -> np.ndarray:
