@@ -43,6 +43,7 @@ from .targets import initial_error_hat, load_target, WindowedSines  # noqa: E402
 from .pde import FrequencySolution, solve_frequency_pde  # noqa: E402
 from .training import (  # noqa: E402
     kernel_flow,
+    KernelOperator,
     kernel_gd,
     stability_limit,
     train,
@@ -79,6 +80,7 @@ __all__ = [
     "initial_error_hat",
     "kernel_flow",
     "kernel_gd",
+    "KernelOperator",
     "Laplace",
     "load_target",
     "midpoint_grid",
