@@ -4,10 +4,6 @@ Theory code runs in float64, so importing the package turns on JAX's 64-bit mode
 still ask for float32 explicitly). Conventions and symbols: THEORY.md.
 """
 
-import os
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # neural-tangents drags TensorFlow in
-
 import jax  # noqa: E402
 
 jax.config.update("jax_enable_x64", True)
@@ -28,6 +24,7 @@ from .distributions import (  # noqa: E402
     Uniform,
 )
 from .kernels import empirical_ntk, ff_ntk, monte_carlo_ntk, two_layer_ntk  # noqa: E402
+from ._nt import mode as neural_tangents_mode, NeuralTangentsUnavailable  # noqa: E402
 from .spectra import (  # noqa: E402
     box_quadrature,
     DecayFit,
@@ -86,6 +83,8 @@ __all__ = [
     "midpoint_grid",
     "Mixture",
     "monte_carlo_ntk",
+    "neural_tangents_mode",
+    "NeuralTangentsUnavailable",
     "nystrom_spectrum",
     "periodic_spectrum",
     "Product",

@@ -6,44 +6,24 @@
 - :func:`empirical_ntk` / :func:`monte_carlo_ntk`: finite-width kernels of any
   :class:`ntk_freq.models.Network` through ``nt.empirical_ntk_fn``, one draw or averaged.
 
-This is the only module that imports neural_tangents (lazily: it brings TensorFlow along).
+neural-tangents is reached only through :mod:`ntk_freq._nt` (loaded at first use, never with
+TensorFlow); every function here checks its arguments before that load, so a missing
+neural-tangents is reported only for calls that are otherwise valid.
 """
 
 from __future__ import annotations
-
-import functools
-import os
-import warnings
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from . import _validation as v
+from ._nt import load as _nt
 from .distributions import FrequencyDistribution
 from .models import Network, merge, split
 
 FF_PARTS = ("full", "readout", "frequency")
 TWO_LAYER_ACTIVATIONS = ("relu", "erf", "sin", "cos", "gelu", "abs")
-
-
-@functools.lru_cache(maxsize=1)
-def _nt():
-    """Import neural_tangents with TensorFlow's C++ start-up chatter kept off stderr (it writes
-    to file descriptor 2 before any Python logging setting can apply)."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    saved = os.dup(2)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            import neural_tangents as nt
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
-    return nt
 
 
 def _gram_memory(n1: int, n2: int, dim: int, what: str) -> None:
@@ -85,14 +65,14 @@ def two_layer_stax(activation: str = "relu", w_std: float = 1.0, b_std: float = 
 
     (``Dense(W_std=w_std, b_std=b_std)`` → σ → ``Dense(W_std=1)`` without bias); this is
     :func:`ntk_freq.models.two_layer_network`."""
-    nt = _nt()
-    stax = nt.stax
     w_std, b_std = v.positive("w_std", w_std), v.nonnegative("b_std", b_std)
+    v.choice("activation", activation, TWO_LAYER_ACTIVATIONS)
+    v.choice("parameterization", parameterization, ("ntk", "standard"))
+    stax = _nt().stax
     act = {
         "relu": stax.Relu, "erf": stax.Erf, "sin": stax.Sin, "cos": stax.Cos,
         "gelu": stax.Gelu, "abs": stax.Abs,
-    }[v.choice("activation", activation, TWO_LAYER_ACTIVATIONS)]
-    v.choice("parameterization", parameterization, ("ntk", "standard"))
+    }[activation]
     return stax.serial(
         stax.Dense(1, W_std=w_std, b_std=b_std if b_std > 0 else None, parameterization=parameterization),
         act(),
@@ -116,9 +96,11 @@ def two_layer_ntk(x1, x2, activation: str = "relu", w_std: float = 1.0, b_std: f
 def empirical_ntk(network: Network, params, x1, x2) -> np.ndarray:
     """The finite-width NTK Σ_θ ∂f(x)/∂θ ∂f(x')/∂θ over the trainable parameters θ of a network
     at ``params``, by ``nt.empirical_ntk_fn`` (Jacobian contraction), shape (n1, n2)."""
-    nt = _nt()
+    if not isinstance(network, Network):
+        raise TypeError(f"network must be an ntk_freq.models.Network, got {network!r}")
     x1, x2 = jnp.atleast_2d(jnp.asarray(x1)), jnp.atleast_2d(jnp.asarray(x2))
     theta, frozen = split(params, network.trainable)
+    nt = _nt()
 
     def f(theta, x):
         return network.apply(merge(theta, frozen), x)

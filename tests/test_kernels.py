@@ -101,21 +101,6 @@ def test_two_layer_analytic_matches_our_network(activation, b_std, part):
     assert np.all(np.abs(emp - exact) <= 5 * 2 * scale / math.sqrt(m))
 
 
-def test_neural_tangents_imports_and_computes_under_the_pin():
-    """The pinned stack (jax ≤ 0.5.3, neural-tangents 0.6.5) imports and gives the arc-cosine
-    NNGP kernel of ReLU: E[relu(u·x) relu(u·x')] = |x||x'|(sin θ + (π − θ) cos θ)/(2π d) for
-    u ~ N(0, I/d... here w_std = 1 on unit vectors in d = 2)."""
-    import jax as _jax
-
-    nt = kernels._nt()
-    assert nt.__version__ == "0.6.5"
-    assert tuple(int(p) for p in _jax.__version__.split(".")[:2]) <= (0, 5)
-    x1, x2 = np.array([[1.0, 0.0]]), np.array([[math.cos(1.0), math.sin(1.0)]])
-    got = kernels.two_layer_ntk(x1, x2, "relu", part="readout")[0, 0]
-    # pre-activation covariance (w_std²/d) x·x' = cos(1)/2, variances 1/2
-    assert got == pytest.approx(0.5 * (math.sin(1.0) + (math.pi - 1.0) * math.cos(1.0)) / (2 * math.pi))
-
-
 def test_monte_carlo_ntk_converges():
     """Averaging over draws shrinks the error like 1/√(draws · m)."""
     rho = nf.Cauchy(1.0)
