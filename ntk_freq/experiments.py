@@ -138,12 +138,27 @@ def run_experiment(settings: dict, out="ntk-freq-results", name: str | None = No
     summary = {"run": path.name, "spec": cmp.spec, "rho": cmp.summary(),
                "seconds_total": time.perf_counter() - t0}
     with store.run_directory(path) as tmp:
-        write_figures(cmp, tmp)
         summary["seconds_total"] = time.perf_counter() - t0
-        store.write_results(tmp / "results.npz", comparison_arrays(cmp),
-                            {"spec": cmp.spec, "seed": cmp.spec["seed"], "metrics": summary["rho"]})
+        _write_comparison(cmp, tmp, summary["rho"])
         store.write_json(tmp / "summary.json", summary)
     return Run(path=path, result=cmp, summary=summary)
+
+
+def _write_comparison(cmp: Comparison, directory: Path, metrics: dict) -> None:
+    """The figures and results.npz of a comparison."""
+    write_figures(cmp, directory)
+    store.write_results(directory / "results.npz", comparison_arrays(cmp),
+                        {"spec": cmp.spec, "seed": cmp.spec["seed"], "metrics": metrics})
+
+
+def reproduce_default(directory: Path, quick: bool = False, progress: bool = True) -> dict:
+    """The registered experiment "default" (``ntk-freq reproduce default``): the default
+    comparison (the "quick" settings when ``quick``), its figures and results in ``directory``;
+    returns the per-ρ_w summary."""
+    cmp = compare(**experiment_settings("quick" if quick else "default"), progress=progress)
+    summary = {"spec": cmp.spec, "rho": cmp.summary()}
+    _write_comparison(cmp, directory, summary["rho"])
+    return summary
 
 
 def summary_table(summary: dict) -> str:
