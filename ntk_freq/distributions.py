@@ -27,13 +27,18 @@ from pathlib import Path
 import jax
 import jax.numpy as jnp
 import numpy as np
-from scipy import special, stats
+from scipy import special
 from scipy.interpolate import RegularGridInterpolator
 
 from . import _validation as v
 
 NORMS = ("inf", "2")
 
+
+
+def _f_sf(x: float, d1: float, d2: float) -> float:
+    """P(F > x) for Fisher's F(d1, d2): the regularised incomplete beta I_{d2/(d2+d1 x)}(d2/2, d1/2)."""
+    return float(special.betainc(d2 / 2, d1 / 2, d2 / (d2 + d1 * x)))
 
 class FrequencyDistribution(abc.ABC):
     """A density ρ_w on R^d for the first-layer frequencies (see the module docstring)."""
@@ -159,7 +164,8 @@ class _Separable(FrequencyDistribution):
         """Exact for "inf" (independent coordinates); for "2" the bound P(‖w‖_∞ > r/√d)."""
         if norm == "2":
             r = r / math.sqrt(self.dim)
-        return 1.0 - (1.0 - self._tail1(r)) ** self.dim
+        with np.errstate(divide="ignore"):  # t = 1 gives log1p(−1) = −inf, hence 1: exact
+            return float(-np.expm1(self.dim * np.log1p(-self._tail1(r))))  # 1 − (1 − t)^d, no cancellation
 
 
 @dataclass(frozen=True)
@@ -181,12 +187,12 @@ class Gaussian(_Separable):
         return self.scale * jax.random.normal(key, shape)
 
     def _tail1(self, r):
-        return 2 * stats.norm.sf(r / self.scale)
+        return special.erfc(r / (self.scale * math.sqrt(2.0)))  # 2 P(N(0,1) > r/s)
 
     def tail(self, r, norm="inf"):
         """Exact in both norms (|w|²/s² is χ²_d); r may be an array of radii."""
         if norm == "2":
-            return stats.chi2.sf((np.asarray(r) / self.scale) ** 2, self.dim)
+            return special.gammaincc(self.dim / 2, (np.asarray(r) / self.scale) ** 2 / 2)  # P(χ²_d > r²/s²)
         return super().tail(r, norm)
 
 
@@ -289,7 +295,7 @@ class StudentT(FrequencyDistribution):
 
     def tail(self, r, norm="inf"):
         """Exact for "2" (|w|²/(d s²) is F(d, ν)); for "inf" the bound P(‖w‖_2 > r)."""
-        return float(stats.f.sf(r * r / (self.dim * self.scale**2), self.dim, self.nu))
+        return _f_sf(r * r / (self.dim * self.scale**2), self.dim, self.nu)
 
 
 @dataclass(frozen=True)
@@ -322,7 +328,7 @@ class Cauchy(FrequencyDistribution):
 
     def tail(self, r, norm="inf"):
         """Exact for "2"; for "inf" the bound P(‖w‖_2 > r)."""
-        return float(stats.f.sf(r * r / (self.dim * self.gamma**2), self.dim, 1))
+        return _f_sf(r * r / (self.dim * self.gamma**2), self.dim, 1)
 
 
 # --------------------------------------------------------------------------------------------
