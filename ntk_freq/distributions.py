@@ -165,7 +165,8 @@ class _Separable(FrequencyDistribution):
         if norm == "2":
             r = r / math.sqrt(self.dim)
         with np.errstate(divide="ignore"):  # t = 1 gives log1p(−1) = −inf, hence 1: exact
-            return float(-np.expm1(self.dim * np.log1p(-self._tail1(r))))  # 1 − (1 − t)^d, no cancellation
+            t = -np.expm1(self.dim * np.log1p(-self._tail1(r)))  # 1 − (1 − t)^d, no cancellation
+        return t if np.ndim(t) else float(t)
 
 
 @dataclass(frozen=True)
