@@ -1,4 +1,4 @@
-"""Trained networks against theory: the three-way comparison of THEORY.md ("Comparing theory with
+"""Trained networks against theory: the three-way comparison of docs/theory.md ("Comparing theory with
 trained networks"), in d = 1.
 
 For each ρ_w, on the cell-centred data grid x_i of D = [−L, L] (N points, Δx = 2L/N, data

@@ -1,4 +1,4 @@
-"""Frequency distributions ρ_w of the first layer (THEORY.md, "Conventions").
+"""Frequency distributions ρ_w of the first layer (docs/theory.md, "Conventions").
 
 Every distribution lives on R^d and offers
 

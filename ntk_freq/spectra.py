@@ -1,4 +1,4 @@
-"""Kernel eigenspectra (THEORY.md, "Kernel eigenspectra").
+"""Kernel eigenspectra (docs/theory.md, "Kernel eigenspectra").
 
 Training in the kernel regime is ∂_t u = −T_K u with (T_K g)(x) = ∫ Θ(x, x') g(x') p(x') dx';
 the eigenvalues of T_K are the per-mode learning rates. Four routes:

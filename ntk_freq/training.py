@@ -1,7 +1,7 @@
 """Training in the kernel regime: finite-width networks by full-batch gradient descent, the exact
 kernel flow on the data, and its discrete twin.
 
-Convention (THEORY.md): gradient descent with step η on the mean loss (1/2N) Σ_i (f(x_i) − y_i)²
+Convention (docs/theory.md): gradient descent with step η on the mean loss (1/2N) Σ_i (f(x_i) − y_i)²
 is, in the kernel regime, the linear map u_{k+1} = (I − η Θ(X, X)/N) u_k on the error u = f − y
 at the N training points; gradient-flow time is t = η · step and the flow is u(t) = exp(−t Θ/N) u₀.
 Gradient descent is stable for η < 2/λ_max(Θ(X, X)/N).
@@ -202,7 +202,7 @@ def train(network: Network, params, x, y, eta: float, times, optimizer=None,
     u = f(x) − y at the flow times ``times`` (each a multiple of η; t = η · step).
 
     optimizer: None for plain gradient descent with step η on the mean loss (1/2N) Σ (f − y)²
-    (THEORY.md's time convention), or any optax ``GradientTransformation`` (e.g.
+    (docs/theory.md's time convention), or any optax ``GradientTransformation`` (e.g.
     ``optax.adam(1e-3)``; then η only labels time, t = η · step, and no PDE counterpart exists).
     dtype: "float32" or "float64" for parameters and data. chunk: steps per ``lax.scan`` call
     (the progress bar moves after each). Only ``network.trainable`` entries move.

@@ -22,7 +22,7 @@ C = 1 / 20  # data density of D = [−10, 10]
 
 
 def test_flat_profile_with_negligible_sigma_a_is_the_uniform_density():
-    """Frozen-W formula (THEORY.md special case 1): a flat rate over [−B, B] with all the mass
+    """Frozen-W formula (docs/theory.md special case 1): a flat rate over [−B, B] with all the mass
     there needs ρ̄ = 1/(2B), the uniform density, and its e-folding time 2B/(c 2π)."""
     B = 6.0
     d = design_rho(RateProfile(1.0, (0, B), absolute=False), sigma_a=1e-4, density=C,

@@ -1,4 +1,4 @@
-"""``solve_frequency_pde``: the frequency-dynamics PDE (THEORY.md, (E3)) end to end, and its
+"""``solve_frequency_pde``: the frequency-dynamics PDE (docs/theory.md, (E3)) end to end, and its
 solution object. See :mod:`ntk_freq.pde.fem` for the weak form, :mod:`ntk_freq.pde.mesh` for
 domains and meshes, :mod:`ntk_freq.pde.time` for the time integrators."""
 
@@ -101,7 +101,7 @@ class FrequencySolution:
         return out.reshape(shape) if np.ndim(t) == 0 else out.reshape((idx.size,) + shape)
 
     def integral(self, t) -> complex:
-        """∫_Ω û(ξ, t) dξ by the mesh quadrature (THEORY.md: = (2π)^d u(0, t) for the full line)."""
+        """∫_Ω û(ξ, t) dξ by the mesh quadrature (docs/theory.md: = (2π)^d u(0, t) for the full line)."""
         U = self.U[self.time_index(t)[0]]
         values = [np.asarray(self.basis.interpolate(U[:, c])) for c in (0, 1)]
         return complex(fem.integral(self.basis, values[0] + 1j * values[1]))
