@@ -26,6 +26,10 @@ def _write_csv(path, header: str, columns) -> None:
     atomic_write(path, lambda f: np.savetxt(f, table, delimiter=",", header=header, comments=""))
 
 
+#: Gram eigenvalues below this fraction of the largest are at rounding level (float64).
+GRAM_FLOOR = 1e-10
+
+
 def _parse_domain(domain: str):
     """'periodic[:P]' → ("periodic", P); 'sphere' → ("sphere", None); 'interval:A,B' →
     ("interval", (A, B)); anything else a click.BadParameter naming the forms."""
@@ -113,15 +117,20 @@ def spectrum(rho_spec, activation, sigma_a, part, b_std, domain, dim, kmax, poin
                                  f"isotropic ρ_w, and {rho_spec} in d = {d} is not (use gaussian, "
                                  "cauchy or student)")
             lam = spectra.sphere_spectrum(kernel, d, kmax)
-            freq, mult, xlabel = np.arange(kmax + 1.0), np.ones(kmax + 1, int), f"degree k on S^{d - 1}"
+            freq, mult, xlabel = np.arange(kmax + 1.0), np.ones(kmax + 1, int), f"degree k on $S^{{{d - 1}}}$"
         else:
             if d != 1:
                 raise ValueError(f"interval:A,B is a 1-D domain; got --dim {d}")
             x = np.linspace(*arg, points)[:, None]
             lam, V = spectra.gram_spectrum(kernel(x, x), vectors=True)
-            lam, V = lam[: kmax + 1], V[:, : kmax + 1]
+            # eigenvectors of eigenvalues at rounding level are noise: their "frequency" is not one
+            resolved = lam > GRAM_FLOOR * lam[0]
+            lam, V = lam[resolved][: kmax + 1], V[:, resolved][:, : kmax + 1]
             freq, mult = spectra.dominant_frequency(V, x[:, 0]), np.ones(lam.size, int)
             xlabel = "dominant angular frequency of the eigenvector"
+            if not resolved.all():
+                click.echo(f"{np.sum(~resolved)} eigenvalues below {GRAM_FLOOR:g}·λ_max are at "
+                           "rounding level; left out (their eigenvectors have no frequency)")
         f_min = 0.5 * freq.max() if fit_from is None else fit_from
         fit = spectra.fit_decay(freq, lam, law, f_min=f_min)
     except (ValueError, TypeError, MemoryError) as err:
@@ -133,12 +142,23 @@ def spectrum(rho_spec, activation, sigma_a, part, b_std, domain, dim, kmax, poin
         click.echo(f"{i:5d} {f:12.5g} {l:14.6e} {m:5d}")
     law_text = (f"power, exponent {fit.exponent:.3f}" if fit.law == "power"
                 else f"exponential, rate {fit.rate:.4g} (q = {fit.q:g})")
-    click.echo(f"fitted decay: {law_text}, rms log-residual {fit.rms_log_residual:.3g}")
+    click.echo(f"fitted decay on frequencies >= {fit.f_min:.4g}: {law_text}, rms log-residual "
+               f"{fit.rms_log_residual:.3g}")
+    if fit.rms_log_residual > 1.0:
+        click.echo(f"warning: the {fit.law} law misses the eigenvalues by a factor "
+                   f"{math.exp(fit.rms_log_residual):.3g} (rms); the spectrum does not follow it "
+                   "there: try --law or --fit-from", err=True)
     _write_csv(out / "spectrum.csv", "frequency,eigenvalue,multiplicity", [freq, lam, mult])
     store.write_json(out / "spectrum.json", {"command": "spectrum", "options": options,
                                              "fit": fit.__dict__, "provenance": store.provenance()})
-    fig = plotting.plot_spectrum(freq, lam, fit, out / "spectrum.png", xlabel, name)
-    click.echo(f"wrote {fig}, {out / 'spectrum.csv'} and {out / 'spectrum.json'}")
+    fig = plotting.plot_spectrum(freq, lam, fit, out / "spectrum.png", xlabel, name,
+                                 note=f"domain {kind}{'' if arg is None else f' {arg}'}; d = {d}")
+    click.echo(f"wrote {fig} (and .pdf), {out / 'spectrum.csv'} and {out / 'spectrum.json'}")
+
+
+def _vector_text(k) -> str:
+    """A wave vector as '3' (1-D) or '3/1' (the spec notation)."""
+    return "/".join(f"{c:g}" for c in k)
 
 
 def _floats(text):
@@ -185,7 +205,7 @@ def run(experiment, config, rhos, target, sigma_a, width, eta, steps, seed, dtyp
         raise click.ClickException(str(err)) from None
     click.echo(experiments.summary_table(result.summary))
     click.echo(f"total {result.summary['seconds_total']:.1f} s; wrote {result.path}/ "
-               "(learning_curves.png, spectra.png, summary.json, results.npz)")
+               "(learning_curves and spectra as .png and .pdf, summary.json, results.npz)")
 
 
 @main.command("width-study")
@@ -315,7 +335,7 @@ PDE_FIGURE_TIMES = 61
 @click.option("--scheme", default="auto", show_default=True,
               type=click.Choice(["auto", "cn", "eigen", "krylov"]), help="Time scheme.")
 @click.option("--probes", default=None,
-              help="Probe frequencies k (ξ = k e₁) to print (default: the target's).")
+              help="Probe frequencies k (ξ = k e₁) to print (default: the target's wave vectors).")
 @click.option("--out", default="ntk-freq-results/pde", show_default=True,
               type=click.Path(file_okay=False), help="Folder for pde.png and pde.csv.")
 def pde(rho_spec, dim, sigma_a, density, target_spec, data_half_width, data_points, times,
@@ -328,7 +348,7 @@ def pde(rho_spec, dim, sigma_a, density, target_spec, data_half_width, data_poin
     from . import _validation as v
     from .distributions import distribution
     from .pde import solve_frequency_pde
-    from .pde.figures import plot_frequency_pde, probe_table
+    from .pde.figures import plot_frequency_pde, probe_table, probe_vectors
     from .targets import initial_error_hat, target
 
     try:
@@ -336,8 +356,8 @@ def pde(rho_spec, dim, sigma_a, density, target_spec, data_half_width, data_poin
         y = target(target_spec, dim)
         u0_hat = initial_error_hat(y, data_half_width, data_points)
         probe_k = (_floats(probes) if probes else
-                   sorted({abs(k[0]) for k in getattr(y, "frequencies", ((1.0,),))}))
-        if not probe_k or not np.all(np.isfinite(probe_k)):
+                   np.unique(np.abs(np.asarray(getattr(y, "frequencies", [[1.0] + [0.0] * (dim - 1)]))), axis=0))
+        if not len(probe_k) or not np.all(np.isfinite(probe_k)):
             raise click.BadParameter(f"expected finite numbers k (ξ = k e₁), e.g. 4,12; got "
                                      f"{probes!r}", param_hint="--probes")
         requested = v.increasing_times("--times", _floats(times))
@@ -351,16 +371,19 @@ def pde(rho_spec, dim, sigma_a, density, target_spec, data_half_width, data_poin
     click.echo(f"{sol.n_dofs} DOFs (P{order}), Ω = {sol.domain.shape} of radius "
                f"{sol.domain.radius:.4g}, scheme {sol.scheme}, mesh resolution "
                + ", ".join(f"{k} {e:.1e}" for k, e in sol.resolution.items()))
-    click.echo(f"{'t':>10} " + " ".join(f"{'|û(' + format(k, 'g') + ')|':>12}" for k in probe_k))
+    names = [_vector_text(k) for k in probe_vectors(probe_k, dim)]
+    click.echo(f"{'t':>10} " + " ".join(f"{'|û(' + k + ')|':>14}" for k in names))
     for t, row in zip(sol.times, table):
         if np.any(np.isclose(t, requested, rtol=1e-12, atol=0.0)):
-            click.echo(f"{t:>10.4g} " + " ".join(f"{a:>12.5g}" for a in row))
+            click.echo(f"{t:>10.4g} " + " ".join(f"{a:>14.5g}" for a in row))
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    _write_csv(out / "pde.csv", "t," + ",".join(f"abs_u_hat_{k:g}" for k in probe_k),
+    _write_csv(out / "pde.csv", "t," + ",".join(f"abs_u_hat_{k}" for k in names),
                [sol.times] + list(table.T))
-    fig = plot_frequency_pde(sol, probe_k, out / "pde.png")
-    click.echo(f"wrote {out / 'pde.csv'} and {fig}")
+    fig = plot_frequency_pde(sol, probe_k, out / "pde.png",
+                             note=f"ρ_w = {rho_spec}, σ_a = {sigma_a:g}, c = {density:g}, part {part}, "
+                                  f"target {target_spec}; {sol.n_dofs} DOFs (P{order}), scheme {sol.scheme}")
+    click.echo(f"wrote {out / 'pde.csv'} and {fig} (and .pdf)")
 
 
 @main.command()

@@ -196,7 +196,7 @@ def _diverged_at(losses: np.ndarray, loss0: float, patience: int) -> int | None:
 
 
 def train(network: Network, params, x, y, eta: float, times, optimizer=None,
-          dtype: str = "float64", chunk: int = 200, progress: bool = True,
+          dtype: str = "float64", chunk: int = 200, progress: bool | str = True,
           patience: int = 50) -> TrainResult:
     """Full-batch training of ``network`` from ``params`` on (x, y), snapshots of the error
     u = f(x) − y at the flow times ``times`` (each a multiple of η; t = η · step).
@@ -205,7 +205,8 @@ def train(network: Network, params, x, y, eta: float, times, optimizer=None,
     (docs/theory.md's time convention), or any optax ``GradientTransformation`` (e.g.
     ``optax.adam(1e-3)``; then η only labels time, t = η · step, and no PDE counterpart exists).
     dtype: "float32" or "float64" for parameters and data. chunk: steps per ``lax.scan`` call
-    (the progress bar moves after each). Only ``network.trainable`` entries move.
+    (the progress bar moves after each; ``progress`` may be the bar's label, False hides it).
+    Only ``network.trainable`` entries move.
 
     Before training: refuses a working set that would not fit in memory and, for gradient
     descent, η ≥ 2/λ_max of the network's own NTK (computed by power iteration). During
@@ -244,7 +245,8 @@ def train(network: Network, params, x, y, eta: float, times, optimizer=None,
     u = np.empty((len(steps), x.shape[0]))
     losses = []
     done, loss0 = 0, None
-    with tqdm(total=int(steps[-1]), desc="training", disable=not progress, leave=False) as bar:
+    label = progress if isinstance(progress, str) else "training"
+    with tqdm(total=int(steps[-1]), desc=label, disable=not progress, leave=False, unit="step") as bar:
         for i, target in enumerate(steps):
             while done < target:
                 length = int(min(chunk, target - done))
