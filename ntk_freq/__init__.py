@@ -8,6 +8,8 @@ command start quickly; ``dir(ntk_freq)`` and ``ntk_freq.__all__`` list them all.
 """
 
 import importlib
+import sys
+import types
 
 import jax
 
@@ -90,3 +92,21 @@ def __getattr__(name: str):
 
 def __dir__():
     return sorted(set(globals()) | set(_PUBLIC))
+
+
+class _Package(types.ModuleType):
+    """This package's module type. ``ntk_freq.compare`` names the function
+    :func:`ntk_freq.compare.compare`, the public entry point; the import system would bind the
+    submodule of the same name there once it is imported, and that binding is ignored (the
+    submodule stays reachable as ``sys.modules["ntk_freq.compare"]``)."""
+
+    @property
+    def compare(self):
+        return importlib.import_module(".compare", __name__).compare
+
+    @compare.setter
+    def compare(self, submodule):
+        pass
+
+
+sys.modules[__name__].__class__ = _Package

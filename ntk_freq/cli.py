@@ -16,6 +16,13 @@ def main():
     """ntk-freq: how neural networks learn each frequency in the NTK regime."""
 
 
+def _announce(seconds: float, what: str) -> None:
+    """Say first when a run will take longer than a minute (an estimate for a quiet 2-core CPU)."""
+    if seconds > 60:
+        click.echo(f"{what} will take about {seconds / 60:.0f} min on a quiet 2-core CPU "
+                   "(estimate); Ctrl-C stops it and writes nothing.", err=True)
+
+
 def _write_csv(path, header: str, columns) -> None:
     """Write columns as csv through a temporary name."""
     import numpy as np
@@ -193,6 +200,7 @@ def run(experiment, config, rhos, target, sigma_a, width, eta, steps, seed, dtyp
     """The main job: PDE vs kernel flow vs trained FF-NN for each ρ_w; writes figures,
     summary.json and results.npz under OUT/NAME/."""
     from . import experiments
+    from .training import estimated_seconds
 
     try:
         cfg = experiments.load_config(config) if config else None
@@ -200,6 +208,8 @@ def run(experiment, config, rhos, target, sigma_a, width, eta, steps, seed, dtyp
             experiment, cfg, rhos=rhos or None, target=target, sigma_a=sigma_a,
             width=width, eta=eta, steps=steps, seed=seed, dtype=dtype, part=part,
             n_points=n_points, half_width=half_width)
+        _announce(estimated_seconds(settings["width"], settings["n_points"], settings["steps"],
+                                    settings["dtype"], runs=len(settings["rhos"])), "this run")
         result = experiments.run_experiment(settings, out, name, progress=not quiet)
     except (ValueError, TypeError, MemoryError, RuntimeError) as err:
         raise click.ClickException(str(err)) from None
@@ -230,9 +240,12 @@ def width_study(rho, widths, seeds, steps, eta, sigma_a, dtype, target, part, n_
                 out, name, quiet):
     """Network-vs-kernel gap against width, with the fitted exponent (theory −1/2)."""
     from . import experiments
+    from .training import estimated_seconds
 
     try:
         ws = tuple(int(w) for w in _floats(widths))
+        _announce(sum(estimated_seconds(m, n_points, steps, dtype, runs=seeds) for m in ws),
+                  "this width study")
         result = experiments.run_width_study(
             out, name, progress=not quiet, rho=rho, widths=ws, seeds=tuple(range(seeds)),
             steps=steps, eta=eta, sigma_a=sigma_a, dtype=dtype, target=target, part=part,
@@ -336,10 +349,14 @@ PDE_FIGURE_TIMES = 61
               type=click.Choice(["auto", "cn", "eigen", "krylov"]), help="Time scheme.")
 @click.option("--probes", default=None,
               help="Probe frequencies k (ξ = k e₁) to print (default: the target's wave vectors).")
+@click.option("--mesh-size", type=float, default=None,
+              help="Element size h in ξ (default: refined until û₀ and ρ̄_w are resolved to 1e-6).")
+@click.option("--max-dofs", type=int, default=200_000, show_default=True,
+              help="Largest mesh the automatic refinement may reach.")
 @click.option("--out", default="ntk-freq-results/pde", show_default=True,
               type=click.Path(file_okay=False), help="Folder for pde.png and pde.csv.")
 def pde(rho_spec, dim, sigma_a, density, target_spec, data_half_width, data_points, times,
-        part, order, scheme, probes, out):
+        part, order, scheme, probes, mesh_size, max_dofs, out):
     """Solve the frequency-dynamics PDE (E3) by finite elements; print |û| at probe frequencies."""
     from pathlib import Path
 
@@ -364,7 +381,8 @@ def pde(rho_spec, dim, sigma_a, density, target_spec, data_half_width, data_poin
         # the figure and the csv get a dense time grid as well; the table prints what was asked
         t_solve = np.union1d(requested, np.linspace(0.0, requested[-1], PDE_FIGURE_TIMES))
         sol = solve_frequency_pde(rho, sigma_a, density, u0_hat, t_solve, part=part,
-                                  order=int(order), scheme=scheme, progress=True)
+                                  order=int(order), scheme=scheme, mesh_size=mesh_size,
+                                  max_dofs=max_dofs, progress=True)
     except (ValueError, TypeError, MemoryError) as err:
         raise click.ClickException(str(err)) from None
     table = probe_table(sol, probe_k)

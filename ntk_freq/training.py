@@ -17,7 +17,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from . import _validation as v
 from .models import Network, merge, split
@@ -193,6 +193,19 @@ def _diverged_at(losses: np.ndarray, loss0: float, patience: int) -> int | None:
         bad[patience:][run == patience] = True
     idx = np.flatnonzero(bad)
     return int(idx[0]) if idx.size else None
+
+
+#: Seconds per neuron · point · step of full-batch FF-NN gradient descent (2m neurons after the
+#: doubling), measured by benchmarks/bench_training.py on the 2-core reference machine, and the
+#: fixed cost of one :func:`train` call (compilation, stability check). For estimates only.
+STEP_SECONDS = {"float32": 1.7e-8, "float64": 3.8e-8}
+CALL_SECONDS = 3.0
+
+
+def estimated_seconds(width: int, n_points: int, steps: int, dtype: str, runs: int = 1) -> float:
+    """A rough wall time for ``runs`` trainings of an FF-NN of width m (2m neurons) on N points
+    for ``steps`` steps, on the reference machine (a busy machine takes longer)."""
+    return runs * (CALL_SECONDS + STEP_SECONDS[dtype] * 2 * width * n_points * steps)
 
 
 def train(network: Network, params, x, y, eta: float, times, optimizer=None,

@@ -24,3 +24,13 @@ def test_import_pulls_nothing_heavy():
     assert x64 is True
     heavy = {"scipy.sparse", "scipy.stats", "scipy.linalg", "skfem", "matplotlib", "optax", "tqdm"}
     assert not heavy & set(modules), heavy & set(modules)
+
+
+def test_compare_is_the_function_even_after_its_module_is_imported():
+    import importlib
+
+    importlib.import_module("ntk_freq.experiments")  # imports the submodule ntk_freq.compare
+    assert callable(ntk_freq.compare) and ntk_freq.compare.__name__ == "compare"
+    from ntk_freq import compare
+
+    assert compare is ntk_freq.compare
