@@ -423,3 +423,7 @@ def reproduce(name, show_list, quick, force, out, quiet):
     except (ValueError, TypeError, MemoryError, RuntimeError) as err:
         raise click.ClickException(str(err)) from None
     click.echo(f"wrote {path}/")
+
+
+if __name__ == "__main__":
+    main()
