@@ -276,6 +276,7 @@ def compare(rhos=("gaussian:3", "uniform:10"), target="windowed-sines:2,7;width=
     xi_max = default_xi_max(y_fn) if xi_max is None else v.positive("xi_max", xi_max)
     xi = np.linspace(0.0, xi_max, v.positive_int("n_xi", n_xi))
     check_data_grid(y_fn, L, n_points, xi_max)
+    check_cost(width, n_points, steps)
     x, dx = midpoint_grid(L, n_points, 1)
     y = y_fn(x)
     density = 1.0 / (2 * L)
@@ -324,9 +325,20 @@ def compare(rhos=("gaussian:3", "uniform:10"), target="windowed-sines:2,7;width=
                       results=tuple(results))
 
 
+def check_cost(width: int, n_points: int, steps: int) -> None:
+    """Refuse, before any work, a comparison whose kernel flow (dense N × N eigenproblem) or
+    network (N × 2m features) would not fit in memory, or whose training would run for hours."""
+    v.fits_in_memory(f"the kernel flow on N = {n_points} points (Θ(X, X), its eigenvectors and "
+                     "work arrays)", 8.0 * 5 * float(n_points) ** 2)
+    v.fits_in_memory(f"training width m = {width} on N = {n_points} points (features and their "
+                     "gradients)", 8.0 * 6 * 2 * float(width) * n_points)
+    v.affordable(f"training {steps} steps of width {width} on {n_points} points",
+                 10.0 * steps * 2 * width * n_points, "use fewer steps, a smaller width or fewer points")
+
+
 def _seed(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
-        raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 0 <= value < 2**32:
+        raise ValueError(f"{name} must be an integer in [0, 2**32), got {value!r}")
     return int(value)
 
 
@@ -383,6 +395,7 @@ def width_study(rho="gaussian:3", target="windowed-sines:2,7;width=1.5",
     L, n_points = v.positive("half_width", half_width), v.positive_int("n_points", n_points)
     xi = np.linspace(0.0, default_xi_max(y_fn), v.positive_int("n_xi", n_xi))
     check_data_grid(y_fn, L, n_points, xi[-1])
+    check_cost(int(widths.max()), n_points, int(steps) * len(widths) * len(seeds))
     x, dx = midpoint_grid(L, n_points, 1)
     y = y_fn(x)
     _, u_gd, _ = kernel_route(rho, sigma_a, part, x, -y, eta, times)

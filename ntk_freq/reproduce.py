@@ -15,7 +15,6 @@ what they show (``default``, ``depth-profile``).
 from __future__ import annotations
 
 import importlib
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,14 +64,9 @@ def reproduce(name: str, out="ntk-freq-results", quick: bool = False, force: boo
     if path.exists() and not force:
         return path
     run = experiment.function()
-    staged = path.with_name(f".{path.name}.replaced") if path.exists() else None
-    with store.run_directory(path if staged is None else path.with_name(f"{path.name}.new")) as tmp:
+    with store.replacing_directory(path, force=True) as tmp:
         summary = run(tmp, quick=quick, progress=progress)
         store.write_json(tmp / "summary.json", {
             "experiment": name, "quick": quick, "summary": summary, "provenance": store.provenance(),
         })
-    if staged is not None:
-        path.rename(staged)
-        path.with_name(f"{path.name}.new").rename(path)
-        shutil.rmtree(staged)
     return path

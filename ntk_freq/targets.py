@@ -56,7 +56,7 @@ class WindowedSines:
                 f"amplitudes and phases need one entry per frequency ({K}), got shapes "
                 f"{amps.shape} and {phases.shape}"
             )
-        v.positive("width", self.width)
+        object.__setattr__(self, "width", v.scale("width", self.width))
         object.__setattr__(self, "frequencies", tuple(map(tuple, kappa.tolist())))
         object.__setattr__(self, "amplitudes", tuple(amps.tolist()))
         object.__setattr__(self, "phases", tuple(phases.tolist()))

@@ -240,10 +240,15 @@ def train(network: Network, params, x, y, eta: float, times, optimizer=None,
     params = jax.tree_util.tree_map(lambda a: jnp.asarray(a, dtype=jdt), params)
     theta, frozen = split(params, network.trainable)
     gd = optimizer is None
+    if not gd and not isinstance(optimizer, optax.GradientTransformation):
+        raise TypeError(f"optimizer must be None (gradient descent) or an optax GradientTransformation "
+                        f"such as optax.adam(1e-3), got {optimizer!r}")
     optimizer = optax.sgd(eta) if gd else optimizer
     opt_state = optimizer.init(theta)
     loss = _loss_fn(network, frozen, x, y)
     _check_memory(loss, theta, opt_state, optimizer, x.shape[0], f"{_n_params(params)} parameters")
+    v.affordable(f"training {int(steps[-1])} steps", 10.0 * float(steps[-1]) * _n_params(params) * x.shape[0],
+                 "use fewer steps (later snapshot times) or a smaller network")
 
     max_eta = float("nan")
     if gd:
