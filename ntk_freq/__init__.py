@@ -50,6 +50,7 @@ from .training import (  # noqa: E402
 from .compare import compare, Comparison, RhoComparison, width_study, WidthStudy  # noqa: E402
 from .experiments import experiment_settings, EXPERIMENTS, run_experiment  # noqa: E402
 from .design import Design, design_rho, RateProfile, ReachByTime  # noqa: E402
+from .results import open_results  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -86,6 +87,7 @@ __all__ = [
     "neural_tangents_mode",
     "NeuralTangentsUnavailable",
     "nystrom_spectrum",
+    "open_results",
     "periodic_spectrum",
     "Product",
     "RateProfile",

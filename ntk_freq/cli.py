@@ -171,7 +171,7 @@ def _floats(text):
 def run(experiment, config, rhos, target, sigma_a, width, eta, steps, seed, dtype, part, n_points,
         half_width, out, name, quiet):
     """The main job: PDE vs kernel flow vs trained FF-NN for each ρ_w; writes figures,
-    summary.json and results.npz under OUT/NAME/."""
+    summary.json, results.npz and results.nc under OUT/NAME/."""
     from . import experiments
 
     try:
@@ -185,7 +185,7 @@ def run(experiment, config, rhos, target, sigma_a, width, eta, steps, seed, dtyp
         raise click.ClickException(str(err)) from None
     click.echo(experiments.summary_table(result.summary))
     click.echo(f"total {result.summary['seconds_total']:.1f} s; wrote {result.path}/ "
-               "(learning_curves.png, spectra.png, summary.json, results.npz)")
+               "(learning_curves.png, spectra.png, summary.json, results.npz, results.nc)")
 
 
 @main.command("width-study")

@@ -11,7 +11,8 @@ A config file holds the same keys at top level, e.g.::
 
 The run directory ``<out>/<name>/`` holds ``learning_curves.png``, ``spectra.png``,
 ``summary.json`` (per ρ_w: gaps at the final time, remaining fractions, wall times) and
-``results.npz`` (every array, the full spec and the provenance); it appears only when complete.
+``results.npz`` (every array, the full spec and the provenance) and ``results.nc`` (the same as a
+labelled xarray Dataset, :func:`ntk_freq.open_results`); it appears only when complete.
 """
 
 from __future__ import annotations
@@ -145,8 +146,11 @@ def run_experiment(settings: dict, out="ntk-freq-results", name: str | None = No
 
 
 def _write_comparison(cmp: Comparison, directory: Path, metrics: dict) -> None:
-    """The figures and results.npz of a comparison."""
+    """The figures, results.npz and results.nc (labelled, :mod:`ntk_freq.results`) of a comparison."""
+    from .results import write_dataset
+
     write_figures(cmp, directory)
+    write_dataset(directory / "results.nc", cmp.to_dataset())
     store.write_results(directory / "results.npz", comparison_arrays(cmp),
                         {"spec": cmp.spec, "seed": cmp.spec["seed"], "metrics": metrics})
 
