@@ -382,3 +382,30 @@ def reproduce(name, show_list, quick, force, out, quiet):
     except (ValueError, TypeError, MemoryError, RuntimeError) as err:
         raise click.ClickException(str(err)) from None
     click.echo(f"wrote {path}/")
+
+
+@main.command()
+@click.argument("config", type=click.Path(dir_okay=False))
+@click.option("--out", default=None, type=click.Path(file_okay=False),
+              help="Sweep folder (default ntk-freq-results/sweep-<config stem>); run again to resume.")
+@click.option("--scheduler", default=None,
+              help="Address of a running Dask scheduler (e.g. tcp://host:8786); default: a "
+                   "LocalCluster with one single-threaded worker per core.")
+@click.option("--workers", type=int, default=None, help="Workers of the LocalCluster (default: cores).")
+@click.option("--serial", is_flag=True, help="Run the points one after another in this process (no Dask).")
+@click.option("--max-disk", type=float, default=None, help="Refuse a sweep needing more GiB of disk than this.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def sweep(config, out, scheduler, workers, serial, max_disk, quiet):
+    """Sweep compare's settings over a grid (TOML config) on Dask; one labelled results.nc."""
+    from . import sweep as sweeps
+
+    if serial and (scheduler or workers):
+        raise click.UsageError("--serial runs in this process: leave --scheduler and --workers out")
+    try:
+        spec = sweeps.load_sweep_config(config)
+        result = sweeps.run_sweep(spec, out or sweeps.default_out(config), scheduler=scheduler,
+                                  n_workers=workers, serial=serial, progress=not quiet,
+                                  max_disk=None if max_disk is None else max_disk * 2**30)
+    except (ValueError, TypeError, MemoryError, RuntimeError) as err:
+        raise click.ClickException(str(err)) from None
+    click.echo(sweeps.sweep_summary(result))

@@ -137,9 +137,14 @@ def decode_complex(ds):
 
 
 def dataset_bytes(ds) -> bytes:
-    """``ds`` as netCDF-4 bytes (h5netcdf), complex variables split (:func:`encode_complex`)."""
+    """``ds`` as netCDF-4 bytes (h5netcdf), complex variables split (:func:`encode_complex`).
+    Written with Dask's synchronous scheduler: under a distributed Client xarray would otherwise
+    take a cluster-wide lock, which an in-memory file cannot have."""
+    import dask
+
     buffer = io.BytesIO()
-    encode_complex(ds).to_netcdf(buffer, engine="h5netcdf")
+    with dask.config.set(scheduler="synchronous"):
+        encode_complex(ds).to_netcdf(buffer, engine="h5netcdf")
     return buffer.getvalue()
 
 

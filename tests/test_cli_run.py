@@ -7,7 +7,7 @@ import numpy as np
 from click.testing import CliRunner
 
 import ntk_freq  # noqa: F401
-from ntk_freq import store
+from ntk_freq import open_results, store
 from ntk_freq.cli import main
 
 CONFIG = """
@@ -28,7 +28,7 @@ def test_run_writes_a_complete_run_directory(tmp_path):
     assert res.exit_code == 0, res.output
     run = out / "r1"
     assert {p.name for p in run.iterdir()} == {"learning_curves.png", "spectra.png",
-                                               "summary.json", "results.npz"}
+                                               "summary.json", "results.npz", "results.nc"}
     summary = json.loads((run / "summary.json").read_text())
     for rho in ("gaussian:3", "uniform:10"):
         s = summary["rho"][rho]
@@ -39,6 +39,8 @@ def test_run_writes_a_complete_run_directory(tmp_path):
     arrays, meta = store.read_results(run / "results.npz")
     assert meta["spec"] == summary["spec"] and "packages" in meta["provenance"]
     assert np.all(np.isfinite(arrays["rho0.u_hat.nn"]))
+    ds = open_results(run)                            # the labelled twin of results.npz
+    np.testing.assert_array_equal(ds.u_hat.sel(rho="gaussian:3", route="nn"), arrays["rho0.u_hat.nn"])
     assert "PDE vs kernel" in res.output and str(run) in res.output
 
 
