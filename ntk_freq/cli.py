@@ -397,13 +397,18 @@ def reproduce(name, show_list, quick, force, out, quiet):
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def sweep(config, out, scheduler, workers, serial, max_disk, quiet):
     """Sweep compare's settings over a grid (TOML config) on Dask; one labelled results.nc."""
+    from pathlib import Path
+
     from . import sweep as sweeps
 
     if serial and (scheduler or workers):
         raise click.UsageError("--serial runs in this process: leave --scheduler and --workers out")
     try:
         spec = sweeps.load_sweep_config(config)
-        result = sweeps.run_sweep(spec, out or sweeps.default_out(config), scheduler=scheduler,
+        out = out or sweeps.default_out(config)
+        if serial:
+            sweeps.use_compilation_cache(Path(out))
+        result = sweeps.run_sweep(spec, out, scheduler=scheduler,
                                   n_workers=workers, serial=serial, progress=not quiet,
                                   max_disk=None if max_disk is None else max_disk * 2**30)
     except (ValueError, TypeError, MemoryError, RuntimeError) as err:

@@ -27,6 +27,9 @@ SHA-256 of its full settings and the package version: a sweep run again in the s
 Threads: each Dask worker runs one task at a time with JAX (XLA) and the BLAS libraries
 single-threaded (:data:`SINGLE_THREAD_ENV`, set before the worker imports JAX), so that n
 workers use n cores and do not fight over them; a LocalCluster gets one worker per core.
+Compilation: points of the same shapes run the same XLA programs, so a local sweep (a
+LocalCluster, or ``ntk-freq sweep --serial``) keeps JAX's persistent compilation cache in ``OUT/jax-cache`` and compiles each
+program once, not once per point (a cached executable is the same code: same numbers).
 """
 
 from __future__ import annotations
@@ -52,6 +55,33 @@ SINGLE_THREAD_ENV = {
     "OPENBLAS_NUM_THREADS": "1",
     "MKL_NUM_THREADS": "1",
 }
+
+
+#: JAX options of a sweep's persistent compilation cache: keep every program, however small.
+CACHE_OPTIONS = {"jax_persistent_cache_min_compile_time_secs": 0.0,
+                 "jax_persistent_cache_min_entry_size_bytes": 0}
+
+
+def compilation_cache_options(out: Path) -> dict:
+    """JAX options for a persistent compilation cache in ``out/jax-cache``."""
+    return {"jax_compilation_cache_dir": str((out / "jax-cache").resolve()), **CACHE_OPTIONS}
+
+
+def compilation_cache_env(out: Path) -> dict:
+    """:func:`compilation_cache_options` as the environment variables JAX reads at import."""
+    return {name.upper(): str(value) for name, value in compilation_cache_options(out).items()}
+
+
+def use_compilation_cache(out: Path) -> None:
+    """The cache of :func:`compilation_cache_options` in this process, unless one is set
+    already. JAX's setting is global and stays for the rest of the process: ``ntk-freq sweep
+    --serial`` calls this; :func:`run_sweep` leaves the caller's JAX alone."""
+    import jax
+
+    if jax.config.jax_compilation_cache_dir is None:
+        for name, value in compilation_cache_options(out).items():
+            jax.config.update(name, value)
+
 
 CONFIG_KEYS = ("experiment", "fixed", "grid", "zip")
 #: Settings of compare that can vary, besides ``rho``; their types come from compare's signature.
@@ -380,9 +410,10 @@ def _store_point(out: Path, key: str, data: bytes) -> None:
     store.atomic_write(point_path(out, key), lambda f: f.write(data))
 
 
-def connect(scheduler: str | None, n_workers: int | None, timeout: float):
+def connect(scheduler: str | None, n_workers: int | None, timeout: float, env: dict | None = None):
     """A Dask client: to the scheduler at ``scheduler`` (ValueError when it does not answer
-    within ``timeout`` s), or to a new LocalCluster of single-threaded worker processes."""
+    within ``timeout`` s), or to a new LocalCluster of single-threaded worker processes with
+    the environment ``env`` added."""
     from dask.distributed import Client, LocalCluster
 
     if scheduler is not None:
@@ -395,7 +426,8 @@ def connect(scheduler: str | None, n_workers: int | None, timeout: float):
                              "--scheduler out for a LocalCluster") from None
     else:
         cluster = LocalCluster(n_workers=n_workers or os.cpu_count() or 1, threads_per_worker=1,
-                               processes=True, env=SINGLE_THREAD_ENV, dashboard_address=None)
+                               processes=True, env={**SINGLE_THREAD_ENV, **(env or {})},
+                               dashboard_address=None)
         client = Client(cluster)
     client.run(_single_thread_worker)
     return client
@@ -404,7 +436,7 @@ def connect(scheduler: str | None, n_workers: int | None, timeout: float):
 def _run_dask(todo, out, scheduler, n_workers, progress, connect_timeout) -> None:
     from dask.distributed import as_completed
 
-    client = connect(scheduler, n_workers, connect_timeout)
+    client = connect(scheduler, n_workers, connect_timeout, compilation_cache_env(out))
     try:
         futures = {client.submit(compute_point, s, key, key=f"ntk-freq-point-{key}", pure=False): key
                    for key, s in todo}
