@@ -367,21 +367,26 @@ def pde(rho_spec, dim, sigma_a, density, target_spec, data_half_width, data_poin
 @click.argument("name", required=False)
 @click.option("--list", "show_list", is_flag=True, help="List the named experiments, one line each.")
 @click.option("--quick", is_flag=True, help="The reduced form (small sizes; seconds to a minute).")
-@click.option("--force", is_flag=True, help="Recompute even if OUT/NAME exists.")
+@click.option("--force", is_flag=True, help="Recompute even if OUT/NAME holds this very result.")
 @click.option("--out", default="ntk-freq-results", show_default=True, help="Root of the results.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 def reproduce(name, show_list, quick, force, out, quiet):
-    """Run a named experiment (figures, data and summary.json under OUT/NAME/), or --list them."""
+    """Run a named experiment, or all of them (figures, data and summary.json under OUT/NAME/;
+    a result of the same spec and version is reused), or --list them."""
     from . import reproduce as registry
 
     if show_list or not name:
         click.echo(registry.listing())
         return
     try:
-        path = registry.reproduce(name, out, quick=quick, force=force, progress=not quiet)
+        names = list(registry.REGISTRY) if name == "all" else [registry._experiment(name).name]
+        for n in names:
+            row, = registry.reproduce_all(out, quick=quick, force=force, progress=not quiet,
+                                          names=[n])
+            click.echo(f"{row['name']:<20} {'cached' if row['cached'] else 'computed':<9} "
+                       f"{row['seconds']:8.1f} s  {row['path']}/")
     except (ValueError, TypeError, MemoryError, RuntimeError) as err:
         raise click.ClickException(str(err)) from None
-    click.echo(f"wrote {path}/")
 
 
 @main.command()

@@ -155,11 +155,16 @@ def _write_comparison(cmp: Comparison, directory: Path, metrics: dict) -> None:
                         {"spec": cmp.spec, "seed": cmp.spec["seed"], "metrics": metrics})
 
 
+def default_settings(quick: bool = False) -> dict:
+    """The settings of the registered experiment "default" (its cache key)."""
+    return experiment_settings("quick" if quick else "default")
+
+
 def reproduce_default(directory: Path, quick: bool = False, progress: bool = True) -> dict:
     """The registered experiment "default" (``ntk-freq reproduce default``): the default
     comparison (the "quick" settings when ``quick``), its figures and results in ``directory``;
     returns the per-ρ_w summary."""
-    cmp = compare(**experiment_settings("quick" if quick else "default"), progress=progress)
+    cmp = compare(**default_settings(quick), progress=progress)
     summary = {"spec": cmp.spec, "rho": cmp.summary()}
     _write_comparison(cmp, directory, summary["rho"])
     return summary

@@ -1,0 +1,238 @@
+"""Paper figures: the named experiments of ``ntk-freq reproduce`` beyond "default" (registered in
+:mod:`ntk_freq.reproduce`), in one publication style.
+
+- ``rho-gallery``: per-frequency learning times under five ρ_w (Gaussian, uniform, Laplace,
+  Cauchy, a band-pass mixture) from the PDE (E3), the kernel flow and a trained FF-NN;
+- ``sigma-a``: the effect of σ_a, the diffusion D = c 2π σ_a² ρ̄_w of (E3), on the learning
+  curves (a sweep over σ_a; σ_a = 0 is THEORY.md's exact special case 1);
+- ``width-convergence``: the network-vs-kernel gap against width m (theory m^{−1/2});
+- ``design``: an initialisation designed to reverse the spectral bias, against its baselines.
+
+Each ``run(directory, quick, progress)`` writes its figures as PNG and PDF and the data behind
+them (netCDF, :func:`ntk_freq.open_results`; npz/csv where a figure is not a comparison) and
+returns a JSON-ready summary of headline numbers. Conventions (THEORY.md): angular ξ, flow time
+t = η · step, data density c = 1/|D|.
+
+Learning time τ_ε(ξ): the first t with |û(ξ, t)| ≤ ε |û(ξ, 0)| (log-linear between snapshots,
+:func:`ntk_freq.design.first_passage`); here ε = 1/2, the half-life, so that the slow Gaussian
+frequencies are reached within the run; inf (not drawn) where not reached.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+import numpy as np
+
+from . import store
+from .results import write_dataset
+
+#: Okabe–Ito: a palette that colour-blind readers can tell apart.
+OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442",
+             "#000000")
+#: Figure widths (inches) of one and two journal columns.
+COLUMN, DOUBLE_COLUMN = 3.4, 7.0
+STYLE = {
+    "font.size": 8, "axes.titlesize": 8, "axes.labelsize": 8, "legend.fontsize": 6.5,
+    "xtick.labelsize": 7, "ytick.labelsize": 7, "lines.linewidth": 1.3, "lines.markersize": 3.5,
+    "axes.grid": True, "grid.alpha": 0.3, "savefig.dpi": 300, "savefig.bbox": "tight",
+    "pdf.fonttype": 42, "font.family": "DejaVu Sans",
+}
+ROUTE_STYLE = {"pde": dict(ls="-", label="PDE (E3)"), "kernel": dict(ls="--", label="kernel flow"),
+               "nn": dict(ls="none", marker="o", ms=2.5, label="trained FF-NN")}
+ROUTE_COLOR = {"pde": OKABE_ITO[0], "kernel": OKABE_ITO[1], "nn": OKABE_ITO[3]}
+LEVEL = 0.5
+
+
+@contextlib.contextmanager
+def paper_style():
+    """Matplotlib in the publication style (fonts, Okabe–Ito colour cycle)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from cycler import cycler
+
+    with plt.rc_context({**STYLE, "axes.prop_cycle": cycler(color=OKABE_ITO)}):
+        yield plt
+
+
+def save_publication(fig, directory: Path, stem: str) -> list:
+    """``fig`` as ``stem.png`` and ``stem.pdf`` in ``directory`` (each written atomically)."""
+    import matplotlib.pyplot as plt
+
+    paths = [store.atomic_write(Path(directory) / f"{stem}.{fmt}",
+                                lambda f, fmt=fmt: fig.savefig(f, format=fmt))
+             for fmt in ("png", "pdf")]
+    plt.close(fig)
+    return paths
+
+
+def learning_time(u_hat, times, level: float = LEVEL) -> np.ndarray:
+    """τ(ξ) from spectra u_hat (T, K) at ``times``: the first t with |û(ξ, t)| ≤ level ·
+    |û(ξ, 0)| (inf where not reached; NaN where û(ξ, 0) = 0)."""
+    from .design import first_passage
+
+    a = np.abs(np.asarray(u_hat))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fractions = a / a[0]
+    return np.where(a[0] > 0, first_passage(np.asarray(times), fractions, level), np.nan)
+
+
+def _times_at(ds, route: str, rho: str, xi) -> np.ndarray:
+    """Learning times of ``route`` for ``rho`` at the frequencies ``xi`` (nearest on the grid)."""
+    sel = ds.u_hat.sel(rho=rho, route=route).sel(xi=xi, method="nearest")
+    return learning_time(sel.values, ds.time.values)
+
+
+# --- rho-gallery ---------------------------------------------------------------------------------
+
+GALLERY_RHOS = ("gaussian:3", "uniform:10", "laplace:2", "cauchy:1",
+                "0.5*gaussian:1@2+0.5*gaussian:1@7")
+GALLERY = dict(target="windowed-sines:2,7;width=1.5", sigma_a=0.5, eta=0.5, half_width=10.0,
+               n_points=160, seed=0, part="full", dtype="float32")
+GALLERY_SIZES = {False: dict(width=4096, steps=800, n_snapshots=41, n_xi=121),
+                 True: dict(width=512, steps=600, n_snapshots=25, n_xi=61)}
+
+
+def gallery_settings(quick: bool = False) -> dict:
+    return {"rhos": list(GALLERY_RHOS), **GALLERY, **GALLERY_SIZES[quick]}
+
+
+def rho_gallery(directory: Path, quick: bool = False, progress: bool = True) -> dict:
+    """``rho-gallery``: τ_{1/2}(ξ) over the target's band for each ρ_w, three routes, with the
+    frozen-W reference ln 2/(c 2π ρ̄_w(ξ)) (no diffusion); data in ``results.nc``."""
+    from .compare import compare
+    from .distributions import distribution
+
+    cmp = compare(**gallery_settings(quick), progress=progress)
+    ds = cmp.to_dataset()
+    write_dataset(directory / "results.nc", ds)
+    c = 1.0 / (2 * cmp.spec["half_width"])
+    u0 = np.abs(ds.u_hat.isel(time=0).sel(route="kernel").values)
+    with paper_style() as plt:
+        fig, axes = plt.subplots(1, len(cmp.results), figsize=(DOUBLE_COLUMN, 2.1), sharey=True)
+        for ax, rho, u0_rho in zip(axes, ds.rho.values, u0):
+            band = u0_rho >= 1e-2 * u0_rho.max()   # where the target puts its error
+            xi = ds.xi.values[band]
+            for route, style in ROUTE_STYLE.items():
+                ax.semilogy(xi, _times_at(ds, route, rho, xi), color=ROUTE_COLOR[route], **style)
+            frozen = np.log(1 / LEVEL) / (c * 2 * np.pi * distribution(str(rho), 1).pdf(xi))
+            ax.semilogy(xi, frozen, color="gray", lw=0.8, ls=":", label="frozen W, no diffusion")
+            ax.set_title(str(rho).replace("+", "+\n") if len(str(rho)) > 14 else str(rho))
+            ax.set_xlabel("angular freq. ξ")
+            ax.set_ylim(1, 3 * ds.time.values[-1])
+        axes[0].set_ylabel(r"half-life $\tau_{1/2}(\xi)$ (t = η·step)")
+        fig.legend(*axes[0].get_legend_handles_labels(), loc="lower center", ncol=4,
+                   bbox_to_anchor=(0.5, -0.08), frameon=False)
+        save_publication(fig, directory, "rho_gallery")
+    summary = {}
+    for rho in ds.rho.values:
+        per_route = {route: dict(zip(("xi=2", "xi=7"), map(float, _times_at(ds, route, rho, cmp.kappa))))
+                     for route in ROUTE_STYLE}
+        summary[str(rho)] = {"half_life": per_route,
+                             "ratio_7_to_2_kernel": per_route["kernel"]["xi=7"] / per_route["kernel"]["xi=2"]}
+    return {"level": LEVEL, "rho": summary, "spec": cmp.spec}
+
+
+# --- sigma-a -------------------------------------------------------------------------------------
+
+SIGMA_A = (0.0, 0.5, 1.0, 2.0)
+
+
+def sigma_a_config(quick: bool = False) -> dict:
+    """The sweep over σ_a (a config of :func:`ntk_freq.sweep.parse_config`)."""
+    sizes = dict(width=512, steps=300, n_snapshots=16, n_xi=61) if quick else \
+        dict(width=4096, steps=600, n_snapshots=31, n_xi=121)
+    return {"experiment": "default",
+            "fixed": {"rhos": ["gaussian:3"], "eta": 0.25, **sizes},
+            "grid": {"sigma_a": list(SIGMA_A)}}
+
+
+def sigma_a_effect(directory: Path, quick: bool = False, progress: bool = True) -> dict:
+    """``sigma-a``: remaining fractions at the target frequencies against t for each σ_a (PDE,
+    kernel flow, network), from a serial sweep stored in ``directory/sweep`` (its combined
+    ``results.nc`` is the data)."""
+    from .sweep import parse_config, run_sweep
+
+    result = run_sweep(parse_config(sigma_a_config(quick)), directory / "sweep", serial=True,
+                       progress=progress)
+    ds = result.dataset.isel(rho=0)
+    with paper_style() as plt:
+        fig, axes = plt.subplots(1, ds.sizes["kappa"], figsize=(DOUBLE_COLUMN, 2.4), sharey=True)
+        for ax, kappa in zip(axes, ds.kappa.values):
+            for k, s in enumerate(ds.sigma_a.values):
+                for route, style in ROUTE_STYLE.items():
+                    curve = ds.remaining.sel(sigma_a=s, route=route, kappa=kappa)
+                    ax.semilogy(ds.time, curve, color=OKABE_ITO[k],
+                                **{**style, "label": f"σ_a = {s:g}, {style['label']}"})
+            ax.set_title(f"κ = {kappa:g}, ρ_w = {ds.rho.item()}")
+            ax.set_xlabel("flow time t = η · step")
+        axes[0].set_ylabel("remaining |û(κ,t)| / |û(κ,0)|")
+        axes[-1].legend(ncol=2, fontsize=5)
+        save_publication(fig, directory, "sigma_a")
+    final = ds.remaining.isel(time=-1)
+    return {"rho": str(ds.rho.item()), "t_final": float(ds.time[-1]),
+            "remaining_final": {f"sigma_a={s:g}": {route: {f"xi={k:g}": float(final.sel(
+                sigma_a=s, route=route, kappa=k)) for k in ds.kappa.values}
+                for route in ROUTE_STYLE} for s in ds.sigma_a.values}}
+
+
+# --- width-convergence ---------------------------------------------------------------------------
+
+def width_settings(quick: bool = False) -> dict:
+    if quick:
+        return dict(rho="uniform:10", widths=(64, 256, 1024), seeds=(0, 1), steps=100)
+    return dict(rho="uniform:10", widths=(100, 316, 1000, 3162, 10000), seeds=(0, 1, 2), steps=200)
+
+
+def width_convergence(directory: Path, quick: bool = False, progress: bool = True) -> dict:
+    """``width-convergence``: :func:`ntk_freq.compare.width_study` (network vs the kernel's GD
+    map after the same steps) with the fitted exponent; data in ``width_study.npz``."""
+    from .compare import width_study
+
+    study = width_study(**width_settings(quick), progress=progress)
+    store.write_results(directory / "width_study.npz",
+                        {"widths": study.widths, "gaps": study.gaps, "gap_rms": study.gap},
+                        {"spec": study.spec, "exponent": study.exponent, "prefactor": study.prefactor})
+    with paper_style() as plt:
+        fig, ax = plt.subplots(figsize=(COLUMN, 2.5))
+        w = study.widths.astype(float)
+        ax.loglog(np.repeat(w, study.gaps.shape[1]), study.gaps.ravel(), "o", alpha=0.4, label="seeds")
+        ax.loglog(w, study.gap, "s-", label="rms over seeds")
+        ax.loglog(w, study.prefactor * w**study.exponent, "--", label=f"fit m^{study.exponent:.2f}")
+        ax.loglog(w, study.gap[0] * (w / w[0]) ** -0.5, ":", color="gray", label="theory m^-1/2")
+        ax.set_xlabel("width m (neurons before doubling)")
+        ax.set_ylabel("rel. L² gap over ξ, NN vs kernel GD")
+        ax.set_title(study.rho)
+        ax.legend()
+        save_publication(fig, directory, "width_convergence")
+    return {"rho": study.rho, "widths": study.widths.tolist(), "gap_rms": study.gap.tolist(),
+            "exponent": study.exponent, "prefactor": study.prefactor}
+
+
+# --- design --------------------------------------------------------------------------------------
+
+def design_demo(directory: Path, quick: bool = False, progress: bool = True) -> dict:
+    """``design``: ρ_w designed (under (E3), σ_a = 3, c = 1/20) for rates ∝ 1 + 3|ξ|/8 on
+    |ξ| ≤ 8, which reverses the spectral bias, against a Gaussian and a uniform baseline; data
+    in ``rho.npz`` and ``times.csv``."""
+    from .design import RateProfile, design_rho
+    from .plotting import plot_design
+
+    d = design_rho(RateProfile(lambda k: 1 + 3 * k / 8, (0, 8), absolute=False), sigma_a=3.0,
+                   density=1 / 20, n_points=301 if quick else 1001)
+    d.save(directory / "rho.npz")
+    table = d.table(d.xi.size)
+    store.atomic_write(directory / "times.csv", lambda f: np.savetxt(
+        f, table.T, delimiter=",", header="xi,wanted,designed,gaussian,uniform", comments=""))
+    with paper_style():
+        for fmt in ("png", "pdf"):
+            plot_design(d, directory / f"design.{fmt}")
+    lo, hi = (d.xi.argmin(), d.xi.argmax())
+    ratio = {name: float(d.times[name][hi] / d.times[name][lo]) for name in d.times}
+    return {"iterations": d.iterations, "residual": float(d.residual),
+            "time_ratio_top_to_bottom": {**ratio, "wanted": float(d.wanted[hi] / d.wanted[lo])},
+            "worst_time": {name: float(d.worst_time(name)) for name in d.times}}
+
