@@ -93,7 +93,7 @@ GALLERY_RHOS = ("gaussian:3", "uniform:10", "laplace:2", "cauchy:1",
 GALLERY = dict(target="windowed-sines:2,7;width=1.5", sigma_a=0.5, eta=0.5, half_width=10.0,
                n_points=160, seed=0, part="full", dtype="float32")
 GALLERY_SIZES = {False: dict(width=4096, steps=800, n_snapshots=41, n_xi=121),
-                 True: dict(width=512, steps=600, n_snapshots=25, n_xi=61)}
+                 True: dict(width=256, steps=400, n_snapshots=21, n_xi=41)}
 
 
 def gallery_settings(quick: bool = False) -> dict:
@@ -138,15 +138,17 @@ def rho_gallery(directory: Path, quick: bool = False, progress: bool = True) -> 
 
 # --- sigma-a -------------------------------------------------------------------------------------
 
-SIGMA_A = (0.0, 0.5, 1.0, 2.0)
+SIGMA_A = (0.0, 0.5, 1.0, 1.5)
 
 
 def sigma_a_config(quick: bool = False) -> dict:
     """The sweep over σ_a (a config of :func:`ntk_freq.sweep.parse_config`)."""
-    sizes = dict(width=512, steps=300, n_snapshots=16, n_xi=61) if quick else \
-        dict(width=4096, steps=600, n_snapshots=31, n_xi=121)
+    sizes = dict(width=256, steps=700, n_snapshots=15, n_xi=41) if quick else \
+        dict(width=4096, steps=1400, n_snapshots=29, n_xi=121)
+    # η = 0.15 stays below the stability limit 2/λ_max(Θ/N) ≈ 0.28 at σ_a = 1.5 (and that of
+    # a network of width 256, which fluctuates about it)
     return {"experiment": "default",
-            "fixed": {"rhos": ["gaussian:3"], "eta": 0.25, **sizes},
+            "fixed": {"rhos": ["gaussian:3"], "eta": 0.15, **sizes},
             "grid": {"sigma_a": list(SIGMA_A)}}
 
 
