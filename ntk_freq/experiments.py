@@ -47,16 +47,21 @@ EXPERIMENTS = {
 SETTINGS = tuple(p for p in inspect.signature(compare).parameters if p not in ("optimizer", "progress"))
 
 
-def load_config(path) -> dict:
-    """Read a TOML config (module docstring); unknown keys raise ValueError listing the allowed."""
+def read_toml(path, what: str = "config file") -> dict:
+    """A TOML file as a dict; ValueError naming ``what`` if it is missing or not TOML."""
     path = Path(path)
     try:
         with open(path, "rb") as f:
-            config = tomllib.load(f)
+            return tomllib.load(f)
     except FileNotFoundError:
-        raise ValueError(f"config file {str(path)!r} does not exist") from None
+        raise ValueError(f"{what} {str(path)!r} does not exist") from None
     except tomllib.TOMLDecodeError as e:
-        raise ValueError(f"config file {str(path)!r} is not valid TOML: {e}") from None
+        raise ValueError(f"{what} {str(path)!r} is not valid TOML: {e}") from None
+
+
+def load_config(path) -> dict:
+    """Read a TOML config (module docstring); unknown keys raise ValueError listing the allowed."""
+    config = read_toml(path)
     _check_keys(config, f"config file {path}", extra=("experiment",))
     return config
 

@@ -80,10 +80,10 @@ def learning_time(u_hat, times, level: float = LEVEL) -> np.ndarray:
     return np.where(a[0] > 0, first_passage(np.asarray(times), fractions, level), np.nan)
 
 
-def _times_at(ds, route: str, rho: str, xi) -> np.ndarray:
+def _times_at(ds, route: str, rho: str, xi, level: float = LEVEL) -> np.ndarray:
     """Learning times of ``route`` for ``rho`` at the frequencies ``xi`` (nearest on the grid)."""
     sel = ds.u_hat.sel(rho=rho, route=route).sel(xi=xi, method="nearest")
-    return learning_time(sel.values, ds.time.values)
+    return learning_time(sel.values, ds.time.values, level)
 
 
 # --- rho-gallery ---------------------------------------------------------------------------------
@@ -100,39 +100,57 @@ def gallery_settings(quick: bool = False) -> dict:
     return {"rhos": list(GALLERY_RHOS), **GALLERY, **GALLERY_SIZES[quick]}
 
 
-def rho_gallery(directory: Path, quick: bool = False, progress: bool = True) -> dict:
-    """``rho-gallery``: τ_{1/2}(ξ) over the target's band for each ρ_w, three routes, with the
-    frozen-W reference ln 2/(c 2π ρ̄_w(ξ)) (no diffusion); data in ``results.nc``."""
-    from .compare import compare
+def plot_half_lives(ds, directory: Path, stem: str = "half_lives", level: float = LEVEL) -> list:
+    """For a comparison's Dataset (:func:`ntk_freq.open_results` of any run): τ_level(ξ) over
+    the target's band (where |û(ξ, 0)| ≥ 1 % of its peak), one panel per ρ_w, the three routes
+    and the frozen-W reference ln(1/level)/(c 2π ρ̄_w(ξ)); PNG and PDF in ``directory``."""
     from .distributions import distribution
 
-    cmp = compare(**gallery_settings(quick), progress=progress)
-    ds = cmp.to_dataset()
-    write_dataset(directory / "results.nc", ds)
-    c = 1.0 / (2 * cmp.spec["half_width"])
+    c = 1.0 / (2 * float(ds.half_width))
     u0 = np.abs(ds.u_hat.isel(time=0).sel(route="kernel").values)
     with paper_style() as plt:
-        fig, axes = plt.subplots(1, len(cmp.results), figsize=(DOUBLE_COLUMN, 2.1), sharey=True)
-        for ax, rho, u0_rho in zip(axes, ds.rho.values, u0):
-            band = u0_rho >= 1e-2 * u0_rho.max()   # where the target puts its error
-            xi = ds.xi.values[band]
+        fig, axes = plt.subplots(1, ds.sizes["rho"], figsize=(DOUBLE_COLUMN, 2.1), sharey=True,
+                                 squeeze=False)
+        for ax, rho, u0_rho in zip(axes[0], ds.rho.values, u0):
+            xi = ds.xi.values[u0_rho >= 1e-2 * u0_rho.max()]
             for route, style in ROUTE_STYLE.items():
-                ax.semilogy(xi, _times_at(ds, route, rho, xi), color=ROUTE_COLOR[route], **style)
-            frozen = np.log(1 / LEVEL) / (c * 2 * np.pi * distribution(str(rho), 1).pdf(xi))
+                ax.semilogy(xi, _times_at(ds, route, rho, xi, level), color=ROUTE_COLOR[route],
+                            **style)
+            frozen = np.log(1 / level) / (c * 2 * np.pi * distribution(str(rho), 1).pdf(xi))
             ax.semilogy(xi, frozen, color="gray", lw=0.8, ls=":", label="frozen W, no diffusion")
             ax.set_title(str(rho).replace("+", "+\n") if len(str(rho)) > 14 else str(rho))
             ax.set_xlabel("angular freq. ξ")
             ax.set_ylim(1, 3 * ds.time.values[-1])
-        axes[0].set_ylabel(r"half-life $\tau_{1/2}(\xi)$ (t = η·step)")
-        fig.legend(*axes[0].get_legend_handles_labels(), loc="lower center", ncol=4,
+        axes[0, 0].set_ylabel(rf"$\tau_{{{level:g}}}(\xi)$, flow time t = η·step")
+        fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="lower center", ncol=4,
                    bbox_to_anchor=(0.5, -0.08), frameon=False)
-        save_publication(fig, directory, "rho_gallery")
+        return save_publication(fig, directory, stem)
+
+
+def _finite(x: float) -> float | None:
+    """A number for JSON: None where a time was not reached (inf) or undefined (NaN)."""
+    return float(x) if np.isfinite(x) else None
+
+
+def rho_gallery(directory: Path, quick: bool = False, progress: bool = True) -> dict:
+    """``rho-gallery``: τ_{1/2}(ξ) over the target's band for each ρ_w, three routes, with the
+    frozen-W reference ln 2/(c 2π ρ̄_w(ξ)) (no diffusion); data in ``results.nc``. Summary:
+    per ρ_w the half-lives at the target's frequencies κ per route and the kernel's ratio
+    τ(max κ)/τ(min κ)."""
+    from .compare import compare
+
+    cmp = compare(**gallery_settings(quick), progress=progress)
+    ds = cmp.to_dataset()
+    write_dataset(directory / "results.nc", ds)
+    plot_half_lives(ds, directory, "rho_gallery")
     summary = {}
     for rho in ds.rho.values:
-        per_route = {route: dict(zip(("xi=2", "xi=7"), map(float, _times_at(ds, route, rho, cmp.kappa))))
-                     for route in ROUTE_STYLE}
-        summary[str(rho)] = {"half_life": per_route,
-                             "ratio_7_to_2_kernel": per_route["kernel"]["xi=7"] / per_route["kernel"]["xi=2"]}
+        tau = {route: _times_at(ds, route, rho, cmp.kappa) for route in ROUTE_STYLE}
+        summary[str(rho)] = {
+            "half_life": {route: {f"xi={k:g}": _finite(t) for k, t in zip(cmp.kappa, times)}
+                          for route, times in tau.items()},
+            "ratio_kernel": _finite(tau["kernel"][-1] / tau["kernel"][0]),
+        }
     return {"level": LEVEL, "rho": summary, "spec": cmp.spec}
 
 
@@ -152,28 +170,37 @@ def sigma_a_config(quick: bool = False) -> dict:
             "grid": {"sigma_a": list(SIGMA_A)}}
 
 
+def plot_remaining_along(ds, dim: str, directory: Path, stem: str) -> list:
+    """For a sweep's Dataset with one varied dimension ``dim`` (and one ρ_w): the remaining
+    fraction |û(κ, t)|/|û(κ, 0)| against t, one panel per target frequency κ, one colour per
+    value of ``dim``, the three routes; PNG and PDF in ``directory``."""
+    ds = ds.isel(rho=0)
+    with paper_style() as plt:
+        fig, axes = plt.subplots(1, ds.sizes["kappa"], figsize=(DOUBLE_COLUMN, 2.4), sharey=True,
+                                 squeeze=False)
+        for ax, kappa in zip(axes[0], ds.kappa.values):
+            for k, value in enumerate(ds[dim].values):
+                for route, style in ROUTE_STYLE.items():
+                    curve = ds.remaining.sel({dim: value, "route": route, "kappa": kappa})
+                    ax.semilogy(ds.time, curve, color=OKABE_ITO[k % len(OKABE_ITO)],
+                                **{**style, "label": f"{dim} = {value:g}, {style['label']}"})
+            ax.set_title(f"κ = {kappa:g}, ρ_w = {ds.rho.item()}")
+            ax.set_xlabel("flow time t = η · step")
+        axes[0, 0].set_ylabel("remaining |û(κ,t)| / |û(κ,0)|")
+        axes[0, -1].legend(ncol=2, fontsize=5)
+        return save_publication(fig, directory, stem)
+
+
 def sigma_a_effect(directory: Path, quick: bool = False, progress: bool = True) -> dict:
     """``sigma-a``: remaining fractions at the target frequencies against t for each σ_a (PDE,
     kernel flow, network), from a serial sweep stored in ``directory/sweep`` (its combined
-    ``results.nc`` is the data)."""
+    ``results.nc`` is the data). Summary: the remaining fractions at the final time."""
     from .sweep import parse_config, run_sweep
 
     result = run_sweep(parse_config(sigma_a_config(quick)), directory / "sweep", serial=True,
                        progress=progress)
+    plot_remaining_along(result.dataset, "sigma_a", directory, "sigma_a")
     ds = result.dataset.isel(rho=0)
-    with paper_style() as plt:
-        fig, axes = plt.subplots(1, ds.sizes["kappa"], figsize=(DOUBLE_COLUMN, 2.4), sharey=True)
-        for ax, kappa in zip(axes, ds.kappa.values):
-            for k, s in enumerate(ds.sigma_a.values):
-                for route, style in ROUTE_STYLE.items():
-                    curve = ds.remaining.sel(sigma_a=s, route=route, kappa=kappa)
-                    ax.semilogy(ds.time, curve, color=OKABE_ITO[k],
-                                **{**style, "label": f"σ_a = {s:g}, {style['label']}"})
-            ax.set_title(f"κ = {kappa:g}, ρ_w = {ds.rho.item()}")
-            ax.set_xlabel("flow time t = η · step")
-        axes[0].set_ylabel("remaining |û(κ,t)| / |û(κ,0)|")
-        axes[-1].legend(ncol=2, fontsize=5)
-        save_publication(fig, directory, "sigma_a")
     final = ds.remaining.isel(time=-1)
     return {"rho": str(ds.rho.item()), "t_final": float(ds.time[-1]),
             "remaining_final": {f"sigma_a={s:g}": {route: {f"xi={k:g}": float(final.sel(

@@ -34,19 +34,20 @@ program once, not once per point (a cached executable is the same code: same num
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import json
 import os
 import shutil
 import time
-import tomllib
 import typing
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import _validation as v
 from . import store
+from .results import _version, dataset_bytes, write_dataset
 
 #: Environment of a sweep worker: XLA's CPU backend and the BLAS/OpenMP pools on one thread.
 SINGLE_THREAD_ENV = {
@@ -155,9 +156,7 @@ class SweepSpec:
 
 def spec_hash(record) -> str:
     """SHA-256 (first 16 hex digits) of canonical JSON of ``record`` and the package version."""
-    from . import __version__
-
-    text = json.dumps({"record": record, "ntk_freq_version": __version__}, sort_keys=True,
+    text = json.dumps({"record": record, "ntk_freq_version": _version()}, sort_keys=True,
                       default=store._json_default)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -235,15 +234,9 @@ def parse_config(config: dict) -> SweepSpec:
 
 def load_sweep_config(path) -> SweepSpec:
     """Read and validate a sweep config file (TOML)."""
-    path = Path(path)
-    try:
-        with open(path, "rb") as f:
-            config = tomllib.load(f)
-    except FileNotFoundError:
-        raise ValueError(f"sweep config file {str(path)!r} does not exist") from None
-    except tomllib.TOMLDecodeError as e:
-        raise ValueError(f"sweep config file {str(path)!r} is not valid TOML: {e}") from None
-    return parse_config(config)
+    from .experiments import read_toml
+
+    return parse_config(read_toml(path, "sweep config file"))
 
 
 def check_point(settings: dict) -> None:
@@ -320,11 +313,26 @@ def prepare_folder(spec: SweepSpec, out: Path) -> dict:
                          "sweep.json); use a new or empty --out")
     else:
         store.write_json(manifest, {**record, "provenance": store.provenance()})
-    points = out / "points"
-    points.mkdir(parents=True, exist_ok=True)
-    for stale in points.glob(".*.tmp"):
-        stale.unlink()
+    (out / "points").mkdir(parents=True, exist_ok=True)
     return record
+
+
+@contextlib.contextmanager
+def folder_lock(out: Path):
+    """Hold ``out/.lock`` (an advisory lock the system drops when the process dies) while a
+    sweep runs in ``out``; ValueError if another sweep holds it. Removes the temporaries of a
+    point that a killed run was writing."""
+    import fcntl
+
+    with open(out / ".lock", "w") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ValueError(f"another sweep is running in {str(out)!r}; wait for it or use "
+                             "another --out") from None
+        for stale in (out / "points").glob(".*.tmp"):
+            stale.unlink()
+        yield
 
 
 def point_path(out: Path, key: str) -> Path:
@@ -336,7 +344,6 @@ def compute_point(settings: dict, key: str) -> bytes:
     hash, as netCDF bytes (what the client stores). Runs in a Dask worker (or in this process
     for a serial sweep)."""
     from .compare import compare
-    from .results import dataset_bytes
 
     ds = compare(**settings, progress=False).to_dataset()
     ds.attrs["point_hash"] = key
@@ -383,12 +390,15 @@ def run_sweep(spec: SweepSpec, out, scheduler: str | None = None, n_workers: int
     if n_workers is not None:
         v.positive_int("n_workers", n_workers)
     prepare_folder(spec, out)
-    todo = [(spec_hash(s), s) for _, _, s in points if not point_path(out, spec_hash(s)).exists()]
-    if todo:
-        runner = _run_serial if serial else _run_dask
-        runner(todo, out, scheduler, n_workers, progress, connect_timeout)
-    dataset = combine(spec, out)
-    write_results_file(out, dataset)
+    with folder_lock(out):
+        todo = [(spec_hash(s), s) for _, _, s in points
+                if not point_path(out, spec_hash(s)).exists()]
+        if todo and serial:
+            _run_serial(todo, out, progress)
+        elif todo:
+            _run_dask(todo, out, scheduler, n_workers, progress, connect_timeout)
+        dataset = combine(spec, out)
+        write_dataset(out / "results.nc", dataset)
     return SweepResult(path=out, dataset=dataset, computed=len(todo),
                        reused=len(points) - len(todo), seconds=time.perf_counter() - t0)
 
@@ -399,7 +409,7 @@ def _progress_bar(todo, out: Path, progress: bool):
     return tqdm(total=len(todo), desc=f"sweep {out.name}: points", unit="point", disable=not progress)
 
 
-def _run_serial(todo, out, scheduler, n_workers, progress, connect_timeout) -> None:
+def _run_serial(todo, out, progress) -> None:
     with _progress_bar(todo, out, progress) as bar:
         for key, settings in todo:
             _store_point(out, key, compute_point(settings, key))
@@ -490,18 +500,6 @@ def combine(spec: SweepSpec, out: Path):
         "conventions": CONVENTIONS,
     }
     return label(combined)
-
-
-def _version() -> str:
-    from . import __version__
-
-    return __version__
-
-
-def write_results_file(out: Path, dataset) -> Path:
-    from .results import write_dataset
-
-    return write_dataset(out / "results.nc", dataset)
 
 
 def sweep_summary(result: SweepResult) -> str:

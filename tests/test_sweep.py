@@ -154,6 +154,15 @@ def test_a_folder_of_another_sweep_or_other_files_is_not_touched(config, tmp_pat
     assert [p.name for p in foreign.iterdir()] == ["notes.txt"]
 
 
+def test_a_folder_in_use_by_another_sweep_is_refused(config, tmp_path):
+    spec = sweep.load_sweep_config(config)
+    sweep.prepare_folder(spec, tmp_path)
+    with sweep.folder_lock(tmp_path):
+        with pytest.raises(ValueError, match="another sweep is running"):
+            sweep.run_sweep(spec, tmp_path, serial=True)
+    assert not list(tmp_path.glob("points/*"))
+
+
 def test_cli_reports_a_bad_config(tmp_path):
     path = tmp_path / "bad.toml"
     path.write_text("[grid]\nwidth = []")
