@@ -1,5 +1,5 @@
 """Wall time of ``ntk-freq reproduce all`` (quick forms by default, ``--full`` for the paper
-forms), then of a second run served from the cache, as a ratio.
+forms), then of a second run served from the cache.
 
     python benchmarks/bench_reproduce.py [--full]
 """
