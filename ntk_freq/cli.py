@@ -408,6 +408,9 @@ def sweep(config, out, scheduler, workers, serial, max_disk, quiet):
 
     if serial and (scheduler or workers):
         raise click.UsageError("--serial runs in this process: leave --scheduler and --workers out")
+    if scheduler and workers:
+        raise click.UsageError("--workers sizes the LocalCluster; an existing cluster (--scheduler) "
+                               "has its own workers")
     try:
         spec = sweeps.load_sweep_config(config)
         out = out or sweeps.default_out(config)
