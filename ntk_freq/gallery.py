@@ -10,7 +10,8 @@
 
 Each ``run(directory, quick, progress)`` writes its figures as PNG and PDF and the data behind
 them (netCDF, :func:`ntk_freq.open_results`; npz/csv where a figure is not a comparison) and
-returns a JSON-ready summary of headline numbers. Conventions (THEORY.md): angular ξ, flow time
+returns a JSON-ready summary of headline numbers. Figures are in the package's one style
+(:mod:`ntk_freq.plotting`: paper widths, 8-pt text, Okabe–Ito palette, caption line). Conventions (THEORY.md): angular ξ, flow time
 t = η · step, data density c = 1/|D|.
 
 Learning time τ_ε(ξ): the first t with |û(ξ, t)| ≤ ε |û(ξ, 0)| (log-linear between snapshots,
@@ -20,7 +21,6 @@ frequencies are reached within the run; inf (not drawn) where not reached.
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 
 import numpy as np
@@ -28,45 +28,9 @@ import numpy as np
 from . import store
 from .results import write_dataset
 
-#: Okabe–Ito: a palette that colour-blind readers can tell apart.
-OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442",
-             "#000000")
-#: Figure widths (inches) of one and two journal columns.
-COLUMN, DOUBLE_COLUMN = 3.4, 7.0
-STYLE = {
-    "font.size": 8, "axes.titlesize": 8, "axes.labelsize": 8, "legend.fontsize": 6.5,
-    "xtick.labelsize": 7, "ytick.labelsize": 7, "lines.linewidth": 1.3, "lines.markersize": 3.5,
-    "axes.grid": True, "grid.alpha": 0.3, "savefig.dpi": 300, "savefig.bbox": "tight",
-    "pdf.fonttype": 42, "font.family": "DejaVu Sans",
-}
-ROUTE_STYLE = {"pde": dict(ls="-", label="PDE (E3)"), "kernel": dict(ls="--", label="kernel flow"),
-               "nn": dict(ls="none", marker="o", ms=2.5, label="trained FF-NN")}
-ROUTE_COLOR = {"pde": OKABE_ITO[0], "kernel": OKABE_ITO[1], "nn": OKABE_ITO[3]}
 LEVEL = 0.5
-
-
-@contextlib.contextmanager
-def paper_style():
-    """Matplotlib in the publication style (fonts, Okabe–Ito colour cycle)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from cycler import cycler
-
-    with plt.rc_context({**STYLE, "axes.prop_cycle": cycler(color=OKABE_ITO)}):
-        yield plt
-
-
-def save_publication(fig, directory: Path, stem: str) -> list:
-    """``fig`` as ``stem.png`` and ``stem.pdf`` in ``directory`` (each written atomically)."""
-    import matplotlib.pyplot as plt
-
-    paths = [store.atomic_write(Path(directory) / f"{stem}.{fmt}",
-                                lambda f, fmt=fmt: fig.savefig(f, format=fmt))
-             for fmt in ("png", "pdf")]
-    plt.close(fig)
-    return paths
+#: The routes a figure shows and a summary reports (kernel_gd is the kernel flow's twin).
+ROUTES_SHOWN = ("pde", "kernel", "nn")
 
 
 def learning_time(u_hat, times, level: float = LEVEL) -> np.ndarray:
@@ -93,38 +57,45 @@ GALLERY_RHOS = ("gaussian:3", "uniform:10", "laplace:2", "cauchy:1",
 GALLERY = dict(target="windowed-sines:2,7;width=1.5", sigma_a=0.5, eta=0.5, half_width=10.0,
                n_points=160, seed=0, part="full", dtype="float32")
 GALLERY_SIZES = {False: dict(width=4096, steps=800, n_snapshots=41, n_xi=121),
-                 True: dict(width=256, steps=400, n_snapshots=21, n_xi=41)}
+                 True: dict(width=256, steps=600, n_snapshots=21, n_xi=41)}
 
 
 def gallery_settings(quick: bool = False) -> dict:
     return {"rhos": list(GALLERY_RHOS), **GALLERY, **GALLERY_SIZES[quick]}
 
 
-def plot_half_lives(ds, directory: Path, stem: str = "half_lives", level: float = LEVEL) -> list:
+def plot_half_lives(ds, directory: Path, stem: str = "half_lives", level: float = LEVEL) -> Path:
     """For a comparison's Dataset (:func:`ntk_freq.open_results` of any run): τ_level(ξ) over
     the target's band (where |û(ξ, 0)| ≥ 1 % of its peak), one panel per ρ_w, the three routes
     and the frozen-W reference ln(1/level)/(c 2π ρ̄_w(ξ)); PNG and PDF in ``directory``."""
+    from . import plotting
+
+    return plotting.styled(_draw_half_lives)(ds, Path(directory) / f"{stem}.png", level)
+
+
+def _draw_half_lives(ds, path: Path, level: float) -> Path:
+    from . import plotting
     from .distributions import distribution
 
     c = 1.0 / (2 * float(ds.half_width))
     u0 = np.abs(ds.u_hat.isel(time=0).sel(route="kernel").values)
-    with paper_style() as plt:
-        fig, axes = plt.subplots(1, ds.sizes["rho"], figsize=(DOUBLE_COLUMN, 2.1), sharey=True,
-                                 squeeze=False)
-        for ax, rho, u0_rho in zip(axes[0], ds.rho.values, u0):
-            xi = ds.xi.values[u0_rho >= 1e-2 * u0_rho.max()]
-            for route, style in ROUTE_STYLE.items():
-                ax.semilogy(xi, _times_at(ds, route, rho, xi, level), color=ROUTE_COLOR[route],
-                            **style)
-            frozen = np.log(1 / level) / (c * 2 * np.pi * distribution(str(rho), 1).pdf(xi))
-            ax.semilogy(xi, frozen, color="gray", lw=0.8, ls=":", label="frozen W, no diffusion")
-            ax.set_title(str(rho).replace("+", "+\n") if len(str(rho)) > 14 else str(rho))
-            ax.set_xlabel("angular freq. ξ")
-            ax.set_ylim(1, 3 * ds.time.values[-1])
-        axes[0, 0].set_ylabel(rf"$\tau_{{{level:g}}}(\xi)$, flow time t = η·step")
-        fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="lower center", ncol=4,
-                   bbox_to_anchor=(0.5, -0.08), frameon=False)
-        return save_publication(fig, directory, stem)
+    fig, axes = plotting.figure(1, ds.sizes["rho"], width=plotting.FULL, height=2.6, sharey=True)
+    for ax, rho, u0_rho in zip(axes[0], ds.rho.values, u0):
+        xi = ds.xi.values[u0_rho >= 1e-2 * u0_rho.max()]
+        for k, (route, style) in enumerate(plotting.ROUTE_STYLES.items()):
+            ax.semilogy(xi, _times_at(ds, route, rho, xi, level), color=plotting.PALETTE[k],
+                        **{**style, "markevery": None})
+        frozen = np.log(1 / level) / (c * 2 * np.pi * distribution(str(rho), 1).pdf(xi))
+        ax.semilogy(xi, frozen, color=plotting.REFERENCE, lw=0.8, ls=":",
+                    label="frozen W, no diffusion")
+        ax.set_title(plotting.rho_label(str(rho)).replace("+", "+\n"), fontsize=7)
+        ax.set_xlabel("angular frequency ξ")
+        ax.set_ylim(1, 3 * ds.time.values[-1])
+    axes[0, 0].set_ylabel(rf"$\tau_{{{level:g}}}(\xi)$: first t with $|\hat u| \leq {level:g}|\hat u_0|$")
+    axes[0, 0].legend(fontsize=6)
+    plotting.caption(fig, f"t = η·step; σ_a = {float(ds.sigma_a):g}, m = {int(ds.width)}, "
+                          f"c = 1/{2 * float(ds.half_width):g}, η = {float(ds.eta):g}")
+    return plotting.save_figure(fig, path)
 
 
 def _finite(x: float) -> float | None:
@@ -145,7 +116,7 @@ def rho_gallery(directory: Path, quick: bool = False, progress: bool = True) -> 
     plot_half_lives(ds, directory, "rho_gallery")
     summary = {}
     for rho in ds.rho.values:
-        tau = {route: _times_at(ds, route, rho, cmp.kappa) for route in ROUTE_STYLE}
+        tau = {route: _times_at(ds, route, rho, cmp.kappa) for route in ROUTES_SHOWN}
         summary[str(rho)] = {
             "half_life": {route: {f"xi={k:g}": _finite(t) for k, t in zip(cmp.kappa, times)}
                           for route, times in tau.items()},
@@ -170,25 +141,34 @@ def sigma_a_config(quick: bool = False) -> dict:
             "grid": {"sigma_a": list(SIGMA_A)}}
 
 
-def plot_remaining_along(ds, dim: str, directory: Path, stem: str) -> list:
+def plot_remaining_along(ds, dim: str, directory: Path, stem: str) -> Path:
     """For a sweep's Dataset with one varied dimension ``dim`` (and one ρ_w): the remaining
     fraction |û(κ, t)|/|û(κ, 0)| against t, one panel per target frequency κ, one colour per
     value of ``dim``, the three routes; PNG and PDF in ``directory``."""
-    ds = ds.isel(rho=0)
-    with paper_style() as plt:
-        fig, axes = plt.subplots(1, ds.sizes["kappa"], figsize=(DOUBLE_COLUMN, 2.4), sharey=True,
-                                 squeeze=False)
-        for ax, kappa in zip(axes[0], ds.kappa.values):
-            for k, value in enumerate(ds[dim].values):
-                for route, style in ROUTE_STYLE.items():
-                    curve = ds.remaining.sel({dim: value, "route": route, "kappa": kappa})
-                    ax.semilogy(ds.time, curve, color=OKABE_ITO[k % len(OKABE_ITO)],
-                                **{**style, "label": f"{dim} = {value:g}, {style['label']}"})
-            ax.set_title(f"κ = {kappa:g}, ρ_w = {ds.rho.item()}")
-            ax.set_xlabel("flow time t = η · step")
-        axes[0, 0].set_ylabel("remaining |û(κ,t)| / |û(κ,0)|")
-        axes[0, -1].legend(ncol=2, fontsize=5)
-        return save_publication(fig, directory, stem)
+    from . import plotting
+
+    return plotting.styled(_draw_remaining_along)(ds.isel(rho=0), dim, Path(directory) / f"{stem}.png")
+
+
+def _draw_remaining_along(ds, dim: str, path: Path) -> Path:
+    from . import plotting
+
+    fig, axes = plotting.figure(1, ds.sizes["kappa"], width=plotting.FULL, height=2.8, sharey=True)
+    for ax, kappa in zip(axes[0], ds.kappa.values):
+        for k, value in enumerate(ds[dim].values):
+            for route, style in plotting.ROUTE_STYLES.items():
+                ax.semilogy(ds.time, ds.remaining.sel({dim: value, "route": route, "kappa": kappa}),
+                            color=plotting.PALETTE[k % len(plotting.PALETTE)],
+                            **{**style, "label": f"{dim} = {value:g}" if route == "kernel" else None})
+        ax.set_title(f"κ = {kappa:g}, {plotting.rho_label(str(ds.rho.item()))}")
+        ax.set_xlabel("flow time t = η · step")
+    for route, style in plotting.ROUTE_STYLES.items():
+        axes[0, -1].plot([], [], color="0.3", **style)
+    axes[0, 0].set_ylabel(r"remaining $|\hat u(\kappa,t)|/|\hat u(\kappa,0)|$")
+    axes[0, -1].legend(fontsize=6, ncol=2)
+    plotting.caption(fig, f"m = {int(ds.width)}, η = {float(ds.eta):g}, c = "
+                          f"1/{2 * float(ds.half_width):g}; colour = {dim}")
+    return plotting.save_figure(fig, path)
 
 
 def sigma_a_effect(directory: Path, quick: bool = False, progress: bool = True) -> dict:
@@ -205,7 +185,7 @@ def sigma_a_effect(directory: Path, quick: bool = False, progress: bool = True) 
     return {"rho": str(ds.rho.item()), "t_final": float(ds.time[-1]),
             "remaining_final": {f"sigma_a={s:g}": {route: {f"xi={k:g}": float(final.sel(
                 sigma_a=s, route=route, kappa=k)) for k in ds.kappa.values}
-                for route in ROUTE_STYLE} for s in ds.sigma_a.values}}
+                for route in ROUTES_SHOWN} for s in ds.sigma_a.values}}
 
 
 # --- width-convergence ---------------------------------------------------------------------------
@@ -220,23 +200,15 @@ def width_convergence(directory: Path, quick: bool = False, progress: bool = Tru
     """``width-convergence``: :func:`ntk_freq.compare.width_study` (network vs the kernel's GD
     map after the same steps) with the fitted exponent; data in ``width_study.npz``."""
     from .compare import width_study
+    from .plotting import plot_width_study
 
     study = width_study(**width_settings(quick), progress=progress)
     store.write_results(directory / "width_study.npz",
                         {"widths": study.widths, "gaps": study.gaps, "gap_rms": study.gap},
                         {"spec": study.spec, "exponent": study.exponent, "prefactor": study.prefactor})
-    with paper_style() as plt:
-        fig, ax = plt.subplots(figsize=(COLUMN, 2.5))
-        w = study.widths.astype(float)
-        ax.loglog(np.repeat(w, study.gaps.shape[1]), study.gaps.ravel(), "o", alpha=0.4, label="seeds")
-        ax.loglog(w, study.gap, "s-", label="rms over seeds")
-        ax.loglog(w, study.prefactor * w**study.exponent, "--", label=f"fit m^{study.exponent:.2f}")
-        ax.loglog(w, study.gap[0] * (w / w[0]) ** -0.5, ":", color="gray", label="theory m^-1/2")
-        ax.set_xlabel("width m (neurons before doubling)")
-        ax.set_ylabel("rel. L² gap over ξ, NN vs kernel GD")
-        ax.set_title(study.rho)
-        ax.legend()
-        save_publication(fig, directory, "width_convergence")
+    plot_width_study(study.widths, study.gaps, study.exponent, study.prefactor,
+                     directory / "width_convergence.png", title=study.rho,
+                     note=f"network vs kernel GD map after {study.spec['steps']} steps")
     return {"rho": study.rho, "widths": study.widths.tolist(), "gap_rms": study.gap.tolist(),
             "exponent": study.exponent, "prefactor": study.prefactor}
 
@@ -256,9 +228,7 @@ def design_demo(directory: Path, quick: bool = False, progress: bool = True) -> 
     table = d.table(d.xi.size)
     store.atomic_write(directory / "times.csv", lambda f: np.savetxt(
         f, table.T, delimiter=",", header="xi,wanted,designed,gaussian,uniform", comments=""))
-    with paper_style():
-        for fmt in ("png", "pdf"):
-            plot_design(d, directory / f"design.{fmt}")
+    plot_design(d, directory / "design.png", note="rates ∝ 1 + 3|ξ|/8 on |ξ| ≤ 8, σ_a = 3, c = 1/20")
     lo, hi = (d.xi.argmin(), d.xi.argmax())
     ratio = {name: float(d.times[name][hi] / d.times[name][lo]) for name in d.times}
     return {"iterations": d.iterations, "residual": float(d.residual),
