@@ -153,13 +153,14 @@ def plot_remaining_along(ds, dim: str, directory: Path, stem: str) -> Path:
 def _draw_remaining_along(ds, dim: str, path: Path) -> Path:
     from . import plotting
 
+    symbol = {"sigma_a": "σ_a", "width": "m", "eta": "η"}.get(dim, dim)
     fig, axes = plotting.figure(1, ds.sizes["kappa"], width=plotting.FULL, height=2.8, sharey=True)
     for ax, kappa in zip(axes[0], ds.kappa.values):
         for k, value in enumerate(ds[dim].values):
             for route, style in plotting.ROUTE_STYLES.items():
                 ax.semilogy(ds.time, ds.remaining.sel({dim: value, "route": route, "kappa": kappa}),
                             color=plotting.PALETTE[k % len(plotting.PALETTE)],
-                            **{**style, "label": f"{dim} = {value:g}" if route == "kernel" else None})
+                            **{**style, "label": f"{symbol} = {value:g}" if route == "kernel" else None})
         ax.set_title(f"κ = {kappa:g}, {plotting.rho_label(str(ds.rho.item()))}")
         ax.set_xlabel("flow time t = η · step")
     for route, style in plotting.ROUTE_STYLES.items():
@@ -167,7 +168,7 @@ def _draw_remaining_along(ds, dim: str, path: Path) -> Path:
     axes[0, 0].set_ylabel(r"remaining $|\hat u(\kappa,t)|/|\hat u(\kappa,0)|$")
     axes[0, -1].legend(fontsize=6, ncol=2)
     plotting.caption(fig, f"m = {int(ds.width)}, η = {float(ds.eta):g}, c = "
-                          f"1/{2 * float(ds.half_width):g}; colour = {dim}")
+                          f"1/{2 * float(ds.half_width):g}; colour = {symbol}")
     return plotting.save_figure(fig, path)
 
 
