@@ -73,6 +73,7 @@ _PUBLIC = {
     "design_rho": ("design", "design_rho"),
     "RateProfile": ("design", "RateProfile"),
     "ReachByTime": ("design", "ReachByTime"),
+    "open_results": ("results", "open_results"),
 }
 
 __all__ = sorted(_PUBLIC, key=str.lower)

@@ -228,7 +228,7 @@ def _floats(text):
 def run(experiment, config, rhos, target, sigma_a, width, eta, steps, seed, dtype, part, n_points,
         half_width, out, name, quiet):
     """The main job: PDE vs kernel flow vs trained FF-NN for each ρ_w; writes figures,
-    summary.json and results.npz under OUT/NAME/."""
+    summary.json, results.npz and results.nc under OUT/NAME/."""
     from . import experiments
     from .training import estimated_seconds
 
@@ -245,7 +245,8 @@ def run(experiment, config, rhos, target, sigma_a, width, eta, steps, seed, dtyp
         raise click.ClickException(str(err)) from None
     click.echo(experiments.summary_table(result.summary))
     click.echo(f"total {result.summary['seconds_total']:.1f} s; wrote {result.path}/ "
-               "(learning_curves and spectra as .png and .pdf, summary.json, results.npz)")
+               "(learning_curves and spectra as .png and .pdf, summary.json, results.npz, "
+               "results.nc)")
 
 
 @main.command("width-study")
@@ -446,21 +447,61 @@ def pde(rho_spec, dim, sigma_a, density, target_spec, data_half_width, data_poin
 @click.argument("name", required=False)
 @click.option("--list", "show_list", is_flag=True, help="List the named experiments, one line each.")
 @click.option("--quick", is_flag=True, help="The reduced form (small sizes; seconds to a minute).")
-@click.option("--force", is_flag=True, help="Recompute even if OUT/NAME exists.")
+@click.option("--force", is_flag=True, help="Recompute even if OUT/NAME holds this very result.")
 @click.option("--out", default="ntk-freq-results", show_default=True, help="Root of the results.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 def reproduce(name, show_list, quick, force, out, quiet):
-    """Run a named experiment (figures, data and summary.json under OUT/NAME/), or --list them."""
+    """Run a named experiment, or all of them (figures, data and summary.json under OUT/NAME/;
+    a result of the same spec and version is reused), or --list them."""
     from . import reproduce as registry
 
     if show_list or not name:
         click.echo(registry.listing())
         return
     try:
-        path = registry.reproduce(name, out, quick=quick, force=force, progress=not quiet)
+        names = list(registry.REGISTRY) if name == "all" else [registry._experiment(name).name]
+        for n in names:
+            row, = registry.reproduce_all(out, quick=quick, force=force, progress=not quiet,
+                                          names=[n])
+            click.echo(f"{row['name']:<20} {'cached' if row['cached'] else 'computed':<9} "
+                       f"{row['seconds']:8.1f} s  {row['path']}/")
     except (ValueError, TypeError, MemoryError, RuntimeError) as err:
         raise click.ClickException(str(err)) from None
-    click.echo(f"wrote {path}/")
+
+
+@main.command()
+@click.argument("config", type=click.Path(dir_okay=False))
+@click.option("--out", default=None, type=click.Path(file_okay=False),
+              help="Sweep folder (default ntk-freq-results/sweep-<config stem>); run again to resume.")
+@click.option("--scheduler", default=None,
+              help="Address of a running Dask scheduler (e.g. tcp://host:8786); default: a "
+                   "LocalCluster with one single-threaded worker per core.")
+@click.option("--workers", type=int, default=None, help="Workers of the LocalCluster (default: cores).")
+@click.option("--serial", is_flag=True, help="Run the points one after another in this process (no Dask).")
+@click.option("--max-disk", type=float, default=None, help="Refuse a sweep needing more GiB of disk than this.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def sweep(config, out, scheduler, workers, serial, max_disk, quiet):
+    """Sweep compare's settings over a grid (TOML config) on Dask; one labelled results.nc."""
+    from pathlib import Path
+
+    from . import sweep as sweeps
+
+    if serial and (scheduler or workers):
+        raise click.UsageError("--serial runs in this process: leave --scheduler and --workers out")
+    if scheduler and workers:
+        raise click.UsageError("--workers sizes the LocalCluster; an existing cluster (--scheduler) "
+                               "has its own workers")
+    try:
+        spec = sweeps.load_sweep_config(config)
+        out = out or sweeps.default_out(config)
+        if serial:
+            sweeps.use_compilation_cache(Path(out))
+        result = sweeps.run_sweep(spec, out, scheduler=scheduler,
+                                  n_workers=workers, serial=serial, progress=not quiet,
+                                  max_disk=None if max_disk is None else max_disk * 2**30)
+    except (ValueError, TypeError, MemoryError, RuntimeError) as err:
+        raise click.ClickException(str(err)) from None
+    click.echo(sweeps.sweep_summary(result))
 
 
 if __name__ == "__main__":

@@ -88,6 +88,12 @@ class Comparison:
             }
         return out
 
+    def to_dataset(self):
+        """The comparison as a labelled xarray Dataset (:func:`ntk_freq.results.comparison_dataset`)."""
+        from .results import comparison_dataset
+
+        return comparison_dataset(self)
+
 
 def _rho_items(rhos) -> list:
     """One spec/distribution or a list of them → a list."""
