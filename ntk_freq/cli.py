@@ -20,6 +20,9 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             click.echo("\ninterrupted: nothing was written", err=True)
             raise click.exceptions.Exit(130) from None
+        except OSError as error:  # a full disk, a folder removed under us: no traceback
+            raise click.ClickException(f"could not read or write {error.filename or ''}: "
+                                       f"{error.strerror or error}; nothing half-written was left") from None
 
 
 def _check_out(out, force: bool = False):
@@ -407,8 +410,7 @@ def pde(rho_spec, dim, sigma_a, density, target_spec, data_half_width, data_poin
     out = _check_out(out, force)
     try:
         rho = distribution(rho_spec, dim)
-        y = target(target_spec, dim)
-        u0_hat = initial_error_hat(y, data_half_width, data_points)
+        y = target(target_spec, dim)  # a file target is imported only below, after every check
         probe_k = (_floats(probes) if probes else
                    np.unique(np.abs(np.asarray(getattr(y, "frequencies", [[1.0] + [0.0] * (dim - 1)]))), axis=0))
         if not len(probe_k) or not np.all(np.isfinite(probe_k)):
@@ -417,6 +419,7 @@ def pde(rho_spec, dim, sigma_a, density, target_spec, data_half_width, data_poin
         requested = v.increasing_times("--times", _floats(times))
         # the figure and the csv get a dense time grid as well; the table prints what was asked
         t_solve = np.union1d(requested, np.linspace(0.0, requested[-1], PDE_FIGURE_TIMES))
+        u0_hat = initial_error_hat(y, data_half_width, data_points)
         sol = solve_frequency_pde(rho, sigma_a, density, u0_hat, t_solve, part=part,
                                   order=int(order), scheme=scheme, mesh_size=mesh_size,
                                   max_dofs=max_dofs, progress=True)

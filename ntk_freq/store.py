@@ -113,8 +113,10 @@ def check_output(path, nbytes: float = 0.0, kind: str = "output folder") -> Path
         existing = existing.parent
     if existing.exists() and not existing.is_dir():
         raise ValueError(f"{kind} {str(path)!r}: {str(existing)!r} is a file, not a folder")
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise ValueError(f"{kind} {str(path)!r}: {str(existing)!r} is not writable")
+    try:  # a real write, not os.access: root passes access checks on read-only file systems
+        os.rmdir(tempfile.mkdtemp(dir=existing, prefix=_temporary_prefix("probe"), suffix=".tmp"))
+    except OSError as error:
+        raise ValueError(f"{kind} {str(path)!r}: cannot write in {str(existing)!r} ({error.strerror})") from None
     free = shutil.disk_usage(existing).free
     if 2 * nbytes > free:
         raise ValueError(f"{kind} {str(path)!r}: about {nbytes / 2**20:.0f} MiB of results need "

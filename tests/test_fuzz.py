@@ -228,7 +228,43 @@ def e_design(draw):
                          n_points=draw(st.sampled_from([201, 1, 10**8, 2.5]))).residual
 
 
+CLI_ARGS = {
+    "spectrum": [["--rho", "gaussian:-1"], ["--rho", "uniform:8", "--domain", "interval:3,-3"],
+                 ["--network", "relu", "--kmax", "-4"], ["--rho", "gaussian:2", "--kmax", "1e9"],
+                 ["--rho", "gaussian:2", "--domain", "sphere", "--dim", "2"], ["--points", "0"]],
+    "pde": [["--rho", "gaussian:3", "--times", "5,1"], ["--rho", "gaussian:3", "--probes", "nan"],
+            ["--rho", "nope"], ["--rho", "gaussian:3", "--dim", "4"], ["--rho", "gaussian:3", "--density", "-1"],
+            ["--rho", "gaussian:3", "--target", "file:/nonexistent.py"], ["--rho", "gaussian:3", "--mesh-size", "0"]],
+    "run": [["--width", "1000000000"], ["--eta", "100"], ["--rho", "cauchy:0"], ["--config", "/nonexistent.toml"],
+            ["--points", "100000000"], ["--steps", "0"], ["--target", "windowed-sines:900"]],
+    "design": [["--band", "8,0"], ["--band", "a,b"], ["--points", "5"], ["--objective", "reach"],
+               ["--density", "0"], ["--sigma-a", "-2"]],
+    "width-study": [["--widths", "10"], ["--seeds", "0"], ["--widths", "x,y"], ["--rho", "uniform:-3"]],
+    "reproduce": [["no-such-experiment"], ["--quick", "default", "--out", "/proc/forbidden"]],
+}
+
+
+def e_cli(draw):
+    """A subcommand with hostile options: a clean exit (0, or a message and exit 1/2), never a
+    traceback."""
+    from click.testing import CliRunner
+
+    from ntk_freq.cli import main
+
+    command = draw(st.sampled_from(sorted(CLI_ARGS)))
+    args = [command, *draw(st.sampled_from(CLI_ARGS[command])), "--out", "/tmp/ntk-freq-fuzz-never"]
+    if command == "reproduce":
+        args = args[:-2]
+    result = CliRunner().invoke(main, args)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise RuntimeError(f"traceback from {args}: {result.exception!r}")
+    if result.exit_code == 0 and command != "reproduce":
+        raise AssertionError(f"hostile options accepted: {args}")
+    return None
+
+
 ENTRY_POINTS = {f.__name__[2:]: f for f in (
+    e_cli,
     e_distribution, e_family, e_ff_ntk, e_gram_spectrum, e_periodic_spectrum, e_sphere_spectrum,
     e_fit_decay, e_fourier, e_midpoint_grid, e_windowed_sines, e_kernel_flow, e_pde, e_train,
     e_network, e_compare, e_design,

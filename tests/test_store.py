@@ -37,15 +37,20 @@ def test_files_follow_the_umask(tmp_path):
 
 @pytest.mark.parametrize("make,message", [
     (lambda p: p.write_text("a file"), "is a file"),
-    (lambda p: (p.mkdir(), p.chmod(0o500)), "not writable"),
+    (lambda p: (p.mkdir(), p.chmod(0o500)), "cannot write"),
 ])
 def test_unusable_output_folders_are_refused(tmp_path, make, message):
-    if os.geteuid() == 0 and message == "not writable":
+    if os.geteuid() == 0 and message == "cannot write":
         pytest.skip("root may write anywhere")
     target = tmp_path / "out"
     make(target)
     with pytest.raises(ValueError, match=message):
         store.check_output(target / "run")
+
+
+def test_a_read_only_file_system_is_refused_even_for_root():
+    with pytest.raises(ValueError, match="cannot write"):
+        store.check_output("/proc/ntk-freq-results/run")
 
 
 def test_too_long_a_name_and_too_little_room_are_refused(tmp_path):
