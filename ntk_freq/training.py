@@ -9,9 +9,8 @@ Gradient descent is stable for η < 2/λ_max(Θ(X, X)/N).
 
 from __future__ import annotations
 
-import math
-
 import functools
+import math
 from dataclasses import dataclass
 from typing import Callable
 
