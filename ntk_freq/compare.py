@@ -188,6 +188,8 @@ def check_data_grid(y: WindowedSines, half_width: float, n_points: int, xi_max: 
 def snapshot_times(eta: float, steps: int, n_snapshots: int) -> np.ndarray:
     """n_snapshots flow times t = η·k, k evenly spread over 0…steps (integers, so multiples of η)."""
     eta, steps = v.positive("eta", eta), v.positive_int("steps", steps)
+    if steps > 2**53:
+        raise ValueError(f"steps must be at most 2**53 (exact in float64), got {steps}")
     n = v.positive_int("n_snapshots", n_snapshots)
     return eta * np.unique(np.rint(np.linspace(0, steps, max(n, 2)))).astype(np.int64)
 
