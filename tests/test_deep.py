@@ -21,21 +21,21 @@ W_STD, B_STD = 1.2, 0.3
 @pytest.mark.parametrize("spec, activation", [("gaussian:2", "relu"), ("uniform:3", "erf"),
                                               ("laplace:1.5", "gelu")])
 def test_matches_mean_empirical_ntk_of_wide_networks(spec, activation):
-    """The mean empirical NTK of n = 8 independent networks (m = 512 features, one hidden layer
-    of 512) is within 6 standard errors of the analytic kernel, the standard error being the
-    draws' own spread / √n (t with 7 dof: a false alarm on one of the 21 entries has p ≈ 1 %);
-    the spread is itself ~ 1/√width (checked below 5 % of the kernel's scale) so the test can
-    fail. The finite-width bias, O(1/width) ≈ 0.2 %, is far below the tolerance."""
+    """The mean empirical NTK of n = 6 independent networks (m = 256 features, one hidden layer
+    of 256) is within 7 standard errors of the analytic kernel, the standard error being the
+    draws' own spread / √n (t with 5 dof: a false alarm on one of the 21 entries has p ≈ 2 %);
+    the spread is itself ~ 1/√width (checked below 10 % of the kernel's scale) so the test can
+    fail. The finite-width bias, O(1/width) ≈ 0.4 %, is far below the tolerance."""
     rho = nf.distribution(spec)
-    exact = deep.ff_mlp_ntk(X, X, rho, hidden=(512,), activation=activation, w_std=W_STD,
+    exact = deep.ff_mlp_ntk(X, X, rho, hidden=(256,), activation=activation, w_std=W_STD,
                             b_std=B_STD)
-    net = models.ff_mlp_network(rho, 512, hidden=(512,), activation=activation, w_std=W_STD,
+    net = models.ff_mlp_network(rho, 256, hidden=(256,), activation=activation, w_std=W_STD,
                                 b_std=B_STD)
     draws = np.array([kernels.empirical_ntk(net, net.init(jax.random.PRNGKey(s)), X[:, None],
-                                            X[:, None]) for s in range(8)])
+                                            X[:, None]) for s in range(6)])
     se = draws.std(axis=0, ddof=1) / math.sqrt(len(draws))
-    assert se.max() < 0.05 * np.abs(exact).max()
-    assert np.all(np.abs(draws.mean(axis=0) - exact) <= 6 * se), np.max(
+    assert se.max() < 0.1 * np.abs(exact).max()
+    assert np.all(np.abs(draws.mean(axis=0) - exact) <= 7 * se), np.max(
         np.abs(draws.mean(axis=0) - exact) / se)
 
 
