@@ -27,15 +27,18 @@ NNGP). So ψ(z) = χ(φ_w(z)) is itself a function of φ_w. With no hidden layer
 from __future__ import annotations
 
 import functools
+import math
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+import scipy.fft
 
 from . import _validation as v
 from ._nt import load as _nt
-from .distributions import FrequencyDistribution
+from .distributions import FrequencyDistribution, Tabulated
 from .models import ACTIVATIONS
 
 #: Elementwise (n1, n2) float64 arrays alive at once while stax runs a layer (measured order).
@@ -140,3 +143,144 @@ def profiles(c, hidden=(256,), activation: str = "relu", w_std: float = 1.0,
     nngp, kappa = mlp_on_embedding(c[None, :], None, hidden, activation, w_std, b_std)
     _, full = mlp_on_embedding(c[None, :], np.ones((1, c.size)), hidden, activation, w_std, b_std)
     return Profiles(c, nngp[0], kappa[0], full[0] - kappa[0])
+
+
+# ---------------------------------------------------------------------------------------------
+# Effective densities: the deep kernel's frequency content (docs/deep.md, "Frequency equation")
+
+#: Step of the central difference for κ'(0), χ'(0) (error O(h² κ''') ≈ 1e-8 relative).
+_SLOPE_STEP = 1e-4
+#: Default z grid: z_max = this many median radii⁻¹ of ρ_w, n_z cells.
+Z_MAX_PER_MEDIAN = 400.0
+N_Z = 2**15
+#: ρ_w must have a density: |φ_w| on the last tenth of the z grid stays below this.
+PHI_TAIL_TOL = 0.05
+
+
+@dataclass(frozen=True, eq=False)
+class EffectiveDensities:
+    """ρ_α, ρ_D of a deep FF-NN in d = 1 on a grid ``xi`` (ascending), in the convention of
+    (E3): α(ξ) = c (2π) ρ_α(ξ), D(ξ) = c (2π) ρ_D(ξ). ``alpha``, ``D``: the continuous parts;
+    ``atom``: the mass κ(0) of ρ_α at ξ = 0 (a constant part of the kernel; ρ_D has none since
+    χ(0) = 0); ``mass``: the Bochner masses ∫ρ_α = κ(1) − κ(0), ∫ρ_D = χ(1) of the continuous
+    parts; ``error``: an estimate of the largest absolute error of each (discretisation: the
+    change when Δz doubles; truncation: (1/π)·z_max·|residual(z_max)|; interpolation from the
+    DCT's ξ grid: max |second difference|/8); ``spec``: the network."""
+
+    xi: np.ndarray
+    alpha: np.ndarray
+    D: np.ndarray
+    atom: float
+    mass: dict
+    error: dict
+    spec: dict
+
+    def captured(self) -> dict:
+        """Trapezoid mass of ``alpha``/``D`` on the ξ grid over the Bochner mass (≈ 1 when the
+        grid holds the densities)."""
+        return {name: float(np.trapezoid(values, self.xi) / self.mass[name]) if self.mass[name] > 0
+                else 1.0 for name, values in (("alpha", self.alpha), ("D", self.D))}
+
+    def damping_distribution(self):
+        """ρ_α normalised on the grid, as a :class:`ntk_freq.distributions.Tabulated` density
+        (negative rounding-level values set to 0), and its grid mass A: ρ_α = A · pdf."""
+        values = np.clip(self.alpha, 0.0, None)
+        mass = float(np.trapezoid(values, self.xi))
+        return Tabulated(self.xi, values / mass), mass
+
+    def rho_D(self, xi) -> np.ndarray:
+        """ρ_D at points ξ of shape (..., 1), linear interpolation, 0 off the grid."""
+        xi = np.asarray(xi, dtype=np.float64)[..., 0]
+        return np.interp(xi, self.xi, np.clip(self.D, 0.0, None), left=0.0, right=0.0)
+
+
+def _cosine_transform(g, dz: float, xi: np.ndarray) -> np.ndarray:
+    """(1/π) ∫_0^{z_max} g(z) cos(ξ z) dz by the trapezoid rule on z_j = j·dz (j = 0…n), the
+    density of the even function g(|z|) in the convention F[g] = 2π ρ. A type-I DCT gives it
+    exactly at ξ_k = πk/z_max; linear interpolation (error O((π/z_max)² ρ'')) takes it to ``xi``;
+    0 beyond the grid's Nyquist frequency πn/z_max."""
+    n = g.size - 1
+    values = dz / (2 * math.pi) * scipy.fft.dct(g, type=1)
+    return np.interp(np.abs(xi), math.pi / (n * dz) * np.arange(n + 1), values, right=0.0), values
+
+
+def _interpolation_error(values: np.ndarray) -> float:
+    """Bound on linear interpolation's error between grid values: max |second difference| / 8."""
+    return float(np.abs(np.diff(values, 2)).max() / 8) if values.size > 2 else 0.0
+
+
+def effective_densities(rho: FrequencyDistribution, xi, hidden=(256,), activation: str = "relu",
+                        w_std: float = 1.0, b_std: float = 0.0, train_frequencies: bool = True,
+                        z_max: float | None = None, n_z: int = N_Z) -> EffectiveDensities:
+    """The damping and diffusion densities of the deep FF-NN (same keywords as
+    :func:`ff_mlp_ntk`) in d = 1, at the frequencies ``xi``:
+
+        κ(φ_w(z)) = κ(0) + ∫ ρ_α(ξ) e^{iξz} dξ,   χ(φ_w(z)) = ∫ ρ_D(ξ) e^{iξz} dξ
+
+    (Bochner: both profiles are positive definite, so ρ_α, ρ_D ≥ 0, with total masses κ(1) − κ(0)
+    and χ(1)); ρ_D = 0 when W is frozen. For the two-layer net (hidden = ()) ρ_α = (w_std²/2) ρ̄_w
+    and ρ_D = (w_std²/2) ρ̄_w, plus the atom b_std² at 0.
+
+    Method: the slopes κ'(0), χ'(0) (central difference) give the exact first-order part
+    κ'(0) ρ̄_w(ξ); the rest, κ(φ_w) − κ(0) − κ'(0) φ_w = O(φ_w²), is cosine-transformed by the
+    trapezoid rule on z ∈ [0, z_max] with n_z cells (default z_max = 400 / median |w|). The error
+    estimate is returned in ``error`` (module :class:`EffectiveDensities`). ρ_w must have a
+    density (φ_w → 0); ValueError otherwise."""
+    if not isinstance(rho, FrequencyDistribution):
+        raise TypeError(f"rho must be a frequency distribution (ntk_freq.distribution), got {rho!r}")
+    if rho.dim != 1:
+        raise ValueError(f"effective_densities is implemented in d = 1; rho lives in d = {rho.dim}")
+    xi = v.finite_array("xi", xi).ravel()
+    if xi.size == 0 or np.any(np.diff(xi) <= 0):
+        raise ValueError("xi must be a non-empty, strictly increasing list of frequencies")
+    mlp = dict(zip(("hidden", "activation", "w_std", "b_std"),
+                   ((1,) * _check_mlp(hidden, activation, w_std, b_std)[0], activation,
+                    float(w_std), float(b_std))))
+    n_z = v.positive_int("n_z", n_z)
+    z_max = (Z_MAX_PER_MEDIAN / rho.support_radius(0.5) if z_max is None
+             else v.positive("z_max", z_max))
+    v.fits_in_memory("the effective densities' profiles", 8.0 * (n_z + 1) * (_ARRAYS_PER_ENTRY + 4))
+    z = np.linspace(0.0, z_max, n_z + 1)
+    phi = rho.char_fn(z[:, None], validate=False)
+    tail = np.abs(phi[-(n_z // 10 + 1):]).max()
+    if tail > PHI_TAIL_TOL:
+        raise ValueError(
+            f"φ_w(z) of {rho!r} does not decay on z ≤ z_max = {z_max:.4g} (|φ_w| up to {tail:.3g} "
+            "on the last tenth): ρ_w needs a density, or pass a larger z_max")
+    p0 = profiles(np.array([-_SLOPE_STEP, 0.0, _SLOPE_STEP, 1.0]), **mlp)
+    p = profiles(np.clip(phi, -1.0, 1.0), **mlp)
+    rho_bar = rho.symmetrised_pdf(xi[:, None])
+    out, error, mass = {}, {}, {}
+    for name, values, at in (("alpha", p.kappa, p0.kappa), ("D", p.chi, p0.chi)):
+        if name == "D" and not train_frequencies:
+            out[name], error[name], mass[name] = np.zeros_like(xi), 0.0, 0.0
+            continue
+        slope = (at[2] - at[0]) / (2 * _SLOPE_STEP)
+        residual = values - at[1] - slope * phi
+        fine, on_grid = _cosine_transform(residual, z_max / n_z, xi)
+        coarse = _cosine_transform(residual[::2], 2 * z_max / n_z, xi)[0] if n_z % 2 == 0 else fine
+        out[name] = slope * rho_bar + fine
+        error[name] = float(np.abs(fine - coarse).max() + z_max * abs(residual[-1]) / math.pi
+                            + _interpolation_error(on_grid))
+        mass[name] = float(at[3] - at[1])
+    spec = {"rho": repr(rho), **mlp, "train_frequencies": bool(train_frequencies),
+            "z_max": float(z_max), "n_z": n_z}
+    return EffectiveDensities(xi, out["alpha"], out["D"], float(p0.kappa[1]), mass, error, spec)
+
+
+def solve_deep_frequency_pde(eff: EffectiveDensities, density: float, u0_hat, times, **options):
+    """(E3) for a deep FF-NN: ∂_t û = c (2π) [∂_ξ(ρ_D ∂_ξ û) − ρ_α û] with the effective
+    densities ``eff`` (:func:`effective_densities`), by :func:`ntk_freq.pde.solve_frequency_pde`
+    (its ``options`` pass on; ``part`` follows ``train_frequencies``). The damping density is
+    handed over as the tabulated distribution ρ_α/A with data density c·A (A = ∫ρ_α on the grid),
+    the diffusion as ρ_D/A. The atom κ(0)δ(ξ) of ρ_α (a constant part of the kernel, which in
+    the local limit p ≡ c acts on ξ = 0 alone) is not part of the PDE."""
+    from .pde import solve_frequency_pde
+
+    if not isinstance(eff, EffectiveDensities):
+        raise TypeError(f"eff must be ntk_freq.deep.EffectiveDensities, got {eff!r}")
+    density = v.positive("density", density)
+    damping, mass = eff.damping_distribution()
+    part = "full" if eff.spec["train_frequencies"] else "readout"
+    return solve_frequency_pde(damping, 1.0, density * mass, u0_hat, times, part=part,
+                               diffusion=lambda xi: eff.rho_D(xi) / mass, **options)

@@ -148,3 +148,104 @@ def test_bad_input_is_refused(kwargs, error, match):
 def test_memory_is_checked_before_computing():
     with pytest.raises(MemoryError, match="deep Fourier-feature kernel"):
         deep.ff_mlp_ntk(np.zeros(10**6), np.zeros(10**6), nf.distribution("gaussian:1"))
+
+
+# ---- effective densities and the deep frequency equation ----------------------------------
+
+def _gaussian_sin_series(xi, s, w):
+    """ρ_α, ρ_D of Dense(w) → sin → Dense(w) on the embedding, b = 0, ρ_w = N(0, s²), in closed
+    form: q = r = w²/2 (diagonal and c-slope of the first pre-activation), E sin sin' =
+    e^{−q} sinh(rc), E cos cos' = e^{−q} cosh(rc), so K_Σ = w² e^{−q} sinh(rc) and
+    κ = K_Σ + w² e^{−q} cosh(rc)·rc, i.e. κ(c) = w² e^{−q} Σ_{n odd} rⁿ (n + 1)/n! cⁿ and
+    χ(c) = c K_Σ'(c) = w² e^{−q} Σ_{n odd} rⁿ n/n! cⁿ; φ_wⁿ is the characteristic function of
+    the sum of n frequencies, density N(0, n s²)."""
+    from scipy.stats import norm
+
+    q = r = w**2 / 2
+    n = np.arange(1, 60, 2)
+    coef = w**2 * np.exp(-q) * r**n / np.array([math.factorial(int(k)) for k in n], float)
+    pdf = np.array([norm.pdf(xi, scale=s * math.sqrt(k)) for k in n])
+    return ((coef * (n + 1))[:, None] * pdf).sum(0), ((coef * n)[:, None] * pdf).sum(0)
+
+
+def test_effective_densities_match_the_gaussian_sine_series():
+    s, w = 2.0, 1.3
+    xi = np.linspace(-20, 20, 401)
+    eff = deep.effective_densities(nf.distribution(f"gaussian:{s}"), xi, hidden=(1,),
+                                   activation="sin", w_std=w)
+    alpha, D = _gaussian_sin_series(xi, s, w)
+    assert eff.atom == 0.0
+    # the returned error estimate bounds the actual error (here the DCT grid's interpolation)
+    assert np.abs(eff.alpha - alpha).max() <= 2 * eff.error["alpha"] < 1e-6
+    assert np.abs(eff.D - D).max() <= 2 * eff.error["D"] < 1e-6
+
+
+@pytest.mark.parametrize("spec", ["gaussian:2", "uniform:3", "laplace:1.5"])
+def test_depth_one_effective_densities_are_rho(spec):
+    rho = nf.distribution(spec)
+    xi = np.linspace(-12, 12, 241)
+    eff = deep.effective_densities(rho, xi, hidden=(), w_std=1.3, b_std=0.4)
+    expect = 1.3**2 / 2 * rho.symmetrised_pdf(xi[:, None])
+    np.testing.assert_allclose(eff.alpha, expect, atol=1e-9)
+    np.testing.assert_allclose(eff.D, expect, atol=1e-9)
+    assert eff.atom == pytest.approx(0.4**2, rel=1e-12)
+
+
+@pytest.mark.parametrize("spec, activation, b_std", [("gaussian:2", "relu", 0.3),
+                                                      ("laplace:1.5", "erf", 0.0),
+                                                      ("uniform:3", "gelu", 0.2)])
+def test_effective_densities_are_nonnegative_and_hold_bochners_mass(spec, activation, b_std):
+    """Bochner: ρ_α, ρ_D ≥ 0 and ∫ρ_α = κ(1) − κ(0), ∫ρ_D = χ(1). The trapezoid runs over a ξ
+    grid of step 0.02 up to |ξ| = Ξ = 80; relu's Σ̇ has a √(1 − c) singularity at c = 1, so its
+    profiles have a kink |z| at z = 0 and ρ ~ C ξ⁻²: the tail's mass 2Ξρ(Ξ) is added (≈ 6e-3 of
+    the mass; negligible for the smooth activations). The grid smears the uniform ρ_w's jumps
+    (h·jump ≈ 4e-3 of the mass): tolerance 6e-3."""
+    rho = nf.distribution(spec)
+    xi = np.linspace(-80, 80, 8001)
+    eff = deep.effective_densities(rho, xi, hidden=(1, 1), activation=activation, w_std=1.2,
+                                   b_std=b_std)
+    p = deep.profiles([0.0, 1.0], hidden=(1, 1), activation=activation, w_std=1.2, b_std=b_std)
+    assert eff.mass["alpha"] == pytest.approx(p.kappa[1] - p.kappa[0])
+    assert eff.mass["D"] == pytest.approx(p.chi[1])
+    assert eff.atom == pytest.approx(p.kappa[0])
+    for name in ("alpha", "D"):
+        assert getattr(eff, name).min() >= -2 * eff.error[name]
+        values = getattr(eff, name)
+        tail = xi[-1] * (values[0] + values[-1]) / eff.mass[name]
+        assert eff.captured()[name] + tail == pytest.approx(1.0, abs=6e-3)
+
+
+def test_effective_densities_refuse_bad_input():
+    with pytest.raises(ValueError, match="d = 1"):
+        deep.effective_densities(nf.distribution("gaussian:1", 2), [0.0, 1.0])
+    with pytest.raises(ValueError, match="xi"):
+        deep.effective_densities(nf.distribution("gaussian:1"), [1.0, 0.0])
+    with pytest.raises(ValueError, match="activation"):
+        deep.effective_densities(nf.distribution("gaussian:1"), [0.0, 1.0], activation="tanh")
+
+
+@pytest.mark.parametrize("train_frequencies", [False, True])
+def test_deep_pde_matches_deep_kernel_flow_as_well_as_the_two_layer_pde(train_frequencies):
+    """(E3) with ρ_α, ρ_D against the exact flow of the deep NTK on compare's data grid
+    (N = 160 on [−10, 10], windowed sines at 2 and 7): they differ by the data model (local
+    limit p ≡ c vs the grid) and the discretisation. The two-layer PDE, in the same setting,
+    sets the scale of that gap: the deep one must be within 3 times it (plus 1e-4), and small."""
+    from ntk_freq.compare import kernel_route, pde_route
+    from ntk_freq.deep_compare import compare_deep
+    from ntk_freq.fourier import fourier_transform, midpoint_grid, relative_l2
+    from ntk_freq.targets import target
+
+    rho = nf.distribution("gaussian:3")
+    deep_cmp = compare_deep(rho, hidden=(1,), activation="erf", w_std=1.5,
+                            train_frequencies=train_frequencies, routes=("pde", "kernel"),
+                            steps=600, n_snapshots=4, progress=False)
+    gap_deep = deep_cmp.results[0].rel_l2["pde_vs_kernel"]
+    y_fn = target("windowed-sines:2,7;width=1.5", 1)
+    x, dx = midpoint_grid(10.0, 160, 1)
+    part = "full" if train_frequencies else "readout"
+    u_ker = kernel_route(rho, 0.5, part, x, -y_fn(x), 0.25, deep_cmp.times)[0]
+    u_pde = pde_route(rho, 0.5, part, 1 / 20, y_fn, deep_cmp.times, {})(deep_cmp.xi)
+    ref = fourier_transform(u_ker, x, deep_cmp.xi, cell_volume=dx)
+    gap_two = np.array([relative_l2(a, b) for a, b in zip(u_pde, ref)])
+    assert np.all(gap_deep <= 3 * gap_two + 1e-4), (gap_deep, gap_two)
+    assert gap_deep.max() < 1e-3
