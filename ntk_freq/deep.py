@@ -194,13 +194,18 @@ class EffectiveDensities:
         return np.interp(xi, self.xi, np.clip(self.D, 0.0, None), left=0.0, right=0.0)
 
 
-def _cosine_transform(g, dz: float, xi: np.ndarray) -> np.ndarray:
-    """(1/π) ∫_0^{z_max} g(z) cos(ξ z) dz by the trapezoid rule on z_j = j·dz (j = 0…n), the
-    density of the even function g(|z|) in the convention F[g] = 2π ρ. A type-I DCT gives it
-    exactly at ξ_k = πk/z_max; linear interpolation (error O((π/z_max)² ρ'')) takes it to ``xi``;
+def _cosine_transform(g, dz: float, xi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(1/π) ∫_0^{z_max} g(z) cos(ξ z) dz, the density of the even function g(|z|) in the
+    convention F[g] = 2π ρ, for each ξ; returns (values at ``xi``, values on the DCT grid).
+
+    Trapezoid rule on z_j = j·dz (j = 0…n) with the Euler–Maclaurin end correction
+    (dz²/12)·g'(0⁺)/π: a profile with a kink at z = 0 (relu's √(1 − c) singularity) has
+    g'(0⁺) ≠ 0, and the correction keeps the rule O(dz⁴) (g'(z_max) ≈ 0 by truncation). A
+    type-I DCT gives the sum exactly at ξ_k = πk/z_max; linear interpolation takes it to ``xi``;
     0 beyond the grid's Nyquist frequency πn/z_max."""
     n = g.size - 1
-    values = dz / (2 * math.pi) * scipy.fft.dct(g, type=1)
+    slope0 = (-3 * g[0] + 4 * g[1] - g[2]) / (2 * dz)
+    values = dz / (2 * math.pi) * scipy.fft.dct(g, type=1) + dz**2 * slope0 / (12 * math.pi)
     return np.interp(np.abs(xi), math.pi / (n * dz) * np.arange(n + 1), values, right=0.0), values
 
 

@@ -43,6 +43,11 @@ REGISTRY: dict[str, NamedExperiment] = {
             "Gaussian vs uniform rho_w on a two-frequency target: PDE, kernel flow, trained FF-NN",
             "ntk_freq.experiments:reproduce_default",
         ),
+        NamedExperiment(
+            "depth-profile",
+            "Deep FF-NNs: damping density rho_alpha(xi) for depths 1-4, relu/erf/gelu, three rho_w",
+            "ntk_freq.deep_experiments:depth_profile",
+        ),
     )
 }
 
