@@ -98,11 +98,11 @@ def plot_depth_profile(table: dict, rhos, activations, depths, path) -> None:
 
 
 def depth_profile(directory: Path, quick: bool = False, progress: bool = True) -> dict:
-    """The registered experiment: :func:`profile_table` (quick: depths 1 and 3, relu and erf, a
+    """The registered experiment: :func:`profile_table` (quick: depths 1 and 3, relu only, a
     coarser z grid), the figure ``depth_profile.png/.pdf``, the arrays in ``depth_profile.npz``;
     returns the per-curve numbers and, per (ρ_w, activation), whether the bias ratio grows
     with depth."""
-    activations, depths = (("relu", "erf"), (1, 3)) if quick else (ACTIVATIONS, DEPTHS)
+    activations, depths = (("relu",), (1, 3)) if quick else (ACTIVATIONS, DEPTHS)
     out = profile_table(RHOS, activations, depths, n_xi=401 if quick else 1201,
                         n_z=2**13 if quick else 2**15, progress=progress)
     table, summary = out["table"], out["summary"]

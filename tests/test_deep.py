@@ -119,7 +119,7 @@ def test_kernel_is_profiles_at_phi():
     np.testing.assert_allclose(deep.ff_mlp_ntk(x, x, rho, **kw), expect, rtol=1e-12)
 
 
-@settings(max_examples=8, deadline=None)
+@settings(max_examples=5, deadline=None)
 @given(st.sampled_from(["relu", "erf", "gelu", "sin", "cos", "abs"]),
        st.integers(0, 3), st.floats(0.3, 2.0), st.floats(0.0, 1.0))
 def test_gram_is_symmetric_positive_semidefinite(activation, depth, w, b):
@@ -191,9 +191,10 @@ def test_depth_one_effective_densities_are_rho(spec):
     assert eff.atom == pytest.approx(0.4**2, rel=1e-12)
 
 
-@pytest.mark.parametrize("spec, activation, b_std", [("gaussian:2", "relu", 0.3),
-                                                      ("laplace:1.5", "erf", 0.0),
-                                                      ("uniform:3", "gelu", 0.2)])
+@pytest.mark.parametrize("spec, activation, b_std", [
+    ("gaussian:2", "relu", 0.3),
+    pytest.param("laplace:1.5", "erf", 0.0, marks=pytest.mark.slow),
+    pytest.param("uniform:3", "gelu", 0.2, marks=pytest.mark.slow)])
 def test_effective_densities_are_nonnegative_and_hold_bochners_mass(spec, activation, b_std):
     """Bochner: ρ_α, ρ_D ≥ 0 and ∫ρ_α = κ(1) − κ(0), ∫ρ_D = χ(1). The trapezoid runs over a ξ
     grid of step 0.02 up to |ξ| = Ξ = 80; relu's Σ̇ has a √(1 − c) singularity at c = 1, so its
@@ -283,3 +284,23 @@ def test_depth_profile_quick(tmp_path):
     expect = rho_alpha(2.0) / rho_alpha(7.0)
     assert curves["gaussian:3"]["relu"]["L=3"]["bias_ratio"] == pytest.approx(expect, rel=2e-5)
     assert s["depth_amplifies_low_frequency_bias"]["gaussian:3"]["relu"] is (expect > math.exp(2.5))
+
+
+@pytest.mark.slow
+def test_trained_deep_networks_approach_the_deep_kernel_like_m_to_the_minus_half():
+    """compare_deep's trained route against its kernel GD map (like for like), widths m = 128
+    and 512 (features and hidden), two seeds: the RMS gap at t = 75 should shrink by 4^{1/2} = 2;
+    accepted: a ratio in [1.4, 2.9] (exponent −0.25 … −0.77, two seeds' scatter). Measured once
+    (one seed, also m = 2048): gaps 0.47, 0.19, 0.14."""
+    from ntk_freq.deep_compare import compare_deep
+    from ntk_freq.fourier import relative_l2
+
+    def gap(m, seed):
+        c = compare_deep("gaussian:3", hidden=(m,), activation="erf", w_std=1.5, width=m,
+                         routes=("kernel", "nn"), steps=300, n_snapshots=2, dtype="float64",
+                         seed=seed, progress=False)
+        u = c.results[0].u_hat
+        return relative_l2(u["nn"][-1], u["kernel_gd"][-1])
+
+    rms = [math.sqrt(np.mean([gap(m, s) ** 2 for s in (0, 1)])) for m in (128, 512)]
+    assert 1.4 <= rms[0] / rms[1] <= 2.9, rms
