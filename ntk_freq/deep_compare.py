@@ -20,10 +20,10 @@ import numpy as np
 
 from . import _validation as v
 from .compare import (COMPARE_PARTS, Comparison, RhoComparison, _gaps, _seed, _target_spec,
-                      check_data_grid, check_pde_options, default_xi_max, parse_rhos,
-                      parse_windowed_target, rho_record, snapshot_times)
+                      check_pde_options, comparison_grids, parse_rhos, parse_windowed_target,
+                      rho_record)
 from .deep import _check_mlp, effective_densities, ff_mlp_ntk, solve_deep_frequency_pde
-from .fourier import fourier_transform, midpoint_grid, remaining_fraction
+from .fourier import remaining_fraction
 from .models import ff_mlp_network
 from .targets import initial_error_hat
 from .training import DTYPES, KernelOperator, snapshot_steps, train
@@ -56,14 +56,8 @@ def compare_deep(rho="gaussian:3", target="windowed-sines:2,7;width=1.5", hidden
     if unknown:
         raise ValueError(f"routes must be among ['kernel', 'nn', 'pde'], got {sorted(unknown)}")
     pde_options = check_pde_options(pde_options)
-    times = snapshot_times(eta, steps, n_snapshots)
-    L = v.positive("half_width", half_width)
-    kappa = np.abs(np.asarray(y_fn.frequencies)[:, 0])
-    xi_max = default_xi_max(y_fn) if xi_max is None else v.positive("xi_max", xi_max)
-    xi = np.linspace(0.0, xi_max, v.positive_int("n_xi", n_xi))
-    check_data_grid(y_fn, L, n_points, xi_max)
-    x, dx = midpoint_grid(L, n_points, 1)
-    y = y_fn(x)
+    g = comparison_grids(y_fn, eta, steps, n_snapshots, half_width, n_points, xi_max, n_xi)
+    times, x, y = g.times, g.x, g.y
     net_kw = dict(hidden=tuple(hidden), activation=activation, w_std=w_std, b_std=b_std,
                   train_frequencies=bool(train_frequencies))
 
@@ -76,9 +70,7 @@ def compare_deep(rho="gaussian:3", target="windowed-sines:2,7;width=1.5", hidden
     u_hat, remaining = {}, {}
 
     def spectra(route, u):
-        u_hat[route] = fourier_transform(u, x, xi, cell_volume=dx)
-        at_kappa = fourier_transform(u, x, kappa, cell_volume=dx)
-        remaining[route] = remaining_fraction(at_kappa, at_kappa[0])
+        u_hat[route], remaining[route] = g.spectra(u)
 
     spectra("kernel", op.flow(-y, times))
     spectra("kernel_gd", op.gd(-y, eta, snapshot_steps(times, eta)))
@@ -88,10 +80,10 @@ def compare_deep(rho="gaussian:3", target="windowed-sines:2,7;width=1.5", hidden
         t0 = time.perf_counter()
         reach = XI_REACH * rho_1.support_radius(1e-8)
         eff = effective_densities(rho_1, np.linspace(-reach, reach, N_XI_TABLE), **net_kw)
-        sol = solve_deep_frequency_pde(eff, 1.0 / (2 * L), initial_error_hat(y_fn), times,
+        sol = solve_deep_frequency_pde(eff, 1.0 / (2 * g.L), initial_error_hat(y_fn), times,
                                        **pde_options)
-        u_hat["pde"] = sol(xi, times)
-        at_kappa = sol(kappa, times)
+        u_hat["pde"] = sol(g.xi, times)
+        at_kappa = sol(g.kappa, times)
         remaining["pde"] = remaining_fraction(at_kappa, at_kappa[0])
         seconds["pde"] = time.perf_counter() - t0
         extra = {"atom": eff.atom, "captured": eff.captured(), "density_error": eff.error}
@@ -111,9 +103,9 @@ def compare_deep(rho="gaussian:3", target="windowed-sines:2,7;width=1.5", hidden
                            loss=loss, max_stable_eta=float(op.stability_limit), seconds=seconds)
     spec = {"rho": rho_record(rho), "target": _target_spec(y_fn), **net_kw, "width": width,
             "eta": float(eta), "steps": int(steps), "n_snapshots": int(n_snapshots),
-            "half_width": L, "n_points": n_points, "xi_max": xi_max, "n_xi": int(n_xi),
+            "half_width": g.L, "n_points": n_points, "xi_max": g.xi_max, "n_xi": int(n_xi),
             "seed": seed, "dtype": dtype, "routes": sorted(set(routes) | {"kernel"}),
             "pde_options": pde_options, "effective_densities": extra, "part": COMPARE_PARTS[0]
             if train_frequencies else COMPARE_PARTS[1], "n_hidden": n_hidden}
-    return Comparison(spec=spec, xi=xi, times=times, kappa=kappa, x=x[:, 0], y=y,
+    return Comparison(spec=spec, xi=g.xi, times=times, kappa=g.kappa, x=x[:, 0], y=y,
                       results=(result,))
