@@ -50,6 +50,7 @@ from .training import (  # noqa: E402
 from .compare import compare, Comparison, RhoComparison, width_study, WidthStudy  # noqa: E402
 from .experiments import experiment_settings, EXPERIMENTS, run_experiment  # noqa: E402
 from .design import Design, design_rho, RateProfile, ReachByTime  # noqa: E402
+from .deep import EffectiveDensities, effective_densities, ff_mlp_ntk  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -62,10 +63,13 @@ __all__ = [
     "Design",
     "design_rho",
     "distribution",
+    "EffectiveDensities",
+    "effective_densities",
     "Empirical",
     "empirical_ntk",
     "experiment_settings",
     "EXPERIMENTS",
+    "ff_mlp_ntk",
     "ff_ntk",
     "fit_decay",
     "fourier_transform",

@@ -22,6 +22,10 @@ multiplies the input tangent kernel ½ c (x·x') by ∂κ_Σ/∂K₀ = 2 κ_Σ'(
 NNGP). So ψ(z) = χ(φ_w(z)) is itself a function of φ_w. With no hidden layer (L = 1),
 κ_Σ(c) = w_std² c/2 + b_std² and Θ = (w_std²/2) φ_w (1 + x·x') + b_std²: the two-layer kernel
 :func:`ntk_freq.kernels.ff_ntk` with σ_a = 1, scaled by w_std²/2, plus the output bias.
+
+Frequency content (d = 1): :func:`effective_densities` Fourier-transforms the profiles into the
+damping and diffusion densities ρ_α, ρ_D of the deep frequency PDE
+∂_t û = c(2π)[∂_ξ(ρ_D ∂_ξ û) − ρ_α û], which :func:`solve_deep_frequency_pde` solves.
 """
 
 from __future__ import annotations
