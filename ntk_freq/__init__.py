@@ -74,6 +74,9 @@ _PUBLIC = {
     "RateProfile": ("design", "RateProfile"),
     "ReachByTime": ("design", "ReachByTime"),
     "open_results": ("results", "open_results"),
+    "ff_mlp_ntk": ("deep", "ff_mlp_ntk"),
+    "effective_densities": ("deep", "effective_densities"),
+    "EffectiveDensities": ("deep", "EffectiveDensities"),
 }
 
 __all__ = sorted(_PUBLIC, key=str.lower)

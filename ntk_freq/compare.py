@@ -194,6 +194,43 @@ def snapshot_times(eta: float, steps: int, n_snapshots: int) -> np.ndarray:
     return eta * np.unique(np.rint(np.linspace(0, steps, max(n, 2)))).astype(np.int64)
 
 
+@dataclasses.dataclass(frozen=True)
+class ComparisonGrids:
+    """The grids every route of a comparison shares: flow ``times``, the data grid ``x`` (cell
+    size ``dx``) of D = [−L, L] with the target values ``y``, the ξ grid ``xi`` on [0, xi_max] and
+    the target frequencies ``kappa``."""
+
+    times: np.ndarray
+    L: float
+    kappa: np.ndarray
+    xi_max: float
+    xi: np.ndarray
+    x: np.ndarray
+    dx: float
+    y: np.ndarray
+
+    def spectra(self, u) -> tuple[np.ndarray, np.ndarray]:
+        """(û on the ξ grid, remaining fractions at κ) of errors u on the data grid, shape (T, N)."""
+        at_kappa = fourier_transform(u, self.x, self.kappa, cell_volume=self.dx)
+        return (fourier_transform(u, self.x, self.xi, cell_volume=self.dx),
+                remaining_fraction(at_kappa, at_kappa[0]))
+
+
+def comparison_grids(y_fn: WindowedSines, eta, steps, n_snapshots, half_width, n_points,
+                     xi_max, n_xi) -> ComparisonGrids:
+    """Checked :class:`ComparisonGrids` from :func:`compare`'s arguments (xi_max None: the
+    target's spectrum top, max κ + 5/w)."""
+    times = snapshot_times(eta, steps, n_snapshots)
+    L = v.positive("half_width", half_width)
+    n_points = v.positive_int("n_points", n_points)
+    kappa = np.abs(np.asarray(y_fn.frequencies)[:, 0])
+    xi_max = default_xi_max(y_fn) if xi_max is None else v.positive("xi_max", xi_max)
+    xi = np.linspace(0.0, xi_max, v.positive_int("n_xi", n_xi))
+    check_data_grid(y_fn, L, n_points, xi_max)
+    x, dx = midpoint_grid(L, n_points, 1)
+    return ComparisonGrids(times, L, kappa, xi_max, xi, x, dx, y_fn(x))
+
+
 def kernel_route(rho, sigma_a, part, x, u0, eta, times, check_eta: bool = True):
     """Exact flow, discrete GD map and the stability limit 2/λ_max(Θ(X, X)/N) from the
     closed-form NTK; with ``check_eta`` refuses η at or above that limit before any flow."""
@@ -278,21 +315,13 @@ def compare(rhos=("gaussian:3", "uniform:10"), target="windowed-sines:2,7;width=
     v.choice("dtype", dtype, DTYPES)
     seed = _seed("seed", seed)
     pde_options = check_pde_options(pde_options)
-    times = snapshot_times(eta, steps, n_snapshots)
-    L = v.positive("half_width", half_width)
-    kappa = np.abs(np.asarray(y_fn.frequencies)[:, 0])
-    xi_max = default_xi_max(y_fn) if xi_max is None else v.positive("xi_max", xi_max)
-    xi = np.linspace(0.0, xi_max, v.positive_int("n_xi", n_xi))
-    check_data_grid(y_fn, L, n_points, xi_max)
-    check_cost(width, n_points, steps)
-    x, dx = midpoint_grid(L, n_points, 1)
-    y = y_fn(x)
+    check_cost(width, n_points, v.positive_int("steps", steps))
+    g = comparison_grids(y_fn, eta, steps, n_snapshots, half_width, n_points, xi_max, n_xi)
+    times, L, kappa, xi_max, xi, x, dx, y = (g.times, g.L, g.kappa, g.xi_max, g.xi, g.x, g.dx, g.y)
     density = 1.0 / (2 * L)
 
     def spectra(u_hat, remaining, route, u):
-        u_hat[route] = fourier_transform(u, x, xi, cell_volume=dx)
-        at_kappa = fourier_transform(u, x, kappa, cell_volume=dx)
-        remaining[route] = remaining_fraction(at_kappa, at_kappa[0])
+        u_hat[route], remaining[route] = g.spectra(u)
 
     # every ρ_w's kernel and PDE routes (so all their input checks) before any network trains
     routes = []

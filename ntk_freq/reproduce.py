@@ -94,6 +94,11 @@ REGISTRY: dict[str, NamedExperiment] = {
             "An initialisation designed to reverse the spectral bias, against Gaussian and uniform baselines",
             "ntk_freq.gallery:design_demo",
         ),
+        NamedExperiment(
+            "depth-profile",
+            "Deep FF-NNs: damping density rho_alpha(xi) for depths 1-4, relu/erf/gelu, three rho_w",
+            "ntk_freq.deep_experiments:depth_profile",
+        ),
     )
 }
 

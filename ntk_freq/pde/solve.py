@@ -133,6 +133,15 @@ def _evaluate_u0(u0_hat, xi: np.ndarray) -> np.ndarray:
     return values
 
 
+def _evaluate_density(name: str, density, xi: np.ndarray) -> np.ndarray:
+    """A user density at points (..., d), checked: shape (...), finite, ≥ 0."""
+    values = np.asarray(density(xi), dtype=np.float64)
+    if values.shape != xi.shape[:-1] or not np.all(np.isfinite(values)) or np.any(values < 0):
+        raise ValueError(f"{name}(xi) with xi of shape {xi.shape} must return finite values >= 0 "
+                         f"of shape {xi.shape[:-1]}")
+    return values
+
+
 def memory_estimate(n_dofs: int, dim: int, order: int, n_times: int, scheme: str,
                     solver: str) -> float:
     """Rough peak bytes of a solve: assembly triplets, the stored solution, and the dense
@@ -200,8 +209,8 @@ def solve_frequency_pde(rho: FrequencyDistribution, sigma_a: float, density: flo
                         mesh_size: float | None = None, order: int = 2,
                         resolution_tol: float = 1e-6, max_dofs: int = 200_000,
                         scheme: str = "auto", dt: float | None = None, rannacher: int = 2,
-                        linear_solver: str | None = None, progress: bool = False
-                        ) -> FrequencySolution:
+                        linear_solver: str | None = None, progress: bool = False,
+                        diffusion=None) -> FrequencySolution:
     """Solve (E3), ∂_t û = c(2π)^d [σ_a² ∇·(ρ̄_w ∇û) − ρ̄_w û], û(·, 0) = û₀, by finite elements.
 
     rho: ρ_w (d = rho.dim ∈ {1, 2, 3}); sigma_a: std of the readout weights; density: the data
@@ -224,6 +233,9 @@ def solve_frequency_pde(rho: FrequencyDistribution, sigma_a: float, density: flo
       linear_solver: "lu" (sparse LU, factorised once; default in d ≤ 2) or "cg" (Jacobi CG,
         default in d = 3 where the LU fills in too much).
       progress: show a progress bar over the time steps.
+      diffusion: None, or a callable ξ (..., d) ↦ ρ_D(ξ) ≥ 0 that replaces σ_a² ρ̄_w in the
+        diffusion, D = c (2π)^d ρ_D (deep FF-NNs: :func:`ntk_freq.deep.solve_deep_frequency_pde`);
+        σ_a is then unused and ρ_w still sets the damping, the domain and the mesh.
 
     Raises ValueError / TypeError (naming the parameter) before any solve: bad scalars or
     options, negative or unsorted times, a domain that loses ρ_w's mass, NaN from u0_hat, and
@@ -250,6 +262,8 @@ def solve_frequency_pde(rho: FrequencyDistribution, sigma_a: float, density: flo
     max_dofs = v.positive_int("max_dofs", max_dofs)
     rannacher = int(v.nonnegative("rannacher", rannacher))
     dt = times[-1] / DEFAULT_STEPS if dt is None else v.positive("dt", dt)
+    if diffusion is not None and not callable(diffusion):
+        raise TypeError(f"diffusion must be None or a callable ξ ↦ ρ_D(ξ), got {diffusion!r}")
 
     Omega = _domain(rho, domain, shape, support_tol)
     breaks = breakpoints(rho) if Omega.shape == "box" else None
@@ -284,6 +298,10 @@ def solve_frequency_pde(rho: FrequencyDistribution, sigma_a: float, density: flo
     _check_memory(Omega, h, order, breaks, times.size, scheme, solver)
 
     D, alpha = fem.coefficients_from_density(disc.rho_q, rho.dim, sigma_a, density, part)
+    if diffusion is not None and part != "readout":
+        D = fem.coefficients_from_density(
+            _evaluate_density("diffusion", diffusion, fem.quadrature_points(basis)), rho.dim, 1.0,
+            density, "frequency")[0]
     A = asm(fem.operator_form, basis, D=D, alpha=alpha).tocsr()
     U = _integrate(disc.M, A, disc.U0, times, scheme, dt, rannacher, solver, progress)
     return FrequencySolution(rho, sigma_a, density, part, Omega, basis, times, U, u0_hat,
