@@ -108,6 +108,12 @@ def _ff_readout_jvp(primals, tangents):
 ff_readout.defjvp(_ff_readout_jvp, symbolic_zeros=True)
 
 
+def _check_rho(rho) -> None:
+    if not isinstance(rho, FrequencyDistribution):
+        raise TypeError(f"rho must be a frequency distribution object (ntk_freq.distribution("
+                        f"'gaussian:3') makes one from a spec), got {rho!r}")
+
+
 def float_dtype(dtype):
     """A JAX floating dtype (float32 or float64); integer or complex dtypes are refused: they
     would round the frequencies or drop the imaginary part."""
@@ -128,9 +134,7 @@ def ff_network(rho: FrequencyDistribution, sigma_a: float, width: int, part: str
 
     ``part`` picks what is trained: "full" (a, b, W), "readout" (a, b; W frozen: random
     features) or "frequency" (W only). The doubled network has 2m neurons in all."""
-    if not isinstance(rho, FrequencyDistribution):
-        raise TypeError(f"rho must be a frequency distribution object (ntk_freq.distribution("
-                        f"'gaussian:3') makes one from a spec), got {rho!r}")
+    _check_rho(rho)
     sigma_a = v.nonnegative("sigma_a", sigma_a)
     m = v.positive_int("width", width)
     v.choice("part", part, PARTS)
@@ -178,6 +182,7 @@ def two_layer_network(dim: int, width: int, activation: str = "relu", w_std: flo
     bias-free readout of W_std = 1). ``part``: "full" or "readout" (v only)."""
     dtype = float_dtype(dtype)
     dim, m = v.positive_int("dim", dim), v.positive_int("width", width)
+    v.fits_in_memory(f"the parameters of a two-layer network of width {m}", 8.0 * 2 * 2 * m * (dim + 2))
     w_std, b_std = v.positive("w_std", w_std), v.nonnegative("b_std", b_std)
     act = ACTIVATIONS[v.choice("activation", activation, ACTIVATIONS)]
     trainable = {"full": ("U", "beta", "v"), "readout": ("v",)}[v.choice("part", part, ("full", "readout"))]
@@ -204,11 +209,14 @@ def ff_mlp_network(rho: FrequencyDistribution, width: int, hidden: tuple = (256,
     features, 2m channels) followed by an NTK-parametrised MLP with ``hidden`` widths and a
     scalar output. ``train_frequencies`` False freezes W."""
     dtype = float_dtype(dtype)
+    _check_rho(rho)
     m = v.positive_int("width", width)
     hidden = tuple(v.positive_int("hidden", h) for h in hidden)
     w_std, b_std = v.positive("w_std", w_std), v.nonnegative("b_std", b_std)
     act = ACTIVATIONS[v.choice("activation", activation, ACTIVATIONS)]
     sizes = (2 * m, *hidden, 1)
+    v.fits_in_memory("the parameters of the FF-MLP", 8.0 * 2 * 2 * (m * rho.dim + sum(
+        a * b for a, b in zip(sizes[:-1], sizes[1:]))))
     n_layers = len(sizes) - 1
     mlp_keys = tuple(f"{n}{i}" for i in range(n_layers) for n in ("V", "c"))
 
