@@ -50,19 +50,17 @@ def _inputs(x) -> np.ndarray:
     return x
 
 
-def _snapshots(name: str, values, n: int, vector_ok: bool = False) -> np.ndarray:
-    """Predictions at T snapshot times, shape (T, N) (or (T, N, C) if ``vector_ok``); a single
-    snapshot (N,) / (N, C) gets a leading axis. NaNs are reported with the snapshot holding them."""
+def _snapshots(name: str, values, point_shape: tuple) -> np.ndarray:
+    """Values at T snapshot times, shape (T, *point_shape) (e.g. (T, N) or (T, N, C)); a single
+    snapshot of shape ``point_shape`` gets a leading axis. NaNs are reported with the snapshot
+    holding them."""
     a = np.asarray(values, dtype=np.float64)
-    if a.ndim == (2 if vector_ok else 1) or (a.ndim == 1 and vector_ok):
+    if a.shape == tuple(point_shape):
         a = a[None]
-    if vector_ok and a.ndim == 2:
-        a = a[..., None]
-    ok_ndim = (2, 3) if vector_ok else (2,)
-    if a.ndim not in ok_ndim or a.shape[1] != n:
-        want = "(T, N) or (T, N, C)" if vector_ok else "(T, N)"
-        raise ValueError(f"{name} has shape {np.shape(values)}; expected {want} with N = {n} "
-                         "(one value per input point, at each of T snapshots)")
+    if a.shape[1:] != tuple(point_shape):
+        want = ", ".join(["T", *map(str, point_shape)])
+        raise ValueError(f"{name} has shape {np.shape(values)}; expected ({want}): one value per "
+                         "input point (and output) at each of T snapshots")
     bad = ~np.isfinite(a.reshape(a.shape[0], -1)).all(axis=1)
     if bad.any():
         raise ValueError(f"{name} holds NaN or infinite values in snapshot(s) "
@@ -129,7 +127,7 @@ def delta_f(predictions, y, x, xi) -> np.ndarray:
     :func:`spectral_peaks`. Δ_F = 1 means nothing of that frequency is learned, 0 all of it."""
     x = _inputs(x)
     y = _targets(y, x.shape[0])
-    h = _snapshots("predictions", predictions, x.shape[0])
+    h = _snapshots("predictions", predictions, y.shape)
     xi = v.point_list("xi", xi, x.shape[1])
     y_hat = fourier_transform(y, x, xi, cell_volume=1.0)
     small = np.abs(y_hat) <= 1e-12 * max(np.abs(y).sum(), 1e-300)
@@ -204,10 +202,8 @@ def filtered_errors(predictions, y, x, delta: float) -> FilteredErrors:
     x: inputs (N, d). Under the F-principle e_low falls first."""
     x = _inputs(x)
     y = _targets(y, x.shape[0], vector_ok=True)
-    h = _snapshots("predictions", predictions, x.shape[0], vector_ok=True)
+    h = _snapshots("predictions", predictions, y.shape).reshape(-1, x.shape[0], y[0].size)
     y2 = y.reshape(x.shape[0], -1)
-    if h.shape[2] != y2.shape[1]:
-        raise ValueError(f"predictions have {h.shape[2]} outputs per point but y has {y2.shape[1]}")
     G = gaussian_filter_weights(x, delta)
     y_low = G @ y2
     h_low = np.einsum("ij,tjc->tic", G, h)
@@ -410,7 +406,7 @@ def mode_learning_curves(theta_gram, errors, times, eta: float | None = None) ->
     (or, given the gradient-descent step ``eta``, the exact linear map (1 − ηλ_k)^{t/η} c_k(0));
     measured: c_k(t) = V_kᵀ u_t."""
     op = KernelOperator.from_gram(theta_gram)
-    u = _snapshots("errors", errors, op.V.shape[0])
+    u = _snapshots("errors", errors, (op.V.shape[0],))
     t = v.finite_array("times", times).reshape(-1)
     if t.shape != (u.shape[0],):
         raise ValueError(f"times has {t.size} entries but errors has {u.shape[0]} snapshots")
