@@ -152,6 +152,18 @@ def data_scale(x) -> tuple[float, float]:
     return float(np.median(nn)), float(dist.max())
 
 
+def check_filter_width(delta: float, nn: float, diameter: float) -> float:
+    """δ if it lies in [nn/4, diameter] (see :func:`gaussian_filter_weights`); ValueError otherwise."""
+    delta = v.positive("delta", delta)
+    if not nn / 4 <= delta <= diameter:
+        raise ValueError(
+            f"delta = {delta!r} is outside the data's scale [{nn / 4:.4g}, {diameter:.4g}] (a quarter "
+            f"of the median nearest-neighbour distance {nn:.4g}, up to the diameter of the inputs): "
+            "below it the filter leaves every sample alone, above it it averages all samples alike"
+        )
+    return delta
+
+
 def gaussian_filter_weights(x, delta: float) -> np.ndarray:
     """Row-normalised Gaussian weights G_ij = exp(−|x_i − x_j|²/(2δ²)) / Σ_j exp(−|x_i − x_j|²/(2δ²)),
     shape (N, N): the low-pass filter over the samples of the filtering method. δ must lie in
@@ -159,15 +171,8 @@ def gaussian_filter_weights(x, delta: float) -> np.ndarray:
     smaller δ leaves every point alone (neighbour weights below e^{−8}), a larger one averages all
     points alike."""
     x = _inputs(x)
-    delta = v.positive("delta", delta)
     v.fits_in_memory(f"the {x.shape[0]} x {x.shape[0]} filter matrix", 8.0 * 3 * x.shape[0] ** 2)
-    nn, diameter = data_scale(x)
-    if not nn / 4 <= delta <= diameter:
-        raise ValueError(
-            f"delta = {delta!r} is outside the data's scale [{nn / 4:.4g}, {diameter:.4g}] (a quarter "
-            f"of the median nearest-neighbour distance {nn:.4g}, up to the diameter of the inputs): "
-            "below it the filter leaves every sample alone, above it it averages all samples alike"
-        )
+    delta = check_filter_width(delta, *data_scale(x))
     sq = spatial.distance.squareform(spatial.distance.pdist(x, "sqeuclidean"))
     G = np.exp(-sq / (2 * delta**2))
     return G / G.sum(axis=1, keepdims=True)
@@ -516,7 +521,7 @@ def kernel_regime(apply_fn: Callable, snapshots: Sequence, x, y=None, times=None
         u = np.stack(outputs) - y
         flow_gap = np.linalg.norm(u - KernelOperator.from_gram(theta0).flow(u[0], t), axis=1) / np.linalg.norm(u[0])
     worst = max(max(ntk), max(lin), 0.0 if flow_gap is None else float(flow_gap.max()))
-    lazy = worst <= threshold
+    lazy = bool(worst <= threshold)
     if warn and not lazy:
         warnings.warn(
             f"the run left the kernel regime: max ‖Θ_t − Θ_0‖/‖Θ_0‖ = {max(ntk):.3g}, "

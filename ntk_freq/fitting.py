@@ -55,7 +55,7 @@ def _loss_fn(network: Network, frozen, x, y, loss: str, weight_decay: float):
 
 
 def fit(network: Network, params, x, y, optimizer, snapshot_steps, loss: str = "mse",
-        weight_decay: float = 0.0, dtype: str = "float32", chunk: int = 200,
+        weight_decay: float = 0.0, dtype: str = "float32", chunk: int = 256,
         progress: bool = True, desc: str = "training") -> Fit:
     """Full-batch training of ``network`` from ``params`` on (x, y) with an optax ``optimizer``,
     snapshots at the (sorted, distinct, ≥ 0) step numbers ``snapshot_steps``; only
@@ -89,7 +89,7 @@ def fit(network: Network, params, x, y, optimizer, snapshot_steps, loss: str = "
     with tqdm(total=int(steps[-1]), desc=desc, disable=not progress, leave=False) as bar:
         for target in steps:
             while done < target:
-                n = int(min(chunk, target - done))
+                n = _chunk_length(int(target - done), chunk)
                 theta, opt_state, ls = _advance(theta, opt_state, value, optimizer, n)
                 ls = np.asarray(ls, dtype=np.float64)
                 if not np.all(np.isfinite(ls)):
@@ -103,6 +103,12 @@ def fit(network: Network, params, x, y, optimizer, snapshot_steps, loss: str = "
             outputs.append(np.asarray(network.apply(p, x), dtype=np.float64))
     return Fit(steps, np.stack(outputs), snaps,
                np.concatenate(losses) if losses else np.zeros(0))
+
+
+def _chunk_length(remaining: int, chunk: int) -> int:
+    """The next scan length: ``chunk``, or the largest power of two ≤ what remains, so that at
+    most log2(chunk) + 2 lengths are ever compiled however the snapshots are spaced."""
+    return chunk if remaining >= chunk else 1 << (remaining.bit_length() - 1)
 
 
 def noisy_labels(labels, n_classes: int, fraction: float, seed: int = 0) -> np.ndarray:

@@ -43,6 +43,16 @@ REGISTRY: dict[str, NamedExperiment] = {
             "Gaussian vs uniform rho_w on a two-frequency target: PDE, kernel flow, trained FF-NN",
             "ntk_freq.experiments:reproduce_default",
         ),
+        NamedExperiment("rahaman-sines", "Rahaman et al.: a deep ReLU MLP learns equal-amplitude sines low frequency first (Δ_F)",
+                        "ntk_freq.classics:rahaman_sines"),
+        NamedExperiment("ronen-sphere", "Ronen et al.: two-layer ReLU on the circle, time to learn k ∝ k² (theory, kernel regime, O(1) amplitude)",
+                        "ntk_freq.classics:ronen_sphere"),
+        NamedExperiment("xu-digits", "Xu et al.: F-principle on 8x8 digits by the filtering method (low part converges first)",
+                        "ntk_freq.classics:xu_digits"),
+        NamedExperiment("fridovich-digits", "Fridovich-Keil et al.: interpolation spectra of digit classifiers, clean vs noisy labels",
+                        "ntk_freq.classics:fridovich_digits"),
+        NamedExperiment("lazy-map", "Kernel-regime boundary over target amplitude x width (two-layer ReLU on the circle)",
+                        "ntk_freq.classics:lazy_map"),
     )
 }
 
