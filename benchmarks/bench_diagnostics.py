@@ -25,17 +25,9 @@ import numpy as np
 import optax
 
 import ntk_freq  # noqa: F401  (float64)
+from bench_training import best_seconds  # the script's folder is on sys.path
 from ntk_freq import classics, diagnostics as dg, fitting
 
-
-def seconds(fn, repeats: int = 3) -> float:
-    fn()
-    best = np.inf
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
 
 
 def main(experiments: bool) -> None:
@@ -47,19 +39,19 @@ def main(experiments: bool) -> None:
     nn, _ = dg.data_scale(x)
     a = np.random.default_rng(1).normal(size=(n, n))
     rows.append(("filtering method, N = 1797, 40 snapshots x 10 outputs",
-                 "one N x N @ N x 400 product", seconds(lambda: dg.filtered_errors(preds, y, x, nn)),
-                 seconds(lambda: a @ preds.reshape(40, n, 10).transpose(1, 0, 2).reshape(n, 400))))
+                 "one N x N @ N x 400 product", best_seconds(lambda: dg.filtered_errors(preds, y, x, nn)),
+                 best_seconds(lambda: a @ preds.reshape(40, n, 10).transpose(1, 0, 2).reshape(n, 400))))
     net = classics._digits_mlp(128)
     params = net.init(jax.random.PRNGKey(0))
     flat = np.tile(x, (44, 1))[: 600 * 129]
     apply = jax.jit(net.apply)
     rows.append(("interpolation spectra, 2 x 300 paths x 129 points", "MLP forward on 77,400 points",
-                 seconds(lambda: dg.interpolation_spectra(apply, params, x, labels, n_pairs=300), 1),
-                 seconds(lambda: np.asarray(apply(params, flat)), 1)))
+                 best_seconds(lambda: dg.interpolation_spectra(apply, params, x, labels, n_pairs=300), 1),
+                 best_seconds(lambda: np.asarray(apply(params, flat)), 1)))
     step = {dt: (lambda dt=dt: fitting.fit(net, params, x, y, optax.adam(1e-3), np.array([100]),
                                            dtype=dt, progress=False)) for dt in ("float32", "float64")}
     rows.append(("100 Adam steps, digits MLP, float32", "same in float64",
-                 seconds(step["float32"], 1), seconds(step["float64"], 1)))
+                 best_seconds(step["float32"], 1), best_seconds(step["float64"], 1)))
     if experiments:
         for name, fn in (("xu-digits", classics.xu_digits), ("fridovich-digits", classics.fridovich_digits)):
             with tempfile.TemporaryDirectory() as tmp:

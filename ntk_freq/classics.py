@@ -146,13 +146,13 @@ def ronen_sphere(directory: Path, quick: bool = False, progress: bool = True) ->
     add a large constant mode λ_0 that forces a smaller gradient-descent step.
 
     Theory: the exponent of 1/λ_k from the Funk–Hecke spectrum on even k = 8…32 (where the
-    k^{−2} asymptotics holds). Trained (width 4096; 1024 in the quick form): the time at which
+    k^{−2} asymptotics holds). Trained (width 2048; 1024 in the quick form): the time at which
     Δ_F(k) (over the angle θ) reaches 1/2, for A = 0.01 (kernel regime) and A = 1 (the papers'
     O(1) amplitude), fitted as t ∝ k^p; each run's kernel-regime diagnostics say whether the
     kernel describes it."""
     b_std = 0.0
     ks = np.array([8, 16, 24]) if quick else np.array([8, 12, 16, 24, 32])
-    width, n_points, span = (1024, 256, 2.0) if quick else (4096, 256, 5.0)
+    width, n_points, span = (1024, 256, 2.0) if quick else (2048, 256, 3.0)
     lam = relu_circle_spectrum(64, b_std)
     k_fit = np.arange(8, 33, 2)
     p_theory = dg.fit_exponent(k_fit, 1 / lam[k_fit])
@@ -343,7 +343,7 @@ def fridovich_digits(directory: Path, quick: bool = False, progress: bool = True
     fit its training set; interpolation spectra of its softmax output along straight paths
     between training images (within and across classes; bands of 1–4, 4–16, 16–64 cycles per
     path). Headline: the high-band power ratio noisy/clean for each kind of path."""
-    n_per_class, n_steps, n_pairs = (30, 600, 60) if quick else (None, 3000, 300)
+    n_per_class, n_steps, n_pairs = (30, 600, 60) if quick else (None, 2000, 300)
     x, labels = load_digits(n_per_class)
     net = _digits_mlp(128 if quick else 256)
     p0 = net.init(jax.random.PRNGKey(0))
