@@ -180,6 +180,7 @@ def ronen_sphere(directory: Path, quick: bool = False, progress: bool = True) ->
                         "slowdown_vs_kernel": (r["t_k"] / t_kernel).tolist(),
                         "ntk_change": float(r["regime"].ntk_change[-1]),
                         "flow_gap": float(r["regime"].flow_gap.max()),
+                        "linearisation_gap": float(r["regime"].linearisation_gap.max()),
                         "loss_final_over_initial": r["loss_ratio"],
                         "lazy": r["regime"].lazy} for a, r in runs.items()},
     }
@@ -266,15 +267,16 @@ def _plot_lazy(amplitudes, widths, maps, directory):
 
     from .plotting import plt
 
-    fig, axes = plt.subplots(1, len(maps), figsize=(4.2 * len(maps), 3.6))
+    fig, axes = plt.subplots(1, len(maps), figsize=(5.0 * len(maps), 3.8), layout="constrained")
     for ax, (title, z) in zip(axes, maps.items()):
         pos = np.where(np.isfinite(z) & (z > 0), z, np.nan)
         lo, hi = (np.nanmin(pos), np.nanmax(pos)) if np.isfinite(pos).any() else (1.0, 1.0)
         im = ax.imshow(pos, origin="lower", aspect="auto", cmap="viridis",
                        norm=LogNorm(vmin=lo, vmax=max(hi, lo * 1.001)))
         for (i, j), val in np.ndenumerate(z):
+            dark = np.isfinite(val) and val > 0 and im.norm(val) < 0.6
             ax.text(j, i, f"{val:.2g}" if np.isfinite(val) else "not\nlearned", ha="center",
-                    va="center", fontsize=7, color="white" if np.isfinite(val) else "black")
+                    va="center", fontsize=7, color="white" if dark else "black")
         ax.set_xticks(range(widths.size), [str(w) for w in widths])
         ax.set_yticks(range(amplitudes.size), [f"{a:g}" for a in amplitudes])
         ax.set_xlabel("width m")

@@ -4,7 +4,7 @@ Input: arrays on disk (``.npy`` files, or one ``.npz`` holding them; never pickl
 ``predictions`` (T, N) or (T, N, C), the network's outputs at the N training inputs at T
 snapshots; ``targets`` (N,) or (N, C); ``inputs`` (N, d); optionally ``times`` (T,) (steps or
 flow times; default 0…T−1). Output, in a folder: ``delta_f.csv``/``delta_f.png`` (Δ_F at the
-target's spectral peaks: scalar targets on inputs of dimension ≤ 3), ``filtered.csv``/
+target's spectral peaks: scalar targets on inputs of dimension ≤ 2), ``filtered.csv``/
 ``filtered.png`` (the filtering method at each δ) and ``diagnose.json`` (the learning times).
 """
 
@@ -62,7 +62,7 @@ def diagnose(arrays: dict, out, deltas=None, n_peaks: int = 5, xi_max: float | N
     out = Path(out)
     summary = {"n_points": int(x.shape[0]), "dim": int(x.shape[1]), "snapshots": int(t.size),
                "median_nn_distance": nn}
-    if y.ndim == 1 and x.shape[1] <= 3:
+    if y.ndim == 1 and x.shape[1] <= 2:
         xi_max = np.pi / nn if xi_max is None else v.positive("xi_max", xi_max)
         xi = dg.spectral_peaks(y, x, xi_max, n_peaks)
         delta = dg.delta_f(h, y, x, xi)
