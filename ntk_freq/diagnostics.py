@@ -144,12 +144,16 @@ def delta_f(predictions, y, x, xi) -> np.ndarray:
 def data_scale(x) -> tuple[float, float]:
     """(median nearest-neighbour distance, diameter) of the inputs: the range of filter widths δ
     over which a Gaussian filter over the samples neither is the identity nor averages everything."""
-    x = _inputs(x)
-    dist = spatial.distance.squareform(spatial.distance.pdist(x))
-    np.fill_diagonal(dist, np.inf)
-    nn = dist.min(axis=1)
-    np.fill_diagonal(dist, 0.0)
-    return float(np.median(nn)), float(dist.max())
+    return _scale_from_squared(_squared_distances(_inputs(x)))
+
+
+def _squared_distances(x: np.ndarray) -> np.ndarray:
+    return spatial.distance.squareform(spatial.distance.pdist(x, "sqeuclidean"))
+
+
+def _scale_from_squared(sq: np.ndarray) -> tuple[float, float]:
+    off = sq + np.diag(np.full(sq.shape[0], np.inf))
+    return float(np.sqrt(np.median(off.min(axis=1)))), float(np.sqrt(sq.max()))
 
 
 def check_filter_width(delta: float, nn: float, diameter: float) -> float:
@@ -172,8 +176,8 @@ def gaussian_filter_weights(x, delta: float) -> np.ndarray:
     points alike."""
     x = _inputs(x)
     v.fits_in_memory(f"the {x.shape[0]} x {x.shape[0]} filter matrix", 8.0 * 3 * x.shape[0] ** 2)
-    delta = check_filter_width(delta, *data_scale(x))
-    sq = spatial.distance.squareform(spatial.distance.pdist(x, "sqeuclidean"))
+    sq = _squared_distances(x)
+    delta = check_filter_width(delta, *_scale_from_squared(sq))
     G = np.exp(-sq / (2 * delta**2))
     return G / G.sum(axis=1, keepdims=True)
 
@@ -211,7 +215,8 @@ def filtered_errors(predictions, y, x, delta: float) -> FilteredErrors:
     y2 = y.reshape(x.shape[0], -1)
     G = gaussian_filter_weights(x, delta)
     y_low = G @ y2
-    h_low = np.einsum("ij,tjc->tic", G, h)
+    T, N, C = h.shape   # one (N × N) @ (N × TC) product for all snapshots
+    h_low = (G @ h.transpose(1, 0, 2).reshape(N, T * C)).reshape(N, T, C).transpose(1, 0, 2)
     y_high, h_high = y2 - y_low, h - h_low
     norm_low, norm_high = np.linalg.norm(y_low), np.linalg.norm(y_high)
     if norm_low == 0 or norm_high == 0:
