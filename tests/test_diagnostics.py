@@ -133,9 +133,9 @@ def test_path_spectrum_of_a_sine_ignores_the_end_values(k, a, b, amp):
     s = np.linspace(0, 1, 33)
     out = amp * np.sin(2 * np.pi * k * s) + a + (b - a) * s
     power = dg.path_power_spectrum(out[None])[0]
-    expected = np.zeros(17)
-    expected[k] = amp**2 / 2 * (0.5 if k == 16 else 1.0)   # k = M/2 = 16 samples to zero
-    np.testing.assert_allclose(power, expected if k < 16 else 0 * expected, atol=1e-12)
+    expected = np.zeros(17)             # M = 32 samples per period: k = 0…16
+    expected[k] = amp**2 / 2
+    np.testing.assert_allclose(power, expected, atol=1e-12)
 
 
 @settings(max_examples=20, deadline=None)
