@@ -106,13 +106,13 @@ def _circle(n: int):
     return theta, np.c_[np.cos(theta), np.sin(theta)]
 
 
-def relu_circle_spectrum(kmax: int, b_std: float) -> np.ndarray:
-    """λ_0 … λ_kmax of the two-layer ReLU NTK (bias std ``b_std``) on the circle, uniform measure
-    (:func:`ntk_freq.spectra.sphere_spectrum` by Funk–Hecke)."""
+def relu_sphere_spectrum(kmax: int, b_std: float, dim: int = 2) -> np.ndarray:
+    """λ_0 … λ_kmax of the two-layer ReLU NTK (bias std ``b_std``) on S^{dim−1} (dim = 2: the
+    circle), uniform measure (:func:`ntk_freq.spectra.sphere_spectrum` by Funk–Hecke)."""
     from .kernels import two_layer_ntk
     from .spectra import sphere_spectrum
 
-    return sphere_spectrum(lambda a, b: two_layer_ntk(a, b, "relu", b_std=b_std), dim=2, kmax=kmax)
+    return sphere_spectrum(lambda a, b: two_layer_ntk(a, b, "relu", b_std=b_std), dim=dim, kmax=kmax)
 
 
 def train_on_circle(ks, amplitude: float, width: int, n_points: int, b_std: float, t_max: float,
@@ -146,17 +146,19 @@ def ronen_sphere(directory: Path, quick: bool = False, progress: bool = True) ->
     add a large constant mode λ_0 that forces a smaller gradient-descent step.
 
     Theory: the exponent of 1/λ_k from the Funk–Hecke spectrum on even k = 8…32 (where the
-    k^{−2} asymptotics holds). Trained (width 2048; 1024 in the quick form): the time at which
+    k^{−2} asymptotics holds), and on the sphere S² (k^{−3}; theory only). Trained (width 2048; 1024 in the quick form): the time at which
     Δ_F(k) (over the angle θ) reaches 1/2, for A = 0.01 (kernel regime) and A = 1 (the papers'
     O(1) amplitude), fitted as t ∝ k^p; each run's kernel-regime diagnostics say whether the
     kernel describes it."""
     b_std = 0.0
     ks = np.array([8, 16, 24]) if quick else np.array([8, 12, 16, 24, 32])
     width, n_points, span = (1024, 256, 2.0) if quick else (2048, 256, 3.0)
-    lam = relu_circle_spectrum(64, b_std)
+    lam = relu_sphere_spectrum(64, b_std)
     k_fit = np.arange(8, 33, 2)
     p_theory = dg.fit_exponent(k_fit, 1 / lam[k_fit])
     p_theory_ks = dg.fit_exponent(ks, 1 / lam[ks])
+    lam_s2 = relu_sphere_spectrum(32, b_std, dim=3)
+    p_theory_s2 = dg.fit_exponent(k_fit, 1 / lam_s2[k_fit])
     t_max = span * np.log(2) / lam[ks.max()]
     runs = {}
     for amplitude in (0.01, 1.0):
@@ -175,6 +177,7 @@ def ronen_sphere(directory: Path, quick: bool = False, progress: bool = True) ->
     summary = {
         "k": ks.tolist(), "width": width, "n_points": n_points, "b_std": b_std,
         "exponent_theory_k8_32": p_theory, "exponent_theory_on_k": p_theory_ks,
+        "exponent_theory_s2_k8_32": p_theory_s2,
         "learning_time_kernel": t_kernel.tolist(),
         **{f"A={a:g}": {"learning_time": r["t_k"].tolist(), "exponent": r["exponent"],
                         "slowdown_vs_kernel": (r["t_k"] / t_kernel).tolist(),
@@ -235,7 +238,7 @@ def lazy_map(directory: Path, quick: bool = False, progress: bool = True) -> dic
     amplitudes = np.array([0.01, 1.0]) if quick else np.array([0.01, 0.1, 0.3, 1.0, 3.0])
     widths = np.array([64, 1024]) if quick else np.array([64, 256, 1024, 4096])
     k, b_std, n_points = 6, 0.0, 64
-    lam = relu_circle_spectrum(k, b_std)
+    lam = relu_sphere_spectrum(k, b_std)
     t_half = np.log(2) / lam[k]
     shape = (amplitudes.size, widths.size)
     ntk_change, flow_gap, slowdown = np.zeros(shape), np.zeros(shape), np.zeros(shape)
