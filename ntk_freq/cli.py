@@ -507,5 +507,45 @@ def sweep(config, out, scheduler, workers, serial, max_disk, quiet):
     click.echo(sweeps.sweep_summary(result))
 
 
+@main.command()
+@click.argument("data", required=False, type=click.Path(exists=True, dir_okay=False))
+@click.option("--predictions", type=click.Path(exists=True, dir_okay=False),
+              help=".npy of outputs at the training inputs, shape (T, N) or (T, N, C).")
+@click.option("--targets", type=click.Path(exists=True, dir_okay=False), help=".npy, shape (N,) or (N, C).")
+@click.option("--inputs", type=click.Path(exists=True, dir_okay=False), help=".npy, shape (N, d).")
+@click.option("--times", type=click.Path(exists=True, dir_okay=False),
+              help=".npy of the T snapshot times or steps (default 0…T-1).")
+@click.option("--delta", "deltas", default=None,
+              help="Filter widths δ, comma-separated (default: 1 and 2 x the median nearest-neighbour distance).")
+@click.option("--peaks", "n_peaks", default=5, show_default=True, help="Spectral peaks for Δ_F.")
+@click.option("--xi-max", default=None, type=float,
+              help="Largest angular frequency |ξ| searched for peaks (default: π / median spacing).")
+@click.option("--level", default=0.1, show_default=True, help="Error at which a part counts as learned.")
+@click.option("--out", default="ntk-freq-results/diagnose", show_default=True,
+              type=click.Path(file_okay=False), help="Folder for the csv files, figures and diagnose.json.")
+@FORCE
+def diagnose(data, predictions, targets, inputs, times, deltas, n_peaks, xi_max, level, out, force):
+    """F-principle diagnostics (Δ_F at spectral peaks, filtering method) on saved predictions:
+    DATA is an .npz holding predictions, targets, inputs (and times), or pass .npy files."""
+    from . import diagnose as report
+    from . import store
+
+    out = _check_out(out, force)
+    try:
+        arrays = report.load_arrays(data, predictions=predictions, targets=targets, inputs=inputs,
+                                    times=times)
+        with store.replacing_directory(out, force) as tmp:
+            summary = report.diagnose(arrays, tmp, None if deltas is None else _floats(deltas),
+                                      n_peaks, xi_max, level)
+    except (ValueError, TypeError, MemoryError) as err:
+        raise click.ClickException(str(err)) from None
+    for p in summary.get("peaks", []):
+        click.echo(f"Δ_F ≤ {level:g} at ξ = {p['xi']}: time {p['learning_time']:.4g}")
+    for f in summary["filtering"]:
+        click.echo(f"δ = {f['delta']:.4g}: low part learned at {f['time_low']:.4g}, "
+                   f"high part at {f['time_high']:.4g}")
+    click.echo(f"wrote {out}/")
+
+
 if __name__ == "__main__":
     main()

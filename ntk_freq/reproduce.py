@@ -99,6 +99,16 @@ REGISTRY: dict[str, NamedExperiment] = {
             "Deep FF-NNs: damping density rho_alpha(xi) for depths 1-4, relu/erf/gelu, three rho_w",
             "ntk_freq.deep_experiments:depth_profile",
         ),
+        NamedExperiment("rahaman-sines", "Rahaman et al.: a deep ReLU MLP learns equal-amplitude sines low frequency first (Δ_F)",
+                        "ntk_freq.classics:rahaman_sines"),
+        NamedExperiment("ronen-sphere", "Ronen et al.: two-layer ReLU on the circle, time to learn k ∝ k² (theory, kernel regime, O(1) amplitude)",
+                        "ntk_freq.classics:ronen_sphere"),
+        NamedExperiment("xu-digits", "Xu et al.: F-principle on 8x8 digits by the filtering method (low part converges first)",
+                        "ntk_freq.classics:xu_digits"),
+        NamedExperiment("fridovich-digits", "Fridovich-Keil et al.: interpolation spectra of digit classifiers, clean vs noisy labels",
+                        "ntk_freq.classics:fridovich_digits"),
+        NamedExperiment("lazy-map", "Kernel-regime boundary over target amplitude x width (two-layer ReLU on the circle)",
+                        "ntk_freq.classics:lazy_map"),
     )
 }
 
