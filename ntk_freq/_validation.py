@@ -51,22 +51,23 @@ def scale(name: str, value: float) -> float:
     return v
 
 
-def positive_int(name: str, value: int) -> int:
-    """An integer >= 1 (bools refused)."""
+def integer(name: str, value: int, low: int) -> int:
+    """An integer >= ``low`` (bools and non-integral numbers refused, never truncated)."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer >= 1, got {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+        raise TypeError(f"{name} must be an integer >= {low}, got {value!r}")
+    if value < low:
+        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
     return int(value)
+
+
+def positive_int(name: str, value: int) -> int:
+    """An integer >= 1."""
+    return integer(name, value, 1)
 
 
 def nonnegative_int(name: str, value: int) -> int:
-    """An integer >= 0 (bools and non-integral numbers refused, never truncated)."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer >= 0, got {value!r}")
-    if value < 0:
-        raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
-    return int(value)
+    """An integer >= 0."""
+    return integer(name, value, 0)
 
 
 #: Elementary operations a call may plan before it is refused as too long to wait for (about
