@@ -41,6 +41,12 @@ def nonnegative(name: str, value: float) -> float:
 SCALE_RANGE = (1e-100, 1e100)
 
 
+def scale_or_zero(name: str, value: float) -> float:
+    """0, or a positive scale within :data:`SCALE_RANGE` (a standard deviation that may vanish)."""
+    v = nonnegative(name, value)
+    return v if v == 0 else scale(name, v)
+
+
 def scale(name: str, value: float) -> float:
     """A positive scale within :data:`SCALE_RANGE`."""
     v = positive(name, value)
@@ -112,6 +118,14 @@ def finite_array(name: str, value, dtype=np.float64) -> np.ndarray:
     return a
 
 
+def bounded(name: str, a: np.ndarray) -> np.ndarray:
+    """Coordinates within ±SCALE_RANGE[1]: beyond, their products (x·x', w·x, |x|²) overflow."""
+    if a.size and np.max(np.abs(a)) > SCALE_RANGE[1]:
+        raise ValueError(f"{name} has coordinates up to {np.max(np.abs(a)):.3g}, beyond "
+                         f"{SCALE_RANGE[1]:g}: float64 cannot hold their products; rescale")
+    return a
+
+
 def points(name: str, x, dim: int) -> np.ndarray:
     """Points of shape (..., d) as float64.
 
@@ -119,7 +133,7 @@ def points(name: str, x, dim: int) -> np.ndarray:
     and gets a trailing axis, as is any array whose last axis is not of length 1; an array of
     shape (..., 1) with two or more axes is already points. Raises if the trailing axis does not
     match ``dim`` (the dimension of ρ_w or of the data)."""
-    a = finite_array(name, x)
+    a = bounded(name, finite_array(name, x))
     if dim == 1 and (a.ndim <= 1 or a.shape[-1] != 1):
         a = a[..., None]
     if a.ndim == 0 or a.shape[-1] != dim:
@@ -166,7 +180,7 @@ def increasing_times(name: str, times) -> np.ndarray:
 
 def point_list(name: str, x, dim: int) -> np.ndarray:
     """A list of n points, shape (n, d), as float64; shape (n,) is accepted in d = 1."""
-    a = finite_array(name, x)
+    a = bounded(name, finite_array(name, x))
     if a.ndim == 1 and dim == 1:
         a = a[:, None]
     if a.ndim != 2 or a.shape[1] != dim:
