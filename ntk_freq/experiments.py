@@ -119,6 +119,9 @@ def comparison_arrays(cmp: Comparison) -> dict:
     return arrays
 
 
+#: A generous size for one run directory (figures, results.npz/.nc), for the free-space check.
+RUN_BYTES = 50e6
+
 PART_WORDS = {"full": "all of a, b, W", "readout": "a, b (W frozen)", "frequency": "W only"}
 
 
@@ -172,7 +175,7 @@ def run_experiment(settings: dict, out="ntk-freq-results", name: str | None = No
     """Run :func:`compare` with ``settings`` and write the run directory ``out/name`` (module
     docstring). The name is checked before any computation; the directory appears complete or
     not at all."""
-    path = store.new_run_path(out, name or default_run_name())
+    path = store.check_output(store.new_run_path(out, name or default_run_name()), RUN_BYTES)
     t0 = time.perf_counter()
     cmp = compare(**settings, progress=progress)
     summary = {"run": path.name, "spec": cmp.spec, "rho": cmp.summary(),
@@ -237,7 +240,7 @@ def run_width_study(out="ntk-freq-results", name: str | None = None, progress: b
     ``width_study.png``, ``summary.json`` (widths, gaps, fitted exponent) and ``results.npz``."""
     from . import plotting
 
-    path = store.new_run_path(out, name or default_run_name("width-study"))
+    path = store.check_output(store.new_run_path(out, name or default_run_name("width-study")), RUN_BYTES)
     t0 = time.perf_counter()
     study = width_study(**settings, progress=progress)
     summary = {"run": path.name, "spec": study.spec, "widths": study.widths.tolist(),

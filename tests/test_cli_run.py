@@ -82,3 +82,16 @@ def test_width_study_command(tmp_path):
     assert summary["spec"]["n_xi"] == 241 and summary["spec"]["rho"] == "gaussian:3"
     assert summary["spec"]["part"] == "readout" and summary["spec"]["n_points"] == 100
     assert (tmp_path / "w" / "width_study.png").exists()
+
+
+def test_unwritable_output_is_refused_before_any_computation(tmp_path, monkeypatch):
+    import importlib
+
+    def never(*args, **kwargs):
+        raise AssertionError("computed before checking the output folder")
+
+    monkeypatch.setattr(importlib.import_module("ntk_freq.experiments"), "compare", never)
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    res = CliRunner().invoke(main, ["run", "--out", str(blocker / "sub"), "--quiet"])
+    assert res.exit_code != 0 and "is a file" in res.output
