@@ -12,7 +12,8 @@ integers) mixed with valid ones, under a time limit, and classifies the outcome:
 - ``obscure``: any other exception (it names no parameter).
 
 The suite requires 0 nonsense and 0 hangs, and obscure outcomes below 1 % of the cases. The
-default run draws a few cases per entry point; ``-m slow`` draws over 1000 in all.
+default run draws a few cases per entry point; ``-m slow`` draws over 1000 in all (968 at 70
+per entry point, where small spaces of hostile values run out; 100 are asked for).
 """
 
 from __future__ import annotations
@@ -294,7 +295,7 @@ def test_fuzz_fast(entry, data):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("entry", sorted(ENTRY_POINTS))
-@settings(max_examples=70, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+@settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck), database=None)
 @given(data=st.data())
 def test_fuzz_thorough(entry, data):
     _fuzz(entry, data)
