@@ -41,10 +41,14 @@ def nonnegative(name: str, value: float) -> float:
 SCALE_RANGE = (1e-100, 1e100)
 
 
-def scale_or_zero(name: str, value: float) -> float:
-    """0, or a positive scale within :data:`SCALE_RANGE` (a standard deviation that may vanish)."""
-    v = nonnegative(name, value)
-    return v if v == 0 else scale(name, v)
+def std(name: str, value: float, allow_zero: bool = True) -> float:
+    """A standard deviation of weights: >= 0 (> 0 unless ``allow_zero``) and at most
+    SCALE_RANGE[1], beyond which its square overflows. Tiny values are harmless (their square
+    underflows to the zero that they are close to) and accepted."""
+    v = nonnegative(name, value) if allow_zero else positive(name, value)
+    if v > SCALE_RANGE[1]:
+        raise ValueError(f"{name} = {value!r} is above {SCALE_RANGE[1]:g}: its square overflows float64")
+    return v
 
 
 def scale(name: str, value: float) -> float:

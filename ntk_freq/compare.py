@@ -309,7 +309,7 @@ def compare(rhos=("gaussian:3", "uniform:10"), target="windowed-sines:2,7;width=
     rhos = _rho_items(rhos)
     rho_list, names = parse_rhos(rhos)
     y_fn = parse_windowed_target(target)
-    sigma_a = v.scale_or_zero("sigma_a", sigma_a)
+    sigma_a = v.std("sigma_a", sigma_a)
     width, n_points = v.positive_int("width", width), v.positive_int("n_points", n_points)
     v.choice("part", part, COMPARE_PARTS)
     v.choice("dtype", dtype, DTYPES)
@@ -419,7 +419,7 @@ def width_study(rho="gaussian:3", target="windowed-sines:2,7;width=1.5",
     (rho,), (name,) = parse_rhos(items)
     record = rho_record(items[0])
     y_fn = parse_windowed_target(target)
-    sigma_a = v.scale_or_zero("sigma_a", sigma_a)
+    sigma_a = v.std("sigma_a", sigma_a)
     widths = np.array([v.positive_int("widths", w) for w in widths])
     seeds = [_seed("seeds", s) for s in seeds]
     if len(widths) < 2:

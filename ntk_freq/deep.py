@@ -67,7 +67,7 @@ def _check_mlp(hidden, activation, w_std, b_std) -> tuple:
         raise TypeError(f"hidden must be a tuple of layer widths such as (256, 256), got {hidden!r}")
     n_hidden = len(tuple(v.positive_int("hidden", h) for h in hidden))
     v.choice("activation", activation, ACTIVATIONS)
-    return n_hidden, activation, v.scale("w_std", w_std), v.scale_or_zero("b_std", b_std)
+    return n_hidden, activation, v.std("w_std", w_std, allow_zero=False), v.std("b_std", b_std)
 
 
 @functools.lru_cache(maxsize=64)

@@ -362,7 +362,7 @@ def design_rho(objective, *, sigma_a: float, density: float, dim: int = 1,
     after the loop if diffusion makes it infeasible. Returns a :class:`Design`."""
     if not isinstance(objective, OBJECTIVES):
         raise TypeError(f"objective must be a RateProfile or ReachByTime, got {objective!r}")
-    sigma_a = v.scale_or_zero("sigma_a", sigma_a)
+    sigma_a = v.std("sigma_a", sigma_a)
     density = v.scale("density", density)
     if v.positive_int("dim", dim) != 1:
         raise ValueError(f"design_rho designs 1-D ρ_w (dim=1); got dim={dim}")

@@ -43,7 +43,7 @@ def ff_ntk(x1, x2, rho: FrequencyDistribution, sigma_a: float, part: str = "full
     if not isinstance(rho, FrequencyDistribution):
         raise TypeError(f"rho must be a frequency distribution (ntk_freq.distribution), got {rho!r}")
     x1, x2 = v.point_list("x1", x1, rho.dim), v.point_list("x2", x2, rho.dim)
-    sigma_a = v.scale_or_zero("sigma_a", sigma_a)
+    sigma_a = v.std("sigma_a", sigma_a)
     v.choice("part", part, FF_PARTS)
     _gram_memory(len(x1), len(x2), rho.dim, "the Fourier-feature NTK")
     phi = rho.char_fn(x1[:, None, :] - x2[None, :, :], validate=False)
@@ -65,7 +65,7 @@ def two_layer_stax(activation: str = "relu", w_std: float = 1.0, b_std: float = 
 
     (``Dense(W_std=w_std, b_std=b_std)`` → σ → ``Dense(W_std=1)`` without bias); this is
     :func:`ntk_freq.models.two_layer_network`."""
-    w_std, b_std = v.scale("w_std", w_std), v.scale_or_zero("b_std", b_std)
+    w_std, b_std = v.std("w_std", w_std, allow_zero=False), v.std("b_std", b_std)
     v.choice("activation", activation, TWO_LAYER_ACTIVATIONS)
     v.choice("parameterization", parameterization, ("ntk", "standard"))
     stax = _nt().stax

@@ -57,7 +57,7 @@ def mlp_network(dim: int, hidden=(256, 256), activation: str = "relu", w_std: fl
     hidden = tuple(v.positive_int("hidden", h) for h in hidden)
     if not hidden:
         raise ValueError("hidden must name at least one hidden layer width")
-    w_std, b_std = v.scale("w_std", w_std), v.scale_or_zero("b_std", b_std)
+    w_std, b_std = v.std("w_std", w_std, allow_zero=False), v.std("b_std", b_std)
     acts = {**ACTIVATIONS, "tanh": jnp.tanh}
     act = acts[v.choice("activation", activation, acts)]
     v.choice("bias_init", bias_init, BIAS_INITS)
@@ -109,7 +109,7 @@ def mlp_stax(depth: int, activation: str = "relu", w_std: float = 1.0, b_std: fl
         raise ValueError("activation 'tanh' has no closed-form kernel in neural-tangents; use 'erf' "
                          "(a close relative) for the analytic kernel, or the empirical NTK")
     v.choice("activation", activation, STAX_ACTIVATIONS)
-    w_std, b_std = v.scale("w_std", w_std), v.scale_or_zero("b_std", b_std)
+    w_std, b_std = v.std("w_std", w_std, allow_zero=False), v.std("b_std", b_std)
     v.choice("parameterization", parameterization, PARAMETERIZATIONS)
     stax = load().stax
     act = {"relu": stax.Relu, "erf": stax.Erf, "sin": stax.Sin, "cos": stax.Cos,

@@ -135,7 +135,7 @@ def ff_network(rho: FrequencyDistribution, sigma_a: float, width: int, part: str
     ``part`` picks what is trained: "full" (a, b, W), "readout" (a, b; W frozen: random
     features) or "frequency" (W only). The doubled network has 2m neurons in all."""
     _check_rho(rho)
-    sigma_a = v.scale_or_zero("sigma_a", sigma_a)
+    sigma_a = v.std("sigma_a", sigma_a)
     m = v.positive_int("width", width)
     v.choice("part", part, PARTS)
     dtype = float_dtype(dtype)
@@ -183,7 +183,7 @@ def two_layer_network(dim: int, width: int, activation: str = "relu", w_std: flo
     dtype = float_dtype(dtype)
     dim, m = v.positive_int("dim", dim), v.positive_int("width", width)
     v.fits_in_memory(f"the parameters of a two-layer network of width {m}", 8.0 * 2 * 2 * m * (dim + 2))
-    w_std, b_std = v.scale("w_std", w_std), v.scale_or_zero("b_std", b_std)
+    w_std, b_std = v.std("w_std", w_std, allow_zero=False), v.std("b_std", b_std)
     act = ACTIVATIONS[v.choice("activation", activation, ACTIVATIONS)]
     trainable = {"full": ("U", "beta", "v"), "readout": ("v",)}[v.choice("part", part, ("full", "readout"))]
 
@@ -212,7 +212,7 @@ def ff_mlp_network(rho: FrequencyDistribution, width: int, hidden: tuple = (256,
     _check_rho(rho)
     m = v.positive_int("width", width)
     hidden = tuple(v.positive_int("hidden", h) for h in hidden)
-    w_std, b_std = v.scale("w_std", w_std), v.scale_or_zero("b_std", b_std)
+    w_std, b_std = v.std("w_std", w_std, allow_zero=False), v.std("b_std", b_std)
     act = ACTIVATIONS[v.choice("activation", activation, ACTIVATIONS)]
     sizes = (2 * m, *hidden, 1)
     v.fits_in_memory("the parameters of the FF-MLP", 8.0 * 2 * 2 * (m * rho.dim + sum(

@@ -248,7 +248,7 @@ def check_point(settings: dict) -> None:
 
     parse_rhos(settings["rhos"])
     y = parse_windowed_target(settings["target"])
-    v.scale_or_zero("sigma_a", settings["sigma_a"])
+    v.std("sigma_a", settings["sigma_a"])
     for name in ("width", "steps", "n_snapshots", "n_points", "n_xi"):
         v.positive_int(name, settings[name])
     v.positive("eta", settings["eta"])

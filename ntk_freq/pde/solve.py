@@ -244,7 +244,7 @@ def solve_frequency_pde(rho: FrequencyDistribution, sigma_a: float, density: flo
         raise TypeError(f"rho must be a frequency distribution (ntk_freq.distribution), got {rho!r}")
     if rho.dim > 3:
         raise ValueError(f"the frequency PDE is solved in d = 1, 2 or 3; rho lives in d = {rho.dim}")
-    sigma_a = v.scale_or_zero("sigma_a", sigma_a)
+    sigma_a = v.std("sigma_a", sigma_a)
     density = v.scale("density", density)
     if not callable(u0_hat):
         raise TypeError(f"u0_hat must be a callable ξ ↦ û₀(ξ), got {u0_hat!r}")
