@@ -478,3 +478,47 @@ def data_density(spec) -> DataDensity:
     if name == "grid":
         return load_grid(args.strip())
     raise ValueError(f"unknown data density {name!r}; {SPEC_HELP}")
+
+
+# --------------------------------------------------------------------------------------------
+# Training data laid out with a density, and their spectra
+# --------------------------------------------------------------------------------------------
+
+#: How training points follow a data density: "quantiles" (positions x_i = P⁻¹((i + ½)/N),
+#: equal weights 1/N) or "weights" (the cell-centred grid of [−L, L] with quadrature weights
+#: q_i ∝ p(x_i), and the loss Σ_i q_i (f(x_i) − y_i)²/2 weighted to match).
+LAYOUTS = ("quantiles", "weights")
+
+
+def training_measure(data, half_width: float, n_points: int, layout: str = "quantiles"
+                     ) -> PointMeasure:
+    """The discrete measure Σ_i q_i δ(x − x_i) of N training points: with ``data`` None the
+    cell-centred grid of D = [−L, L] with q_i = 1/N and level c̄ = 1/|D| (THEORY.md's default);
+    otherwise points following the data density (``LAYOUTS``) with its level c̄. ValueError for
+    a "weights" grid point where the density vanishes (it would carry no weight)."""
+    from .fourier import midpoint_grid
+
+    v.choice("layout", layout, LAYOUTS)
+    L, N = v.positive("half_width", half_width), v.positive_int("n_points", n_points)
+    if data is None:
+        x, _ = midpoint_grid(L, N, 1)
+        return PointMeasure(x[:, 0], None, 1.0 / (2 * L), f"grid:{N} points on [-{L:g}, {L:g}]")
+    p = data_density(data)
+    if layout == "quantiles":
+        x = p.quantile_points(N)[:, 0]
+        return PointMeasure(x, None, p.level, f"{p.spec} ({N} quantile points)")
+    x, _ = midpoint_grid(L, N, 1)
+    p.require_inside("the weighted data grid (half_width, n_points)", x)
+    q = p.pdf(x)
+    return PointMeasure(x[:, 0], q / q.sum(), p.level, f"{p.spec} ({N} weighted grid points)")
+
+
+def measured_spectrum(u, measure: PointMeasure, xi) -> np.ndarray:
+    """V(ξ) = Σ_i q_i u(x_i) e^{−iξx_i}/c̄ = F[u p]/c̄ of errors u at the measure's points
+    (shape (..., N)), at frequencies ξ (K,): for the uniform grid of D the quadrature transform
+    Σ_i u(x_i) e^{−iξx_i} Δx of THEORY.md. Returns complex (..., K)."""
+    from .fourier import fourier_transform
+
+    N = measure.n
+    return fourier_transform(np.asarray(u) * (N * measure.weights), measure.points[:, None], xi,
+                             cell_volume=1.0 / (N * measure.level))
