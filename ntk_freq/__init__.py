@@ -37,6 +37,7 @@ from .spectra import (  # noqa: E402
 )
 from .fourier import fourier_transform, frequency_grid, midpoint_grid  # noqa: E402
 from .targets import initial_error_hat, load_target, WindowedSines  # noqa: E402
+from .data import data_density, DataDensity, PointMeasure  # noqa: E402
 from .pde import FrequencySolution, solve_frequency_pde  # noqa: E402
 from .training import (  # noqa: E402
     kernel_flow,
@@ -58,6 +59,8 @@ __all__ = [
     "Cauchy",
     "compare",
     "Comparison",
+    "data_density",
+    "DataDensity",
     "DecayFit",
     "Design",
     "design_rho",
@@ -87,6 +90,7 @@ __all__ = [
     "NeuralTangentsUnavailable",
     "nystrom_spectrum",
     "periodic_spectrum",
+    "PointMeasure",
     "Product",
     "RateProfile",
     "ReachByTime",
