@@ -100,7 +100,7 @@ def _basis_matrices(basis):
     for i in range(basis.Nbfun):
         field = basis.basis[i][0]
         cols.append(np.repeat(basis.element_dofs[i][:, None], nq, axis=1))
-        vals.append(field.value)
+        vals.append(np.asarray(field))
         ders.append(field.grad[0])
     r = np.tile(rows.ravel(), basis.Nbfun)
     c = np.concatenate([a.ravel() for a in cols])
