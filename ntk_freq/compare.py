@@ -274,9 +274,10 @@ def pde_route(rho, sigma_a, part, density, y, times, options, xi_max: float = 0.
     from .pde import solve_frequency_pde
 
     if isinstance(density, PointMeasure):
-        R = max(rho.support_radius(options.get("support_tol", 1e-8)), 1.02 * xi_max)
+        R = options.get("domain") or rho.support_radius(options.get("support_tol", 1e-8))
         sol = solve_frequency_pde(rho, sigma_a, density, times=times, part=part,
-                                  u0=-y(density.points[:, None]), **{"domain": R, **options})
+                                  u0=-y(density.points[:, None]),
+                                  **{**options, "domain": max(R, 1.02 * xi_max)})
     else:
         sol = solve_frequency_pde(rho, sigma_a, density, initial_error_hat(y), times, part=part,
                                   **options)

@@ -36,8 +36,8 @@ RHO = "uniform:12"
 CENTRES = {"dense": -5.0, "sparse": 5.0}
 KAPPAS = (1.0, 3.0, 5.0, 7.0, 9.0)
 SETTINGS = {
-    False: dict(n_points=240, width=4096, eta=0.1, t_max=60.0, n_snapshots=121, sigma_a=0.5),
-    True: dict(n_points=200, width=1024, eta=0.1, t_max=40.0, n_snapshots=81, sigma_a=0.5),
+    False: dict(n_points=240, width=4096, eta=0.5, t_max=60.0, n_snapshots=121, sigma_a=0.5),
+    True: dict(n_points=200, width=1024, eta=0.5, t_max=60.0, n_snapshots=61, sigma_a=0.5),
 }
 ROUTE_LABELS = {"e2": "PDE (E2)", "kernel": "kernel flow", "nn": "trained FF-NN"}
 

@@ -43,6 +43,11 @@ REGISTRY: dict[str, NamedExperiment] = {
             "Gaussian vs uniform rho_w on a two-frequency target: PDE, kernel flow, trained FF-NN",
             "ntk_freq.experiments:reproduce_default",
         ),
+        NamedExperiment(
+            "basri-density",
+            "Basri et al. 2020 density law: 4x denser data learn every frequency ~4x faster",
+            "ntk_freq.density_law:reproduce_basri_density",
+        ),
     )
 }
 
