@@ -312,10 +312,9 @@ def solve_e2(rho: FrequencyDistribution, sigma_a: float, density: DataDensity, u
             f"resolution_tol={resolution_tol:g}; pass a larger max_dofs or a smaller mesh_size",
             stacklevel=3)
     mass = float(np.sum(w * rho_q))
-    outside = rho.tail(R, "inf") if domain is None else 0.0
-    if mass < 1 - outside - mass_tol:
-        raise ValueError(f"domain: Ω = [−{R:.6g}, {R:.6g}] holds only {mass:.8f} of ρ_w's mass "
-                         f"(mass_tol = {mass_tol:g}); widen it (domain=R with R >= "
+    if domain is not None and rho.tail(R, "inf") > mass_tol:
+        raise ValueError(f"domain: Ω = [−{R:.6g}, {R:.6g}] holds only {1 - rho.tail(R):.8f} of "
+                         f"ρ_w's mass (mass_tol = {mass_tol:g}); widen it (domain=R with R >= "
                          f"rho.support_radius({mass_tol:g}) = {rho.support_radius(mass_tol):.4g})")
     n = plan(h)
     del n
