@@ -166,14 +166,15 @@ def summary_table(summary: dict) -> str:
     remaining fraction |û(κ,t)|/|û(κ,0)| at each target frequency from PDE / kernel / network."""
     rows = list(summary["rho"].items())
     keys = list(rows[0][1]["remaining_fraction"]["kernel"])
-    head = f"{'rho':<14}{'PDE vs kernel':>15}{'NN vs kernel':>14}" + "".join(
+    head = f"{'rho':<14}{'PDE vs kernel':>15}{'(E3) vs kernel':>16}{'NN vs kernel':>14}" + "".join(
         f"{'remaining ' + k + ' (pde/kernel/nn)':>36}" for k in keys)
     lines = [head]
     for rho, s in rows:
         rem = s["remaining_fraction"]
         cells = "".join(f"{' / '.join(f'{rem[r][k]:.3g}' for r in ('pde', 'kernel', 'nn')):>36}"
                         for k in keys)
-        lines.append(f"{rho:<14}{s['pde_vs_kernel_rel_l2']:>15.3g}{s['nn_vs_kernel_rel_l2']:>14.3g}{cells}")
+        lines.append(f"{rho:<14}{s['pde_vs_kernel_rel_l2']:>15.3g}"
+                     f"{s['pde_e3_vs_kernel_rel_l2']:>16.3g}{s['nn_vs_kernel_rel_l2']:>14.3g}{cells}")
     return "\n".join(lines)
 
 

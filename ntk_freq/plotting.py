@@ -52,7 +52,7 @@ def plot_spectrum(frequency, eigenvalue, fit, path, xlabel: str = "angular frequ
 
 ROUTE_STYLES = {
     "kernel": dict(ls="-", lw=1.8, label="kernel flow"),
-    "pde": dict(ls="--", lw=1.8, label="PDE (E3)"),
+    "pde": dict(ls="--", lw=1.8, label="PDE"),
     "nn": dict(ls="none", marker="o", ms=4, label="trained FF-NN"),
 }
 
