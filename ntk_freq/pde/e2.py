@@ -43,6 +43,7 @@ from .. import _validation as v
 from ..data import DataDensity, PointMeasure
 from ..distributions import FrequencyDistribution
 from . import fem
+from . import time as pde_time
 from .mesh import Domain, breakpoints, build_mesh, default_domain, estimated_dofs
 
 ASSEMBLIES = ("auto", "factored", "dense")
@@ -212,25 +213,14 @@ def integrate_dense(M, K, G0, times, scheme, dt_max, rannacher, callback=None):
             if callback:
                 callback(1)
         return out
-    steppers, done = {}, 0
-    for j in range(1, times.size):
-        span = times[j] - times[j - 1]
-        n = max(1, math.ceil(span / dt_max - 1e-9))
-        tau = span / n
-        key = float(f"{tau:.14e}")
-        if key not in steppers:
-            steppers[key] = (linalg.lu_factor(Md + 0.5 * tau * K), Md - 0.5 * tau * K)
-        lu, explicit = steppers[key]
-        for _ in range(n):
-            if done < rannacher:  # two backward-Euler half steps (matrix M + τK/2, as CN's)
-                G = linalg.lu_solve(lu, Md @ linalg.lu_solve(lu, Md @ G))
-            else:
-                G = linalg.lu_solve(lu, explicit @ G)
-            done += 1
-        out[j] = G
-        if callback:
-            callback(n)
-    return out
+    return pde_time.crank_nicolson(Md, K, G0, times, dt_max, rannacher, callback=callback,
+                                   factorise_with=_dense_lu)
+
+
+def _dense_lu(S):
+    """solve(B, guess) ↦ S⁻¹B by one dense LU with partial pivoting (S non-symmetric)."""
+    lu = linalg.lu_factor(S)
+    return lambda B, guess=None: linalg.lu_solve(lu, B)
 
 
 def solve_e2(rho: FrequencyDistribution, sigma_a: float, density: DataDensity, u0, times, *,
@@ -244,7 +234,6 @@ def solve_e2(rho: FrequencyDistribution, sigma_a: float, density: DataDensity, u
     V = F[u p]/c̄. Called by :func:`ntk_freq.solve_frequency_pde` (its options; ``domain`` R is
     Ω = [−R, R], which must hold ρ_w's mass and the frequencies to be evaluated)."""
     from .solve import FrequencySolution, _domain
-    from . import time as pde_time
 
     if rho.dim != 1:
         raise ValueError(f"(E2) is solved in d = 1 (its dense convolution operator grows like "
