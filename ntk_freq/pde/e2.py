@@ -34,6 +34,7 @@ Rannacher start-up), for large systems.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 from scipy import linalg, sparse
@@ -44,7 +45,7 @@ from ..data import DataDensity, PointMeasure
 from ..distributions import FrequencyDistribution
 from . import fem
 from . import time as pde_time
-from .mesh import Domain, breakpoints, build_mesh, default_domain, estimated_dofs
+from .mesh import Domain, breakpoints, build_mesh, estimated_dofs
 
 ASSEMBLIES = ("auto", "factored", "dense")
 E2_SCHEMES = ("auto", "lowrank", "expm", "cn")
@@ -132,13 +133,13 @@ def assemble_dense(Phi, dPhi, xi, w, rho_q, density, sigma_a, part):
     """K from the closed forms of p̂ and p̂′ on all pairs of quadrature points."""
     a, b = _terms(part, sigma_a)
     zeta = xi[:, None] - xi[None, :]
-    wr = (w * rho_q)[:, None]
-    inner = np.zeros((xi.size, Phi.shape[1]), dtype=complex)
+    wr = sparse.diags(w * rho_q)
+    inner = np.zeros((Phi.shape[1], xi.size), dtype=complex)  # (P diag(wρ̄) Φ)ᵀ, sparse first
     if a:
-        inner += a * (density.fourier(zeta) @ (wr * Phi.toarray()))
+        inner += a * ((wr @ Phi).T @ density.fourier(zeta).T)
     if b:
-        inner -= b * (density.fourier_derivative(zeta) @ (wr * dPhi.toarray()))
-    return np.asarray(Phi.T @ (w[:, None] * inner))
+        inner -= b * ((wr @ dPhi).T @ density.fourier_derivative(zeta).T)
+    return np.asarray(Phi.T @ (w[:, None] * inner.T))
 
 
 def memory_estimate(n_dofs: int, n_quad: int, rank: int | None, n_times: int, scheme: str) -> float:
@@ -196,7 +197,7 @@ def integrate_lowrank(M, B, C, G0, times, solve_M):
     return out
 
 
-def integrate_dense(M, K, G0, times, scheme, dt_max, rannacher, callback=None):
+def integrate_dense(M, K, G0, times, scheme, dt_max, rannacher):
     """M G′ = −K G by the dense exponential ("expm", exact) or Crank–Nicolson ("cn")."""
     Md = M.toarray()
     out = np.empty((times.size, G0.size), dtype=complex)
@@ -210,10 +211,8 @@ def integrate_dense(M, K, G0, times, scheme, dt_max, rannacher, callback=None):
             if key not in cache:
                 cache[key] = linalg.expm(-dt * A)
             out[j] = G = cache[key] @ G
-            if callback:
-                callback(1)
         return out
-    return pde_time.crank_nicolson(Md, K, G0, times, dt_max, rannacher, callback=callback,
+    return pde_time.crank_nicolson(Md, K, G0, times, dt_max, rannacher,
                                    factorise_with=_dense_lu)
 
 
@@ -225,7 +224,7 @@ def _dense_lu(S):
 
 def solve_e2(rho: FrequencyDistribution, sigma_a: float, density: DataDensity, u0, times, *,
              part: str = "full", domain=None, support_tol: float = 1e-8, mass_tol: float = 1e-6,
-             mesh_size: float | None = None, order: int = 2, resolution_tol: float = 1e-5,
+             mesh_size: float | None = None, order: int = 2, resolution_tol: float = 1e-3,
              max_dofs: int = 6000, scheme: str = "auto", assembly: str = "auto",
              dt: float | None = None, rannacher: int = 2, progress: bool = False):
     """Solve (E2) (module docstring) for the data density ``density`` from the initial error
@@ -251,8 +250,11 @@ def solve_e2(rho: FrequencyDistribution, sigma_a: float, density: DataDensity, u
         Omega = Domain("box", R, 1)
     R = Omega.radius
     breaks = breakpoints(rho)
-    x, q = (x_rule(density, 2 * R) if assembly != "dense" or isinstance(density, PointMeasure)
-            else density.quadrature(256))
+    if domain is not None and rho.tail(R, "inf") > mass_tol:
+        raise ValueError(f"domain: Ω = [−{R:.6g}, {R:.6g}] holds only {1 - rho.tail(R):.8f} of "
+                         f"ρ_w's mass (mass_tol = {mass_tol:g}); widen it (domain=R with R >= "
+                         f"rho.support_radius({mass_tol:g}) = {rho.support_radius(mass_tol):.4g})")
+    x, q = x_rule(density, 2 * R)  # G₀ = F[u₀ p] by this rule, also for the dense assembly
     u0_x = _initial_values(density, u0, x)
     X = float(np.max(np.abs(x)))
     h = min(R / _INITIAL_CELLS, 1.0 / max(X, 1e-12)) if mesh_size is None else v.positive(
@@ -293,20 +295,12 @@ def solve_e2(rho: FrequencyDistribution, sigma_a: float, density: DataDensity, u
         disc = discretise(h)
     basis, Phi, dPhi, xi, w, M, solve_M, G0, rho_q, resolution = disc
     if max(resolution.values()) > resolution_tol:
-        import warnings
-
         warnings.warn(
-            f"(E2) mesh too coarse: mesh_size={h:.3g} ({basis.N} DOFs, P{order}) resolves G₀, "
-            f"ρ̄_w and the data's oscillation e^{{−iξX}} (X = {X:.3g}) to {resolution}, above "
+            f"(E2) mesh too coarse: mesh_size={h:.3g} ({basis.N} DOFs, P{order}) resolves G₀ "
+            f"and the data's oscillation e^{{−iξX}} (X = {X:.3g}) to {resolution}, above "
             f"resolution_tol={resolution_tol:g}; pass a larger max_dofs or a smaller mesh_size",
             stacklevel=3)
     mass = float(np.sum(w * rho_q))
-    if domain is not None and rho.tail(R, "inf") > mass_tol:
-        raise ValueError(f"domain: Ω = [−{R:.6g}, {R:.6g}] holds only {1 - rho.tail(R):.8f} of "
-                         f"ρ_w's mass (mass_tol = {mass_tol:g}); widen it (domain=R with R >= "
-                         f"rho.support_radius({mass_tol:g}) = {rho.support_radius(mass_tol):.4g})")
-    n = plan(h)
-    del n
     rank = None if assembly == "dense" else q.size
     if scheme == "auto":
         scheme = ("lowrank" if rank and 2 * rank < basis.N else
@@ -324,8 +318,7 @@ def solve_e2(rho: FrequencyDistribution, sigma_a: float, density: DataDensity, u
         else:
             K = B @ C if rank is not None else assemble_dense(Phi, dPhi, xi, w, rho_q,
                                                               density, sigma_a, part)
-            G = integrate_dense(M, K, G0, times, scheme, dt, rannacher,
-                                lambda k: bar.update(0))
+            G = integrate_dense(M, K, G0, times, scheme, dt, rannacher)
             bar.update(times.size - 1)
     V = G / density.level
     U = np.stack([V.real, V.imag], axis=-1)
