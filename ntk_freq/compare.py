@@ -4,10 +4,16 @@ trained networks"), in d = 1.
 For each ρ_w, on the cell-centred data grid x_i of D = [−L, L] (N points, Δx = 2L/N, data
 density c = 1/|D|) with target y and doubling initialisation (u₀ = −y):
 
-- ``pde``: the frequency PDE (E3) solved by finite elements from û₀ = −ŷ (closed form);
+- ``pde``: the frequency PDE by finite elements: (E2) on the training points' own measure from
+  u₀ = −y (exact for the kernel flow up to the elements; default ``model="E2"``), or the local
+  (E3) from û₀ = −ŷ; ``pde_e3``: (E3) always, so the summary shows what the local model costs;
 - ``kernel``: the exact kernel flow u(t) = exp(−t Θ(X, X)/N) u₀ with the closed-form NTK;
 - ``kernel_gd``: the discrete map u_{k+1} = (I − η Θ/N) u_k (gradient descent's kernel twin);
 - ``nn``: a finite-width FF-NN trained by full-batch gradient descent (or an optax optimiser).
+
+Non-uniform data (``data``, ``data_layout``; :mod:`ntk_freq.data`): the points follow a data
+density, by position or by loss weights q_i (then every flow is with Θ diag(q)), and every
+spectrum is V(ξ) = Σ_i q_i u(x_i) e^{−iξx_i}/c̄, which is the transform below on the grid.
 
 Errors on the grid are transformed by the quadrature û(ξ) ≈ Σ_i u(x_i) e^{−iξx_i} Δx on a common
 grid ξ ∈ [0, ξ_max] (u is real, so |û(−ξ)| = |û(ξ)|) at the times t = η · step. Metrics:
