@@ -4,6 +4,7 @@ config and flags: files, summary keys, the printed table, and clean refusals."""
 import json
 
 import numpy as np
+import pytest
 from click.testing import CliRunner
 
 import ntk_freq  # noqa: F401
@@ -44,6 +45,7 @@ def test_run_writes_a_complete_run_directory(tmp_path):
     assert "PDE vs kernel" in res.output and str(run) in res.output
 
 
+@pytest.mark.slow
 def test_run_on_non_uniform_data_with_the_frequency_part(tmp_path):
     """--data/--part frequency reach compare: the spec records them, (E2) follows the kernel."""
     out = tmp_path / "results"

@@ -84,7 +84,8 @@ class GaussianSeries:
         return total
 
 
-@pytest.mark.parametrize("assembly", ["factored", "dense"])
+@pytest.mark.filterwarnings(r"ignore:\(E2\) mesh too coarse")
+@pytest.mark.parametrize("assembly", ["factored", pytest.param("dense", marks=pytest.mark.slow)])
 def test_frozen_w_with_gaussian_data_matches_the_closed_form_series(assembly):
     """Frozen W (readout): (E2) vs the series above over ξ ∈ [−8, 8], t ≤ 8 (rates ≤ 0.12, so
     e^{−1} of the low frequencies is learned). Tolerance 20 × the reported projection error
@@ -161,6 +162,7 @@ def test_convergence_order_in_xi(order, expected, h0):
     assert abs(rate - expected) < 0.4, (errors, rate)
 
 
+@pytest.mark.slow
 def test_schemes_and_assemblies_agree():
     """Box data, gaussian:2: low-rank (exact), expm (exact) and the dense closed-form assembly
     agree to 1e-9 (x-rule accuracy 1e-12, amplified by the conditioning of M); Crank–Nicolson
@@ -193,6 +195,7 @@ def test_nonsymmetric_data_couple_real_and_imaginary_parts():
     assert relative_l2(ref[-1], ref[0]) > 0.1
 
 
+@pytest.mark.filterwarnings(r"ignore:\(E2\) mesh too coarse")
 def test_bad_input():
     rho = Gaussian(2.0)
     with pytest.raises(TypeError, match="needs the initial error in x"):
