@@ -257,7 +257,7 @@ def nn_route(rho, sigma_a, width, part, x, y, eta, times, key, dtype, optimizer,
 
 def check_pde_options(options) -> dict:
     """The options passed on to :func:`ntk_freq.pde.solve_frequency_pde`: a dict (or None) of
-    its keyword options, except ``part``, which the comparison sets."""
+    its keyword options, except ``part`` and ``u0``, which the comparison sets."""
     from .pde import solve_frequency_pde
 
     if options is None:
@@ -265,7 +265,7 @@ def check_pde_options(options) -> dict:
     if not isinstance(options, dict):
         raise TypeError(f"pde_options must be a dict of solve_frequency_pde options, got {options!r}")
     allowed = [p.name for p in inspect.signature(solve_frequency_pde).parameters.values()
-               if p.kind is p.KEYWORD_ONLY and p.name != "part"]
+               if p.kind is p.KEYWORD_ONLY and p.name not in ("part", "u0")]
     unknown = sorted(set(options) - set(allowed))
     if unknown:
         raise ValueError(f"pde_options: unknown option(s) {unknown}; allowed: {allowed}")

@@ -152,6 +152,7 @@ def test_fit_power_law_recovers_a_known_law():
     ({"eta": 50.0}, ValueError, r"eta = 50.0 is above the gradient-descent stability limit"),
     ({"pde_options": {"mesh_sise": 0.1}}, ValueError, r"unknown option\(s\) \['mesh_sise'\]"),
     ({"pde_options": {"part": "frequency"}}, ValueError, "unknown option"),
+    ({"pde_options": {"u0": np.zeros(160)}}, ValueError, r"unknown option\(s\) \['u0'\]"),
     ({"pde_options": "fine"}, TypeError, "pde_options must be a dict"),
     # N = 160 points on [−10, 10]: Nyquist limit π/Δx = 8π ≈ 25.1 (aliasing gave a silent 70 %
     # PDE-vs-kernel gap at t = 0 for κ = 30)
