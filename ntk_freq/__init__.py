@@ -1,115 +1,115 @@
 """ntk-freq: how neural networks learn each frequency in the neural tangent kernel regime.
 
 Theory code runs in float64, so importing the package turns on JAX's 64-bit mode (training can
-still ask for float32 explicitly). Conventions and symbols: THEORY.md.
+still ask for float32 explicitly). Conventions and symbols: docs/theory.md.
+
+Public names are imported on first use (PEP 562), so ``import ntk_freq`` and the ``ntk-freq``
+command start quickly; ``dir(ntk_freq)`` and ``ntk_freq.__all__`` list them all.
 """
 
-import jax  # noqa: E402
+import importlib
+import sys
+import types
+
+import jax
 
 jax.config.update("jax_enable_x64", True)
 
-from .distributions import (  # noqa: E402
-    Cauchy,
-    distribution,
-    Empirical,
-    FrequencyDistribution,
-    Gaussian,
-    Laplace,
-    Mixture,
-    Product,
-    save_tabulated,
-    Shift,
-    StudentT,
-    Tabulated,
-    Uniform,
-)
-from .kernels import empirical_ntk, ff_ntk, monte_carlo_ntk, two_layer_ntk  # noqa: E402
-from ._nt import mode as neural_tangents_mode, NeuralTangentsUnavailable  # noqa: E402
-from .spectra import (  # noqa: E402
-    box_quadrature,
-    DecayFit,
-    fit_decay,
-    gram_spectrum,
-    nystrom_spectrum,
-    periodic_spectrum,
-    Spectrum,
-    sphere_spectrum,
-)
-from .fourier import fourier_transform, frequency_grid, midpoint_grid  # noqa: E402
-from .targets import initial_error_hat, load_target, WindowedSines  # noqa: E402
-from .data import data_density, DataDensity, PointMeasure  # noqa: E402
-from .pde import FrequencySolution, solve_frequency_pde  # noqa: E402
-from .training import (  # noqa: E402
-    kernel_flow,
-    KernelOperator,
-    kernel_gd,
-    stability_limit,
-    train,
-    TrainingDiverged,
-    TrainResult,
-)
-from .compare import compare, Comparison, RhoComparison, width_study, WidthStudy  # noqa: E402
-from .experiments import experiment_settings, EXPERIMENTS, run_experiment  # noqa: E402
-from .design import Design, design_rho, RateProfile, ReachByTime  # noqa: E402
-
 __version__ = "0.1.0"
 
-__all__ = [
-    "box_quadrature",
-    "Cauchy",
-    "compare",
-    "Comparison",
-    "data_density",
-    "DataDensity",
-    "DecayFit",
-    "Design",
-    "design_rho",
-    "distribution",
-    "Empirical",
-    "empirical_ntk",
-    "experiment_settings",
-    "EXPERIMENTS",
-    "ff_ntk",
-    "fit_decay",
-    "fourier_transform",
-    "frequency_grid",
-    "FrequencyDistribution",
-    "FrequencySolution",
-    "Gaussian",
-    "gram_spectrum",
-    "initial_error_hat",
-    "kernel_flow",
-    "kernel_gd",
-    "KernelOperator",
-    "Laplace",
-    "load_target",
-    "midpoint_grid",
-    "Mixture",
-    "monte_carlo_ntk",
-    "neural_tangents_mode",
-    "NeuralTangentsUnavailable",
-    "nystrom_spectrum",
-    "periodic_spectrum",
-    "PointMeasure",
-    "Product",
-    "RateProfile",
-    "ReachByTime",
-    "RhoComparison",
-    "run_experiment",
-    "save_tabulated",
-    "Shift",
-    "solve_frequency_pde",
-    "Spectrum",
-    "sphere_spectrum",
-    "stability_limit",
-    "StudentT",
-    "Tabulated",
-    "train",
-    "TrainingDiverged",
-    "TrainResult",
-    "two_layer_ntk",
-    "Uniform",
-    "width_study",
-    "WidthStudy",
-    "WindowedSines",
-]
+# public name -> (module, attribute), in pipeline order
+_PUBLIC = {
+    "Cauchy": ("distributions", "Cauchy"),
+    "distribution": ("distributions", "distribution"),
+    "Empirical": ("distributions", "Empirical"),
+    "FrequencyDistribution": ("distributions", "FrequencyDistribution"),
+    "Gaussian": ("distributions", "Gaussian"),
+    "Laplace": ("distributions", "Laplace"),
+    "Mixture": ("distributions", "Mixture"),
+    "Product": ("distributions", "Product"),
+    "save_tabulated": ("distributions", "save_tabulated"),
+    "Shift": ("distributions", "Shift"),
+    "StudentT": ("distributions", "StudentT"),
+    "Tabulated": ("distributions", "Tabulated"),
+    "Uniform": ("distributions", "Uniform"),
+    "empirical_ntk": ("kernels", "empirical_ntk"),
+    "ff_ntk": ("kernels", "ff_ntk"),
+    "monte_carlo_ntk": ("kernels", "monte_carlo_ntk"),
+    "two_layer_ntk": ("kernels", "two_layer_ntk"),
+    "neural_tangents_mode": ("_nt", "mode"),
+    "NeuralTangentsUnavailable": ("_nt", "NeuralTangentsUnavailable"),
+    "box_quadrature": ("spectra", "box_quadrature"),
+    "DecayFit": ("spectra", "DecayFit"),
+    "fit_decay": ("spectra", "fit_decay"),
+    "gram_spectrum": ("spectra", "gram_spectrum"),
+    "nystrom_spectrum": ("spectra", "nystrom_spectrum"),
+    "periodic_spectrum": ("spectra", "periodic_spectrum"),
+    "Spectrum": ("spectra", "Spectrum"),
+    "sphere_spectrum": ("spectra", "sphere_spectrum"),
+    "fourier_transform": ("fourier", "fourier_transform"),
+    "frequency_grid": ("fourier", "frequency_grid"),
+    "midpoint_grid": ("fourier", "midpoint_grid"),
+    "initial_error_hat": ("targets", "initial_error_hat"),
+    "load_target": ("targets", "load_target"),
+    "WindowedSines": ("targets", "WindowedSines"),
+    "data_density": ("data", "data_density"),
+    "DataDensity": ("data", "DataDensity"),
+    "PointMeasure": ("data", "PointMeasure"),
+    "FrequencySolution": ("pde", "FrequencySolution"),
+    "solve_frequency_pde": ("pde", "solve_frequency_pde"),
+    "kernel_flow": ("training", "kernel_flow"),
+    "KernelOperator": ("training", "KernelOperator"),
+    "kernel_gd": ("training", "kernel_gd"),
+    "stability_limit": ("training", "stability_limit"),
+    "train": ("training", "train"),
+    "TrainingDiverged": ("training", "TrainingDiverged"),
+    "TrainResult": ("training", "TrainResult"),
+    "compare": ("compare", "compare"),
+    "Comparison": ("compare", "Comparison"),
+    "RhoComparison": ("compare", "RhoComparison"),
+    "width_study": ("compare", "width_study"),
+    "WidthStudy": ("compare", "WidthStudy"),
+    "experiment_settings": ("experiments", "experiment_settings"),
+    "EXPERIMENTS": ("experiments", "EXPERIMENTS"),
+    "run_experiment": ("experiments", "run_experiment"),
+    "Design": ("design", "Design"),
+    "design_rho": ("design", "design_rho"),
+    "RateProfile": ("design", "RateProfile"),
+    "ReachByTime": ("design", "ReachByTime"),
+}
+
+__all__ = sorted(_PUBLIC, key=str.lower)
+
+
+def __getattr__(name: str):
+    if name in _PUBLIC:
+        module, attr = _PUBLIC[name]
+        value = getattr(importlib.import_module(f".{module}", __name__), attr)
+        globals()[name] = value
+        return value
+    try:
+        return importlib.import_module(f".{name}", __name__)
+    except ModuleNotFoundError:
+        raise AttributeError(f"module 'ntk_freq' has no attribute {name!r}") from None
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_PUBLIC))
+
+
+class _Package(types.ModuleType):
+    """This package's module type. ``ntk_freq.compare`` names the function
+    :func:`ntk_freq.compare.compare`, the public entry point; the import system would bind the
+    submodule of the same name there once it is imported, and that binding is ignored (the
+    submodule stays reachable as ``sys.modules["ntk_freq.compare"]``)."""
+
+    @property
+    def compare(self):
+        return importlib.import_module(".compare", __name__).compare
+
+    @compare.setter
+    def compare(self, submodule):
+        pass
+
+
+sys.modules[__name__].__class__ = _Package

@@ -8,12 +8,21 @@ import os
 import numpy as np
 
 
+def real(name: str, value, allowed: str = "a real number") -> float:
+    """A real scalar as float: numbers, numpy and JAX scalars or 0-d arrays. Strings, booleans,
+    complex numbers and None are refused (TypeError naming the parameter), not converted."""
+    bad = (str, bytes, bool, np.bool_, complex, np.complexfloating)
+    if value is None or isinstance(value, bad) or np.iscomplexobj(value) or np.ndim(value) != 0:
+        raise TypeError(f"{name} must be {allowed}, got {value!r} ({type(value).__name__})")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be {allowed}, got {value!r} ({type(value).__name__})") from None
+
+
 def positive(name: str, value: float) -> float:
     """A finite scalar > 0."""
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a positive number, got {value!r}") from None
+    v = real(name, value, "a positive number")
     if not np.isfinite(v) or v <= 0:
         raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
     return v
@@ -21,12 +30,24 @@ def positive(name: str, value: float) -> float:
 
 def nonnegative(name: str, value: float) -> float:
     """A finite scalar >= 0."""
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a non-negative number, got {value!r}") from None
+    v = real(name, value, "a non-negative number")
     if not np.isfinite(v) or v < 0:
         raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+    return v
+
+
+#: Scales of distributions and data beyond which float64 cannot hold the products they need
+#: (squares of frequencies times squares of positions, densities of the inverse scale).
+SCALE_RANGE = (1e-100, 1e100)
+
+
+def scale(name: str, value: float) -> float:
+    """A positive scale within :data:`SCALE_RANGE`."""
+    v = positive(name, value)
+    lo, hi = SCALE_RANGE
+    if not lo <= v <= hi:
+        raise ValueError(f"{name} = {value!r} is outside [{lo:g}, {hi:g}]: float64 cannot represent "
+                         "the densities and products it implies; rescale the problem")
     return v
 
 
@@ -47,8 +68,13 @@ def choice(name: str, value: str, allowed) -> str:
 
 
 def finite_array(name: str, value, dtype=np.float64) -> np.ndarray:
-    """A float64 array with no NaN or infinity."""
-    a = np.asarray(value, dtype=dtype)
+    """A float64 array with no NaN or infinity; complex, string or object input is refused."""
+    if np.iscomplexobj(value):
+        raise TypeError(f"{name} must be real; got complex values (the imaginary part would be lost)")
+    try:
+        a = np.asarray(value, dtype=dtype)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be an array of real numbers, got {type(value).__name__}") from None
     if not np.all(np.isfinite(a)):
         bad = int(np.size(a) - np.count_nonzero(np.isfinite(a)))
         raise ValueError(f"{name} contains {bad} NaN or infinite value(s); all entries must be finite")

@@ -16,6 +16,13 @@ def main():
     """ntk-freq: how neural networks learn each frequency in the NTK regime."""
 
 
+def _announce(seconds: float, what: str) -> None:
+    """Say first when a run will take longer than a minute (an estimate for a quiet 2-core CPU)."""
+    if seconds > 60:
+        click.echo(f"{what} will take about {seconds / 60:.0f} min on a quiet 2-core CPU "
+                   "(estimate); Ctrl-C stops it and writes nothing.", err=True)
+
+
 def _write_csv(path, header: str, columns) -> None:
     """Write columns as csv through a temporary name."""
     import numpy as np
@@ -24,6 +31,10 @@ def _write_csv(path, header: str, columns) -> None:
 
     table = np.column_stack(columns)
     atomic_write(path, lambda f: np.savetxt(f, table, delimiter=",", header=header, comments=""))
+
+
+#: Gram eigenvalues below this fraction of the largest are at rounding level (float64).
+GRAM_FLOOR = 1e-10
 
 
 def _parse_domain(domain: str):
@@ -113,15 +124,20 @@ def spectrum(rho_spec, activation, sigma_a, part, b_std, domain, dim, kmax, poin
                                  f"isotropic ρ_w, and {rho_spec} in d = {d} is not (use gaussian, "
                                  "cauchy or student)")
             lam = spectra.sphere_spectrum(kernel, d, kmax)
-            freq, mult, xlabel = np.arange(kmax + 1.0), np.ones(kmax + 1, int), f"degree k on S^{d - 1}"
+            freq, mult, xlabel = np.arange(kmax + 1.0), np.ones(kmax + 1, int), f"degree k on $S^{{{d - 1}}}$"
         else:
             if d != 1:
                 raise ValueError(f"interval:A,B is a 1-D domain; got --dim {d}")
             x = np.linspace(*arg, points)[:, None]
             lam, V = spectra.gram_spectrum(kernel(x, x), vectors=True)
-            lam, V = lam[: kmax + 1], V[:, : kmax + 1]
+            # eigenvectors of eigenvalues at rounding level are noise: their "frequency" is not one
+            resolved = lam > GRAM_FLOOR * lam[0]
+            lam, V = lam[resolved][: kmax + 1], V[:, resolved][:, : kmax + 1]
             freq, mult = spectra.dominant_frequency(V, x[:, 0]), np.ones(lam.size, int)
             xlabel = "dominant angular frequency of the eigenvector"
+            if not resolved.all():
+                click.echo(f"{np.sum(~resolved)} eigenvalues below {GRAM_FLOOR:g}·λ_max are at "
+                           "rounding level; left out (their eigenvectors have no frequency)")
         f_min = 0.5 * freq.max() if fit_from is None else fit_from
         fit = spectra.fit_decay(freq, lam, law, f_min=f_min)
     except (ValueError, TypeError, MemoryError) as err:
@@ -133,12 +149,23 @@ def spectrum(rho_spec, activation, sigma_a, part, b_std, domain, dim, kmax, poin
         click.echo(f"{i:5d} {f:12.5g} {l:14.6e} {m:5d}")
     law_text = (f"power, exponent {fit.exponent:.3f}" if fit.law == "power"
                 else f"exponential, rate {fit.rate:.4g} (q = {fit.q:g})")
-    click.echo(f"fitted decay: {law_text}, rms log-residual {fit.rms_log_residual:.3g}")
+    click.echo(f"fitted decay on frequencies >= {fit.f_min:.4g}: {law_text}, rms log-residual "
+               f"{fit.rms_log_residual:.3g}")
+    if fit.rms_log_residual > 1.0:
+        click.echo(f"warning: the {fit.law} law misses the eigenvalues by a factor "
+                   f"{math.exp(fit.rms_log_residual):.3g} (rms); the spectrum does not follow it "
+                   "there: try --law or --fit-from", err=True)
     _write_csv(out / "spectrum.csv", "frequency,eigenvalue,multiplicity", [freq, lam, mult])
     store.write_json(out / "spectrum.json", {"command": "spectrum", "options": options,
                                              "fit": fit.__dict__, "provenance": store.provenance()})
-    fig = plotting.plot_spectrum(freq, lam, fit, out / "spectrum.png", xlabel, name)
-    click.echo(f"wrote {fig}, {out / 'spectrum.csv'} and {out / 'spectrum.json'}")
+    fig = plotting.plot_spectrum(freq, lam, fit, out / "spectrum.png", xlabel, name,
+                                 note=f"domain {kind}{'' if arg is None else f' {arg}'}; d = {d}")
+    click.echo(f"wrote {fig} (and .pdf), {out / 'spectrum.csv'} and {out / 'spectrum.json'}")
+
+
+def _vector_text(k) -> str:
+    """A wave vector as '3' (1-D) or '3/1' (the spec notation)."""
+    return "/".join(f"{c:g}" for c in k)
 
 
 def _floats(text):
@@ -180,6 +207,7 @@ def run(experiment, config, rhos, target, sigma_a, width, eta, steps, seed, dtyp
     """The main job: PDE vs kernel flow vs trained FF-NN for each ρ_w; writes figures,
     summary.json and results.npz under OUT/NAME/."""
     from . import experiments
+    from .training import estimated_seconds
 
     try:
         cfg = experiments.load_config(config) if config else None
@@ -188,12 +216,14 @@ def run(experiment, config, rhos, target, sigma_a, width, eta, steps, seed, dtyp
             width=width, eta=eta, steps=steps, seed=seed, dtype=dtype, part=part,
             n_points=n_points, half_width=half_width, data=data, data_layout=data_layout,
             model=model)
+        _announce(estimated_seconds(settings["width"], settings["n_points"], settings["steps"],
+                                    settings["dtype"], runs=len(settings["rhos"])), "this run")
         result = experiments.run_experiment(settings, out, name, progress=not quiet)
     except (ValueError, TypeError, MemoryError, RuntimeError) as err:
         raise click.ClickException(str(err)) from None
     click.echo(experiments.summary_table(result.summary))
     click.echo(f"total {result.summary['seconds_total']:.1f} s; wrote {result.path}/ "
-               "(learning_curves.png, spectra.png, summary.json, results.npz)")
+               "(learning_curves and spectra as .png and .pdf, summary.json, results.npz)")
 
 
 @main.command("width-study")
@@ -218,9 +248,12 @@ def width_study(rho, widths, seeds, steps, eta, sigma_a, dtype, target, part, n_
                 out, name, quiet):
     """Network-vs-kernel gap against width, with the fitted exponent (theory −1/2)."""
     from . import experiments
+    from .training import estimated_seconds
 
     try:
         ws = tuple(int(w) for w in _floats(widths))
+        _announce(sum(estimated_seconds(m, n_points, steps, dtype, runs=seeds) for m in ws),
+                  "this width study")
         result = experiments.run_width_study(
             out, name, progress=not quiet, rho=rho, widths=ws, seeds=tuple(range(seeds)),
             steps=steps, eta=eta, sigma_a=sigma_a, dtype=dtype, target=target, part=part,
@@ -323,11 +356,15 @@ PDE_FIGURE_TIMES = 61
 @click.option("--scheme", default="auto", show_default=True,
               type=click.Choice(["auto", "cn", "eigen", "krylov"]), help="Time scheme.")
 @click.option("--probes", default=None,
-              help="Probe frequencies k (ξ = k e₁) to print (default: the target's).")
+              help="Probe frequencies k (ξ = k e₁) to print (default: the target's wave vectors).")
+@click.option("--mesh-size", type=float, default=None,
+              help="Element size h in ξ (default: refined until û₀ and ρ̄_w are resolved to 1e-6).")
+@click.option("--max-dofs", type=int, default=200_000, show_default=True,
+              help="Largest mesh the automatic refinement may reach.")
 @click.option("--out", default="ntk-freq-results/pde", show_default=True,
               type=click.Path(file_okay=False), help="Folder for pde.png and pde.csv.")
 def pde(rho_spec, dim, sigma_a, density, target_spec, data_half_width, data_points, times,
-        part, order, scheme, probes, out):
+        part, order, scheme, probes, mesh_size, max_dofs, out):
     """Solve the frequency-dynamics PDE (E3) by finite elements; print |û| at probe frequencies."""
     from pathlib import Path
 
@@ -336,7 +373,7 @@ def pde(rho_spec, dim, sigma_a, density, target_spec, data_half_width, data_poin
     from . import _validation as v
     from .distributions import distribution
     from .pde import solve_frequency_pde
-    from .pde.figures import plot_frequency_pde, probe_table
+    from .pde.figures import plot_frequency_pde, probe_table, probe_vectors
     from .targets import initial_error_hat, target
 
     try:
@@ -344,31 +381,35 @@ def pde(rho_spec, dim, sigma_a, density, target_spec, data_half_width, data_poin
         y = target(target_spec, dim)
         u0_hat = initial_error_hat(y, data_half_width, data_points)
         probe_k = (_floats(probes) if probes else
-                   sorted({abs(k[0]) for k in getattr(y, "frequencies", ((1.0,),))}))
-        if not probe_k or not np.all(np.isfinite(probe_k)):
+                   np.unique(np.abs(np.asarray(getattr(y, "frequencies", [[1.0] + [0.0] * (dim - 1)]))), axis=0))
+        if not len(probe_k) or not np.all(np.isfinite(probe_k)):
             raise click.BadParameter(f"expected finite numbers k (ξ = k e₁), e.g. 4,12; got "
                                      f"{probes!r}", param_hint="--probes")
         requested = v.increasing_times("--times", _floats(times))
         # the figure and the csv get a dense time grid as well; the table prints what was asked
         t_solve = np.union1d(requested, np.linspace(0.0, requested[-1], PDE_FIGURE_TIMES))
         sol = solve_frequency_pde(rho, sigma_a, density, u0_hat, t_solve, part=part,
-                                  order=int(order), scheme=scheme, progress=True)
+                                  order=int(order), scheme=scheme, mesh_size=mesh_size,
+                                  max_dofs=max_dofs, progress=True)
     except (ValueError, TypeError, MemoryError) as err:
         raise click.ClickException(str(err)) from None
     table = probe_table(sol, probe_k)
     click.echo(f"{sol.n_dofs} DOFs (P{order}), Ω = {sol.domain.shape} of radius "
                f"{sol.domain.radius:.4g}, scheme {sol.scheme}, mesh resolution "
                + ", ".join(f"{k} {e:.1e}" for k, e in sol.resolution.items()))
-    click.echo(f"{'t':>10} " + " ".join(f"{'|û(' + format(k, 'g') + ')|':>12}" for k in probe_k))
+    names = [_vector_text(k) for k in probe_vectors(probe_k, dim)]
+    click.echo(f"{'t':>10} " + " ".join(f"{'|û(' + k + ')|':>14}" for k in names))
     for t, row in zip(sol.times, table):
         if np.any(np.isclose(t, requested, rtol=1e-12, atol=0.0)):
-            click.echo(f"{t:>10.4g} " + " ".join(f"{a:>12.5g}" for a in row))
+            click.echo(f"{t:>10.4g} " + " ".join(f"{a:>14.5g}" for a in row))
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    _write_csv(out / "pde.csv", "t," + ",".join(f"abs_u_hat_{k:g}" for k in probe_k),
+    _write_csv(out / "pde.csv", "t," + ",".join(f"abs_u_hat_{k}" for k in names),
                [sol.times] + list(table.T))
-    fig = plot_frequency_pde(sol, probe_k, out / "pde.png")
-    click.echo(f"wrote {out / 'pde.csv'} and {fig}")
+    fig = plot_frequency_pde(sol, probe_k, out / "pde.png",
+                             note=f"ρ_w = {rho_spec}, σ_a = {sigma_a:g}, c = {density:g}, part {part}, "
+                                  f"target {target_spec}; {sol.n_dofs} DOFs (P{order}), scheme {sol.scheme}")
+    click.echo(f"wrote {out / 'pde.csv'} and {fig} (and .pdf)")
 
 
 @main.command()
@@ -390,3 +431,7 @@ def reproduce(name, show_list, quick, force, out, quiet):
     except (ValueError, TypeError, MemoryError, RuntimeError) as err:
         raise click.ClickException(str(err)) from None
     click.echo(f"wrote {path}/")
+
+
+if __name__ == "__main__":
+    main()

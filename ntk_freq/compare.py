@@ -1,4 +1,4 @@
-"""Trained networks against theory: the three-way comparison of THEORY.md ("Comparing theory with
+"""Trained networks against theory: the three-way comparison of docs/theory.md ("Comparing theory with
 trained networks"), in d = 1.
 
 For each ρ_w, on the cell-centred data grid x_i of D = [−L, L] (N points, Δx = 2L/N, data
@@ -251,8 +251,9 @@ def nn_route(rho, sigma_a, width, part, x, y, eta, times, key, dtype, optimizer,
              weights=None):
     """Train the FF-NN of width m from its doubling initialisation (f₀ ≡ 0)."""
     net = ff_network(rho, sigma_a, width, part, dtype=DTYPES[dtype])
+    label = f"training FF-NN m={width}, ρ_w = {rho!r}"
     return train(net, net.init(key), x, y, eta, times, optimizer=optimizer, dtype=dtype,
-                 progress=progress, weights=weights)
+                 progress=label if progress else False, weights=weights)
 
 
 def check_pde_options(options) -> dict:

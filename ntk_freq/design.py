@@ -1,13 +1,13 @@
 """Initialisation design: from the per-frequency learning profile a user wants to the ρ_w that
-gives it under the full frequency PDE (THEORY.md, (E3)), diffusion included. d = 1.
+gives it under the full frequency PDE (docs/theory.md, (E3)), diffusion included. d = 1.
 
-Conventions (THEORY.md): angular frequencies ξ; flow time t = η · step; data density
+Conventions (docs/theory.md): angular frequencies ξ; flow time t = η · step; data density
 c = 1/|D| (``density``). The designed ρ_w is symmetric, so ρ_w = ρ̄_w; bands are given in |ξ|.
 
 Learning time. The initial error is white, û₀ ≡ 1 on the frequency domain (every frequency
 starts with the same error), and the learning time of frequency ξ at level ε is the first t with
 |û(ξ, t)| ≤ ε |û₀(ξ)|, from (E3) solved by P1 finite elements on the design grid (the nodes of
-the tabulated ρ_w). With W frozen (THEORY.md special case 1) it is ln(1/ε)/(c 2π ρ̄_w(ξ)); the
+the tabulated ρ_w). With W frozen (docs/theory.md special case 1) it is ln(1/ε)/(c 2π ρ̄_w(ξ)); the
 wanted rate r(ξ) of a :class:`RateProfile` is met when the time at level 1/e is 1/r(ξ).
 
 Algorithm. Start from the frozen-W solution ρ̄ = ln(1/ε)/(c 2π τ(ξ)) for the wanted times τ on
@@ -170,7 +170,7 @@ def _linear_rise(a: float, xi_abs, scale: float = 1.0):
 
 
 def frozen_rho(tau, epsilon: float, density: float) -> np.ndarray:
-    """THEORY.md special case 1 solved for ρ̄: ρ̄(ξ) = ln(1/ε)/(c 2π τ(ξ)) learns ξ to the
+    """docs/theory.md special case 1 solved for ρ̄: ρ̄(ξ) = ln(1/ε)/(c 2π τ(ξ)) learns ξ to the
     fraction ε by time τ(ξ) with W frozen (d = 1)."""
     return math.log(1.0 / epsilon) / (density * 2 * math.pi * np.asarray(tau))
 

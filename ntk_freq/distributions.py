@@ -1,4 +1,4 @@
-"""Frequency distributions ρ_w of the first layer (THEORY.md, "Conventions").
+"""Frequency distributions ρ_w of the first layer (docs/theory.md, "Conventions").
 
 Every distribution lives on R^d and offers
 
@@ -27,13 +27,18 @@ from pathlib import Path
 import jax
 import jax.numpy as jnp
 import numpy as np
-from scipy import special, stats
+from scipy import special
 from scipy.interpolate import RegularGridInterpolator
 
 from . import _validation as v
 
 NORMS = ("inf", "2")
 
+
+
+def _f_sf(x: float, d1: float, d2: float) -> float:
+    """P(F > x) for Fisher's F(d1, d2): the regularised incomplete beta I_{d2/(d2+d1 x)}(d2/2, d1/2)."""
+    return float(special.betainc(d2 / 2, d1 / 2, d2 / (d2 + d1 * x)))
 
 class FrequencyDistribution(abc.ABC):
     """A density ρ_w on R^d for the first-layer frequencies (see the module docstring)."""
@@ -53,8 +58,17 @@ class FrequencyDistribution(abc.ABC):
         """n independent draws w ~ ρ_w, shape (n, d)."""
 
     @abc.abstractmethod
-    def tail(self, r: float, norm: str = "inf") -> float:
-        """P(‖w‖ > r) in the given norm ("inf" or "2"), exact or an upper bound."""
+    def _tail(self, r, norm: str):
+        """P(‖w‖ > r) for a checked radius r ≥ 0 (a float or an array) and norm."""
+
+    def tail(self, r, norm: str = "inf"):
+        """P(‖w‖ > r) in the given norm ("inf" or "2"), exact or an upper bound (each family's
+        ``_tail`` says which); r ≥ 0, a number or an array of radii."""
+        v.choice("norm", norm, NORMS)
+        radii = v.finite_array("r", r)
+        if np.any(radii < 0):
+            raise ValueError(f"r must be >= 0 (a radius), got {r!r}")
+        return self._tail(radii if radii.ndim else float(radii), norm)
 
     def pdf(self, xi) -> np.ndarray:
         """The density ρ_w(ξ) at points of shape (..., d); returns shape (...)."""
@@ -130,7 +144,7 @@ class _Separable(FrequencyDistribution):
     _scale = "scale"
 
     def __post_init__(self):
-        v.positive(self._scale, getattr(self, self._scale))
+        object.__setattr__(self, self._scale, v.scale(self._scale, getattr(self, self._scale)))
         _check_dim(self.dim)
 
     @abc.abstractmethod
@@ -155,11 +169,13 @@ class _Separable(FrequencyDistribution):
     def sample(self, key, n):
         return self._sample1(key, (v.positive_int("n", n), self.dim))
 
-    def tail(self, r, norm="inf"):
+    def _tail(self, r, norm):
         """Exact for "inf" (independent coordinates); for "2" the bound P(‖w‖_∞ > r/√d)."""
         if norm == "2":
             r = r / math.sqrt(self.dim)
-        return 1.0 - (1.0 - self._tail1(r)) ** self.dim
+        with np.errstate(divide="ignore"):  # t = 1 gives log1p(−1) = −inf, hence 1: exact
+            t = -np.expm1(self.dim * np.log1p(-self._tail1(r)))  # 1 − (1 − t)^d, no cancellation
+        return t if np.ndim(t) else float(t)
 
 
 @dataclass(frozen=True)
@@ -181,13 +197,13 @@ class Gaussian(_Separable):
         return self.scale * jax.random.normal(key, shape)
 
     def _tail1(self, r):
-        return 2 * stats.norm.sf(r / self.scale)
+        return special.erfc(r / (self.scale * math.sqrt(2.0)))  # 2 P(N(0,1) > r/s)
 
-    def tail(self, r, norm="inf"):
+    def _tail(self, r, norm):
         """Exact in both norms (|w|²/s² is χ²_d); r may be an array of radii."""
         if norm == "2":
-            return stats.chi2.sf((np.asarray(r) / self.scale) ** 2, self.dim)
-        return super().tail(r, norm)
+            return special.gammaincc(self.dim / 2, (np.asarray(r) / self.scale) ** 2 / 2)  # P(χ²_d > r²/s²)
+        return super()._tail(r, norm)
 
 
 @dataclass(frozen=True)
@@ -210,7 +226,7 @@ class Uniform(_Separable):
         )
 
     def _tail1(self, r):
-        return max(0.0, 1.0 - r / self.half_width)
+        return np.maximum(0.0, 1.0 - r / self.half_width)
 
 
 @dataclass(frozen=True)
@@ -238,6 +254,35 @@ class Laplace(_Separable):
 # --------------------------------------------------------------------------------------------
 
 
+#: From this Bessel order ν/2 on, the Student-t φ uses the uniform (Debye) expansion of K_{ν/2}:
+#: K_{ν/2}(u) itself overflows float64 near u = 0 from ν/2 ≈ 170, and the expansion's error,
+#: O((ν/2)^-5) after four terms, is below 1e-10 here.
+DEBYE_ORDER = 60.0
+
+# DLMF 10.41.10: the polynomials u_1 … u_4 of the Debye expansion, coefficients of t^k.
+_DEBYE_U = (
+    np.polynomial.Polynomial([0, 3, 0, -5]) / 24,
+    np.polynomial.Polynomial([0, 0, 81, 0, -462, 0, 385]) / 1152,
+    np.polynomial.Polynomial([0, 0, 0, 30375, 0, -369603, 0, 765765, 0, -425425]) / 414720,
+    np.polynomial.Polynomial([0, 0, 0, 0, 4465125, 0, -94121676, 0, 349922430, 0, -446185740, 0,
+                              185910725]) / 39813120,
+)
+
+
+def _log_student_phi_debye(n: float, u: np.ndarray) -> np.ndarray:
+    """log φ of the Student-t law with ν = 2n, log[2^{1−n}/Γ(n) · u^n K_n(u)], through the uniform
+    expansion K_n(n x) ≈ √(π/(2n)) (1+x²)^{−1/4} e^{−nη} Σ_k (−1)^k u_k(t)/n^k, t = (1+x²)^{−1/2},
+    η = √(1+x²) + log(x/(1+√(1+x²))). The log x of η cancels n log u exactly, so the form below
+    is regular at u = 0 (where it gives log φ = 0 to the expansion's accuracy)."""
+    x = np.asarray(u, dtype=np.float64) / n
+    root = np.sqrt(1.0 + x * x)
+    t = 1.0 / root
+    series = 1.0 + sum((-1) ** (k + 1) * poly(t) / n ** (k + 1) for k, poly in enumerate(_DEBYE_U))
+    return ((1 - n) * math.log(2) - special.gammaln(n) + n * math.log(n) - n * root
+            + n * np.log1p(root) + 0.5 * math.log(math.pi / (2 * n)) - 0.5 * np.log(root)
+            + np.log(series))
+
+
 @dataclass(frozen=True)
 class StudentT(FrequencyDistribution):
     """Isotropic multivariate Student-t with ν degrees of freedom and scale s:
@@ -252,8 +297,8 @@ class StudentT(FrequencyDistribution):
     dim: int = 1
 
     def __post_init__(self):
-        v.positive("nu", self.nu)
-        v.positive("scale", self.scale)
+        object.__setattr__(self, "nu", v.scale("nu", self.nu))
+        object.__setattr__(self, "scale", v.scale("scale", self.scale))
         _check_dim(self.dim)
 
     def _pdf(self, xi):
@@ -270,6 +315,8 @@ class StudentT(FrequencyDistribution):
     def _char_fn(self, z):
         half_nu = 0.5 * self.nu
         u = math.sqrt(self.nu) * self.scale * np.linalg.norm(z, axis=-1)
+        if half_nu >= DEBYE_ORDER:
+            return np.exp(_log_student_phi_debye(half_nu, u))
         with np.errstate(divide="ignore", invalid="ignore"):
             log_phi = (
                 (1 - half_nu) * math.log(2)
@@ -287,9 +334,9 @@ class StudentT(FrequencyDistribution):
         chi2 = 2.0 * jax.random.gamma(k_gamma, self.nu / 2, (n, 1), dtype=jnp.float64)
         return self.scale * g * jnp.sqrt(self.nu / chi2)
 
-    def tail(self, r, norm="inf"):
+    def _tail(self, r, norm):
         """Exact for "2" (|w|²/(d s²) is F(d, ν)); for "inf" the bound P(‖w‖_2 > r)."""
-        return float(stats.f.sf(r * r / (self.dim * self.scale**2), self.dim, self.nu))
+        return _f_sf(r * r / (self.dim * self.scale**2), self.dim, self.nu)
 
 
 @dataclass(frozen=True)
@@ -304,7 +351,7 @@ class Cauchy(FrequencyDistribution):
     dim: int = 1
 
     def __post_init__(self):
-        v.positive("gamma", self.gamma)
+        object.__setattr__(self, "gamma", v.scale("gamma", self.gamma))
         _check_dim(self.dim)
 
     def _pdf(self, xi):
@@ -320,9 +367,9 @@ class Cauchy(FrequencyDistribution):
         g = jax.random.normal(key, (n, self.dim + 1), dtype=jnp.float64)
         return self.gamma * g[:, 1:] / jnp.abs(g[:, :1])
 
-    def tail(self, r, norm="inf"):
+    def _tail(self, r, norm):
         """Exact for "2"; for "inf" the bound P(‖w‖_2 > r)."""
-        return float(stats.f.sf(r * r / (self.dim * self.gamma**2), self.dim, 1))
+        return _f_sf(r * r / (self.dim * self.gamma**2), self.dim, 1)
 
 
 # --------------------------------------------------------------------------------------------
@@ -338,6 +385,9 @@ class Mixture(FrequencyDistribution):
     weights: tuple
 
     def __post_init__(self):
+        if isinstance(self.components, FrequencyDistribution) or np.ndim(self.weights) == 0:
+            raise TypeError("Mixture takes a list of components and a list of weights, e.g. "
+                            "Mixture([rho1, rho2], [0.5, 0.5]); got a single one")
         comps, w = tuple(self.components), np.asarray(self.weights, dtype=float)
         if len(comps) == 0 or len(comps) != w.size:
             raise ValueError(
@@ -372,7 +422,7 @@ class Mixture(FrequencyDistribution):
         draws = jnp.stack([c.sample(k, n) for c, k in zip(self.components, k_comp)])
         return draws[pick, jnp.arange(n)]
 
-    def tail(self, r, norm="inf"):
+    def _tail(self, r, norm):
         """Σ π_k tail_k(r): exact where each component's is."""
         return sum(p * c.tail(r, norm) for p, c in zip(self.weights, self.components))
 
@@ -408,7 +458,7 @@ class Shift(FrequencyDistribution):
         sign = jax.random.rademacher(k_sign, (v.positive_int("n", n), 1), dtype=jnp.float64)
         return self.base.sample(k_base, n) + sign * jnp.asarray(self.mu)
 
-    def tail(self, r, norm="inf"):
+    def _tail(self, r, norm):
         """The bound tail_ρ(r − ‖μ‖) (triangle inequality)."""
         shift = float(_norm(np.asarray(self.mu), norm))
         return self.base.tail(max(r - shift, 0.0), norm)
@@ -440,7 +490,7 @@ class Product(FrequencyDistribution):
         keys = jax.random.split(key, self.dim)
         return jnp.concatenate([f.sample(k, n) for f, k in zip(self.factors, keys)], axis=1)
 
-    def tail(self, r, norm="inf"):
+    def _tail(self, r, norm):
         """Exact for "inf" given exact factor tails; for "2" the bound at r/√d."""
         if norm == "2":
             r = r / math.sqrt(self.dim)
@@ -537,7 +587,7 @@ class Tabulated(FrequencyDistribution):
         lower = jnp.stack([jnp.asarray(a)[jnp.asarray(cells)[cell, i]] for i, a in enumerate(self.axes)], 1)
         return lower + t * jnp.asarray(widths)[cell]
 
-    def tail(self, r, norm="inf"):
+    def _tail(self, r, norm):
         """Exact on the grid nodes (trapezoid mass of the nodes with ‖ξ‖ > r)."""
         nodes, mass = self._nodes_weights()
         return float(np.sum(mass[_norm(nodes, norm) > r]))
@@ -620,8 +670,9 @@ class Empirical(FrequencyDistribution):
         h = self.bandwidth
         if h is None:
             h = float(np.mean(np.std(w, axis=0))) * w.shape[0] ** (-1.0 / (w.shape[1] + 4))
+        h = v.nonnegative("bandwidth", h)
         object.__setattr__(self, "samples", w)
-        object.__setattr__(self, "bandwidth", v.nonnegative("bandwidth", h))
+        object.__setattr__(self, "bandwidth", h if h == 0 else v.scale("bandwidth", h))
 
     @property
     def dim(self) -> int:
@@ -632,9 +683,11 @@ class Empirical(FrequencyDistribution):
         if h == 0:
             raise ValueError("an empirical law with bandwidth 0 is discrete and has no density")
         flat = xi.reshape(-1, self.dim)
-        d2 = np.sum((flat[:, None, :] - self.samples[None]) ** 2, axis=-1)
-        dens = np.mean(np.exp(-0.5 * d2 / h**2), axis=1) / (2 * np.pi * h * h) ** (self.dim / 2)
-        return dens.reshape(xi.shape[:-1])
+        d2 = np.sum(((flat[:, None, :] - self.samples[None]) / h) ** 2, axis=-1)
+        # log-space: a narrow kernel in high d would underflow/overflow the plain form
+        log_dens = (special.logsumexp(-0.5 * d2, axis=1) - math.log(self.samples.shape[0])
+                    - 0.5 * self.dim * math.log(2 * np.pi) - self.dim * math.log(h))
+        return np.exp(log_dens).reshape(xi.shape[:-1])
 
     def _char_fn(self, z):
         flat = z.reshape(-1, self.dim)
@@ -649,7 +702,7 @@ class Empirical(FrequencyDistribution):
         noise = jax.random.normal(k_noise, (n, self.dim), dtype=jnp.float64)
         return jnp.asarray(self.samples)[idx] + self.bandwidth * noise
 
-    def tail(self, r, norm="inf"):
+    def _tail(self, r, norm):
         """Upper bound (1/n) Σ_j P(h‖g‖ > r − ‖w_j‖), g standard normal (h = 0: exact)."""
         gap = r - _norm(self.samples, norm)
         if self.bandwidth == 0:

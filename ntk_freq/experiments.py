@@ -9,7 +9,7 @@ A config file holds the same keys at top level, e.g.::
     width = 8192
     seed = 3
 
-The run directory ``<out>/<name>/`` holds ``learning_curves.png``, ``spectra.png``,
+The run directory ``<out>/<name>/`` holds ``learning_curves`` and ``spectra`` (PNG and PDF),
 ``summary.json`` (per ρ_w: gaps at the final time, remaining fractions, wall times) and
 ``results.npz`` (every array, the full spec and the provenance); it appears only when complete.
 """
@@ -113,17 +113,51 @@ def comparison_arrays(cmp: Comparison) -> dict:
     return arrays
 
 
+PART_WORDS = {"full": "all of a, b, W", "readout": "a, b (W frozen)", "frequency": "W only"}
+
+
+def target_label(record) -> str:
+    """A windowed-sines target as a formula, y = e^{−x²/2w²}(A₁ sin(κ₁x + φ₁) + …) in 1-D; any
+    other record as written."""
+    if not isinstance(record, dict) or "frequencies" not in record:
+        return str(record)
+    terms = []
+    for k, a, p in zip(record["frequencies"], record["amplitudes"], record["phases"]):
+        kx = "·".join(f"{c:g}" for c in k) if len(k) > 1 else f"{k[0]:g}"
+        amp = "" if a == 1 else f"{a:g} "
+        phase = "" if p == 0 else f" + {p:g}"
+        terms.append(f"{amp}sin({kx}x{phase})")
+    return f"y = exp(−x²/2·{record['width']:g}²)·({' + '.join(terms)})"
+
+
+def comparison_caption(spec: dict, final_time: float) -> str:
+    """The parameter line of a comparison's figures."""
+    L = spec["half_width"]
+    return (f"target {target_label(spec['target'])}; FF-NN width m = {spec['width']} (2m neurons after doubling), "
+            f"σ_a = {spec['sigma_a']:g}, trained: {PART_WORDS.get(spec['part'], spec['part'])}, "
+            f"gradient descent η = {spec['eta']:g} × {spec['steps']} steps ({spec['dtype']}), "
+            f"final t = η·step = {final_time:g}; N = {spec['n_points']} points on D = [−{L:g}, {L:g}], "
+            f"seed {spec['seed']}")
+
+
 def write_figures(cmp: Comparison, directory) -> list:
-    """The learning curves and the |û(ξ, t)| heat maps of a comparison."""
+    """The learning curves (with ρ̄_w) and the |û(ξ, t)| maps of a comparison, PNG and PDF."""
     from . import plotting  # matplotlib: loaded only when figures are drawn
+    from .distributions import distribution
 
     directory = Path(directory)
+    note = comparison_caption(cmp.spec, float(cmp.times[-1]))
+    records = cmp.spec["rhos"]
+    rho_bars = None
+    if all(isinstance(r, str) for r in records):
+        rho_bars = [distribution(r).symmetrised_pdf(cmp.xi) for r in records]
     return [
         plotting.plot_learning_curves(
             cmp.times, cmp.kappa, [(r.rho, r.remaining, r.rel_l2) for r in cmp.results],
-            directory / "learning_curves.png"),
+            directory / "learning_curves.png", xi=cmp.xi, rho_bars=rho_bars, note=note),
         plotting.plot_spectrum_heatmaps(
-            cmp.times, cmp.xi, [(r.rho, r.u_hat) for r in cmp.results], directory / "spectra.png"),
+            cmp.times, cmp.xi, [(r.rho, r.u_hat) for r in cmp.results], directory / "spectra.png",
+            note=note),
     ]
 
 
@@ -162,19 +196,27 @@ def reproduce_default(directory: Path, quick: bool = False, progress: bool = Tru
 
 
 def summary_table(summary: dict) -> str:
-    """A short text table: per ρ_w the gaps at the final time (relative L² over ξ) and the
-    remaining fraction |û(κ,t)|/|û(κ,0)| at each target frequency from PDE / kernel / network."""
-    rows = list(summary["rho"].items())
-    keys = list(rows[0][1]["remaining_fraction"]["kernel"])
-    head = f"{'rho':<14}{'PDE vs kernel':>15}{'(E3) vs kernel':>16}{'NN vs kernel':>14}" + "".join(
-        f"{'remaining ' + k + ' (pde/kernel/nn)':>36}" for k in keys)
-    lines = [head]
-    for rho, s in rows:
+    """The run's result in 80 columns: what is measured and when, then per ρ_w the gaps to the
+    exact kernel flow and, per target frequency κ, the remaining fraction from each route."""
+    spec = summary["spec"]
+    t_final = spec["eta"] * spec["steps"]
+    lines = [
+        f"At the final time t = η·step = {t_final:g}:",
+        "  gap       = relative L² distance over ξ to the exact kernel flow (E1)",
+        "  remaining = |û(κ,t)|/|û(κ,0)|, the error left at target frequency κ",
+        "",
+        f"{'ρ_w':<16}{'PDE gap':>9}{'NN gap':>9}{'κ':>6}   {'remaining:':<10}{'PDE':>8}{'kernel':>9}{'FF-NN':>9}",
+    ]
+    for rho, s in summary["rho"].items():
         rem = s["remaining_fraction"]
-        cells = "".join(f"{' / '.join(f'{rem[r][k]:.3g}' for r in ('pde', 'kernel', 'nn')):>36}"
-                        for k in keys)
-        lines.append(f"{rho:<14}{s['pde_vs_kernel_rel_l2']:>15.3g}"
-                     f"{s['pde_e3_vs_kernel_rel_l2']:>16.3g}{s['nn_vs_kernel_rel_l2']:>14.3g}{cells}")
+        for i, key in enumerate(rem["kernel"]):
+            head = (f"{rho[:15]:<16}{s['pde_vs_kernel_rel_l2']:>9.2g}{s['nn_vs_kernel_rel_l2']:>9.2g}"
+                    if i == 0 else " " * 34)
+            cells = "".join(f"{rem[r][key]:>{w}.3g}" for r, w in (("pde", 8), ("kernel", 9), ("nn", 9)))
+            lines.append(f"{head}{key.removeprefix('xi='):>6}   {'':<10}{cells}")
+    lines.append("")
+    for rho, s in summary["rho"].items():  # what the local model would cost
+        lines.append(f"(E3), the local PDE, gap for {rho[:15]}: {s['pde_e3_vs_kernel_rel_l2']:.2g}")
     return "\n".join(lines)
 
 

@@ -1,6 +1,6 @@
 """Fourier transforms of functions sampled on uniform grids, and per-frequency diagnostics.
 
-Convention (THEORY.md): û(ξ) = ∫ u(x) e^{−iξ·x} dx with angular frequencies ξ, approximated on
+Convention (docs/theory.md): û(ξ) = ∫ u(x) e^{−iξ·x} dx with angular frequencies ξ, approximated on
 a uniform grid of spacing Δx (cell volume Δx^d = Π_i Δx_i) by the rectangle rule
 
     û(ξ) ≈ Σ_i u(x_i) e^{−iξ·x_i} Δx^d.

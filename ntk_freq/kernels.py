@@ -1,4 +1,4 @@
-"""Neural tangent kernels (THEORY.md, "Its neural tangent kernel, for any ρ_w").
+"""Neural tangent kernels (docs/theory.md, "Its neural tangent kernel, for any ρ_w").
 
 - :func:`ff_ntk`: the closed-form infinite-width NTK of the Fourier-feature network for any ρ_w,
   Θ(x, x') = φ_w(x − x') · (1 + σ_a² x·x'), in numpy float64.

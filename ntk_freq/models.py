@@ -1,9 +1,9 @@
 """Networks as pure JAX functions: ``init(key) -> params`` and ``apply(params, x) -> f(x)``.
 
-Every network comes from the antisymmetric doubling of THEORY.md: two copies of one network g
+Every network comes from the antisymmetric doubling of docs/theory.md: two copies of one network g
 with identical parameters at initialisation, f(x) = (g(θ₊, x) − g(θ₋, x))/√2. So f₀ ≡ 0 and the
 initial error is exactly −y, while the NTK is unchanged (its two halves are equal in law). For
-the Fourier-feature network this is THEORY.md's pairing of neurons (a, b, w) with (−a, −b, w)
+the Fourier-feature network this is docs/theory.md's pairing of neurons (a, b, w) with (−a, −b, w)
 under the prefactor 1/√(2m). Parameters are ``{"plus": P, "minus": P}`` with P a flat dict of
 arrays; ``trainable`` names the entries of P that gradient descent moves (the rest are frozen).
 
@@ -110,7 +110,7 @@ ff_readout.defjvp(_ff_readout_jvp, symbolic_zeros=True)
 
 def ff_network(rho: FrequencyDistribution, sigma_a: float, width: int, part: str = "full",
                dtype=jnp.float64) -> Network:
-    """The Fourier-feature network of THEORY.md (before doubling, m = ``width`` neurons):
+    """The Fourier-feature network of docs/theory.md (before doubling, m = ``width`` neurons):
 
         g(x) = (1/√m) Σ_j [a_j cos(w_j·x) + b_j sin(w_j·x)],  w_j ~ ρ_w,  a_j, b_j ~ N(0, σ_a²).
 

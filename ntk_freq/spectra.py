@@ -1,4 +1,4 @@
-"""Kernel eigenspectra (THEORY.md, "Kernel eigenspectra").
+"""Kernel eigenspectra (docs/theory.md, "Kernel eigenspectra").
 
 Training in the kernel regime is ∂_t u = −T_K u with (T_K g)(x) = ∫ Θ(x, x') g(x') p(x') dx';
 the eigenvalues of T_K are the per-mode learning rates. Four routes:
@@ -197,7 +197,8 @@ class DecayFit:
     "power":       λ ≈ C f^{exponent}        (exponent < 0 for decay)
     "exponential": λ ≈ C exp(−rate f^q)
 
-    fitted by least squares on log λ; ``rms_log_residual`` says how well the law fits."""
+    fitted by least squares on log λ over the modes with f ≥ ``f_min`` (the lowest frequency
+    used); ``rms_log_residual`` says how well the law fits."""
 
     law: str
     prefactor: float
@@ -205,6 +206,7 @@ class DecayFit:
     rate: float | None
     q: float
     rms_log_residual: float
+    f_min: float = 0.0
 
     def __call__(self, f) -> np.ndarray:
         f = np.asarray(f, dtype=float)
@@ -241,9 +243,10 @@ def fit_decay(frequency, eigenvalue, law: str = "power", q: float = 1.0,
     slope, intercept = np.polyfit(x, np.log(lam[keep]), 1)
     resid = np.log(lam[keep]) - (slope * x + intercept)
     rms = float(np.sqrt(np.mean(resid**2)))
+    lowest = float(f[keep].min())
     if law == "power":
-        return DecayFit("power", math.exp(intercept), float(slope), None, q, rms)
-    return DecayFit("exponential", math.exp(intercept), None, float(-slope), q, rms)
+        return DecayFit("power", math.exp(intercept), float(slope), None, q, rms, lowest)
+    return DecayFit("exponential", math.exp(intercept), None, float(-slope), q, rms, lowest)
 
 
 def dominant_frequency(vectors, x) -> np.ndarray:

@@ -1,7 +1,7 @@
 """Target functions y(x) for experiments, and the initial error of the frequency PDE.
 
 A target is a callable ``y(x)`` on points of shape (..., d) returning shape (...), with an
-attribute ``dim``; where the Fourier transform ŷ(ξ) = ∫ y(x) e^{−iξ·x} dx (THEORY.md) has a closed
+attribute ``dim``; where the Fourier transform ŷ(ξ) = ∫ y(x) e^{−iξ·x} dx (docs/theory.md) has a closed
 form, the target also has a method ``fourier(xi)``.
 
 - :class:`WindowedSines`: y(x) = e^{−|x|²/(2w²)} Σ_k A_k sin(κ_k·x + φ_k), localised in x (so a

@@ -1,7 +1,7 @@
 """Training in the kernel regime: finite-width networks by full-batch gradient descent, the exact
 kernel flow on the data, and its discrete twin.
 
-Convention (THEORY.md): gradient descent with step η on the mean loss (1/2N) Σ_i (f(x_i) − y_i)²
+Convention (docs/theory.md): gradient descent with step η on the mean loss (1/2N) Σ_i (f(x_i) − y_i)²
 is, in the kernel regime, the linear map u_{k+1} = (I − η Θ(X, X)/N) u_k on the error u = f − y
 at the N training points; gradient-flow time is t = η · step and the flow is u(t) = exp(−t Θ/N) u₀.
 Gradient descent is stable for η < 2/λ_max(Θ(X, X)/N).
@@ -17,7 +17,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from . import _validation as v
 from .models import Network, merge, split
@@ -215,17 +215,31 @@ def _diverged_at(losses: np.ndarray, loss0: float, patience: int) -> int | None:
     return int(idx[0]) if idx.size else None
 
 
+#: Seconds per neuron · point · step of full-batch FF-NN gradient descent (2m neurons after the
+#: doubling), measured by benchmarks/bench_training.py on the 2-core reference machine, and the
+#: fixed cost of one :func:`train` call (compilation, stability check). For estimates only.
+STEP_SECONDS = {"float32": 1.7e-8, "float64": 3.8e-8}
+CALL_SECONDS = 3.0
+
+
+def estimated_seconds(width: int, n_points: int, steps: int, dtype: str, runs: int = 1) -> float:
+    """A rough wall time for ``runs`` trainings of an FF-NN of width m (2m neurons) on N points
+    for ``steps`` steps, on the reference machine (a busy machine takes longer)."""
+    return runs * (CALL_SECONDS + STEP_SECONDS[dtype] * 2 * width * n_points * steps)
+
+
 def train(network: Network, params, x, y, eta: float, times, optimizer=None,
-          dtype: str = "float64", chunk: int = 200, progress: bool = True,
+          dtype: str = "float64", chunk: int = 200, progress: bool | str = True,
           patience: int = 50, weights=None) -> TrainResult:
     """Full-batch training of ``network`` from ``params`` on (x, y), snapshots of the error
     u = f(x) − y at the flow times ``times`` (each a multiple of η; t = η · step).
 
     optimizer: None for plain gradient descent with step η on the mean loss (1/2N) Σ (f − y)²
-    (THEORY.md's time convention), or any optax ``GradientTransformation`` (e.g.
+    (docs/theory.md's time convention), or any optax ``GradientTransformation`` (e.g.
     ``optax.adam(1e-3)``; then η only labels time, t = η · step, and no PDE counterpart exists).
     dtype: "float32" or "float64" for parameters and data. chunk: steps per ``lax.scan`` call
-    (the progress bar moves after each). Only ``network.trainable`` entries move.
+    (the progress bar moves after each; ``progress`` may be the bar's label, False hides it).
+    Only ``network.trainable`` entries move.
 
     Before training: refuses a working set that would not fit in memory and, for gradient
     descent, η ≥ 2/λ_max of the network's own NTK (computed by power iteration). During
@@ -275,7 +289,8 @@ def train(network: Network, params, x, y, eta: float, times, optimizer=None,
     u = np.empty((len(steps), x.shape[0]))
     losses = []
     done, loss0 = 0, None
-    with tqdm(total=int(steps[-1]), desc="training", disable=not progress, leave=False) as bar:
+    label = progress if isinstance(progress, str) else "training"
+    with tqdm(total=int(steps[-1]), desc=label, disable=not progress, leave=False, unit="step") as bar:
         for i, target in enumerate(steps):
             while done < target:
                 length = int(min(chunk, target - done))

@@ -28,7 +28,8 @@ def test_run_writes_a_complete_run_directory(tmp_path):
                                     "--points", "120", "--half-width", "8", "--name", "r1", "--quiet"])
     assert res.exit_code == 0, res.output
     run = out / "r1"
-    assert {p.name for p in run.iterdir()} == {"learning_curves.png", "spectra.png",
+    assert {p.name for p in run.iterdir()} == {"learning_curves.png", "learning_curves.pdf",
+                                               "spectra.png", "spectra.pdf",
                                                "summary.json", "results.npz"}
     summary = json.loads((run / "summary.json").read_text())
     for rho in ("gaussian:3", "uniform:10"):
@@ -42,7 +43,8 @@ def test_run_writes_a_complete_run_directory(tmp_path):
     arrays, meta = store.read_results(run / "results.npz")
     assert meta["spec"] == summary["spec"] and "packages" in meta["provenance"]
     assert np.all(np.isfinite(arrays["rho0.u_hat.nn"]))
-    assert "PDE vs kernel" in res.output and str(run) in res.output
+    assert "PDE gap" in res.output and "t = η·step = " in res.output and str(run) in res.output
+    assert max(len(line) for line in res.output.splitlines() if "wrote" not in line) <= 80
 
 
 @pytest.mark.slow

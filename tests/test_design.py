@@ -22,7 +22,7 @@ C = 1 / 20  # data density of D = [−10, 10]
 
 
 def test_flat_profile_with_negligible_sigma_a_is_the_uniform_density():
-    """Frozen-W formula (THEORY.md special case 1): a flat rate over [−B, B] with all the mass
+    """Frozen-W formula (docs/theory.md special case 1): a flat rate over [−B, B] with all the mass
     there needs ρ̄ = 1/(2B), the uniform density, and its e-folding time 2B/(c 2π)."""
     B = 6.0
     d = design_rho(RateProfile(1.0, (0, B), absolute=False), sigma_a=1e-4, density=C,
@@ -197,7 +197,7 @@ def test_cli_design_prints_times_and_writes_files(tmp_path):
                                     "--sigma-a", "1", "--points", "201", "--out", str(out)])
     assert res.exit_code == 0, res.output
     assert "designed" in res.output and "gaussian" in res.output and "worst case" in res.output
-    assert {p.name for p in out.iterdir()} == {"rho.npz", "rho.csv", "times.csv", "design.png"}
+    assert {p.name for p in out.iterdir()} == {"rho.npz", "rho.csv", "times.csv", "design.png", "design.pdf"}
     rho = Tabulated.load(out / "rho.csv")
     assert rho.pdf(np.array([5.0])) > rho.pdf(np.array([0.0]))  # rising rates, rising density
     times = np.loadtxt(out / "times.csv", delimiter=",", skiprows=1)

@@ -1,4 +1,4 @@
-"""The frequency PDE (THEORY.md, (E3)) against its exact special cases, convergence orders in
+"""The frequency PDE (docs/theory.md, (E3)) against its exact special cases, convergence orders in
 space and time, the exact kernel flow (E1), and bad input.
 
 Tolerances are stated next to each check, from the expected discretisation error: the L²
@@ -30,7 +30,7 @@ def band_mode(B, n):
 
 
 def band_rate(B, n, c, sigma_a):
-    """THEORY.md case 3, in d dimensions: r = c (2π)^d/(2B)^d [1 + σ_a² Σ_i (n_i π/(2B))²]."""
+    """docs/theory.md case 3, in d dimensions: r = c (2π)^d/(2B)^d [1 + σ_a² Σ_i (n_i π/(2B))²]."""
     n = np.atleast_1d(n)
     d = n.size
     return c * (2 * np.pi) ** d / (2 * B) ** d * (1 + sigma_a**2 * np.sum((n * np.pi / (2 * B)) ** 2))
@@ -67,7 +67,7 @@ def test_coefficients_follow_theory():
 
 
 # -------------------------------------------------------------------------------------------
-# The three exact special cases of THEORY.md
+# The three exact special cases of docs/theory.md
 # -------------------------------------------------------------------------------------------
 
 

@@ -165,3 +165,15 @@ class TestValidation:
     def test_nystrom_weights(self):
         with pytest.raises(ValueError, match="weights must be 3 positive"):
             spectra.nystrom_spectrum(relu("full"), np.eye(3), [1.0, -1.0, 1.0])
+
+
+def test_relu_ntk_on_the_circle_has_its_closed_form_eigenvalues():
+    """Published closed form (docs/theory.md, Funk–Hecke): on S¹ the Bietti–Mairal ReLU NTK
+    u κ₀(u) + κ₁(u) has λ_k = [I(k) + J(k−1) + J(k+1)]/π², with J(n) = ∫₀^π (π−θ) cos nθ dθ and
+    I(k) = ∫₀^π sin θ cos kθ dθ; neural-tangents' kernel is that divided by 2d = 4. Gauss–Legendre
+    quadrature of a kernel with a kink at θ = 0 only (an end point): agreement to 1e-12."""
+    J = lambda n: math.pi**2 / 2 if n == 0 else (1 - (-1) ** n) / n**2  # noqa: E731
+    I = lambda k: 0.0 if k == 1 else (1 + (-1) ** k) / (1 - k**2)  # noqa: E731, E741
+    exact = np.array([(I(k) + J(k - 1) + J(k + 1)) / math.pi**2 / 4 for k in range(13)])
+    lam = nf.sphere_spectrum(lambda a, b: nf.two_layer_ntk(a, b, "relu"), dim=2, kmax=12)
+    np.testing.assert_allclose(lam, exact, rtol=1e-12, atol=1e-14)

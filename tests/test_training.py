@@ -2,7 +2,7 @@
 the exact flow, the flow vs the map as η shrinks, and the bad-input guards.
 
 Expected errors (stated where used): a network of width m differs from its infinite-width kernel
-dynamics by O(1/√m) (THEORY.md); on the problem below, measured ‖u_nn − u_gd‖/‖y‖ ≈ 0.3/√m.
+dynamics by O(1/√m) (docs/theory.md); on the problem below, measured ‖u_nn − u_gd‖/‖y‖ ≈ 0.3/√m.
 """
 
 import jax

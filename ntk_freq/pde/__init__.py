@@ -1,4 +1,4 @@
-"""The frequency-dynamics PDE (THEORY.md, (E3)) solved by finite elements with scikit-fem:
+"""The frequency-dynamics PDE (docs/theory.md, (E3)) solved by finite elements with scikit-fem:
 coefficients (:mod:`.fem`), truncation domains and meshes (:mod:`.mesh`), time integration
 (:mod:`.time`) and the end-to-end :func:`solve_frequency_pde` (:mod:`.solve`)."""
 

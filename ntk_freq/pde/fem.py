@@ -1,4 +1,4 @@
-"""Coefficients and the finite-element discretisation of the frequency PDE (THEORY.md, (E3)):
+"""Coefficients and the finite-element discretisation of the frequency PDE (docs/theory.md, (E3)):
 
     ∂_t û = ∇·(D ∇û) − α û,   D(ξ) = c (2π)^d σ_a² ρ̄_w(ξ),   α(ξ) = c (2π)^d ρ̄_w(ξ),
 

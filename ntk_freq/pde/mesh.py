@@ -1,4 +1,4 @@
-"""Truncation domains and meshes in frequency space for the frequency PDE (THEORY.md, (E3)).
+"""Truncation domains and meshes in frequency space for the frequency PDE (docs/theory.md, (E3)).
 
 The PDE lives on R^d; it is solved on a box [−R, R]^d (d = 1, 2, 3) or, for isotropic ρ_w in
 d = 2, a disc of radius R, that holds ρ_w's mass up to a tolerance. Box meshes are tensor

@@ -1,4 +1,4 @@
-"""``solve_frequency_pde``: the frequency-dynamics PDE (THEORY.md, (E3)) end to end, and its
+"""``solve_frequency_pde``: the frequency-dynamics PDE (docs/theory.md, (E3)) end to end, and its
 solution object. See :mod:`ntk_freq.pde.fem` for the weak form, :mod:`ntk_freq.pde.mesh` for
 domains and meshes, :mod:`ntk_freq.pde.time` for the time integrators."""
 
@@ -105,7 +105,7 @@ class FrequencySolution:
         return out.reshape(shape) if np.ndim(t) == 0 else out.reshape((idx.size,) + shape)
 
     def integral(self, t) -> complex:
-        """∫_Ω û(ξ, t) dξ by the mesh quadrature (THEORY.md: = (2π)^d u(0, t) for the full line)."""
+        """∫_Ω û(ξ, t) dξ by the mesh quadrature (docs/theory.md: = (2π)^d u(0, t) for the full line)."""
         U = self.U[self.time_index(t)[0]]
         values = [np.asarray(self.basis.interpolate(U[:, c])) for c in (0, 1)]
         return complex(fem.integral(self.basis, values[0] + 1j * values[1]))
@@ -288,7 +288,8 @@ def solve_frequency_pde(rho: FrequencyDistribution, sigma_a: float, density, u0_
             f"mesh too coarse: with mesh_size={h:.3g} ({disc.basis.N} DOFs, P{order}) the "
             f"relative L² error of û₀ is ~{disc.resolution['u0_hat']:.1e} and of ρ̄_w "
             f"~{disc.resolution['rho']:.1e}, above resolution_tol={resolution_tol:g}; the "
-            "solution is no more accurate. Pass a smaller mesh_size or a larger max_dofs.",
+            "solution is no more accurate. Pass a smaller mesh_size or a larger max_dofs "
+            "(`ntk-freq pde`: --mesh-size, --max-dofs).",
             stacklevel=2,
         )
     basis = disc.basis
@@ -356,7 +357,7 @@ def _mass_message(rho, Omega, mass, required, mass_tol, rho_error, resolution_to
 def _integrate(M, A, U0, times, scheme, dt, rannacher, solver, progress) -> np.ndarray:
     if scheme == "eigen":
         return time.eigen_exact(M, A, U0, times)
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     total = (sum(max(1, math.ceil((b - a) / dt - 1e-9)) for a, b in zip(times[:-1], times[1:]))
              if scheme == "cn" else times.size - 1)
