@@ -76,6 +76,10 @@ _PUBLIC = {
     "design_rho": ("design", "design_rho"),
     "RateProfile": ("design", "RateProfile"),
     "ReachByTime": ("design", "ReachByTime"),
+    "open_results": ("results", "open_results"),
+    "ff_mlp_ntk": ("deep", "ff_mlp_ntk"),
+    "effective_densities": ("deep", "effective_densities"),
+    "EffectiveDensities": ("deep", "EffectiveDensities"),
 }
 
 __all__ = sorted(_PUBLIC, key=str.lower)

@@ -53,11 +53,34 @@ def scale(name: str, value: float) -> float:
 
 def positive_int(name: str, value: int) -> int:
     """An integer >= 1 (bools refused)."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"{name} must be an integer >= 1, got {value!r}")
     if value < 1:
         raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
     return int(value)
+
+
+def nonnegative_int(name: str, value: int) -> int:
+    """An integer >= 0 (bools and non-integral numbers refused, never truncated)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer >= 0, got {value!r}")
+    if value < 0:
+        raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
+    return int(value)
+
+
+#: Elementary operations a call may plan before it is refused as too long to wait for (about
+#: ten minutes of numpy work on the reference 2-core machine).
+MAX_OPERATIONS = 5e10
+
+
+def affordable(what: str, operations: float, hint: str) -> None:
+    """Refuse, before starting, work of about ``operations`` elementary steps beyond
+    :data:`MAX_OPERATIONS`, with the estimate and ``hint`` (what to reduce)."""
+    if operations > MAX_OPERATIONS:
+        raise MemoryError(
+            f"{what} would take about {operations:.2g} operations (hours on a laptop); {hint}"
+        )
 
 
 def choice(name: str, value: str, allowed) -> str:
@@ -68,13 +91,20 @@ def choice(name: str, value: str, allowed) -> str:
 
 
 def finite_array(name: str, value, dtype=np.float64) -> np.ndarray:
-    """A float64 array with no NaN or infinity; complex, string or object input is refused."""
-    if np.iscomplexobj(value):
-        raise TypeError(f"{name} must be real; got complex values (the imaginary part would be lost)")
+    """A float64 array with no NaN or infinity. Strings, booleans, objects, ragged lists and
+    complex values are refused (TypeError), never converted: '3' is not a number here, and a
+    complex array would lose its imaginary part."""
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"{name} must be numbers, got the string {value!r}")
     try:
-        a = np.asarray(value, dtype=dtype)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be an array of real numbers, got {type(value).__name__}") from None
+        raw = np.asarray(value)
+    except ValueError:
+        raise TypeError(f"{name} must be a rectangular array of numbers (got a ragged sequence)") from None
+    if np.iscomplexobj(raw):
+        raise TypeError(f"{name} must be real; got complex values (the imaginary part would be lost)")
+    if raw.size and raw.dtype.kind in "USOb":
+        raise TypeError(f"{name} must be real numbers, got an array of {raw.dtype} ({value!r:.80})")
+    a = raw.astype(dtype)
     if not np.all(np.isfinite(a)):
         bad = int(np.size(a) - np.count_nonzero(np.isfinite(a)))
         raise ValueError(f"{name} contains {bad} NaN or infinite value(s); all entries must be finite")

@@ -10,7 +10,40 @@ import click
 from . import __version__
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """The command group: Ctrl-C ends any subcommand with exit code 130 (the shell's convention
+    for SIGINT); results are written atomically, so an interrupted run leaves nothing behind."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("\ninterrupted: nothing was written", err=True)
+            raise click.exceptions.Exit(130) from None
+        except OSError as error:  # a full disk, a folder removed under us: no traceback
+            raise click.ClickException(f"could not read or write {error.filename or ''}: "
+                                       f"{error.strerror or error}; nothing half-written was left") from None
+
+
+def _check_out(out, force: bool = False):
+    """The output folder, checked before any computation (module docstring of ntk_freq.store)."""
+    from pathlib import Path
+
+    from . import store
+
+    out = Path(out)
+    if store.holds_results(out) and not force:
+        raise click.ClickException(f"{out} already holds results; choose another --out or pass --force")
+    try:
+        return store.check_output(out)
+    except ValueError as err:
+        raise click.ClickException(str(err)) from None
+
+
+FORCE = click.option("--force", is_flag=True, help="Replace the results already in --out.")
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="ntk-freq")
 def main():
     """ntk-freq: how neural networks learn each frequency in the NTK regime."""
@@ -82,17 +115,16 @@ def _parse_domain(domain: str):
 @click.option("--out", default="ntk-freq-results/spectrum", show_default=True,
               type=click.Path(file_okay=False),
               help="Folder for spectrum.png, spectrum.csv and spectrum.json (options, fit, provenance).")
+@FORCE
 def spectrum(rho_spec, activation, sigma_a, part, b_std, domain, dim, kmax, points, law,
-             fit_from, out):
+             fit_from, out, force):
     """Eigenvalues of an NTK against frequency, with a figure and a fitted decay law."""
-    from pathlib import Path
-
     import numpy as np
 
     from . import kernels, plotting, spectra, store
     from .distributions import distribution, is_isotropic
 
-    options = dict(locals())
+    options = dict(click.get_current_context().params)
     if (rho_spec is None) == (activation is None):
         raise click.UsageError("give exactly one of --rho SPEC or --network ACTIVATION")
     if rho_spec and b_std is not None:
@@ -101,6 +133,7 @@ def spectrum(rho_spec, activation, sigma_a, part, b_std, domain, dim, kmax, poin
         raise click.UsageError("--sigma-a is for --rho (FF-NNs); two-layer nets use --bias")
     kind, arg = _parse_domain(domain or ("periodic:2pi" if rho_spec else "sphere"))
     d = dim or (2 if kind == "sphere" else 1)
+    out = _check_out(out, force)
     try:
         if rho_spec:
             rho = distribution(rho_spec, d)
@@ -142,7 +175,6 @@ def spectrum(rho_spec, activation, sigma_a, part, b_std, domain, dim, kmax, poin
         fit = spectra.fit_decay(freq, lam, law, f_min=f_min)
     except (ValueError, TypeError, MemoryError) as err:
         raise click.ClickException(str(err)) from None
-    out = Path(out)
     click.echo(f"{name}; domain {kind}{'' if arg is None else f' {arg}'}")
     click.echo(f"{'mode':>5} {'frequency':>12} {'eigenvalue':>14} {'mult':>5}")
     for i, (f, l, m) in enumerate(zip(freq, lam, mult)):
@@ -155,12 +187,13 @@ def spectrum(rho_spec, activation, sigma_a, part, b_std, domain, dim, kmax, poin
         click.echo(f"warning: the {fit.law} law misses the eigenvalues by a factor "
                    f"{math.exp(fit.rms_log_residual):.3g} (rms); the spectrum does not follow it "
                    "there: try --law or --fit-from", err=True)
-    _write_csv(out / "spectrum.csv", "frequency,eigenvalue,multiplicity", [freq, lam, mult])
-    store.write_json(out / "spectrum.json", {"command": "spectrum", "options": options,
-                                             "fit": fit.__dict__, "provenance": store.provenance()})
-    fig = plotting.plot_spectrum(freq, lam, fit, out / "spectrum.png", xlabel, name,
-                                 note=f"domain {kind}{'' if arg is None else f' {arg}'}; d = {d}")
-    click.echo(f"wrote {fig} (and .pdf), {out / 'spectrum.csv'} and {out / 'spectrum.json'}")
+    with store.replacing_directory(out, force) as tmp:
+        _write_csv(tmp / "spectrum.csv", "frequency,eigenvalue,multiplicity", [freq, lam, mult])
+        store.write_json(tmp / "spectrum.json", {"command": "spectrum", "options": options,
+                                                 "fit": fit.__dict__, "provenance": store.provenance()})
+        plotting.plot_spectrum(freq, lam, fit, tmp / "spectrum.png", xlabel, name,
+                               note=f"domain {kind}{'' if arg is None else f' {arg}'}; d = {d}")
+    click.echo(f"wrote {out}/ (spectrum.png and .pdf, spectrum.csv, spectrum.json)")
 
 
 def _vector_text(k) -> str:
@@ -205,7 +238,7 @@ def _floats(text):
 def run(experiment, config, rhos, target, sigma_a, width, eta, steps, seed, dtype, part, n_points,
         half_width, data, data_layout, model, out, name, quiet):
     """The main job: PDE vs kernel flow vs trained FF-NN for each ρ_w; writes figures,
-    summary.json and results.npz under OUT/NAME/."""
+    summary.json, results.npz and results.nc under OUT/NAME/."""
     from . import experiments
     from .training import estimated_seconds
 
@@ -223,7 +256,8 @@ def run(experiment, config, rhos, target, sigma_a, width, eta, steps, seed, dtyp
         raise click.ClickException(str(err)) from None
     click.echo(experiments.summary_table(result.summary))
     click.echo(f"total {result.summary['seconds_total']:.1f} s; wrote {result.path}/ "
-               "(learning_curves and spectra as .png and .pdf, summary.json, results.npz)")
+               "(learning_curves and spectra as .png and .pdf, summary.json, results.npz, "
+               "results.nc)")
 
 
 @main.command("width-study")
@@ -289,16 +323,18 @@ def width_study(rho, widths, seeds, steps, eta, sigma_a, dtype, target, part, n_
               help="Also train FF-NNs of this width (0: no) and print their measured times.")
 @click.option("--out", default="ntk-freq-results/design", show_default=True,
               type=click.Path(file_okay=False),
-              help="Folder for rho.npz, rho.csv, times.csv and design.png.")
+              help="Folder for rho.npz, rho.csv, times.csv, design.png/.pdf and design.json.")
+@FORCE
 def design(kind, band, support, rate, slope, epsilon, T, sigma_a, density, points, tol,
-           train_width, out):
+           train_width, out, force):
     """Design ρ_w for a wanted per-frequency learning profile under the frequency PDE."""
     import time
-    from pathlib import Path
 
-    from . import plotting
+    from . import plotting, store
     from .design import design_rho, make_objective, trained_times
 
+    options = dict(click.get_current_context().params)
+    out = _check_out(out, force)
     try:
         objective = make_objective(kind, _floats(band), support, rate, slope, epsilon, T)
         t0 = time.perf_counter()
@@ -314,13 +350,15 @@ def design(kind, band, support, rate, slope, epsilon, T, sigma_a, density, point
     click.echo(f"worst case: designed {d.worst_time():.4g}, gaussian (s = "
                f"{d.baselines['gaussian'].scale:g}) {d.worst_time('gaussian'):.4g}, uniform "
                f"{d.worst_time('uniform'):.4g}")
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    d.save(out / "rho.npz")
-    d.save(out / "rho.csv")
-    _write_csv(out / "times.csv", "xi,wanted,designed,gaussian,uniform", d.table(d.xi.size).T)
-    fig = plotting.plot_design(d, out / "design.png")
-    click.echo(f"wrote {out / 'rho.npz'}, {out / 'rho.csv'}, {out / 'times.csv'} and {fig}")
+    with store.replacing_directory(out, force) as tmp:
+        d.save(tmp / "rho.npz")
+        d.save(tmp / "rho.csv")
+        _write_csv(tmp / "times.csv", "xi,wanted,designed,gaussian,uniform", d.table(d.xi.size).T)
+        plotting.plot_design(d, tmp / "design.png")
+        store.write_json(tmp / "design.json", {
+            "command": "design", "options": options, "iterations": d.iterations,
+            "residual": d.residual, "provenance": store.provenance()})
+    click.echo(f"wrote {out}/ (rho.npz, rho.csv, times.csv, design.png and .pdf, design.json)")
     if train_width:
         try:
             kappa, measured = trained_times(d, width=train_width)
@@ -362,24 +400,25 @@ PDE_FIGURE_TIMES = 61
 @click.option("--max-dofs", type=int, default=200_000, show_default=True,
               help="Largest mesh the automatic refinement may reach.")
 @click.option("--out", default="ntk-freq-results/pde", show_default=True,
-              type=click.Path(file_okay=False), help="Folder for pde.png and pde.csv.")
+              type=click.Path(file_okay=False), help="Folder for pde.png/.pdf, pde.csv and pde.json.")
+@FORCE
 def pde(rho_spec, dim, sigma_a, density, target_spec, data_half_width, data_points, times,
-        part, order, scheme, probes, mesh_size, max_dofs, out):
+        part, order, scheme, probes, mesh_size, max_dofs, out, force):
     """Solve the frequency-dynamics PDE (E3) by finite elements; print |û| at probe frequencies."""
-    from pathlib import Path
-
     import numpy as np
 
     from . import _validation as v
+    from . import store
     from .distributions import distribution
     from .pde import solve_frequency_pde
     from .pde.figures import plot_frequency_pde, probe_table, probe_vectors
     from .targets import initial_error_hat, target
 
+    options = dict(click.get_current_context().params)
+    out = _check_out(out, force)
     try:
         rho = distribution(rho_spec, dim)
-        y = target(target_spec, dim)
-        u0_hat = initial_error_hat(y, data_half_width, data_points)
+        y = target(target_spec, dim)  # a file target is imported only below, after every check
         probe_k = (_floats(probes) if probes else
                    np.unique(np.abs(np.asarray(getattr(y, "frequencies", [[1.0] + [0.0] * (dim - 1)]))), axis=0))
         if not len(probe_k) or not np.all(np.isfinite(probe_k)):
@@ -388,6 +427,7 @@ def pde(rho_spec, dim, sigma_a, density, target_spec, data_half_width, data_poin
         requested = v.increasing_times("--times", _floats(times))
         # the figure and the csv get a dense time grid as well; the table prints what was asked
         t_solve = np.union1d(requested, np.linspace(0.0, requested[-1], PDE_FIGURE_TIMES))
+        u0_hat = initial_error_hat(y, data_half_width, data_points)
         sol = solve_frequency_pde(rho, sigma_a, density, u0_hat, t_solve, part=part,
                                   order=int(order), scheme=scheme, mesh_size=mesh_size,
                                   max_dofs=max_dofs, progress=True)
@@ -402,35 +442,77 @@ def pde(rho_spec, dim, sigma_a, density, target_spec, data_half_width, data_poin
     for t, row in zip(sol.times, table):
         if np.any(np.isclose(t, requested, rtol=1e-12, atol=0.0)):
             click.echo(f"{t:>10.4g} " + " ".join(f"{a:>14.5g}" for a in row))
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    _write_csv(out / "pde.csv", "t," + ",".join(f"abs_u_hat_{k}" for k in names),
-               [sol.times] + list(table.T))
-    fig = plot_frequency_pde(sol, probe_k, out / "pde.png",
-                             note=f"ρ_w = {rho_spec}, σ_a = {sigma_a:g}, c = {density:g}, part {part}, "
-                                  f"target {target_spec}; {sol.n_dofs} DOFs (P{order}), scheme {sol.scheme}")
-    click.echo(f"wrote {out / 'pde.csv'} and {fig} (and .pdf)")
+    with store.replacing_directory(out, force) as tmp:
+        _write_csv(tmp / "pde.csv", "t," + ",".join(f"abs_u_hat_{k}" for k in names),
+                   [sol.times] + list(table.T))
+        plot_frequency_pde(sol, probe_k, tmp / "pde.png",
+                           note=f"ρ_w = {rho_spec}, σ_a = {sigma_a:g}, c = {density:g}, part {part}, "
+                                f"target {target_spec}; {sol.n_dofs} DOFs (P{order}), scheme {sol.scheme}")
+        store.write_json(tmp / "pde.json", {
+            "command": "pde", "options": options, "n_dofs": sol.n_dofs, "scheme": sol.scheme,
+            "resolution": sol.resolution, "provenance": store.provenance()})
+    click.echo(f"wrote {out}/ (pde.csv, pde.png and .pdf, pde.json)")
 
 
 @main.command()
 @click.argument("name", required=False)
 @click.option("--list", "show_list", is_flag=True, help="List the named experiments, one line each.")
 @click.option("--quick", is_flag=True, help="The reduced form (small sizes; seconds to a minute).")
-@click.option("--force", is_flag=True, help="Recompute even if OUT/NAME exists.")
+@click.option("--force", is_flag=True, help="Recompute even if OUT/NAME holds this very result.")
 @click.option("--out", default="ntk-freq-results", show_default=True, help="Root of the results.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 def reproduce(name, show_list, quick, force, out, quiet):
-    """Run a named experiment (figures, data and summary.json under OUT/NAME/), or --list them."""
+    """Run a named experiment, or all of them (figures, data and summary.json under OUT/NAME/;
+    a result of the same spec and version is reused), or --list them."""
     from . import reproduce as registry
 
     if show_list or not name:
         click.echo(registry.listing())
         return
     try:
-        path = registry.reproduce(name, out, quick=quick, force=force, progress=not quiet)
+        names = list(registry.REGISTRY) if name == "all" else [registry._experiment(name).name]
+        for n in names:
+            row, = registry.reproduce_all(out, quick=quick, force=force, progress=not quiet,
+                                          names=[n])
+            click.echo(f"{row['name']:<20} {'cached' if row['cached'] else 'computed':<9} "
+                       f"{row['seconds']:8.1f} s  {row['path']}/")
     except (ValueError, TypeError, MemoryError, RuntimeError) as err:
         raise click.ClickException(str(err)) from None
-    click.echo(f"wrote {path}/")
+
+
+@main.command()
+@click.argument("config", type=click.Path(dir_okay=False))
+@click.option("--out", default=None, type=click.Path(file_okay=False),
+              help="Sweep folder (default ntk-freq-results/sweep-<config stem>); run again to resume.")
+@click.option("--scheduler", default=None,
+              help="Address of a running Dask scheduler (e.g. tcp://host:8786); default: a "
+                   "LocalCluster with one single-threaded worker per core.")
+@click.option("--workers", type=int, default=None, help="Workers of the LocalCluster (default: cores).")
+@click.option("--serial", is_flag=True, help="Run the points one after another in this process (no Dask).")
+@click.option("--max-disk", type=float, default=None, help="Refuse a sweep needing more GiB of disk than this.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def sweep(config, out, scheduler, workers, serial, max_disk, quiet):
+    """Sweep compare's settings over a grid (TOML config) on Dask; one labelled results.nc."""
+    from pathlib import Path
+
+    from . import sweep as sweeps
+
+    if serial and (scheduler or workers):
+        raise click.UsageError("--serial runs in this process: leave --scheduler and --workers out")
+    if scheduler and workers:
+        raise click.UsageError("--workers sizes the LocalCluster; an existing cluster (--scheduler) "
+                               "has its own workers")
+    try:
+        spec = sweeps.load_sweep_config(config)
+        out = out or sweeps.default_out(config)
+        if serial:
+            sweeps.use_compilation_cache(Path(out))
+        result = sweeps.run_sweep(spec, out, scheduler=scheduler,
+                                  n_workers=workers, serial=serial, progress=not quiet,
+                                  max_disk=None if max_disk is None else max_disk * 2**30)
+    except (ValueError, TypeError, MemoryError, RuntimeError) as err:
+        raise click.ClickException(str(err)) from None
+    click.echo(sweeps.sweep_summary(result))
 
 
 if __name__ == "__main__":

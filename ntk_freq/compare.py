@@ -102,6 +102,12 @@ class Comparison:
             }
         return out
 
+    def to_dataset(self):
+        """The comparison as a labelled xarray Dataset (:func:`ntk_freq.results.comparison_dataset`)."""
+        from .results import comparison_dataset
+
+        return comparison_dataset(self)
+
 
 def _rho_items(rhos) -> list:
     """One spec/distribution or a list of them → a list."""
@@ -228,8 +234,47 @@ def warn_e3_gap(rho, e3, e2) -> None:
 def snapshot_times(eta: float, steps: int, n_snapshots: int) -> np.ndarray:
     """n_snapshots flow times t = η·k, k evenly spread over 0…steps (integers, so multiples of η)."""
     eta, steps = v.positive("eta", eta), v.positive_int("steps", steps)
+    if steps > 2**53:
+        raise ValueError(f"steps must be at most 2**53 (exact in float64), got {steps}")
     n = v.positive_int("n_snapshots", n_snapshots)
     return eta * np.unique(np.rint(np.linspace(0, steps, max(n, 2)))).astype(np.int64)
+
+
+@dataclasses.dataclass(frozen=True)
+class ComparisonGrids:
+    """The grids every route of a comparison shares: flow ``times``, the data grid ``x`` (cell
+    size ``dx``) of D = [−L, L] with the target values ``y``, the ξ grid ``xi`` on [0, xi_max] and
+    the target frequencies ``kappa``."""
+
+    times: np.ndarray
+    L: float
+    kappa: np.ndarray
+    xi_max: float
+    xi: np.ndarray
+    x: np.ndarray
+    dx: float
+    y: np.ndarray
+
+    def spectra(self, u) -> tuple[np.ndarray, np.ndarray]:
+        """(û on the ξ grid, remaining fractions at κ) of errors u on the data grid, shape (T, N)."""
+        at_kappa = fourier_transform(u, self.x, self.kappa, cell_volume=self.dx)
+        return (fourier_transform(u, self.x, self.xi, cell_volume=self.dx),
+                remaining_fraction(at_kappa, at_kappa[0]))
+
+
+def comparison_grids(y_fn: WindowedSines, eta, steps, n_snapshots, half_width, n_points,
+                     xi_max, n_xi) -> ComparisonGrids:
+    """Checked :class:`ComparisonGrids` from :func:`compare`'s arguments (xi_max None: the
+    target's spectrum top, max κ + 5/w)."""
+    times = snapshot_times(eta, steps, n_snapshots)
+    L = v.positive("half_width", half_width)
+    n_points = v.positive_int("n_points", n_points)
+    kappa = np.abs(np.asarray(y_fn.frequencies)[:, 0])
+    xi_max = default_xi_max(y_fn) if xi_max is None else v.positive("xi_max", xi_max)
+    xi = np.linspace(0.0, xi_max, v.positive_int("n_xi", n_xi))
+    check_data_grid(y_fn, L, n_points, xi_max)
+    x, dx = midpoint_grid(L, n_points, 1)
+    return ComparisonGrids(times, L, kappa, xi_max, xi, x, dx, y_fn(x))
 
 
 def kernel_route(rho, sigma_a, part, x, u0, eta, times, check_eta: bool = True, weights=None):
@@ -339,6 +384,7 @@ def compare(rhos=("gaussian:3", "uniform:10"), target="windowed-sines:2,7;width=
     v.choice("model", model, PDE_MODELS)
     seed = _seed("seed", seed)
     pde_options = check_pde_options(pde_options)
+    check_cost(width, n_points, v.positive_int("steps", steps))
     times = snapshot_times(eta, steps, n_snapshots)
     L = v.positive("half_width", half_width)
     kappa = np.abs(np.asarray(y_fn.frequencies)[:, 0])
@@ -408,9 +454,20 @@ def compare(rhos=("gaussian:3", "uniform:10"), target="windowed-sines:2,7;width=
                       results=tuple(results))
 
 
+def check_cost(width: int, n_points: int, steps: int) -> None:
+    """Refuse, before any work, a comparison whose kernel flow (dense N × N eigenproblem) or
+    network (N × 2m features) would not fit in memory, or whose training would run for hours."""
+    v.fits_in_memory(f"the kernel flow on N = {n_points} points (Θ(X, X), its eigenvectors and "
+                     "work arrays)", 8.0 * 5 * float(n_points) ** 2)
+    v.fits_in_memory(f"training width m = {width} on N = {n_points} points (features and their "
+                     "gradients)", 8.0 * 6 * 2 * float(width) * n_points)
+    v.affordable(f"training {steps} steps of width {width} on {n_points} points",
+                 10.0 * steps * 2 * width * n_points, "use fewer steps, a smaller width or fewer points")
+
+
 def _seed(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
-        raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 0 <= value < 2**32:
+        raise ValueError(f"{name} must be an integer in [0, 2**32), got {value!r}")
     return int(value)
 
 
@@ -467,6 +524,7 @@ def width_study(rho="gaussian:3", target="windowed-sines:2,7;width=1.5",
     L, n_points = v.positive("half_width", half_width), v.positive_int("n_points", n_points)
     xi = np.linspace(0.0, default_xi_max(y_fn), v.positive_int("n_xi", n_xi))
     check_data_grid(y_fn, L, n_points, xi[-1])
+    check_cost(int(widths.max()), n_points, int(steps) * len(widths) * len(seeds))
     x, dx = midpoint_grid(L, n_points, 1)
     y = y_fn(x)
     _, u_gd, _ = kernel_route(rho, sigma_a, part, x, -y, eta, times)

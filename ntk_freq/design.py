@@ -41,6 +41,10 @@ from .pde.fem import assemble, coefficients, make_basis, quadrature_points
 from .pde.mesh import axis_nodes
 from .pde.time import crank_nicolson
 
+#: Most nodes a design grid may have: every fixed-point iteration solves (E3) on it over a few
+#: hundred time steps, so 10⁵ nodes already take minutes.
+MAX_DESIGN_POINTS = 100_000
+
 #: Level of the learning time that defines a rate: the e-folding time 1/r.
 E_FOLD = math.exp(-1.0)
 
@@ -48,8 +52,8 @@ E_FOLD = math.exp(-1.0)
 def _band(band) -> tuple[float, float]:
     """A band lo ≤ |ξ| ≤ hi given as (lo, hi) with 0 ≤ lo < hi finite (angular frequencies)."""
     try:
-        lo, hi = (float(b) for b in band)
-    except (TypeError, ValueError):
+        lo, hi = (v.real("band", b, "a pair (lo, hi) of |ξ| bounds") for b in band)
+    except ValueError:
         raise TypeError(f"band must be a pair (lo, hi) of |ξ| bounds, got {band!r}") from None
     if not (math.isfinite(lo) and math.isfinite(hi) and 0 <= lo < hi):
         raise ValueError(f"band must satisfy 0 <= lo < hi (bounds on |ξ|), got {band!r}")
@@ -359,12 +363,13 @@ def design_rho(objective, *, sigma_a: float, density: float, dim: int = 1,
     if not isinstance(objective, OBJECTIVES):
         raise TypeError(f"objective must be a RateProfile or ReachByTime, got {objective!r}")
     sigma_a = v.nonnegative("sigma_a", sigma_a)
-    density = v.positive("density", density)
+    density = v.scale("density", density)
     if v.positive_int("dim", dim) != 1:
         raise ValueError(f"design_rho designs 1-D ρ_w (dim=1); got dim={dim}")
     n_points = v.positive_int("n_points", n_points)
-    if n_points < 11:
-        raise ValueError(f"n_points must be >= 11, got {n_points}")
+    if not 11 <= n_points <= MAX_DESIGN_POINTS:
+        raise ValueError(f"n_points must be in [11, {MAX_DESIGN_POINTS}] (nodes of the tabulated ρ_w; "
+                         f"each iteration solves the PDE on them), got {n_points}")
     tol, gamma = v.positive("tol", tol), v.positive("gamma", gamma)
     max_iter = v.positive_int("max_iter", max_iter)
 

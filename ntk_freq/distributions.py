@@ -124,6 +124,14 @@ def is_isotropic(rho: FrequencyDistribution, rtol: float = 1e-9) -> bool:
     return bool(np.allclose(rho.symmetrised_pdf(xi @ Q.T), rho.symmetrised_pdf(xi), rtol=rtol))
 
 
+def _draws(n, dim: int) -> int:
+    """The number of draws n ≥ 1, refused if the (n, d) sample and its work arrays would not fit
+    in memory (XLA would abort the process rather than raise)."""
+    n = v.positive_int("n", n)
+    v.fits_in_memory(f"{n} draws of ρ_w in d = {dim}", 8.0 * 4 * n * dim)
+    return n
+
+
 def _check_dim(dim) -> int:
     return v.positive_int("dim", dim)
 
@@ -167,7 +175,7 @@ class _Separable(FrequencyDistribution):
         return self._char1(z[..., 0]) if self.dim == 1 else np.prod(self._char1(z), axis=-1)
 
     def sample(self, key, n):
-        return self._sample1(key, (v.positive_int("n", n), self.dim))
+        return self._sample1(key, (_draws(n, self.dim), self.dim))
 
     def _tail(self, r, norm):
         """Exact for "inf" (independent coordinates); for "2" the bound P(‖w‖_∞ > r/√d)."""
@@ -328,7 +336,7 @@ class StudentT(FrequencyDistribution):
         return np.where(u > 0, np.exp(log_phi), 1.0)
 
     def sample(self, key, n):
-        n = v.positive_int("n", n)
+        n = _draws(n, self.dim)
         k_normal, k_gamma = jax.random.split(key)
         g = jax.random.normal(k_normal, (n, self.dim), dtype=jnp.float64)
         chi2 = 2.0 * jax.random.gamma(k_gamma, self.nu / 2, (n, 1), dtype=jnp.float64)
@@ -363,7 +371,7 @@ class Cauchy(FrequencyDistribution):
         return np.exp(-self.gamma * np.linalg.norm(z, axis=-1))
 
     def sample(self, key, n):
-        n = v.positive_int("n", n)
+        n = _draws(n, self.dim)
         g = jax.random.normal(key, (n, self.dim + 1), dtype=jnp.float64)
         return self.gamma * g[:, 1:] / jnp.abs(g[:, :1])
 
@@ -416,7 +424,7 @@ class Mixture(FrequencyDistribution):
         return sum(p * c._char_fn(z) for p, c in zip(self.weights, self.components))
 
     def sample(self, key, n):
-        n = v.positive_int("n", n)
+        n = _draws(n, self.dim)
         k_pick, *k_comp = jax.random.split(key, len(self.components) + 1)
         pick = jax.random.choice(k_pick, len(self.components), (n,), p=jnp.asarray(self.weights))
         draws = jnp.stack([c.sample(k, n) for c, k in zip(self.components, k_comp)])
@@ -455,7 +463,7 @@ class Shift(FrequencyDistribution):
 
     def sample(self, key, n):
         k_base, k_sign = jax.random.split(key)
-        sign = jax.random.rademacher(k_sign, (v.positive_int("n", n), 1), dtype=jnp.float64)
+        sign = jax.random.rademacher(k_sign, (_draws(n, self.dim), 1), dtype=jnp.float64)
         return self.base.sample(k_base, n) + sign * jnp.asarray(self.mu)
 
     def _tail(self, r, norm):
@@ -567,7 +575,7 @@ class Tabulated(FrequencyDistribution):
         """Exact draws from the multilinear interpolant: a cell by its mass, then one of its 2^d
         corners with probability ∝ the corner value, then each coordinate from the tent ∝ t or
         ∝ (1 − t) on the cell (inverse CDF √u)."""
-        n, d = v.positive_int("n", n), self.dim
+        n, d = _draws(n, self.dim), self.dim
         corners = np.array(np.meshgrid(*[[0, 1]] * d, indexing="ij")).reshape(d, -1).T  # (2^d, d)
         cell_shape = tuple(a.size - 1 for a in self.axes)
         cells = np.stack(np.meshgrid(*[np.arange(s) for s in cell_shape], indexing="ij"), -1)
@@ -696,7 +704,7 @@ class Empirical(FrequencyDistribution):
         return (mean_cos * smooth).reshape(z.shape[:-1])
 
     def sample(self, key, n):
-        n = v.positive_int("n", n)
+        n = _draws(n, self.dim)
         k_pick, k_noise = jax.random.split(key)
         idx = jax.random.randint(k_pick, (n,), 0, self.samples.shape[0])
         noise = jax.random.normal(k_noise, (n, self.dim), dtype=jnp.float64)

@@ -11,7 +11,8 @@ A config file holds the same keys at top level, e.g.::
 
 The run directory ``<out>/<name>/`` holds ``learning_curves`` and ``spectra`` (PNG and PDF),
 ``summary.json`` (per ρ_w: gaps at the final time, remaining fractions, wall times) and
-``results.npz`` (every array, the full spec and the provenance); it appears only when complete.
+``results.npz`` (every array, the full spec and the provenance) and ``results.nc`` (the same as a
+labelled xarray Dataset, :func:`ntk_freq.open_results`); it appears only when complete.
 """
 
 from __future__ import annotations
@@ -46,16 +47,21 @@ EXPERIMENTS = {
 SETTINGS = tuple(p for p in inspect.signature(compare).parameters if p not in ("optimizer", "progress"))
 
 
-def load_config(path) -> dict:
-    """Read a TOML config (module docstring); unknown keys raise ValueError listing the allowed."""
+def read_toml(path, what: str = "config file") -> dict:
+    """A TOML file as a dict; ValueError naming ``what`` if it is missing or not TOML."""
     path = Path(path)
     try:
         with open(path, "rb") as f:
-            config = tomllib.load(f)
+            return tomllib.load(f)
     except FileNotFoundError:
-        raise ValueError(f"config file {str(path)!r} does not exist") from None
+        raise ValueError(f"{what} {str(path)!r} does not exist") from None
     except tomllib.TOMLDecodeError as e:
-        raise ValueError(f"config file {str(path)!r} is not valid TOML: {e}") from None
+        raise ValueError(f"{what} {str(path)!r} is not valid TOML: {e}") from None
+
+
+def load_config(path) -> dict:
+    """Read a TOML config (module docstring); unknown keys raise ValueError listing the allowed."""
+    config = read_toml(path)
     _check_keys(config, f"config file {path}", extra=("experiment",))
     return config
 
@@ -179,17 +185,25 @@ def run_experiment(settings: dict, out="ntk-freq-results", name: str | None = No
 
 
 def _write_comparison(cmp: Comparison, directory: Path, metrics: dict) -> None:
-    """The figures and results.npz of a comparison."""
+    """The figures, results.npz and results.nc (labelled, :mod:`ntk_freq.results`) of a comparison."""
+    from .results import write_dataset
+
     write_figures(cmp, directory)
+    write_dataset(directory / "results.nc", cmp.to_dataset())
     store.write_results(directory / "results.npz", comparison_arrays(cmp),
                         {"spec": cmp.spec, "seed": cmp.spec["seed"], "metrics": metrics})
+
+
+def default_settings(quick: bool = False) -> dict:
+    """The settings of the registered experiment "default" (its cache key)."""
+    return experiment_settings("quick" if quick else "default")
 
 
 def reproduce_default(directory: Path, quick: bool = False, progress: bool = True) -> dict:
     """The registered experiment "default" (``ntk-freq reproduce default``): the default
     comparison (the "quick" settings when ``quick``), its figures and results in ``directory``;
     returns the per-ρ_w summary."""
-    cmp = compare(**experiment_settings("quick" if quick else "default"), progress=progress)
+    cmp = compare(**default_settings(quick), progress=progress)
     summary = {"spec": cmp.spec, "rho": cmp.summary()}
     _write_comparison(cmp, directory, summary["rho"])
     return summary

@@ -5,9 +5,11 @@ a uniform grid of spacing Δx (cell volume Δx^d = Π_i Δx_i) by the rectangle 
 
     û(ξ) ≈ Σ_i u(x_i) e^{−iξ·x_i} Δx^d.
 
-Accuracy (Poisson summation): for u negligible at the edge of the grid, the sum equals
-Σ_m û(ξ + 2π m/Δx) (m ∈ Z^d, per axis), so the error is the aliased copies of û: it is tiny when
-û has decayed at distance 2π/Δx_i − |ξ_i| from ξ. Use cell-centred grids (:func:`midpoint_grid`)
+Accuracy (Poisson summation): for u negligible at the edge of the grid, the sum over the grid
+x_i = x_0 + iΔx equals Σ_m e^{i 2π m x_0/Δx} û(ξ + 2π m/Δx) (m ∈ Z^d, per axis). On the
+cell-centred grid of N points on [−L, L] (x_0 = −L + Δx/2, L = NΔx/2) the phase is
+(−1)^{m(N−1)}: the aliased copies alternate in sign for even N. The error is those copies of û:
+tiny when û has decayed at distance 2π/Δx_i − |ξ_i| from ξ. Use cell-centred grids (:func:`midpoint_grid`)
 so that N Δx^d = |D|, the convention behind the data density c = 1/|D| of the mean loss.
 """
 
@@ -26,9 +28,10 @@ def midpoint_grid(half_width: float, n: int, dim: int = 1) -> tuple[np.ndarray, 
 
     Returns (x, cell_volume): points of shape (n^d, d), C order (last axis fastest), and
     Δx^d = (2L/n)^d, so that N Δx^d = |D| exactly."""
-    L = v.positive("half_width", half_width)
+    L = v.scale("half_width", half_width)
     n = v.positive_int("n", n)
     dim = v.positive_int("dim", dim)
+    v.fits_in_memory(f"a grid of {n}^{dim} points", 8.0 * 3 * float(n) ** dim * dim)
     dx = 2 * L / n
     axis = -L + dx * (np.arange(n) + 0.5)
     x = np.stack(np.meshgrid(*[axis] * dim, indexing="ij"), axis=-1).reshape(-1, dim)

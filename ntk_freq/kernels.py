@@ -100,6 +100,9 @@ def empirical_ntk(network: Network, params, x1, x2) -> np.ndarray:
         raise TypeError(f"network must be an ntk_freq.models.Network, got {network!r}")
     x1, x2 = jnp.atleast_2d(jnp.asarray(x1)), jnp.atleast_2d(jnp.asarray(x2))
     theta, frozen = split(params, network.trainable)
+    n_params = sum(int(np.size(a)) for a in jax.tree_util.tree_leaves(theta))
+    v.fits_in_memory("the empirical NTK (Jacobians of both point sets and their contraction)",
+                     8.0 * (2 * (x1.shape[0] + x2.shape[0]) * n_params + x1.shape[0] * x2.shape[0]))
     nt = _nt()
 
     def f(theta, x):

@@ -78,7 +78,7 @@ def ff_readout(W, a, b, x):
     """g(x) = (1/√m) Σ_j [a_j cos(w_j·x) + b_j sin(w_j·x)] for W (m, d), a, b (m,), x (n, d).
 
     Its derivative rule is written with matrix-vector products on the saved features
-    C = cos(Wx), S = sin(Wx): ∂g/∂w_j · δw = x·δw_j (b_j C − a_j S)_j, so forward and reverse
+    C = cos(Wx), S = sin(Wx): ∂g/∂w_j · δw_j = (1/√m) (x·δw_j)(b_j C_j − a_j S_j), so forward and reverse
     mode never form an (n, m) product elementwise beyond C and S themselves (the sin/cos
     evaluations are the floor of a training step)."""
     c, s = _fourier_features(W, x)
@@ -108,6 +108,24 @@ def _ff_readout_jvp(primals, tangents):
 ff_readout.defjvp(_ff_readout_jvp, symbolic_zeros=True)
 
 
+def _check_rho(rho) -> None:
+    if not isinstance(rho, FrequencyDistribution):
+        raise TypeError(f"rho must be a frequency distribution object (ntk_freq.distribution("
+                        f"'gaussian:3') makes one from a spec), got {rho!r}")
+
+
+def float_dtype(dtype):
+    """A JAX floating dtype (float32 or float64); integer or complex dtypes are refused: they
+    would round the frequencies or drop the imaginary part."""
+    try:
+        dt = jnp.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"dtype must be float32 or float64, got {dtype!r}") from None
+    if dt not in (jnp.float32, jnp.float64):
+        raise ValueError(f"dtype must be float32 or float64, got {dtype!r}")
+    return dt
+
+
 def ff_network(rho: FrequencyDistribution, sigma_a: float, width: int, part: str = "full",
                dtype=jnp.float64) -> Network:
     """The Fourier-feature network of docs/theory.md (before doubling, m = ``width`` neurons):
@@ -116,9 +134,12 @@ def ff_network(rho: FrequencyDistribution, sigma_a: float, width: int, part: str
 
     ``part`` picks what is trained: "full" (a, b, W), "readout" (a, b; W frozen: random
     features) or "frequency" (W only). The doubled network has 2m neurons in all."""
+    _check_rho(rho)
     sigma_a = v.nonnegative("sigma_a", sigma_a)
     m = v.positive_int("width", width)
     v.choice("part", part, PARTS)
+    dtype = float_dtype(dtype)
+    v.fits_in_memory(f"the parameters of an FF-NN of width {m}", 8.0 * 2 * m * (rho.dim + 2) * 2)
 
     def init_g(key):
         k_w, k_a, k_b = jax.random.split(key, 3)
@@ -159,7 +180,9 @@ def two_layer_network(dim: int, width: int, activation: str = "relu", w_std: flo
     """g(x) = (1/√m) Σ_j v_j σ((w_std/√d) u_j·x + b_std β_j), u, β, v ~ N(0, 1): the
     parametrisation of :func:`ntk_freq.kernels.two_layer_ntk` (neural-tangents' 'ntk' with a
     bias-free readout of W_std = 1). ``part``: "full" or "readout" (v only)."""
+    dtype = float_dtype(dtype)
     dim, m = v.positive_int("dim", dim), v.positive_int("width", width)
+    v.fits_in_memory(f"the parameters of a two-layer network of width {m}", 8.0 * 2 * 2 * m * (dim + 2))
     w_std, b_std = v.positive("w_std", w_std), v.nonnegative("b_std", b_std)
     act = ACTIVATIONS[v.choice("activation", activation, ACTIVATIONS)]
     trainable = {"full": ("U", "beta", "v"), "readout": ("v",)}[v.choice("part", part, ("full", "readout"))]
@@ -185,11 +208,15 @@ def ff_mlp_network(rho: FrequencyDistribution, width: int, hidden: tuple = (256,
     """The multi-layer FF-NN: the embedding [cos(Wx), sin(Wx)] (w_j ~ ρ_w, m = ``width``
     features, 2m channels) followed by an NTK-parametrised MLP with ``hidden`` widths and a
     scalar output. ``train_frequencies`` False freezes W."""
+    dtype = float_dtype(dtype)
+    _check_rho(rho)
     m = v.positive_int("width", width)
     hidden = tuple(v.positive_int("hidden", h) for h in hidden)
     w_std, b_std = v.positive("w_std", w_std), v.nonnegative("b_std", b_std)
     act = ACTIVATIONS[v.choice("activation", activation, ACTIVATIONS)]
     sizes = (2 * m, *hidden, 1)
+    v.fits_in_memory("the parameters of the FF-MLP", 8.0 * 2 * 2 * (m * rho.dim + sum(
+        a * b for a, b in zip(sizes[:-1], sizes[1:]))))
     n_layers = len(sizes) - 1
     mlp_keys = tuple(f"{n}{i}" for i in range(n_layers) for n in ("V", "c"))
 

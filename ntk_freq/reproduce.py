@@ -8,14 +8,22 @@ a temporary directory beside ``OUT/NAME`` (``OUT/NAME-quick`` for the reduced fo
 it when complete, with ``summary.json`` holding the summary, the experiment's name and the
 provenance: a result appears whole or not at all.
 
+Caching: a result is keyed by the SHA-256 of its full spec (the experiment's name, entry point,
+quick or full form, its settings where the entry names a settings function, and the ntk-freq
+version), stored in ``summary.json``; ``reproduce`` returns a stored result whose key matches,
+recomputes one whose key differs (another version or settings) and recomputes anyway with
+``force``.
+
 Names carry the first author of the result they reproduce (``rahaman-…``, ``basri-…``), or say
 what they show (``default``, ``depth-profile``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib
-import shutil
+import json
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,15 +32,34 @@ from . import store
 
 @dataclass(frozen=True)
 class NamedExperiment:
-    """A registered experiment: its name, a one-line description and its entry point."""
+    """A registered experiment: its name, a one-line description, its entry point and
+    (optionally) ``settings``, "module:function" with ``function(quick) -> dict`` giving the
+    settings it runs with (part of the cache key)."""
 
     name: str
     description: str
     entry: str
+    settings: str | None = None
 
     def function(self):
-        module, _, attr = self.entry.partition(":")
-        return getattr(importlib.import_module(module), attr)
+        return _load(self.entry)
+
+    def spec(self, quick: bool) -> dict:
+        """What identifies a result: name, entry point, form, settings, package version."""
+        from . import __version__
+
+        settings = _load(self.settings)(quick) if self.settings else None
+        return {"name": self.name, "entry": self.entry, "quick": quick, "settings": settings,
+                "ntk_freq_version": __version__}
+
+    def cache_key(self, quick: bool) -> str:
+        text = json.dumps(self.spec(quick), sort_keys=True, default=store._json_default)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _load(entry: str):
+    module, _, attr = entry.partition(":")
+    return getattr(importlib.import_module(module), attr)
 
 
 REGISTRY: dict[str, NamedExperiment] = {
@@ -42,6 +69,35 @@ REGISTRY: dict[str, NamedExperiment] = {
             "default",
             "Gaussian vs uniform rho_w on a two-frequency target: PDE, kernel flow, trained FF-NN",
             "ntk_freq.experiments:reproduce_default",
+            "ntk_freq.experiments:default_settings",
+        ),
+        NamedExperiment(
+            "rho-gallery",
+            "Per-frequency learning times under Gaussian, uniform, Laplace, Cauchy and band-pass rho_w: PDE, kernel, network",
+            "ntk_freq.gallery:rho_gallery",
+            "ntk_freq.gallery:gallery_settings",
+        ),
+        NamedExperiment(
+            "sigma-a",
+            "Effect of sigma_a (the diffusion of (E3)) on the learning curves: a sweep over sigma_a",
+            "ntk_freq.gallery:sigma_a_effect",
+            "ntk_freq.gallery:sigma_a_config",
+        ),
+        NamedExperiment(
+            "width-convergence",
+            "Network-vs-kernel gap against width m, fitted exponent (theory -1/2)",
+            "ntk_freq.gallery:width_convergence",
+            "ntk_freq.gallery:width_settings",
+        ),
+        NamedExperiment(
+            "design",
+            "An initialisation designed to reverse the spectral bias, against Gaussian and uniform baselines",
+            "ntk_freq.gallery:design_demo",
+        ),
+        NamedExperiment(
+            "depth-profile",
+            "Deep FF-NNs: damping density rho_alpha(xi) for depths 1-4, relu/erf/gelu, three rho_w",
+            "ntk_freq.deep_experiments:depth_profile",
         ),
         NamedExperiment(
             "basri-density",
@@ -61,23 +117,55 @@ def listing() -> str:
 def reproduce(name: str, out="ntk-freq-results", quick: bool = False, force: bool = False,
               progress: bool = True) -> Path:
     """Run the named experiment into ``out/name`` (``out/name-quick`` when ``quick``) and return
-    that path. An existing result is kept and returned unless ``force``, which recomputes it and
-    replaces it only once the new one is complete."""
-    if name not in REGISTRY:
-        raise ValueError(f"experiment must be one of {sorted(REGISTRY)}, got {name!r}")
-    experiment = REGISTRY[name]
-    path = Path(out) / (f"{name}-quick" if quick else name)
-    if path.exists() and not force:
+    that path. An existing result with the same cache key (module docstring) is returned as it
+    is unless ``force``; otherwise the experiment runs and replaces it only once the new one is
+    complete."""
+    experiment = _experiment(name)
+    path = result_path(name, out, quick)
+    key = experiment.cache_key(quick)
+    if not force and cached(name, out, quick):
         return path
+    store.check_output(path)
     run = experiment.function()
-    staged = path.with_name(f".{path.name}.replaced") if path.exists() else None
-    with store.run_directory(path if staged is None else path.with_name(f"{path.name}.new")) as tmp:
+    with store.replacing_directory(path, force=True) as tmp:
         summary = run(tmp, quick=quick, progress=progress)
         store.write_json(tmp / "summary.json", {
-            "experiment": name, "quick": quick, "summary": summary, "provenance": store.provenance(),
+            "experiment": name, "quick": quick, "cache_key": key, "spec": experiment.spec(quick),
+            "summary": summary, "provenance": store.provenance(),
         })
-    if staged is not None:
-        path.rename(staged)
-        path.with_name(f"{path.name}.new").rename(path)
-        shutil.rmtree(staged)
     return path
+
+
+def _experiment(name: str) -> NamedExperiment:
+    if name not in REGISTRY:
+        raise ValueError(f"experiment must be one of {sorted(REGISTRY)} or 'all', got {name!r}")
+    return REGISTRY[name]
+
+
+def result_path(name: str, out="ntk-freq-results", quick: bool = False) -> Path:
+    """Where :func:`reproduce` puts the result: ``out/name`` or ``out/name-quick``."""
+    return Path(out) / (f"{name}-quick" if quick else name)
+
+
+def cached(name: str, out="ntk-freq-results", quick: bool = False) -> bool:
+    """Whether ``out`` holds a complete result of ``name`` with the current cache key."""
+    summary = result_path(name, out, quick) / "summary.json"
+    try:
+        held = json.loads(summary.read_text()).get("cache_key")
+    except (OSError, ValueError):
+        return False
+    return held == _experiment(name).cache_key(quick)
+
+
+def reproduce_all(out="ntk-freq-results", quick: bool = False, force: bool = False,
+                  progress: bool = True, names=None) -> list:
+    """Every registered experiment (or ``names``) in turn; per experiment a dict with its name,
+    path, whether the cache served it and the wall time in seconds."""
+    rows = []
+    for name in names or list(REGISTRY):
+        was_cached = not force and cached(name, out, quick)
+        t0 = time.perf_counter()
+        path = reproduce(name, out, quick=quick, force=force, progress=progress)
+        rows.append({"name": name, "path": str(path), "cached": was_cached,
+                     "seconds": time.perf_counter() - t0})
+    return rows

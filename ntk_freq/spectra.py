@@ -93,10 +93,18 @@ def nystrom_spectrum(kernel_fn: Callable, nodes, weights, vectors: bool = False)
 
 def half_lattice(kmax: int, dim: int) -> np.ndarray:
     """One representative of each pair ±k of Z^d with ‖k‖_∞ ≤ kmax (first nonzero entry > 0),
-    k = 0 first: the index set of the real Fourier modes (cos, sin) of a periodic box."""
-    ks = [np.array(k) for k in itertools.product(range(-kmax, kmax + 1), repeat=dim)]
-    keep = [k for k in ks if not k.any() or k[np.flatnonzero(k)[0]] > 0]
-    return np.array(sorted(keep, key=lambda k: (np.abs(k).sum(), tuple(-k))), dtype=int)
+    k = 0 first, then by ‖k‖_1 and lexicographically descending: the index set of the real
+    Fourier modes (cos, sin) of a periodic box."""
+    count = (2 * kmax + 1) ** dim
+    v.fits_in_memory(f"the {count:.3g} lattice modes of kmax = {kmax} in d = {dim}", 8.0 * count * (dim + 3))
+    axis = np.arange(-kmax, kmax + 1)
+    k = np.stack(np.meshgrid(*[axis] * dim, indexing="ij"), axis=-1).reshape(-1, dim)
+    nonzero = k != 0
+    first = np.argmax(nonzero, axis=1)
+    keep = ~nonzero.any(axis=1) | (k[np.arange(len(k)), first] > 0)
+    k = k[keep]
+    order = np.lexsort(tuple((-k).T[::-1]) + (np.abs(k).sum(axis=1),))
+    return k[order]
 
 
 def periodic_spectrum(rho: FrequencyDistribution, period: float, kmax: int,
@@ -113,8 +121,8 @@ def periodic_spectrum(rho: FrequencyDistribution, period: float, kmax: int,
     (and for the Nyquist modes k_i = n/2, which are real)."""
     if not isinstance(rho, FrequencyDistribution):
         raise TypeError(f"rho must be a frequency distribution, got {rho!r}")
-    P = v.positive("period", period)
-    kmax = v.positive_int("kmax", kmax) if kmax != 0 else 0
+    P = v.scale("period", period)
+    kmax = v.nonnegative_int("kmax", kmax)
     d = rho.dim
     k = half_lattice(kmax, d)
     xi = 2 * np.pi * k / P
@@ -129,6 +137,8 @@ def periodic_spectrum(rho: FrequencyDistribution, period: float, kmax: int,
     xi = 2 * np.pi * k / P
     reach = rho.support_radius(1e-14) * P / (2 * np.pi * n)
     J = int(min(math.ceil(reach) + 1, max(1, int(1e5 ** (1 / d)))))
+    v.affordable("the aliased Gram spectrum", len(k) * (2 * J + 1) ** d * 30,
+                 "lower kmax or drop n_points for the operator spectrum")
     images = np.array(list(itertools.product(range(-J, J + 1), repeat=d)))  # (n_img, d)
     lam = np.array([
         (2 * np.pi / P) ** d * rho.symmetrised_pdf(2 * np.pi * (kk + n * images) / P).sum()
@@ -163,10 +173,9 @@ def sphere_spectrum(kernel_fn: Callable, dim: int, kmax: int, n_quad: int | None
     d = v.positive_int("dim", dim)
     if d < 2:
         raise ValueError(f"dim must be >= 2 (the circle S^1 is dim = 2), got {dim}")
-    kmax = int(kmax)
-    if kmax < 0:
-        raise ValueError(f"kmax must be >= 0, got {kmax}")
+    kmax = v.nonnegative_int("kmax", kmax)
     n = v.positive_int("n_quad", n_quad) if n_quad is not None else 2 * kmax + 200
+    v.fits_in_memory("the Gegenbauer table of sphere_spectrum", 8.0 * 3 * (kmax + 1) * n)
     s, w = np.polynomial.legendre.leggauss(n)
     theta = 0.5 * np.pi * (s + 1)
     w = 0.5 * np.pi * w

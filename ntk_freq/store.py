@@ -15,6 +15,7 @@ import datetime
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -58,15 +59,82 @@ def provenance() -> dict:
     }
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _temporary_prefix(name: str) -> str:
+    """``.NAME.<pid>.``: temporary files and folders carry their writer's process id, so a later
+    run can tell the leftovers of a killed run (:func:`remove_stale`) from live ones."""
+    return f".{name}.{os.getpid()}."
+
+
+TEMPORARY = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.(?P<random>\w+)\.tmp$")
+
+
+def remove_stale(directory) -> list:
+    """Delete this tool's temporary files and folders in ``directory`` (``.NAME.<pid>.*.tmp``)
+    whose writing process no longer exists: what a killed run left. Returns their paths."""
+    directory = Path(directory)
+    removed = []
+    if not directory.is_dir():
+        return removed
+    for entry in directory.iterdir():
+        match = TEMPORARY.match(entry.name)
+        if match and not _alive(int(match["pid"])):
+            shutil.rmtree(entry, ignore_errors=True) if entry.is_dir() else entry.unlink(missing_ok=True)
+            removed.append(entry)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def check_output(path, nbytes: float = 0.0, kind: str = "output folder") -> Path:
+    """Before any computation: ``path`` can be created (or is an existing folder) and written,
+    and its file system has room for ``nbytes`` more (an estimate, doubled for safety).
+    Removes stale temporaries of killed runs there. Raises ValueError saying what is wrong."""
+    path = Path(path)
+    if len(path.name.encode()) > 255:
+        raise ValueError(f"{kind} name {path.name[:40]!r}… is longer than 255 bytes")
+    existing = path
+    while not existing.exists():
+        if existing.parent == existing:
+            break
+        existing = existing.parent
+    if existing.exists() and not existing.is_dir():
+        raise ValueError(f"{kind} {str(path)!r}: {str(existing)!r} is a file, not a folder")
+    try:  # a real write, not os.access: root passes access checks on read-only file systems
+        os.rmdir(tempfile.mkdtemp(dir=existing, prefix=_temporary_prefix("probe"), suffix=".tmp"))
+    except OSError as error:
+        raise ValueError(f"{kind} {str(path)!r}: cannot write in {str(existing)!r} ({error.strerror})") from None
+    free = shutil.disk_usage(existing).free
+    if 2 * nbytes > free:
+        raise ValueError(f"{kind} {str(path)!r}: about {nbytes / 2**20:.0f} MiB of results need "
+                         f"room, and only {free / 2**20:.0f} MiB are free there")
+    remove_stale(path.parent if path.parent.exists() else existing)
+    return path
+
+
 def atomic_write(path, write) -> Path:
-    """Call ``write(file)`` on a temporary file beside ``path``, then rename it to ``path``."""
+    """Call ``write(file)`` on a temporary file beside ``path``, then rename it to ``path``
+    (permissions as the umask allows, like any new file)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_temporary_prefix(path.name), suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
-        os.chmod(tmp, 0o644)
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -123,11 +191,40 @@ def run_directory(path):
     without error, delete it otherwise."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"))
-    tmp.chmod(0o755)
+    tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=_temporary_prefix(path.name), suffix=".tmp"))
+    tmp.chmod(0o777 & ~_umask())
     try:
         yield tmp
         os.rename(tmp, path)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def holds_results(path) -> bool:
+    """True for an existing folder with anything in it (an empty folder holds nothing)."""
+    path = Path(path)
+    return path.is_dir() and any(path.iterdir())
+
+
+@contextlib.contextmanager
+def replacing_directory(path, force: bool):
+    """Like :func:`run_directory`, for a folder that may hold an earlier result: refused unless
+    ``force`` (ValueError, before any work is done by the caller), and with ``force`` the earlier
+    folder is replaced only once the new one is complete."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"{str(path)!r} is a file, not a folder")
+    if holds_results(path) and not force:
+        raise ValueError(f"{str(path)!r} already holds results; choose another output folder or "
+                         "pass force (--force) to replace them")
+    if path.is_dir() and not holds_results(path):
+        path.rmdir()
+    staged = path.with_name(f"{path.name}.new") if path.exists() else path
+    with run_directory(staged) as tmp:
+        yield tmp
+    if staged != path:
+        old = path.with_name(_temporary_prefix(path.name) + "old.tmp")
+        path.rename(old)
+        staged.rename(path)
+        shutil.rmtree(old)

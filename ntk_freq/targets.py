@@ -56,7 +56,7 @@ class WindowedSines:
                 f"amplitudes and phases need one entry per frequency ({K}), got shapes "
                 f"{amps.shape} and {phases.shape}"
             )
-        v.positive("width", self.width)
+        object.__setattr__(self, "width", v.scale("width", self.width))
         object.__setattr__(self, "frequencies", tuple(map(tuple, kappa.tolist())))
         object.__setattr__(self, "amplitudes", tuple(amps.tolist()))
         object.__setattr__(self, "phases", tuple(phases.tolist()))
@@ -116,20 +116,35 @@ class FunctionTarget:
         return v.finite_array(f"target {self.name} values", y).reshape(x.shape[:-1])
 
 
+class _FileFunction:
+    """``target`` of a Python file, imported at the first call: a command checks every other
+    argument before any of the user's code runs."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._fn = None
+
+    def __call__(self, x):
+        if self._fn is None:
+            spec = importlib.util.spec_from_file_location(f"ntk_freq_user_target_{self.path.stem}", self.path)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            fn = getattr(module, "target", None)
+            if not callable(fn):
+                raise ValueError(f"{self.path} must define a function target(x) (x: array of shape (N, d))")
+            self._fn = fn
+        return self._fn(x)
+
+
 def load_target(path, dim: int = 1) -> FunctionTarget:
-    """Import the Python file ``path`` as a module and return its function ``target(x)``
-    (x: points of shape (N, d), numpy float64; returns shape (N,)). The file is imported like
-    any module (its top-level code runs); no string is ever evaluated."""
+    """The function ``target(x)`` of the Python file ``path`` (x: points of shape (N, d), numpy
+    float64; returns shape (N,)). The file is imported like any module, so its top-level code
+    runs, but only when the target is first evaluated, after every other check; no string is
+    ever evaluated."""
     path = Path(path)
     if path.suffix != ".py" or not path.is_file():
         raise ValueError(f"target file {str(path)!r} must be an existing .py file")
-    spec = importlib.util.spec_from_file_location(f"ntk_freq_user_target_{path.stem}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    fn = getattr(module, "target", None)
-    if not callable(fn):
-        raise ValueError(f"{path} must define a function target(x) (x: array of shape (N, d))")
-    return FunctionTarget(fn, dim, name=str(path))
+    return FunctionTarget(_FileFunction(path), dim, name=str(path))
 
 
 TARGET_SPEC_HELP = (

@@ -10,6 +10,7 @@ Gradient descent is stable for η < 2/λ_max(Θ(X, X)/N).
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
 from typing import Callable
 
@@ -136,6 +137,22 @@ class TrainResult:
     max_stable_eta: float
 
 
+def check_representable(name: str, values: np.ndarray, dtype: str) -> np.ndarray:
+    """Refuse data whose training would overflow or lose its digits in ``dtype``: squared
+    errors beyond the dtype's range (the loss), or float32 inputs so large that w·x keeps no
+    fractional digits (the phase of cos(w·x) is then noise)."""
+    info = np.finfo(DTYPES[dtype])
+    top = float(np.max(np.abs(values))) if values.size else 0.0
+    if top > math.sqrt(float(info.max) / max(values.size, 1)):
+        raise ValueError(f"{name} reaches {top:.3g}: its squared errors overflow {dtype} (max "
+                         f"{info.max:.3g}); rescale the data or use dtype='float64'")
+    if name == "x" and top * info.eps > 1e-3:
+        raise ValueError(f"x reaches {top:.3g}: in {dtype} the phases w·x of the features keep "
+                         f"only {top * info.eps:.1g} absolute precision; rescale the inputs or use "
+                         "dtype='float64'")
+    return values
+
+
 class TrainingDiverged(RuntimeError):
     """Gradient descent blew up: the message names the step and the largest stable step."""
 
@@ -256,9 +273,9 @@ def train(network: Network, params, x, y, eta: float, times, optimizer=None,
     steps = snapshot_steps(times, eta)
     eta = float(eta)
     jdt = DTYPES[dtype]
-    x = jnp.asarray(v.finite_array("x", x), dtype=jdt)
+    x = jnp.asarray(check_representable("x", v.finite_array("x", x), dtype), dtype=jdt)
     x = x[:, None] if x.ndim == 1 else x
-    y = jnp.asarray(v.finite_array("y", y), dtype=jdt).reshape(-1)
+    y = jnp.asarray(check_representable("y", v.finite_array("y", y), dtype), dtype=jdt).reshape(-1)
     if y.shape[0] != x.shape[0]:
         raise ValueError(f"y has {y.shape[0]} values but x has {x.shape[0]} points")
     params = jax.tree_util.tree_map(lambda a: jnp.asarray(a, dtype=jdt), params)
@@ -271,10 +288,15 @@ def train(network: Network, params, x, y, eta: float, times, optimizer=None,
         q = jnp.asarray(q, dtype=jdt)
     theta, frozen = split(params, network.trainable)
     gd = optimizer is None
+    if not gd and not isinstance(optimizer, optax.GradientTransformation):
+        raise TypeError(f"optimizer must be None (gradient descent) or an optax GradientTransformation "
+                        f"such as optax.adam(1e-3), got {optimizer!r}")
     optimizer = optax.sgd(eta) if gd else optimizer
     opt_state = optimizer.init(theta)
     loss = _loss_fn(network, frozen, x, y, q)
     _check_memory(loss, theta, opt_state, optimizer, x.shape[0], f"{_n_params(params)} parameters")
+    v.affordable(f"training {int(steps[-1])} steps", 10.0 * float(steps[-1]) * _n_params(params) * x.shape[0],
+                 "use fewer steps (later snapshot times) or a smaller network")
 
     max_eta = float("nan")
     if gd:

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 import ntk_freq  # noqa: F401
-from ntk_freq import store
+from ntk_freq import open_results, store
 from ntk_freq.cli import main
 
 CONFIG = """
@@ -30,7 +30,7 @@ def test_run_writes_a_complete_run_directory(tmp_path):
     run = out / "r1"
     assert {p.name for p in run.iterdir()} == {"learning_curves.png", "learning_curves.pdf",
                                                "spectra.png", "spectra.pdf",
-                                               "summary.json", "results.npz"}
+                                               "summary.json", "results.npz", "results.nc"}
     summary = json.loads((run / "summary.json").read_text())
     for rho in ("gaussian:3", "uniform:10"):
         s = summary["rho"][rho]
@@ -43,6 +43,8 @@ def test_run_writes_a_complete_run_directory(tmp_path):
     arrays, meta = store.read_results(run / "results.npz")
     assert meta["spec"] == summary["spec"] and "packages" in meta["provenance"]
     assert np.all(np.isfinite(arrays["rho0.u_hat.nn"]))
+    ds = open_results(run)                            # the labelled twin of results.npz
+    np.testing.assert_array_equal(ds.u_hat.sel(rho="gaussian:3", route="nn"), arrays["rho0.u_hat.nn"])
     assert "PDE gap" in res.output and "t = η·step = " in res.output and str(run) in res.output
     assert max(len(line) for line in res.output.splitlines() if "wrote" not in line) <= 80
 

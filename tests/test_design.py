@@ -197,7 +197,8 @@ def test_cli_design_prints_times_and_writes_files(tmp_path):
                                     "--sigma-a", "1", "--points", "201", "--out", str(out)])
     assert res.exit_code == 0, res.output
     assert "designed" in res.output and "gaussian" in res.output and "worst case" in res.output
-    assert {p.name for p in out.iterdir()} == {"rho.npz", "rho.csv", "times.csv", "design.png", "design.pdf"}
+    assert {p.name for p in out.iterdir()} == {"rho.npz", "rho.csv", "times.csv", "design.png", "design.pdf",
+                                              "design.json"}
     rho = Tabulated.load(out / "rho.csv")
     assert rho.pdf(np.array([5.0])) > rho.pdf(np.array([0.0]))  # rising rates, rising density
     times = np.loadtxt(out / "times.csv", delimiter=",", skiprows=1)

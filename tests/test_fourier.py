@@ -1,10 +1,13 @@
 """The grid Fourier transform of ntk_freq.fourier against closed forms and transform identities."""
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import ntk_freq as nf
 from ntk_freq import fourier
 from ntk_freq.fourier import (fourier_transform, frequency_grid, grid_cell_volume, midpoint_grid,
                               relative_l2, remaining_fraction)
@@ -80,3 +83,18 @@ def test_grids_and_diagnostics():
         relative_l2([1.0], [0.0])
     r = remaining_fraction([0.5, 1.0], [1.0, 0.0])
     assert r[0] == 0.5 and np.isnan(r[1])
+
+
+@pytest.mark.parametrize("n_points", [160, 161])
+def test_aliasing_phase_of_the_cell_centred_grid(n_points):
+    """Poisson summation with the phase (−1)^{m(N−1)} (fourier.py docstring): for a Gaussian,
+    whose transform is known in closed form, the quadrature equals û(ξ) + Σ_{m≠0} (−1)^{m(N−1)}
+    û(ξ + 2πm/Δx) to rounding; a formula without the phase misses it for even N."""
+    L, w = 10.0, 0.35
+    x, dx = nf.midpoint_grid(L, n_points)
+    u = np.exp(-x[:, 0] ** 2 / (2 * w * w))
+    u_hat = lambda xi: math.sqrt(2 * math.pi) * w * np.exp(-(w * xi) ** 2 / 2)  # noqa: E731
+    xi = np.array([20.0])
+    images = sum((-1) ** (m * (n_points - 1)) * u_hat(xi + 2 * math.pi * m / dx) for m in range(-3, 4))
+    got = nf.fourier_transform(u, x, xi, cell_volume=dx).real
+    np.testing.assert_allclose(got, images, rtol=1e-12, atol=1e-15)

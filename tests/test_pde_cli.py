@@ -44,3 +44,38 @@ def test_pde_command_refuses_bad_probes_before_solving(tmp_path, monkeypatch):
                                            "--out", str(tmp_path)])
         assert result.exit_code == 2 and isinstance(result.exception, SystemExit), result.output
         assert "--probes" in result.output and repr(probes) in result.output
+
+
+def test_pde_refuses_to_overwrite_and_replaces_with_force(tmp_path):
+    """A second run into the same folder is refused before solving; --force replaces it; the
+    options and provenance are recorded."""
+    import json
+
+    from click.testing import CliRunner
+
+    from ntk_freq.cli import main
+
+    args = ["pde", "--rho", "gaussian:2", "--target", "windowed-sines:2", "--times", "0,5",
+            "--out", str(tmp_path / "p")]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    again = CliRunner().invoke(main, args)
+    assert again.exit_code != 0 and "already holds results" in again.output
+    assert CliRunner().invoke(main, args + ["--force"]).exit_code == 0
+    meta = json.loads((tmp_path / "p" / "pde.json").read_text())
+    assert meta["options"]["rho_spec"] == "gaussian:2" and "packages" in meta["provenance"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p"]
+
+
+def test_ctrl_c_exits_130_and_writes_nothing(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    import ntk_freq.pde
+    from ntk_freq.cli import main
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ntk_freq.pde, "solve_frequency_pde", interrupted)
+    res = CliRunner().invoke(main, ["pde", "--rho", "gaussian:2", "--out", str(tmp_path / "p")])
+    assert res.exit_code == 130
+    assert not (tmp_path / "p").exists()

@@ -67,7 +67,7 @@ def test_target_from_a_python_file(tmp_path):
     assert np.allclose(y(np.array([[1.0, 2.0], [0.0, 5.0]])), [2 * np.tanh(1.0), 0.0])
     (tmp_path / "none.py").write_text("x = 1\n")
     with pytest.raises(ValueError, match="target"):
-        load_target(tmp_path / "none.py")
+        load_target(tmp_path / "none.py")(np.zeros((2, 1)))  # imported (and checked) at first use
     with pytest.raises(ValueError, match=".py"):
         load_target(tmp_path / "missing.txt")
     (tmp_path / "shape.py").write_text("def target(x):\n    return x\n")
@@ -89,3 +89,22 @@ def test_initial_error_closed_form_and_quadrature_agree():
         initial_error_hat(plain)
     with pytest.raises(ValueError, match="closed-form"):
         initial_error_hat(plain, method="closed")
+
+
+def test_a_file_target_runs_no_code_before_it_is_used(tmp_path):
+    """A command that refuses its other arguments never executes the user's file."""
+    from click.testing import CliRunner
+
+    from ntk_freq.cli import main
+
+    marker = tmp_path / "ran"
+    source = tmp_path / "t.py"
+    source.write_text(f"open({str(marker)!r}, 'w').close()\n\ndef target(x):\n    return x[:, 0] * 0\n")
+    res = CliRunner().invoke(main, ["pde", "--rho", "gaussian:2", "--target", f"file:{source}",
+                                    "--times", "5,1", "--out", str(tmp_path / "o")])
+    assert res.exit_code != 0 and "increasing" in res.output
+    assert not marker.exists()
+    y = load_target(source)
+    assert not marker.exists()
+    y(np.zeros((2, 1)))
+    assert marker.exists()

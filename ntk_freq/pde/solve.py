@@ -137,6 +137,15 @@ def _evaluate_u0(u0_hat, xi: np.ndarray) -> np.ndarray:
     return values
 
 
+def _evaluate_density(name: str, density, xi: np.ndarray) -> np.ndarray:
+    """A user density at points (..., d), checked: shape (...), finite, ≥ 0."""
+    values = np.asarray(density(xi), dtype=np.float64)
+    if values.shape != xi.shape[:-1] or not np.all(np.isfinite(values)) or np.any(values < 0):
+        raise ValueError(f"{name}(xi) with xi of shape {xi.shape} must return finite values >= 0 "
+                         f"of shape {xi.shape[:-1]}")
+    return values
+
+
 def memory_estimate(n_dofs: int, dim: int, order: int, n_times: int, scheme: str,
                     solver: str) -> float:
     """Rough peak bytes of a solve: assembly triplets, the stored solution, and the dense
@@ -205,7 +214,7 @@ def solve_frequency_pde(rho: FrequencyDistribution, sigma_a: float, density, u0_
                         resolution_tol: float | None = None, max_dofs: int | None = None,
                         scheme: str = "auto", dt: float | None = None, rannacher: int = 2,
                         linear_solver: str | None = None, progress: bool = False,
-                        u0=None, assembly: str = "auto") -> FrequencySolution:
+                        diffusion=None, u0=None, assembly: str = "auto") -> FrequencySolution:
     """Solve (E3), ∂_t û = c(2π)^d [σ_a² ∇·(ρ̄_w ∇û) − ρ̄_w û], û(·, 0) = û₀, by finite elements.
 
     rho: ρ_w (d = rho.dim ∈ {1, 2, 3}); sigma_a: std of the readout weights; density: the data
@@ -228,6 +237,9 @@ def solve_frequency_pde(rho: FrequencyDistribution, sigma_a: float, density, u0_
       linear_solver: "lu" (sparse LU, factorised once; default in d ≤ 2) or "cg" (Jacobi CG,
         default in d = 3 where the LU fills in too much).
       progress: show a progress bar over the time steps.
+      diffusion: None, or a callable ξ (..., d) ↦ ρ_D(ξ) ≥ 0 that replaces σ_a² ρ̄_w in the
+        diffusion, D = c (2π)^d ρ_D (deep FF-NNs: :func:`ntk_freq.deep.solve_deep_frequency_pde`);
+        σ_a is then unused and ρ_w still sets the damping, the domain and the mesh.
 
     Non-uniform data, (E2): ``density`` a :class:`ntk_freq.data.DataDensity` or its spec
     (``"box:10"``, a :class:`ntk_freq.data.PointMeasure` of the training points, …) solves the
@@ -248,12 +260,15 @@ def solve_frequency_pde(rho: FrequencyDistribution, sigma_a: float, density, u0_
     if times is None:
         raise TypeError("times (the flow times t = η · step to solve for) is required")
     if isinstance(density, (str, DataDensity)):
+        if diffusion is not None:
+            raise ValueError("diffusion (the deep FF-NN's ρ_D) is for the local equation (E3); "
+                             "(E2) with a data density takes the two-layer σ_a² ρ̄_w")
         return _solve_e2(rho, sigma_a, density, u0_hat, u0, times, part, domain, shape,
                          support_tol, mass_tol, mesh_size, order, resolution_tol, max_dofs,
                          scheme, assembly, dt, rannacher, progress)
     resolution_tol = 1e-6 if resolution_tol is None else resolution_tol
     max_dofs = 200_000 if max_dofs is None else max_dofs
-    density = v.positive("density", density)
+    density = v.scale("density", density)
     if not callable(u0_hat):
         raise TypeError(f"u0_hat must be a callable ξ ↦ û₀(ξ), got {u0_hat!r}")
     times = v.increasing_times("times", times)
@@ -270,6 +285,8 @@ def solve_frequency_pde(rho: FrequencyDistribution, sigma_a: float, density, u0_
     max_dofs = v.positive_int("max_dofs", max_dofs)
     rannacher = int(v.nonnegative("rannacher", rannacher))
     dt = times[-1] / DEFAULT_STEPS if dt is None else v.positive("dt", dt)
+    if diffusion is not None and not callable(diffusion):
+        raise TypeError(f"diffusion must be None or a callable ξ ↦ ρ_D(ξ), got {diffusion!r}")
 
     Omega = _domain(rho, domain, shape, support_tol)
     breaks = breakpoints(rho) if Omega.shape == "box" else None
@@ -304,6 +321,10 @@ def solve_frequency_pde(rho: FrequencyDistribution, sigma_a: float, density, u0_
     _check_memory(Omega, h, order, breaks, times.size, scheme, solver)
 
     D, alpha = fem.coefficients_from_density(disc.rho_q, rho.dim, sigma_a, density, part)
+    if diffusion is not None and part != "readout":
+        D = fem.coefficients_from_density(
+            _evaluate_density("diffusion", diffusion, fem.quadrature_points(basis)), rho.dim, 1.0,
+            density, "frequency")[0]
     A = asm(fem.operator_form, basis, D=D, alpha=alpha).tocsr()
     U = _integrate(disc.M, A, disc.U0, times, scheme, dt, rannacher, solver, progress)
     return FrequencySolution(rho, sigma_a, density, part, Omega, basis, times, U, u0_hat,

@@ -1,0 +1,168 @@
+"""Labelled results: a comparison (or a sweep of them) as one xarray Dataset, stored as netCDF.
+
+A comparison's Dataset (:func:`comparison_dataset`) has the dimensions
+
+- ``rho``: the ρ_w of the run (their specs as written), ``route``: pde, kernel, kernel_gd, nn;
+- ``time``: flow time t = η · step; ``xi``: angular frequency ξ ≥ 0 (û(ξ) = ∫ u(x) e^{−iξx} dx);
+- ``kappa``: the target's frequencies κ_k; ``gap``: pde_vs_kernel, nn_vs_kernel,
+  kernel_gd_vs_kernel; ``step``: gradient-descent step 0…steps; ``x``: the data grid;
+
+the data variables ``u_hat`` (rho, route, time, xi; complex), ``remaining`` (rho, route, time,
+kappa; |û(κ, t)|/|û(κ, 0)|), ``rel_l2`` (rho, gap, time), ``loss`` (rho, step),
+``max_stable_eta`` (rho), ``seconds`` (rho, route; wall time, not reproducible) and ``y`` (x);
+the scalar settings of the run (sigma_a, width, seed, part, eta, steps, …) as scalar
+coordinates, so that a sweep promotes the ones it varies to dimensions. Attributes: ``spec``
+and ``provenance`` (JSON strings), ``ntk_freq_version``, ``conventions``.
+
+netCDF has no complex type: :func:`write_dataset` stores each complex variable ``v`` as the
+float pair ``v_real``/``v_imag`` (marked by the attribute ``ntk_freq_complex``) and
+:func:`open_results` joins them again, so a round trip is exact. Files are written through
+h5netcdf to a temporary name and renamed (never half-written).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+
+from . import store
+
+#: The spec fields that become scalar coordinates of a comparison's Dataset.
+SCALAR_FIELDS = ("sigma_a", "width", "seed", "part", "dtype", "eta", "steps", "n_snapshots",
+                 "half_width", "n_points", "xi_max", "n_xi")
+
+UNITS = {
+    "time": ("flow time t = η · step", "1 (t = eta * step)"),
+    "xi": ("angular frequency ξ (û(ξ) = ∫ u(x) e^{−iξx} dx)", "rad per unit of x"),
+    "kappa": ("target frequency κ", "rad per unit of x"),
+    "x": ("data point x_i (cell-centred grid of D = [−L, L])", "unit of x"),
+    "step": ("gradient-descent step", "1"),
+    "u_hat": ("error spectrum û(ξ, t) of u = f − y", "unit of u times unit of x"),
+    "remaining": ("remaining fraction |û(κ, t)| / |û(κ, 0)|", "1"),
+    "rel_l2": ("relative L² gap over ξ to the kernel flow", "1"),
+    "loss": ("mean training loss (1/2N) Σ (f − y)² before each step", "unit of u squared"),
+    "max_stable_eta": ("gradient-descent stability limit 2/λ_max(Θ(X, X)/N)", "1"),
+    "seconds": ("wall time of each route (not reproducible)", "s"),
+    "y": ("target y(x_i)", "unit of u"),
+}
+
+CONVENTIONS = ("angular frequencies; û(ξ) = ∫ u(x) e^{−iξx} dx ≈ Σ_i u(x_i) e^{−iξx_i} Δx; "
+               "flow time t = η · step; data density c = 1/|D|; doubling initialisation, u₀ = −y")
+
+
+def _xr():
+    import xarray as xr
+
+    return xr
+
+
+def comparison_dataset(cmp) -> "xarray.Dataset":  # noqa: F821
+    """A :class:`ntk_freq.compare.Comparison` as a labelled Dataset (module docstring)."""
+    from .compare import ROUTES
+
+    xr = _xr()
+    results = cmp.results
+    gaps = tuple(results[0].rel_l2)
+    n_steps = max(len(r.loss) for r in results)
+    loss = np.full((len(results), n_steps), np.nan)
+    for i, r in enumerate(results):
+        loss[i, : len(r.loss)] = r.loss
+    data = {
+        "u_hat": (("rho", "route", "time", "xi"),
+                  np.stack([[r.u_hat[route] for route in ROUTES] for r in results])),
+        "remaining": (("rho", "route", "time", "kappa"),
+                      np.stack([[r.remaining[route] for route in ROUTES] for r in results])),
+        "rel_l2": (("rho", "gap", "time"), np.stack([[r.rel_l2[g] for g in gaps] for r in results])),
+        "loss": (("rho", "step"), loss),
+        "max_stable_eta": (("rho",), np.array([r.max_stable_eta for r in results])),
+        "seconds": (("rho", "route"),
+                    np.array([[r.seconds.get(route, np.nan) for route in ROUTES] for r in results])),
+        "y": (("x",), np.asarray(cmp.y, float)),
+    }
+    coords = {
+        "rho": [r.rho for r in results], "route": list(ROUTES), "gap": list(gaps),
+        "time": cmp.times, "xi": cmp.xi, "kappa": cmp.kappa, "x": np.asarray(cmp.x, float),
+        "step": np.arange(n_steps),
+        **{f: cmp.spec[f] for f in SCALAR_FIELDS},
+    }
+    ds = xr.Dataset(data, coords=coords, attrs={
+        "title": "ntk-freq comparison: PDE (E3), kernel flow, kernel GD map, trained FF-NN",
+        "spec": json.dumps(cmp.spec, sort_keys=True, default=store._json_default),
+        "provenance": json.dumps(store.provenance(), default=store._json_default),
+        "ntk_freq_version": _version(),
+        "conventions": CONVENTIONS,
+    })
+    return label(ds)
+
+
+def label(ds):
+    """Attach long names and units (:data:`UNITS`) to the variables and coordinates present."""
+    for name, (long_name, units) in UNITS.items():
+        if name in ds.variables:
+            ds[name].attrs.update(long_name=long_name, units=units)
+    return ds
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def encode_complex(ds):
+    """Each complex variable ``v`` → float variables ``v_real`` and ``v_imag`` (netCDF has no
+    complex type)."""
+    out = ds.copy()
+    for name in [n for n, var in ds.data_vars.items() if np.iscomplexobj(var.values)]:
+        var = out[name]
+        for part, values in (("real", var.real), ("imag", var.imag)):
+            out[f"{name}_{part}"] = values.assign_attrs({**var.attrs, "ntk_freq_complex": part})
+        out = out.drop_vars(name)
+    return out
+
+
+def decode_complex(ds):
+    """Inverse of :func:`encode_complex`."""
+    pairs = [n[: -len("_real")] for n, var in ds.data_vars.items()
+             if var.attrs.get("ntk_freq_complex") == "real"]
+    for name in pairs:
+        re, im = ds[f"{name}_real"], ds[f"{name}_imag"]
+        attrs = {k: v for k, v in re.attrs.items() if k != "ntk_freq_complex"}
+        ds = ds.drop_vars([f"{name}_real", f"{name}_imag"])
+        ds[name] = (re + 1j * im).assign_attrs(attrs)
+    return ds
+
+
+def dataset_bytes(ds) -> bytes:
+    """``ds`` as netCDF-4 bytes (h5netcdf), complex variables split (:func:`encode_complex`).
+    Written with Dask's synchronous scheduler: under a distributed Client xarray would otherwise
+    take a cluster-wide lock, which an in-memory file cannot have."""
+    import dask
+
+    buffer = io.BytesIO()
+    with dask.config.set(scheduler="synchronous"):
+        encode_complex(ds).to_netcdf(buffer, engine="h5netcdf")
+    return buffer.getvalue()
+
+
+def write_dataset(path, ds) -> Path:
+    """Write ``ds`` as netCDF-4 (h5netcdf) at ``path``, atomically."""
+    data = dataset_bytes(ds)
+    return store.atomic_write(path, lambda f: f.write(data))
+
+
+def open_results(path) -> "xarray.Dataset":  # noqa: F821
+    """The labelled results at ``path``: a ``.nc`` file, or a run or sweep directory holding
+    ``results.nc``. Loaded into memory (the file is closed again); complex variables joined."""
+    xr = _xr()
+    path = Path(path)
+    if path.is_dir():
+        path = path / "results.nc"
+    if not path.is_file():
+        raise FileNotFoundError(f"no results file at {str(path)!r} (a .nc file or a directory "
+                                "with results.nc, as written by ntk-freq run or ntk-freq sweep)")
+    with xr.open_dataset(path, engine="h5netcdf") as ds:
+        return decode_complex(ds.load())
