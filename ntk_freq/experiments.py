@@ -230,7 +230,8 @@ def summary_table(summary: dict) -> str:
             lines.append(f"{head}{key.removeprefix('xi='):>6}   {'':<10}{cells}")
     lines.append("")
     for rho, s in summary["rho"].items():  # what the local model would cost
-        lines.append(f"(E3), the local PDE, gap for {rho[:15]}: {s['pde_e3_vs_kernel_rel_l2']:.2g}")
+        if "pde_e3_vs_kernel_rel_l2" in s:
+            lines.append(f"(E3), the local PDE, gap for {rho[:15]}: {s['pde_e3_vs_kernel_rel_l2']:.2g}")
     return "\n".join(lines)
 
 

@@ -35,7 +35,7 @@ def test_run_writes_a_complete_run_directory(tmp_path):
     for rho in ("gaussian:3", "uniform:10"):
         s = summary["rho"][rho]
         assert 0 <= s["pde_vs_kernel_rel_l2"] < 1 and 0 <= s["nn_vs_kernel_rel_l2"] < 1
-        assert set(s["remaining_fraction"]) == {"pde", "kernel", "kernel_gd", "nn", "pde_e3"}
+        assert set(s["remaining_fraction"]) == {"pde", "kernel", "kernel_gd", "nn"}
         assert s["pde_model"] == "E2" and s["pde_vs_kernel_rel_l2"] < 1e-4
         assert 0 <= s["pde_e3_vs_kernel_rel_l2"] < 1
     assert summary["spec"]["seed"] == 3 and summary["spec"]["width"] == 256
