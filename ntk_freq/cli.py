@@ -221,15 +221,22 @@ def _floats(text):
 @click.option("--steps", type=int, default=None, help="Gradient-descent steps.")
 @click.option("--seed", type=int, default=None, help="PRNG seed of the networks.")
 @click.option("--dtype", type=click.Choice(["float32", "float64"]), default=None, help="Training precision.")
-@click.option("--part", type=click.Choice(["full", "readout"]), default=None,
-              help="Trained parameters (readout: W frozen, random features).")
+@click.option("--part", type=click.Choice(["full", "readout", "frequency"]), default=None,
+              help="Trained parameters (readout: W frozen, random features; frequency: only W).")
 @click.option("--points", "n_points", type=int, default=None, help="Training points N.")
 @click.option("--half-width", type=float, default=None, help="Data domain D = [−L, L].")
+@click.option("--data", default=None,
+              help="Data density the points follow (box:L, gaussian:S, pieces:E0,…/M1,…, "
+                   "grid:PATH); default: the uniform grid of D.")
+@click.option("--data-layout", type=click.Choice(["quantiles", "weights"]), default=None,
+              help="Points at the density's quantiles, or the grid of D with loss weights ∝ p.")
+@click.option("--model", type=click.Choice(["E2", "E3"]), default=None,
+              help="PDE of the 'pde' route: E2 on the training measure (default) or the local E3.")
 @click.option("--out", default="ntk-freq-results", show_default=True, help="Root of the run directories.")
 @click.option("--name", default=None, help="Run directory name (default run-<UTC time>).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def run(experiment, config, rhos, target, sigma_a, width, eta, steps, seed, dtype, part, n_points,
-        half_width, out, name, quiet):
+        half_width, data, data_layout, model, out, name, quiet):
     """The main job: PDE vs kernel flow vs trained FF-NN for each ρ_w; writes figures,
     summary.json, results.npz and results.nc under OUT/NAME/."""
     from . import experiments
@@ -240,7 +247,8 @@ def run(experiment, config, rhos, target, sigma_a, width, eta, steps, seed, dtyp
         settings = experiments.experiment_settings(
             experiment, cfg, rhos=rhos or None, target=target, sigma_a=sigma_a,
             width=width, eta=eta, steps=steps, seed=seed, dtype=dtype, part=part,
-            n_points=n_points, half_width=half_width)
+            n_points=n_points, half_width=half_width, data=data, data_layout=data_layout,
+            model=model)
         _announce(estimated_seconds(settings["width"], settings["n_points"], settings["steps"],
                                     settings["dtype"], runs=len(settings["rhos"])), "this run")
         result = experiments.run_experiment(settings, out, name, progress=not quiet)
@@ -263,8 +271,8 @@ def run(experiment, config, rhos, target, sigma_a, width, eta, steps, seed, dtyp
 @click.option("--dtype", type=click.Choice(["float32", "float64"]), default="float64", show_default=True)
 @click.option("--target", default="windowed-sines:2,7;width=1.5", show_default=True,
               help="Windowed-sines target.")
-@click.option("--part", type=click.Choice(["full", "readout"]), default="full", show_default=True,
-              help="Trained parameters.")
+@click.option("--part", type=click.Choice(["full", "readout", "frequency"]), default="full",
+              show_default=True, help="Trained parameters.")
 @click.option("--points", "n_points", type=int, default=160, show_default=True, help="Training points N.")
 @click.option("--half-width", type=float, default=10.0, show_default=True, help="Data domain D = [−L, L].")
 @click.option("--out", default="ntk-freq-results", show_default=True, help="Root of the run directories.")

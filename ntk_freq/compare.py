@@ -4,10 +4,16 @@ trained networks"), in d = 1.
 For each ρ_w, on the cell-centred data grid x_i of D = [−L, L] (N points, Δx = 2L/N, data
 density c = 1/|D|) with target y and doubling initialisation (u₀ = −y):
 
-- ``pde``: the frequency PDE (E3) solved by finite elements from û₀ = −ŷ (closed form);
+- ``pde``: the frequency PDE by finite elements: (E2) on the training points' own measure from
+  u₀ = −y (exact for the kernel flow up to the elements; default ``model="E2"``), or the local
+  (E3) from û₀ = −ŷ; ``pde_e3``: (E3) always, so the summary shows what the local model costs;
 - ``kernel``: the exact kernel flow u(t) = exp(−t Θ(X, X)/N) u₀ with the closed-form NTK;
 - ``kernel_gd``: the discrete map u_{k+1} = (I − η Θ/N) u_k (gradient descent's kernel twin);
 - ``nn``: a finite-width FF-NN trained by full-batch gradient descent (or an optax optimiser).
+
+Non-uniform data (``data``, ``data_layout``; :mod:`ntk_freq.data`): the points follow a data
+density, by position or by loss weights q_i (then every flow is with Θ diag(q)), and every
+spectrum is V(ξ) = Σ_i q_i u(x_i) e^{−iξx_i}/c̄, which is the transform below on the grid.
 
 Errors on the grid are transformed by the quadrature û(ξ) ≈ Σ_i u(x_i) e^{−iξx_i} Δx on a common
 grid ξ ∈ [0, ξ_max] (u is real, so |û(−ξ)| = |û(ξ)|) at the times t = η · step. Metrics:
@@ -28,6 +34,7 @@ import jax
 import numpy as np
 
 from . import _validation as v
+from .data import PointMeasure, data_density, measured_spectrum, training_measure
 from .distributions import FrequencyDistribution, distribution
 from .fourier import fourier_transform, midpoint_grid, relative_l2, remaining_fraction
 from .kernels import ff_ntk
@@ -36,7 +43,12 @@ from .targets import WindowedSines, initial_error_hat, target as parse_target
 from .training import DTYPES, KernelOperator, snapshot_steps, train
 
 ROUTES = ("pde", "kernel", "kernel_gd", "nn")
-COMPARE_PARTS = ("full", "readout")
+COMPARE_PARTS = ("full", "readout", "frequency")
+#: The PDE the "pde" route solves: (E2) on the training points' own measure (exact for the
+#: kernel flow up to the finite elements) or the local (E3) with c = c̄.
+PDE_MODELS = ("E2", "E3")
+#: The (E3) gap to (E2) above which asking for (E3) warns that its assumption fails.
+E3_WARN_GAP = 1e-2
 
 
 @dataclasses.dataclass(frozen=True)
@@ -77,6 +89,9 @@ class Comparison:
         for r in self.results:
             out[r.rho] = {
                 "pde_vs_kernel_rel_l2": float(r.rel_l2["pde_vs_kernel"][-1]),
+                "pde_model": self.spec.get("model", "E3"),
+                **({"pde_e3_vs_kernel_rel_l2": float(r.rel_l2["pde_e3_vs_kernel"][-1])}
+                   if "pde_e3_vs_kernel" in r.rel_l2 else {}),
                 "nn_vs_kernel_rel_l2": float(r.rel_l2["nn_vs_kernel"][-1]),
                 "kernel_gd_vs_kernel_rel_l2": float(r.rel_l2["kernel_gd_vs_kernel"][-1]),
                 "remaining_fraction": {
@@ -185,6 +200,38 @@ def check_data_grid(y: WindowedSines, half_width: float, n_points: int, xi_max: 
         )
 
 
+def check_data_cover(y: WindowedSines, p, measure, xi_max: float) -> None:
+    """Non-uniform data: ValueError when the target's window (|x| ≤ 5w) reaches beyond the data
+    density's support, or when ``xi_max`` or the target's spectrum is above the Nyquist limit
+    π/max Δx of the widest gap between training points (aliasing in the sparse region)."""
+    a, b = p.support
+    reach = WINDOW_REACH * y.width
+    if -reach < a or reach > b:
+        raise ValueError(
+            f"the data density {p.spec} (support [{a:g}, {b:g}]) does not cover the target, whose "
+            f"window reaches |x| = 5w = {reach:g}; use data that cover [−{reach:g}, {reach:g}]")
+    gap = float(np.max(np.diff(np.sort(measure.points)))) if measure.n > 1 else math.inf
+    nyquist = math.pi / gap
+    for what, top in (("the target's spectrum max κ + 5/w", default_xi_max(y)), ("xi_max", xi_max)):
+        if top > nyquist:
+            raise ValueError(
+                f"{what} = {top:.4g} is above the Nyquist limit π/max Δx = {nyquist:.4g} of the "
+                f"widest gap ({gap:.4g}) between the {measure.n} training points of {p.spec}; use "
+                "more points or lower frequencies")
+
+
+def warn_e3_gap(rho, e3, e2) -> None:
+    """Warn when (E3), asked for, misses (E2) on the training measure by more than
+    ``E3_WARN_GAP`` (relative L² over ξ at the final time)."""
+    gap = relative_l2(e3, e2)
+    if gap > E3_WARN_GAP:
+        warnings.warn(
+            f"model='E3' assumes data of constant density filling R, and for rho = {rho!r} it "
+            f"misses (E2) on the actual training measure by {gap:.2g} (relative L² over ξ at the "
+            "final time): the error leaves the data domain or the data are not uniform; use "
+            "model='E2'", stacklevel=3)
+
+
 def snapshot_times(eta: float, steps: int, n_snapshots: int) -> np.ndarray:
     """n_snapshots flow times t = η·k, k evenly spread over 0…steps (integers, so multiples of η)."""
     eta, steps = v.positive("eta", eta), v.positive_int("steps", steps)
@@ -231,10 +278,11 @@ def comparison_grids(y_fn: WindowedSines, eta, steps, n_snapshots, half_width, n
     return ComparisonGrids(times, L, kappa, xi_max, xi, x, dx, y_fn(x))
 
 
-def kernel_route(rho, sigma_a, part, x, u0, eta, times, check_eta: bool = True):
+def kernel_route(rho, sigma_a, part, x, u0, eta, times, check_eta: bool = True, weights=None):
     """Exact flow, discrete GD map and the stability limit 2/λ_max(Θ(X, X)/N) from the
-    closed-form NTK; with ``check_eta`` refuses η at or above that limit before any flow."""
-    op = KernelOperator.from_gram(ff_ntk(x, x, rho, sigma_a, part))
+    closed-form NTK (Θ diag(q) with loss ``weights`` q); with ``check_eta`` refuses η at or
+    above that limit before any flow."""
+    op = KernelOperator.from_gram(ff_ntk(x, x, rho, sigma_a, part), weights)
     max_eta = op.stability_limit
     if check_eta and eta >= max_eta:
         raise ValueError(
@@ -245,17 +293,18 @@ def kernel_route(rho, sigma_a, part, x, u0, eta, times, check_eta: bool = True):
     return op.flow(u0, times), op.gd(u0, eta, snapshot_steps(times, eta)), max_eta
 
 
-def nn_route(rho, sigma_a, width, part, x, y, eta, times, key, dtype, optimizer, progress):
+def nn_route(rho, sigma_a, width, part, x, y, eta, times, key, dtype, optimizer, progress,
+             weights=None):
     """Train the FF-NN of width m from its doubling initialisation (f₀ ≡ 0)."""
     net = ff_network(rho, sigma_a, width, part, dtype=DTYPES[dtype])
     label = f"training FF-NN m={width}, ρ_w = {rho!r}"
     return train(net, net.init(key), x, y, eta, times, optimizer=optimizer, dtype=dtype,
-                 progress=label if progress else False)
+                 progress=label if progress else False, weights=weights)
 
 
 def check_pde_options(options) -> dict:
     """The options passed on to :func:`ntk_freq.pde.solve_frequency_pde`: a dict (or None) of
-    its keyword options, except ``part``, which the comparison sets."""
+    its keyword options, except ``part`` and ``u0``, which the comparison sets."""
     from .pde import solve_frequency_pde
 
     if options is None:
@@ -263,19 +312,28 @@ def check_pde_options(options) -> dict:
     if not isinstance(options, dict):
         raise TypeError(f"pde_options must be a dict of solve_frequency_pde options, got {options!r}")
     allowed = [p.name for p in inspect.signature(solve_frequency_pde).parameters.values()
-               if p.kind is p.KEYWORD_ONLY and p.name != "part"]
+               if p.kind is p.KEYWORD_ONLY and p.name not in ("part", "u0")]
     unknown = sorted(set(options) - set(allowed))
     if unknown:
         raise ValueError(f"pde_options: unknown option(s) {unknown}; allowed: {allowed}")
     return dict(options)
 
 
-def pde_route(rho, sigma_a, part, density, y, times, options):
-    """The solution of (E3) with û₀ = −ŷ (closed form): a callable ξ ↦ û(ξ, t), shape (T, K)."""
+def pde_route(rho, sigma_a, part, density, y, times, options, xi_max: float = 0.0):
+    """The solution of (E3) with û₀ = −ŷ (closed form) for a constant ``density`` c, or of (E2)
+    from u₀ = −y for a data measure (e.g. the training points'
+    :class:`ntk_freq.data.PointMeasure`): a callable ξ ↦ û(ξ, t) (V for (E2)), shape (T, K).
+    (E2)'s domain Ω covers ρ_w's support and ξ ≤ ``xi_max`` (it has no value outside Ω)."""
     from .pde import solve_frequency_pde
 
-    sol = solve_frequency_pde(rho, sigma_a, density, initial_error_hat(y), times, part=part,
-                              **options)
+    if isinstance(density, PointMeasure):
+        R = options.get("domain") or rho.support_radius(options.get("support_tol", 1e-8))
+        sol = solve_frequency_pde(rho, sigma_a, density, times=times, part=part,
+                                  u0=-y(density.points[:, None]),
+                                  **{**options, "domain": max(R, 1.02 * xi_max)})
+    else:
+        sol = solve_frequency_pde(rho, sigma_a, density, initial_error_hat(y), times, part=part,
+                                  **options)
     return lambda xi: sol(xi, times)
 
 
@@ -283,7 +341,7 @@ def _gaps(u_hat: dict) -> dict:
     ref = u_hat["kernel"]
     return {
         f"{route}_vs_kernel": np.array([relative_l2(a, b) for a, b in zip(u_hat[route], ref)])
-        for route in ("pde", "nn", "kernel_gd")
+        for route in ("pde", "nn", "kernel_gd", "pde_e3") if route in u_hat
     }
 
 
@@ -292,7 +350,8 @@ def compare(rhos=("gaussian:3", "uniform:10"), target="windowed-sines:2,7;width=
             n_snapshots: int = 25, half_width: float = 10.0, n_points: int = 160,
             xi_max: float | None = None, n_xi: int = 241, seed: int = 0, part: str = "full",
             dtype: str = "float32", optimizer=None, pde_options: dict | None = None,
-            progress: bool = True) -> Comparison:
+            progress: bool = True, data=None, data_layout: str = "quantiles",
+            model: str = "E2") -> Comparison:
     """Run the PDE, the kernel flow (and its GD map) and a trained FF-NN for each ρ_w.
 
     rhos: spec(s) or distribution(s) on R (e.g. "gaussian:3"); target: a windowed-sines spec or
@@ -300,8 +359,18 @@ def compare(rhos=("gaussian:3", "uniform:10"), target="windowed-sines:2,7;width=
     gradient descent, flow time t = η · step up to η · steps; n_snapshots: times compared;
     half_width L, n_points N: the data grid of D = [−L, L]; xi_max (default max κ + 5/w), n_xi:
     the ξ grid [0, ξ_max]; seed: the network's PRNG seed (ρ_w number i uses fold_in(seed, i));
-    part: "full" or "readout"; dtype of training; optimizer: None (gradient descent) or an optax
-    transformation; pde_options: passed to :func:`ntk_freq.pde.solve_frequency_pde`.
+    part: "full", "readout" or "frequency"; dtype of training; optimizer: None (gradient
+    descent) or an optax transformation; pde_options: passed to
+    :func:`ntk_freq.pde.solve_frequency_pde`.
+
+    data: None (the cell-centred grid of D = [−L, L]) or a data density (spec such as
+    "pieces:-10,0,10/0.8,0.2", or a :class:`ntk_freq.data.DataDensity`) that the N points follow
+    by ``data_layout`` "quantiles" (positions) or "weights" (the grid of D with weights
+    q_i ∝ p(x_i) and the weighted loss, the kernel flow exp(−tΘ diag(q)) to match); see
+    :func:`ntk_freq.data.training_measure`. Spectra of every route are V = F[u p]/c̄ over the
+    training measure (:func:`ntk_freq.data.measured_spectrum`). model: "E2" (the PDE route
+    solves (E2) on the training measure) or "E3" (the local equation with c = c̄; warns when
+    its gap to (E2) exceeds ``E3_WARN_GAP``). (E3) is always solved too: route "pde_e3".
 
     Validates everything, checks η against 2/λ_max(Θ(X, X)/N) and runs the kernel and PDE
     routes (so every PDE option and every ρ_w the PDE refuses is checked) for every ρ_w before
@@ -313,27 +382,50 @@ def compare(rhos=("gaussian:3", "uniform:10"), target="windowed-sines:2,7;width=
     width, n_points = v.positive_int("width", width), v.positive_int("n_points", n_points)
     v.choice("part", part, COMPARE_PARTS)
     v.choice("dtype", dtype, DTYPES)
+    v.choice("model", model, PDE_MODELS)
     seed = _seed("seed", seed)
     pde_options = check_pde_options(pde_options)
     check_cost(width, n_points, v.positive_int("steps", steps))
-    g = comparison_grids(y_fn, eta, steps, n_snapshots, half_width, n_points, xi_max, n_xi)
-    times, L, kappa, xi_max, xi, x, dx, y = (g.times, g.L, g.kappa, g.xi_max, g.xi, g.x, g.dx, g.y)
-    density = 1.0 / (2 * L)
+    times = snapshot_times(eta, steps, n_snapshots)
+    L = v.positive("half_width", half_width)
+    kappa = np.abs(np.asarray(y_fn.frequencies)[:, 0])
+    xi_max = default_xi_max(y_fn) if xi_max is None else v.positive("xi_max", xi_max)
+    xi = np.linspace(0.0, xi_max, v.positive_int("n_xi", n_xi))
+    measure = training_measure(data, L, n_points, data_layout)
+    if data is None:
+        check_data_grid(y_fn, L, n_points, xi_max)
+    else:
+        check_data_cover(y_fn, data_density(data), measure, xi_max)
+    x = measure.points[:, None]
+    weights = None if data is None or data_layout == "quantiles" else measure.weights
+    y = y_fn(x)
+    density = measure.level
 
     def spectra(u_hat, remaining, route, u):
-        u_hat[route], remaining[route] = g.spectra(u)
+        u_hat[route] = measured_spectrum(u, measure, xi)
+        at_kappa = measured_spectrum(u, measure, kappa)
+        remaining[route] = remaining_fraction(at_kappa, at_kappa[0])
+
+    def pde_spectra(u_hat, remaining, route, pde):
+        at_kappa = pde(kappa)
+        u_hat[route], remaining[route] = pde(xi), remaining_fraction(at_kappa, at_kappa[0])
 
     # every ρ_w's kernel and PDE routes (so all their input checks) before any network trains
     routes = []
     for rho in rho_list:
         t0 = time.perf_counter()
         u_ker, u_gd, max_eta = kernel_route(rho, sigma_a, part, x, -y, eta, times,
-                                            check_eta=optimizer is None)
+                                            check_eta=optimizer is None, weights=weights)
         t1 = time.perf_counter()
-        pde = pde_route(rho, sigma_a, part, density, y_fn, times, pde_options)
-        at_kappa = pde(kappa)
-        u_hat, remaining = {"pde": pde(xi)}, {"pde": remaining_fraction(at_kappa, at_kappa[0])}
-        seconds = {"kernel": t1 - t0, "pde": time.perf_counter() - t1}
+        u_hat, remaining = {}, {}
+        e2 = pde_route(rho, sigma_a, part, measure, y_fn, times, pde_options, xi_max)
+        t2 = time.perf_counter()
+        e3 = pde_route(rho, sigma_a, part, density, y_fn, times, pde_options)
+        seconds = {"kernel": t1 - t0, "pde_e2": t2 - t1, "pde_e3": time.perf_counter() - t2}
+        pde_spectra(u_hat, remaining, "pde", e2 if model == "E2" else e3)
+        pde_spectra(u_hat, remaining, "pde_e3", e3)
+        if model == "E3":
+            warn_e3_gap(rho, e3(xi)[-1], e2(xi)[-1])
         spectra(u_hat, remaining, "kernel", u_ker)
         spectra(u_hat, remaining, "kernel_gd", u_gd)
         routes.append((u_hat, remaining, max_eta, seconds))
@@ -343,7 +435,7 @@ def compare(rhos=("gaussian:3", "uniform:10"), target="windowed-sines:2,7;width=
     for i, (rho, (u_hat, remaining, max_eta, seconds)) in enumerate(zip(rho_list, routes)):
         t0 = time.perf_counter()
         fit = nn_route(rho, sigma_a, width, part, x, y, eta, times, jax.random.fold_in(key, i),
-                       dtype, optimizer, progress)
+                       dtype, optimizer, progress, weights)
         seconds["nn"] = time.perf_counter() - t0
         spectra(u_hat, remaining, "nn", fit.u)
         results.append(RhoComparison(
@@ -356,7 +448,8 @@ def compare(rhos=("gaussian:3", "uniform:10"), target="windowed-sines:2,7;width=
         "width": width, "eta": float(eta), "steps": int(steps), "n_snapshots": int(n_snapshots),
         "half_width": L, "n_points": n_points, "xi_max": xi_max, "n_xi": int(n_xi), "seed": int(seed),
         "part": part, "dtype": dtype, "optimizer": None if optimizer is None else repr(optimizer),
-        "pde_options": pde_options,
+        "pde_options": pde_options, "data": None if data is None else data_density(data).spec,
+        "data_layout": data_layout, "model": model,
     }
     return Comparison(spec=spec, xi=xi, times=times, kappa=kappa, x=x[:, 0], y=y,
                       results=tuple(results))

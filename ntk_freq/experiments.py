@@ -231,6 +231,10 @@ def summary_table(summary: dict) -> str:
                     if i == 0 else " " * 34)
             cells = "".join(f"{rem[r][key]:>{w}.3g}" for r, w in (("pde", 8), ("kernel", 9), ("nn", 9)))
             lines.append(f"{head}{key.removeprefix('xi='):>6}   {'':<10}{cells}")
+    lines.append("")
+    for rho, s in summary["rho"].items():  # what the local model would cost
+        if "pde_e3_vs_kernel_rel_l2" in s:
+            lines.append(f"(E3), the local PDE, gap for {rho[:15]}: {s['pde_e3_vs_kernel_rel_l2']:.2g}")
     return "\n".join(lines)
 
 

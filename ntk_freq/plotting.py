@@ -44,11 +44,12 @@ ROUTE_STYLES = {
     "pde": dict(ls=(0, (4, 2)), lw=1.0, marker="+", ms=6, markevery=(2, 4), label="frequency PDE"),
     "nn": dict(ls="none", marker="o", ms=3.5, mfc="none", label="trained FF-NN"),
 }
-GAP_COLOURS = (PALETTE[4], PALETTE[5], PALETTE[3])
+GAP_COLOURS = (PALETTE[4], PALETTE[5], PALETTE[3], PALETTE[1])
 GAP_LABELS = {
     "pde_vs_kernel": "PDE − kernel flow",
     "nn_vs_kernel": "FF-NN − kernel flow (finite width)",
     "kernel_gd_vs_kernel": "GD map − kernel flow (finite η)",
+    "pde_e3_vs_kernel": "local PDE (E3) − kernel flow",
 }
 
 
@@ -190,7 +191,7 @@ def plot_learning_curves(times, kappa, panels, path, xi=None, rho_bars=None, not
             ax.set_ylabel(r"remaining $|\hat u(\kappa,t)|/|\hat u(\kappa,0)|$")
         ax = col[-1]
         for g, (gap, values) in enumerate(rel_l2.items()):
-            ax.semilogy(times[1:], np.maximum(values[1:], 1e-16), color=GAP_COLOURS[g % 3],
+            ax.semilogy(times[1:], np.maximum(values[1:], 1e-16), color=GAP_COLOURS[g % len(GAP_COLOURS)],
                         label=GAP_LABELS.get(gap, gap))
         ax.set_xlabel("flow time t = η · step")
         if j == 0:

@@ -109,6 +109,11 @@ REGISTRY: dict[str, NamedExperiment] = {
                         "ntk_freq.classics:fridovich_digits"),
         NamedExperiment("lazy-map", "Kernel-regime boundary over target amplitude x width (two-layer ReLU on the circle)",
                         "ntk_freq.classics:lazy_map"),
+        NamedExperiment(
+            "basri-density",
+            "Basri et al. 2020 density law: 4x denser data learn every frequency ~4x faster",
+            "ntk_freq.density_law:reproduce_basri_density",
+        ),
     )
 }
 

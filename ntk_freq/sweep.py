@@ -343,9 +343,12 @@ def compute_point(settings: dict, key: str) -> bytes:
     """One point: :func:`ntk_freq.compare.compare` → its labelled Dataset, marked with its
     hash, as netCDF bytes (what the client stores). Runs in a Dask worker (or in this process
     for a serial sweep)."""
+    from threadpoolctl import threadpool_limits
+
     from .compare import compare
 
-    ds = compare(**settings, progress=False).to_dataset()
+    with threadpool_limits(1):  # one BLAS thread, as in a worker: the same rounding everywhere
+        ds = compare(**settings, progress=False).to_dataset()
     ds.attrs["point_hash"] = key
     return dataset_bytes(ds)
 

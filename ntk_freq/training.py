@@ -35,11 +35,25 @@ class KernelOperator:
 
     lam: np.ndarray
     V: np.ndarray
+    scale: np.ndarray | None = None
 
     @classmethod
-    def from_gram(cls, theta_gram) -> "KernelOperator":
-        lam, V = gram_spectrum(theta_gram, vectors=True)
-        return cls(np.clip(lam, 0.0, None), V)
+    def from_gram(cls, theta_gram, weights=None) -> "KernelOperator":
+        """From Θ(X, X); with ``weights`` q_i (Σ q_i = 1; the weighted loss ½ Σ q_i (f − y)²)
+        the operator is Θ diag(q), diagonalised through its symmetric twin
+        S Θ S/N with S = diag(√(N q)) (u ↦ S u maps one onto the other)."""
+        if weights is None:
+            lam, V = gram_spectrum(theta_gram, vectors=True)
+            return cls(np.clip(lam, 0.0, None), V)
+        s = np.sqrt(len(weights) * np.asarray(weights, dtype=float))
+        lam, V = gram_spectrum(s[:, None] * np.asarray(theta_gram) * s[None, :], vectors=True)
+        return cls(np.clip(lam, 0.0, None), V, s)
+
+    def _in(self, u0):
+        return np.asarray(u0) if self.scale is None else self.scale * np.asarray(u0)
+
+    def _out(self, u):
+        return u if self.scale is None else u / self.scale
 
     @property
     def stability_limit(self) -> float:
@@ -51,15 +65,15 @@ class KernelOperator:
         t = v.finite_array("times", times).reshape(-1)
         if np.any(t < 0):
             raise ValueError(f"times must be >= 0, got min {t.min()}")
-        c = self.V.T @ np.asarray(u0)
-        return (np.exp(-np.outer(t, self.lam)) * c) @ self.V.T
+        c = self.V.T @ self._in(u0)
+        return self._out((np.exp(-np.outer(t, self.lam)) * c) @ self.V.T)
 
     def gd(self, u0, eta: float, steps) -> np.ndarray:
         """u_k = (I − η Θ/N)^k u₀ at each k in ``steps``, shape (T, N)."""
         eta = v.positive("eta", eta)
         k = np.asarray(steps).reshape(-1)
-        c = self.V.T @ np.asarray(u0)
-        return (np.power.outer(1.0 - eta * self.lam, k).T * c) @ self.V.T
+        c = self.V.T @ self._in(u0)
+        return self._out((np.power.outer(1.0 - eta * self.lam, k).T * c) @ self.V.T)
 
 
 def kernel_flow(theta_gram, u0, times) -> np.ndarray:
@@ -143,33 +157,39 @@ class TrainingDiverged(RuntimeError):
     """Gradient descent blew up: the message names the step and the largest stable step."""
 
 
-def empirical_lambda_max(network: Network, params, x, iterations: int = 100) -> float:
+def empirical_lambda_max(network: Network, params, x, iterations: int = 100,
+                         weights=None) -> float:
     """λ_max of the network's finite-width NTK Gram matrix over N, J Jᵀ/N (J = ∂f(X)/∂θ over the
     trainable θ), by power iteration with Jacobian-vector products: never forms the N × N
-    Gram matrix nor the Jacobian. Converges from below; 100 iterations give a few digits."""
+    Gram matrix nor the Jacobian. Converges from below; 100 iterations give a few digits.
+    With loss ``weights`` q_i: λ_max of J Jᵀ diag(q) (through diag(√q) J Jᵀ diag(√q))."""
     theta, frozen = split(params, network.trainable)
     n = x.shape[0]
+    root_q = jnp.full(n, 1.0 / jnp.sqrt(n), x.dtype) if weights is None else jnp.sqrt(weights)
 
     def f(th):
         return network.apply(merge(th, frozen), x)
 
     _, f_vjp = jax.vjp(f, theta)
 
+    def apply(u):
+        return root_q * jax.jvp(f, (theta,), f_vjp(root_q * u))[1]
+
     def body(_, u):
-        w = jax.jvp(f, (theta,), f_vjp(u))[1] / n
+        w = apply(u)
         return w / jnp.linalg.norm(w)
 
     u0 = jnp.cos(jnp.arange(n, dtype=x.dtype) * 0.7) + 1.0
     u = jax.lax.fori_loop(0, iterations, body, u0 / jnp.linalg.norm(u0))
-    return float(jnp.vdot(u, jax.jvp(f, (theta,), f_vjp(u))[1]) / n)
+    return float(jnp.vdot(u, apply(u)))
 
 
-def _loss_fn(network: Network, frozen, x, y):
-    """θ ↦ (1/2N) Σ (f(x_i; θ) − y_i)²."""
+def _loss_fn(network: Network, frozen, x, y, weights=None):
+    """θ ↦ (1/2N) Σ (f(x_i; θ) − y_i)², or ½ Σ q_i (f(x_i; θ) − y_i)² with ``weights`` q."""
 
     def loss(theta):
         r = network.apply(merge(theta, frozen), x) - y
-        return 0.5 * jnp.mean(r * r)
+        return 0.5 * (jnp.mean(r * r) if weights is None else jnp.sum(weights * r * r))
 
     return loss
 
@@ -227,7 +247,7 @@ def estimated_seconds(width: int, n_points: int, steps: int, dtype: str, runs: i
 
 def train(network: Network, params, x, y, eta: float, times, optimizer=None,
           dtype: str = "float64", chunk: int = 200, progress: bool | str = True,
-          patience: int = 50) -> TrainResult:
+          patience: int = 50, weights=None) -> TrainResult:
     """Full-batch training of ``network`` from ``params`` on (x, y), snapshots of the error
     u = f(x) − y at the flow times ``times`` (each a multiple of η; t = η · step).
 
@@ -241,7 +261,11 @@ def train(network: Network, params, x, y, eta: float, times, optimizer=None,
     Before training: refuses a working set that would not fit in memory and, for gradient
     descent, η ≥ 2/λ_max of the network's own NTK (computed by power iteration). During
     training: stops with :class:`TrainingDiverged` at a non-finite loss, a loss above 10× the
-    initial one, or ``patience`` consecutive increases."""
+    initial one, or ``patience`` consecutive increases.
+
+    weights: None (the mean loss) or per-point weights q_i ≥ 0 summing to 1, for the weighted
+    loss ½ Σ q_i (f(x_i) − y_i)² of data laid out with a density (:mod:`ntk_freq.data`); the
+    kernel-regime map is then u ↦ (I − η Θ diag(q)) u."""
     if not isinstance(network, Network):
         raise TypeError(f"network must be an ntk_freq.models.Network, got {type(network).__name__}")
     v.choice("dtype", dtype, DTYPES)
@@ -255,6 +279,13 @@ def train(network: Network, params, x, y, eta: float, times, optimizer=None,
     if y.shape[0] != x.shape[0]:
         raise ValueError(f"y has {y.shape[0]} values but x has {x.shape[0]} points")
     params = jax.tree_util.tree_map(lambda a: jnp.asarray(a, dtype=jdt), params)
+    q = None
+    if weights is not None:
+        q = v.finite_array("weights", weights).reshape(-1)
+        if q.shape != y.shape or np.any(q < 0) or abs(q.sum() - 1) > 1e-9:
+            raise ValueError(f"weights must be {y.shape[0]} numbers >= 0 summing to 1, got shape "
+                             f"{q.shape}, min {q.min() if q.size else 0:.3g}, sum {q.sum():.10g}")
+        q = jnp.asarray(q, dtype=jdt)
     theta, frozen = split(params, network.trainable)
     gd = optimizer is None
     if not gd and not isinstance(optimizer, optax.GradientTransformation):
@@ -262,14 +293,14 @@ def train(network: Network, params, x, y, eta: float, times, optimizer=None,
                         f"such as optax.adam(1e-3), got {optimizer!r}")
     optimizer = optax.sgd(eta) if gd else optimizer
     opt_state = optimizer.init(theta)
-    loss = _loss_fn(network, frozen, x, y)
+    loss = _loss_fn(network, frozen, x, y, q)
     _check_memory(loss, theta, opt_state, optimizer, x.shape[0], f"{_n_params(params)} parameters")
     v.affordable(f"training {int(steps[-1])} steps", 10.0 * float(steps[-1]) * _n_params(params) * x.shape[0],
                  "use fewer steps (later snapshot times) or a smaller network")
 
     max_eta = float("nan")
     if gd:
-        max_eta = 2.0 / empirical_lambda_max(network, params, x)
+        max_eta = 2.0 / empirical_lambda_max(network, params, x, weights=q)
         if eta >= max_eta:
             raise ValueError(
                 f"eta = {eta!r} is above the gradient-descent stability limit 2/λ_max(Θ(X, X)/N) "
@@ -295,7 +326,7 @@ def train(network: Network, params, x, y, eta: float, times, optimizer=None,
                 done += length
                 bar.update(length)
             u[i] = np.asarray(network.apply(merge(theta, frozen), x) - y, dtype=np.float64)
-    final = 0.5 * float(np.mean(u[-1] ** 2))
+    final = 0.5 * float(np.mean(u[-1] ** 2) if q is None else np.sum(np.asarray(q) * u[-1] ** 2))
     all_losses = np.concatenate(losses + [np.array([final])])
     return TrainResult(
         times=np.asarray(times, dtype=np.float64).reshape(-1), steps=steps, u=u, loss=all_losses,

@@ -4,6 +4,7 @@ config and flags: files, summary keys, the printed table, and clean refusals."""
 import json
 
 import numpy as np
+import pytest
 from click.testing import CliRunner
 
 import ntk_freq  # noqa: F401
@@ -35,6 +36,8 @@ def test_run_writes_a_complete_run_directory(tmp_path):
         s = summary["rho"][rho]
         assert 0 <= s["pde_vs_kernel_rel_l2"] < 1 and 0 <= s["nn_vs_kernel_rel_l2"] < 1
         assert set(s["remaining_fraction"]) == {"pde", "kernel", "kernel_gd", "nn"}
+        assert s["pde_model"] == "E2" and s["pde_vs_kernel_rel_l2"] < 1e-4
+        assert 0 <= s["pde_e3_vs_kernel_rel_l2"] < 1
     assert summary["spec"]["seed"] == 3 and summary["spec"]["width"] == 256
     assert summary["spec"]["n_points"] == 120 and summary["spec"]["half_width"] == 8.0
     arrays, meta = store.read_results(run / "results.npz")
@@ -44,6 +47,21 @@ def test_run_writes_a_complete_run_directory(tmp_path):
     np.testing.assert_array_equal(ds.u_hat.sel(rho="gaussian:3", route="nn"), arrays["rho0.u_hat.nn"])
     assert "PDE gap" in res.output and "t = η·step = " in res.output and str(run) in res.output
     assert max(len(line) for line in res.output.splitlines() if "wrote" not in line) <= 80
+
+
+@pytest.mark.slow
+def test_run_on_non_uniform_data_with_the_frequency_part(tmp_path):
+    """--data/--part frequency reach compare: the spec records them, (E2) follows the kernel."""
+    out = tmp_path / "results"
+    res = CliRunner().invoke(main, ["run", "--experiment", "quick", "--rho", "gaussian:3",
+                                    "--data", "pieces:-8,0,8/0.8,0.2", "--points", "200",
+                                    "--half-width", "8", "--part", "frequency", "--width", "32",
+                                    "--steps", "20", "--out", str(out), "--name", "d", "--quiet"])
+    assert res.exit_code == 0, res.output
+    summary = json.loads((out / "d" / "summary.json").read_text())
+    assert summary["spec"]["data"] == "pieces:-8,0,8/0.8,0.2"
+    assert summary["spec"]["part"] == "frequency" and summary["spec"]["data_layout"] == "quantiles"
+    assert summary["rho"]["gaussian:3"]["pde_vs_kernel_rel_l2"] < 1e-4
 
 
 def test_run_with_a_single_frequency_target(tmp_path):

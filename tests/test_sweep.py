@@ -43,12 +43,28 @@ def config(tmp_path_factory):
     return path
 
 
+SERIAL = """
+import sys
+from pathlib import Path
+import ntk_freq
+from ntk_freq import sweep
+spec = sweep.load_sweep_config(sys.argv[1])
+for _, c, s in spec.points():
+    data = sweep.dataset_bytes(ntk_freq.compare(**s, progress=False).to_dataset())
+    (Path(sys.argv[2]) / f"{c['sigma_a']!r}.nc").write_bytes(data)
+"""
+
+
 @pytest.fixture(scope="module")
-def serial_reference(config):
-    """Each point computed directly by ntk_freq.compare in this process."""
+def serial_reference(config, tmp_path_factory):
+    """Each point computed directly by ntk_freq.compare, one after another in one fresh process
+    under the workers' thread policy (sweep.SINGLE_THREAD_ENV: one BLAS and one XLA thread), so
+    that bit-for-bit equality tests the distribution, not the rounding of a thread count."""
+    folder = tmp_path_factory.mktemp("serial")
+    subprocess.run([sys.executable, "-c", SERIAL, str(config), str(folder)], check=True,
+                   env={**os.environ, **sweep.SINGLE_THREAD_ENV}, timeout=600)
     spec = sweep.load_sweep_config(config)
-    return {c["sigma_a"]: ntk_freq.compare(**s, progress=False).to_dataset()
-            for _, c, s in spec.points()}
+    return {c["sigma_a"]: ntk_freq.open_results(folder / f"{c['sigma_a']!r}.nc") for _, c, _ in spec.points()}
 
 
 def assert_same_numbers(dataset, reference):

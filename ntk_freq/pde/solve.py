@@ -12,6 +12,7 @@ import numpy as np
 from skfem import Basis, asm
 
 from .. import _validation as v
+from ..data import DataDensity, data_density
 from ..distributions import FrequencyDistribution, is_isotropic
 from . import fem, time
 from .mesh import (MAX_RADIUS_PER_MEDIAN, SHAPES, Domain, breakpoints, build_mesh, default_domain,
@@ -45,11 +46,13 @@ class FrequencySolution:
     scikit-fem ``basis`` (mesh and element), ``times`` (t = 0 first), ``U`` the coefficients,
     shape (n_times, n_dofs, 2) with columns (Re û, Im û), ``u0_hat``, the time ``scheme``,
     ``resolution`` (estimated relative L² errors of the mesh for û₀ and ρ̄_w) and ``mass``
-    (∫_Ω ρ̄_w by the mesh quadrature)."""
+    (∫_Ω ρ̄_w by the mesh quadrature), ``model``: "E3" (constant density c, the field is û) or
+    "E2" (``density`` a :class:`ntk_freq.data.DataDensity`, the field is V = F[u p]/c̄; see
+    :mod:`ntk_freq.pde.e2`)."""
 
     rho: FrequencyDistribution
     sigma_a: float
-    density: float
+    density: object
     part: str
     domain: Domain
     basis: Basis = field(repr=False)
@@ -59,6 +62,7 @@ class FrequencySolution:
     scheme: str = "cn"
     resolution: dict = field(default_factory=dict)
     mass: float = 1.0
+    model: str = "E3"
 
     @property
     def n_dofs(self) -> int:
@@ -203,14 +207,14 @@ def _check_memory(domain, h, order, breaks, n_times, scheme, solver) -> int:
     return n
 
 
-def solve_frequency_pde(rho: FrequencyDistribution, sigma_a: float, density: float, u0_hat,
-                        times, *, part: str = "full", domain=None, shape: str = "box",
+def solve_frequency_pde(rho: FrequencyDistribution, sigma_a: float, density, u0_hat=None,
+                        times=None, *, part: str = "full", domain=None, shape: str = "box",
                         support_tol: float = 1e-8, mass_tol: float = 1e-6,
                         mesh_size: float | None = None, order: int = 2,
-                        resolution_tol: float = 1e-6, max_dofs: int = 200_000,
+                        resolution_tol: float | None = None, max_dofs: int | None = None,
                         scheme: str = "auto", dt: float | None = None, rannacher: int = 2,
                         linear_solver: str | None = None, progress: bool = False,
-                        diffusion=None) -> FrequencySolution:
+                        diffusion=None, u0=None, assembly: str = "auto") -> FrequencySolution:
     """Solve (E3), ∂_t û = c(2π)^d [σ_a² ∇·(ρ̄_w ∇û) − ρ̄_w û], û(·, 0) = û₀, by finite elements.
 
     rho: ρ_w (d = rho.dim ∈ {1, 2, 3}); sigma_a: std of the readout weights; density: the data
@@ -237,6 +241,14 @@ def solve_frequency_pde(rho: FrequencyDistribution, sigma_a: float, density: flo
         diffusion, D = c (2π)^d ρ_D (deep FF-NNs: :func:`ntk_freq.deep.solve_deep_frequency_pde`);
         σ_a is then unused and ρ_w still sets the damping, the domain and the mesh.
 
+    Non-uniform data, (E2): ``density`` a :class:`ntk_freq.data.DataDensity` or its spec
+    (``"box:10"``, a :class:`ntk_freq.data.PointMeasure` of the training points, …) solves the
+    non-local equation of :mod:`ntk_freq.pde.e2` from the initial error in x, ``u0`` (callable
+    on points (n, 1); u0_hat is not used), d = 1, box domains; ``assembly`` "factored" /
+    "dense" / "auto", ``scheme`` "lowrank" / "expm" / "cn" / "auto"; defaults
+    resolution_tol 1e-3 and max_dofs 6000 (200 000 and 1e-6 for (E3)). The result's ``model``
+    says which equation was solved.
+
     Raises ValueError / TypeError (naming the parameter) before any solve: bad scalars or
     options, negative or unsorted times, a domain that loses ρ_w's mass, NaN from u0_hat, and
     MemoryError when the estimated working set does not fit."""
@@ -245,6 +257,17 @@ def solve_frequency_pde(rho: FrequencyDistribution, sigma_a: float, density: flo
     if rho.dim > 3:
         raise ValueError(f"the frequency PDE is solved in d = 1, 2 or 3; rho lives in d = {rho.dim}")
     sigma_a = v.std("sigma_a", sigma_a)
+    if times is None:
+        raise TypeError("times (the flow times t = η · step to solve for) is required")
+    if isinstance(density, (str, DataDensity)):
+        if diffusion is not None:
+            raise ValueError("diffusion (the deep FF-NN's ρ_D) is for the local equation (E3); "
+                             "(E2) with a data density takes the two-layer σ_a² ρ̄_w")
+        return _solve_e2(rho, sigma_a, density, u0_hat, u0, times, part, domain, shape,
+                         support_tol, mass_tol, mesh_size, order, resolution_tol, max_dofs,
+                         scheme, assembly, dt, rannacher, progress)
+    resolution_tol = 1e-6 if resolution_tol is None else resolution_tol
+    max_dofs = 200_000 if max_dofs is None else max_dofs
     density = v.scale("density", density)
     if not callable(u0_hat):
         raise TypeError(f"u0_hat must be a callable ξ ↦ û₀(ξ), got {u0_hat!r}")
@@ -306,6 +329,33 @@ def solve_frequency_pde(rho: FrequencyDistribution, sigma_a: float, density: flo
     U = _integrate(disc.M, A, disc.U0, times, scheme, dt, rannacher, solver, progress)
     return FrequencySolution(rho, sigma_a, density, part, Omega, basis, times, U, u0_hat,
                              scheme, disc.resolution, mass)
+
+
+def _solve_e2(rho, sigma_a, density, u0_hat, u0, times, part, domain, shape, support_tol,
+              mass_tol, mesh_size, order, resolution_tol, max_dofs, scheme, assembly, dt,
+              rannacher, progress) -> FrequencySolution:
+    """(E2) for a data density: checks what (E3) options do not apply, then
+    :func:`ntk_freq.pde.e2.solve_e2`."""
+    from .e2 import solve_e2
+
+    density = data_density(density)
+    if u0 is None:
+        raise TypeError("(E2) needs the initial error in x: pass u0=callable x ↦ u₀(x) (e.g. "
+                        "lambda x: -y(x)); G₀ = F[u₀ p] is not determined by û₀"
+                        + ("" if u0_hat is None else " (u0_hat is not used by (E2))"))
+    if shape != "box":
+        raise ValueError(f"(E2) is solved on box domains (d = 1); got shape={shape!r}")
+    v.choice("part", part, fem.PARTS)
+    v.choice("order", order, fem.ORDERS)
+    for name, value in (("support_tol", support_tol), ("mass_tol", mass_tol)):
+        v.positive(name, value)
+    return solve_e2(rho, sigma_a, density, u0, times, part=part, domain=domain,
+                    support_tol=support_tol, mass_tol=mass_tol, mesh_size=mesh_size, order=order,
+                    resolution_tol=v.positive("resolution_tol", 1e-3 if resolution_tol is None
+                                              else resolution_tol),
+                    max_dofs=v.positive_int("max_dofs", 6000 if max_dofs is None else max_dofs),
+                    scheme=scheme, assembly=assembly, dt=dt, rannacher=rannacher,
+                    progress=progress)
 
 
 def _mass_message(rho, Omega, mass, required, mass_tol, rho_error, resolution_tol, h) -> str:

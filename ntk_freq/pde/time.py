@@ -75,12 +75,14 @@ def linear_solver(S, kind: str):
 
 
 def crank_nicolson(M, A, U0: np.ndarray, times: np.ndarray, dt: float, rannacher: int = 2,
-                   solver: str = "lu", callback=None) -> np.ndarray:
+                   solver: str = "lu", callback=None, factorise_with=None) -> np.ndarray:
     """Crank–Nicolson (M + τA/2) U^{k+1} = (M − τA/2) U^k with τ ≤ ``dt`` chosen per interval so
     that every output time is hit exactly; the first ``rannacher`` steps from t = 0 are each two
     backward-Euler steps of size τ/2. ``solver``: "lu" (factorised once per step size) or "cg"
-    (warm-started from the previous step). ``callback(n)`` is called after every n steps."""
-    out = np.empty((times.size,) + U0.shape)
+    (warm-started from the previous step). ``callback(n)`` is called after every n steps.
+    ``factorise_with``: another S ↦ solve(B, guess) for M + τA/2 (e.g. a dense LU for the
+    non-symmetric, dense operator of (E2)); M and A may then be dense and U0 complex."""
+    out = np.empty((times.size,) + U0.shape, dtype=np.result_type(U0, float))
     out[0] = U = U0
     steppers = {}
     steps_done = 0
@@ -90,7 +92,9 @@ def crank_nicolson(M, A, U0: np.ndarray, times: np.ndarray, dt: float, rannacher
         tau = span / n
         key = float(f"{tau:.14e}")
         if key not in steppers:
-            steppers[key] = (linear_solver(M + 0.5 * tau * A, solver), (M - 0.5 * tau * A).tocsr())
+            explicit = M - 0.5 * tau * A
+            steppers[key] = ((factorise_with or (lambda S: linear_solver(S, solver)))(
+                M + 0.5 * tau * A), explicit.tocsr() if hasattr(explicit, "tocsr") else explicit)
         solve, explicit = steppers[key]
         for _ in range(n):
             if steps_done < rannacher:

@@ -1,0 +1,67 @@
+"""Benchmark of the non-local frequency equation (E2): assembly + solve on a 1-D mesh of about
+2000 DOFs, as a ratio to one (E3) solve (the library's default scheme) on the same mesh, for
+the data measures the comparison uses (the default run's 160-point grid, a box, piecewise
+data) and for both assemblies of the convolution (factored through an x-quadrature of p, and
+dense from the closed-form p̂ on all pairs of quadrature points).
+
+    python benchmarks/bench_e2.py            # prints a markdown table; copy it to README.md
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+import ntk_freq  # noqa: F401  (float64)
+from ntk_freq import WindowedSines, initial_error_hat, solve_frequency_pde
+from ntk_freq.data import PointMeasure, data_density
+from ntk_freq.distributions import Gaussian
+from ntk_freq.fourier import midpoint_grid
+from ntk_freq.pde.e2 import x_rule
+
+SIGMA_A, L, N = 0.5, 10.0, 160
+TIMES = 0.5 * np.arange(0, 301, 10)  # the default run's 31 snapshots, t ≤ 150
+Y = WindowedSines([2.0, 7.0], width=1.5)
+
+
+def timed(fn, repeat=3):
+    """Best of ``repeat`` wall times (the machine is shared) and the last result."""
+    best, out = np.inf, None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t0)
+    return out, best
+
+
+def main():
+    rho = Gaussian(3.0)
+    R = rho.support_radius(1e-8)
+    h = 2 * R / 1000  # P2: 2001 DOFs
+    e3, t_e3 = timed(lambda: solve_frequency_pde(rho, SIGMA_A, 1 / (2 * L), initial_error_hat(Y),
+                                                 TIMES, mesh_size=h))
+    x, _ = midpoint_grid(L, N)
+    cases = [
+        ("grid point measure (N = 160)", PointMeasure(x), {}),
+        ("box:10", data_density("box:10"), {}),
+        ("pieces:-10,0,10/0.8,0.2", data_density("pieces:-10,0,10/0.8,0.2"), {}),
+        ("box:10, expm (dense n × n exponential)", data_density("box:10"), {"scheme": "expm"}),
+        ("box:10, dense assembly, expm", data_density("box:10"),
+         {"assembly": "dense", "scheme": "expm"}),
+    ]
+    rows = [f"| (E3) {e3.scheme} | {e3.n_dofs} | – | {t_e3:.3f} | 1 |"]
+    for name, p, options in cases:
+        sol, t = timed(lambda: solve_frequency_pde(rho, SIGMA_A, p, times=TIMES, mesh_size=h,
+                                                   u0=lambda z: -Y(z), **options),
+                       repeat=1 if options.get("assembly") == "dense" else 3)
+        rank = "–" if options.get("assembly") == "dense" else str(x_rule(p, 2 * R)[0].size)
+        rows.append(f"| (E2) {name}, {sol.scheme} | {sol.n_dofs} | {rank} | {t:.3f} | "
+                    f"{t / t_e3:.1f} |")
+    print("| solve | DOFs | x-rank | seconds (best of 3) | ratio to (E3) |")
+    print("|---|---|---|---|---|")
+    print("\n".join(rows))
+
+
+if __name__ == "__main__":
+    main()
