@@ -1,5 +1,5 @@
 """Input checks shared by every module: each raises before any long computation and names the
-parameter, the value it got and what is allowed (DESIGN.md, "Errors say what to do")."""
+parameter, the value it got and what is allowed (README, "Bad input, long runs and files")."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
-"""Data densities p(x) of the training inputs (THEORY.md, (E1)–(E2)), in d = 1.
+"""Data densities p(x) of the training inputs (docs/theory.md, (E1)–(E2)), in d = 1.
 
 Gradient flow on the population loss ½ ∫ u² p dx couples frequencies through the Fourier
-transform of the data density, p̂(ζ) = ∫ p(x) e^{−iζx} dx (the convention of THEORY.md; angular
+transform of the data density, p̂(ζ) = ∫ p(x) e^{−iζx} dx (the convention of docs/theory.md; angular
 ζ). Every density here offers
 
 - ``pdf(x)``: p at points of shape (n,) or (n, 1), returned with shape (n,);
@@ -497,7 +497,7 @@ LAYOUTS = ("quantiles", "weights")
 def training_measure(data, half_width: float, n_points: int, layout: str = "quantiles"
                      ) -> PointMeasure:
     """The discrete measure Σ_i q_i δ(x − x_i) of N training points: with ``data`` None the
-    cell-centred grid of D = [−L, L] with q_i = 1/N and level c̄ = 1/|D| (THEORY.md's default);
+    cell-centred grid of D = [−L, L] with q_i = 1/N and level c̄ = 1/|D| (docs/theory.md's default);
     otherwise points following the data density (``LAYOUTS``) with its level c̄. ValueError for
     a "weights" grid point where the density vanishes (it would carry no weight)."""
     from .fourier import midpoint_grid
@@ -520,7 +520,7 @@ def training_measure(data, half_width: float, n_points: int, layout: str = "quan
 def measured_spectrum(u, measure: PointMeasure, xi) -> np.ndarray:
     """V(ξ) = Σ_i q_i u(x_i) e^{−iξx_i}/c̄ = F[u p]/c̄ of errors u at the measure's points
     (shape (..., N)), at frequencies ξ (K,): for the uniform grid of D the quadrature transform
-    Σ_i u(x_i) e^{−iξx_i} Δx of THEORY.md. Returns complex (..., K)."""
+    Σ_i u(x_i) e^{−iξx_i} Δx of docs/theory.md. Returns complex (..., K)."""
     from .fourier import fourier_transform
 
     N = measure.n

@@ -4,7 +4,7 @@ of the kernel (lazy) regime.
 
 Everything works on plain arrays (predictions at snapshot times) or on any JAX model given as
 ``apply_fn(params, x)`` with ``x`` of shape (n, d) and an output of shape (n,) or (n, C), plus
-snapshots of its parameters. Conventions (THEORY.md): angular frequencies, û(ξ) = Σ_i u(x_i)
+snapshots of its parameters. Conventions (docs/theory.md): angular frequencies, û(ξ) = Σ_i u(x_i)
 e^{−iξ·x_i} Δx^d on the data points, flow time t = η · step for gradient descent on the mean loss
 (1/2N) Σ_i (f(x_i) − y_i)².
 

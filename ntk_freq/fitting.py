@@ -5,7 +5,7 @@ Unlike :func:`ntk_freq.training.train` (scalar regression by gradient descent, t
 convention) this takes vector outputs (classifiers), cross-entropy, weight decay and any optax
 optimiser. Losses, over the N training points and the C outputs:
 
-    "mse":  (1/2N) Σ_i ‖f(x_i) − y_i‖²             (THEORY.md's mean loss for C = 1)
+    "mse":  (1/2N) Σ_i ‖f(x_i) − y_i‖²             (docs/theory.md's mean loss for C = 1)
     "xent": (1/N) Σ_i −log softmax(f(x_i))_{y_i}   (y one-hot or soft labels, shape (N, C))
 
 plus (λ/2)‖θ‖² over the trained parameters θ for ``weight_decay`` λ.

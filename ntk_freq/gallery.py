@@ -4,14 +4,14 @@
 - ``rho-gallery``: per-frequency learning times under five ρ_w (Gaussian, uniform, Laplace,
   Cauchy, a band-pass mixture) from the PDE (E3), the kernel flow and a trained FF-NN;
 - ``sigma-a``: the effect of σ_a, the diffusion D = c 2π σ_a² ρ̄_w of (E3), on the learning
-  curves (a sweep over σ_a; σ_a = 0 is THEORY.md's exact special case 1);
+  curves (a sweep over σ_a; σ_a = 0 is docs/theory.md's exact special case 1);
 - ``width-convergence``: the network-vs-kernel gap against width m (theory m^{−1/2});
 - ``design``: an initialisation designed to reverse the spectral bias, against its baselines.
 
 Each ``run(directory, quick, progress)`` writes its figures as PNG and PDF and the data behind
 them (netCDF, :func:`ntk_freq.open_results`; npz/csv where a figure is not a comparison) and
 returns a JSON-ready summary of headline numbers. Figures are in the package's one style
-(:mod:`ntk_freq.plotting`: paper widths, 8-pt text, Okabe–Ito palette, caption line). Conventions (THEORY.md): angular ξ, flow time
+(:mod:`ntk_freq.plotting`: paper widths, 8-pt text, Okabe–Ito palette, caption line). Conventions (docs/theory.md): angular ξ, flow time
 t = η · step, data density c = 1/|D|.
 
 Learning time τ_ε(ξ): the first t with |û(ξ, t)| ≤ ε |û(ξ, 0)| (log-linear between snapshots,

@@ -1,6 +1,6 @@
 """The documentation builds without warnings and every example in README.md and docs/ runs as
-written. Python blocks of one page run in order in one namespace (they build on each other), in
-the repository root (the example files in examples/ are found); a block preceded by the line
+written. Python blocks of one page run in order in one namespace (they build on each other), in a
+temporary folder that sees the repository's examples/; a block preceded by the line
 `<!-- slow -->` runs only under `-m slow`. Shell blocks are checked in `test_cli_examples`: each
 `ntk-freq` line's subcommand and options are parsed by the real command (`--help` appended is
 not enough: click must accept every option), without running the computation."""
@@ -30,7 +30,8 @@ def test_docs_build_without_warnings(tmp_path):
 
 
 def _run_page(page: Path, include_slow: bool, monkeypatch, tmp_path):
-    monkeypatch.chdir(ROOT)
+    (tmp_path / "examples").symlink_to(ROOT / "examples")  # the shipped example files, as in a clone
+    monkeypatch.chdir(tmp_path)  # what the examples write stays out of the repository
     monkeypatch.setenv("MPLBACKEND", "Agg")
     namespace = {"__name__": f"docs_{page.stem}"}
     ran = 0

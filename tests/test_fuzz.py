@@ -11,14 +11,13 @@ integers) mixed with valid ones, under a time limit, and classifies the outcome:
 - ``hang``: it ran past the time limit;
 - ``obscure``: any other exception (it names no parameter).
 
-The suite requires 0 nonsense and 0 hangs, and obscure outcomes below 1 % of the cases. The
+The suite requires 0 nonsense, 0 hangs and (stricter than the 1 % allowed) 0 obscure outcomes. The
 default run draws a few cases per entry point; ``-m slow`` draws over 1000 in all (968 at 70
 per entry point, where small spaces of hostile values run out; 100 are asked for).
 """
 
 from __future__ import annotations
 
-import collections
 import math
 import signal
 import warnings
@@ -99,17 +98,6 @@ def _finite(out) -> bool:
     if a.dtype.kind in "fc":
         return bool(np.all(np.isfinite(a)))
     return True
-
-
-OUTCOMES: collections.Counter = collections.Counter()
-EXAMPLES: dict = {}
-
-
-def record(entry: str, outcome: str, args) -> None:
-    kind = outcome.split(":")[0]
-    OUTCOMES[kind] += 1
-    if kind in ("nonsense", "hang", "obscure"):
-        EXAMPLES.setdefault(entry, []).append((outcome, repr(args)[:300]))
 
 
 # --- the entry points ------------------------------------------------------------------------
@@ -281,9 +269,8 @@ def _fuzz(entry: str, data) -> None:
         return value
 
     outcome = classify(lambda: ENTRY_POINTS[entry](draw))
-    record(entry, outcome, draws)
     kind = outcome.split(":")[0]
-    assert kind not in ("nonsense", "hang"), (entry, outcome, draws)
+    assert kind not in ("nonsense", "hang", "obscure"), (entry, outcome, draws)
 
 
 @pytest.mark.parametrize("entry", sorted(ENTRY_POINTS))
@@ -299,12 +286,3 @@ def test_fuzz_fast(entry, data):
 @given(data=st.data())
 def test_fuzz_thorough(entry, data):
     _fuzz(entry, data)
-
-
-def test_obscure_errors_are_rare():
-    """Runs after the fuzz tests of this module (same worker): obscure < 1 % of the cases."""
-    total = sum(OUTCOMES.values())
-    if total == 0:
-        pytest.skip("the fuzz cases ran in another worker")
-    obscure = OUTCOMES["obscure"]
-    assert obscure <= 0.01 * total, (dict(OUTCOMES), EXAMPLES)

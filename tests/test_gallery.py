@@ -48,7 +48,7 @@ def test_rho_gallery_quick(tmp_path):
     for rho, s in summary.items():
         for k in ("xi=2", "xi=7"):
             # (E3) by FEM vs the exact kernel flow on the grid: they differ by the data window
-            # (THEORY.md: ~2 % for uniform:10) and, for Cauchy, the truncated domain
+            # (docs/theory.md: ~2 % for uniform:10) and, for Cauchy, the truncated domain
             assert s["half_life"]["pde"][k] == pytest.approx(s["half_life"]["kernel"][k], rel=0.1)
         # finite width m = 256 at the fast frequency: gap ∝ m^{-1/2}
         assert s["half_life"]["nn"]["xi=2"] == pytest.approx(s["half_life"]["kernel"]["xi=2"], rel=0.2)
@@ -66,7 +66,7 @@ def test_sigma_a_quick_matches_the_frozen_w_closed_form_at_sigma_a_zero(tmp_path
     assert list(ds.sigma_a.values) == list(gallery.SIGMA_A)
     rho, c, t = ntk_freq.distribution("gaussian:3"), 1 / 20, s["t_final"]
     for k in (2.0, 7.0):
-        # THEORY.md special case 1: û(κ, t) = û₀(κ) exp(−c 2π ρ̄(κ) t); FEM error ≲ 1e-3
+        # docs/theory.md special case 1: û(κ, t) = û₀(κ) exp(−c 2π ρ̄(κ) t); FEM error ≲ 1e-3
         exact = math.exp(-c * 2 * math.pi * float(rho.pdf(np.array([k]))[0]) * t)
         assert s["remaining_final"]["sigma_a=0"]["pde"][f"xi={k:g}"] == pytest.approx(exact, rel=2e-3)
     # under a Gaussian ρ_w the diffusion carries κ = 7's error to where it is learned faster

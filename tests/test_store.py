@@ -35,16 +35,10 @@ def test_files_follow_the_umask(tmp_path):
     assert (tmp_path / "run").stat().st_mode & 0o777 == 0o700
 
 
-@pytest.mark.parametrize("make,message", [
-    (lambda p: p.write_text("a file"), "is a file"),
-    (lambda p: (p.mkdir(), p.chmod(0o500)), "cannot write"),
-])
-def test_unusable_output_folders_are_refused(tmp_path, make, message):
-    if os.geteuid() == 0 and message == "cannot write":
-        pytest.skip("root may write anywhere")
+def test_an_output_below_a_file_is_refused(tmp_path):
     target = tmp_path / "out"
-    make(target)
-    with pytest.raises(ValueError, match=message):
+    target.write_text("a file")
+    with pytest.raises(ValueError, match="is a file"):
         store.check_output(target / "run")
 
 

@@ -1,4 +1,4 @@
-"""The non-local frequency equation (E2) of THEORY.md for any data density p, by finite elements
+"""The non-local frequency equation (E2) of docs/theory.md for any data density p, by finite elements
 in ξ (d = 1).
 
 With g = u·p the error weighted by the data, (E1) reads in Fourier space
