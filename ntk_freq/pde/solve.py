@@ -319,6 +319,9 @@ def solve_frequency_pde(rho: FrequencyDistribution, sigma_a: float, density, u0_
     if scheme == "auto":
         scheme = "eigen" if basis.N <= EIGEN_MAX_DOFS else "cn"
     _check_memory(Omega, h, order, breaks, times.size, scheme, solver)
+    if scheme == "cn":  # a step costs a few dozen sparse products of the DOFs (more with CG)
+        v.affordable(f"{times[-1] / dt:.3g} Crank–Nicolson steps of {basis.N} DOFs",
+                     times[-1] / dt * basis.N * 50, "use a larger dt, or scheme='eigen'/'krylov'")
 
     D, alpha = fem.coefficients_from_density(disc.rho_q, rho.dim, sigma_a, density, part)
     if diffusion is not None and part != "readout":
