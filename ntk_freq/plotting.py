@@ -198,7 +198,9 @@ def plot_learning_curves(times, kappa, panels, path, xi=None, rho_bars=None, not
             ax.set_ylabel("relative L² gap over ξ")
     handles = [plt.Line2D([], [], color="0.3", **{k: v for k, v in s.items() if k != "label"},
                           label=s["label"]) for s in ROUTE_STYLES.values()]
-    handles += [plt.Line2D([], [], color=PALETTE[k % 7], lw=4, label=f"κ = {kap:g}")
+    from .compare import vector_text
+
+    handles += [plt.Line2D([], [], color=PALETTE[k % 7], lw=4, label=f"κ = {vector_text(kap)}")
                 for k, kap in enumerate(kappa)]
     axes[-2, -1].legend(handles=handles, loc="lower left", fontsize=6.5)
     axes[-1, -1].legend(loc="best", fontsize=6.5)
