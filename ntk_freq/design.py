@@ -567,8 +567,9 @@ def _check_designed(objective, values, band, xi, t_band, dim: int) -> None:
 def trained_times(design: Design, kappa=None, *, window: float = 1.5, horizon: float = 3.0,
                   eta: float = 0.25, **compare_options) -> tuple:
     """Learning times at the frequencies κ from networks trained with the designed ρ_w and its
-    baselines, through :func:`ntk_freq.compare.compare` (data domain [−L, L] with
-    L = 1/(2c), so the data density is the design's c, and by default N = ⌈4 L ξ_top/π⌉ points,
+    baselines, through :func:`ntk_freq.compare.compare` (data domain [−L, L]^d with
+    L = c^{−1/d}/2, so the data density is the design's c, and by default n = ⌈4 L ξ_top/π⌉
+    points per axis; in d ≥ 2 the wave vectors are κ e₁, the design being isotropic;
     so the grid's Nyquist limit π N/(2L) is twice the target's spectrum top ξ_top = max κ + 5/w;
     target: sines at κ in a Gaussian window of width ``window``; gradient descent with step η
     up to ``horizon`` × the design's worst time). Returns (κ, {name: {route: times (n_κ,)}}) for names "designed", "gaussian", "uniform"
@@ -585,11 +586,13 @@ def trained_times(design: Design, kappa=None, *, window: float = 1.5, horizon: f
     if np.any((np.abs(kappa) < lo) | (np.abs(kappa) > hi)):
         raise ValueError(f"kappa must lie in the band {lo:g} <= |κ| <= {hi:g}, got {kappa.tolist()}")
     steps = math.ceil(v.positive("horizon", horizon) * design.worst_time() / v.positive("eta", eta))
-    names = ("designed", "gaussian", "uniform")
-    y, L = WindowedSines(tuple(kappa), width=window), 0.5 / design.density
+    names, d = ("designed", "gaussian", "uniform"), design.dim
+    y = WindowedSines(np.outer(kappa, np.eye(d)[0]), width=window, dim=d)
+    L = 0.5 * design.density ** (-1.0 / d)
     compare_options = {"n_points": math.ceil(4 * L * default_xi_max(y) / math.pi), **compare_options}
     result = compare(rhos=[design.rho, *(design.baselines[k] for k in names[1:])], target=y,
-                     sigma_a=design.sigma_a, eta=eta, steps=steps, half_width=L, **compare_options)
+                     sigma_a=design.sigma_a, eta=eta, steps=steps, half_width=L, dim=d,
+                     **compare_options)
     return kappa, {name: {route: first_passage(result.times, r.remaining[route], design.epsilon)
                           for route in ("nn", "kernel", "pde")}
                    for name, r in zip(names, result.results)}

@@ -6,7 +6,7 @@ on the 32² grid of [−8, 8]² follows it to ~3e-3 (relative L² over ξ) for t
 error stays inside the data domain, and to ~2e-2 for the uniform ρ_w on [−4, 4]², whose
 diffusion carries error to the band edge (as in 1-D). The network differs from the kernel flow by
 the O(1/√m) finite-width noise, large where ρ̄_w puts few features (the narrow axis of the
-anisotropic Gaussian): ≈ 0.4 relative at m = 512.
+anisotropic Gaussian): ≈ 0.4 relative at m = 512 and ≈ 0.25 at m = 1024.
 """
 
 import importlib
@@ -101,7 +101,9 @@ def test_routes_agree_in_two_dimensions(cmp2d):
     assert 0.005 < uniform.rel_l2["pde_vs_kernel"][-1] < 0.05  # the band edge, as in 1-D
     for r in cmp2d.results:
         assert r.rel_l2["kernel_gd_vs_kernel"][-1] < 0.01, r.rho  # η λ ≪ 1
-        assert r.rel_l2["nn_vs_kernel"][-1] < 0.7, r.rho  # finite width m = 256
+        # finite width: measured 0.27 (Gaussian) and 0.20 (uniform) at m = 1024, 0.42 and 0.40
+        # at m = 512 (the 1/√m law)
+        assert r.rel_l2["nn_vs_kernel"][-1] < 0.4, r.rho
 
 
 def test_shapes_summary_dataset_and_figures(cmp2d, tmp_path):
