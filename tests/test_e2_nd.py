@@ -214,3 +214,37 @@ def test_2d_cost_is_estimated_and_refused_with_what_would_fit(monkeypatch):
     small = e2_module.memory_estimate(10_000, 100_000, 256, 3, "lowrank", 2)
     big = e2_module.memory_estimate(10_000, 100_000, 1024, 3, "lowrank", 2)
     assert big - small > 16 * 3 * 10_000 * 700
+
+
+# ------------------------------------------------------------------------------------------
+# ntk-freq pde --data
+# ------------------------------------------------------------------------------------------
+
+def test_pde_command_solves_e2_for_a_data_density(tmp_path):
+    """``ntk-freq pde --data box:8``: at t = 0 it prints |V(κ)| = |F[−y·1_D]| (uniform data,
+    V = F[u p]/c̄), which for y's window (w = 1) well inside D = [−8, 8] is the closed form
+    |ŷ(κ)| to e^{−32} (plus the P2 projection error, < 1e-3); the error then decays; the files
+    and the model are written; --density beside --data is refused."""
+    import json
+
+    from click.testing import CliRunner
+
+    from ntk_freq.cli import main
+
+    out = tmp_path / "e2"
+    args = ["pde", "--rho", "gaussian:2", "--data", "box:8", "--target", "windowed-sines:1,3",
+            "--times", "0,20", "--out", str(out)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    rows = [line.split() for line in result.output.splitlines() if line.strip()[:1].isdigit()]
+    v0 = np.array([float(a) for a in rows[-2][1:]])
+    exact = np.abs(WindowedSines([1.0, 3.0]).fourier(np.array([1.0, 3.0])))
+    np.testing.assert_allclose(v0, exact, rtol=1e-3)
+    assert np.all(np.array([float(a) for a in rows[-1][1:]]) < 0.5 * v0)
+    assert json.loads((out / "pde.json").read_text())["model"] == "E2"
+    assert (out / "pde.png").exists() and (out / "pde.pdf").exists()
+    both = CliRunner().invoke(main, args[:-2] + ["--density", "0.1", "--out", str(tmp_path / "x")])
+    assert both.exit_code != 0 and "exclude each other" in both.output
+    bad = CliRunner().invoke(main, ["pde", "--rho", "gaussian:2", "--data", "box:-1", "--out",
+                                    str(tmp_path / "y")])
+    assert bad.exit_code != 0 and "half_width" in bad.output
