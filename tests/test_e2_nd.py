@@ -265,3 +265,22 @@ def test_3d_point_measure_makes_e2_the_exact_kernel_flow():
     gaps = [relative_l2(V, r) for V, r in zip(sol(xi, TIMES), ref)]
     assert max(gaps) < 3 * sol.resolution["u0_hat"], gaps
     assert relative_l2(ref[-1], ref[0]) > 0.6
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sampled_from(["box:1", "box:-2,0.5", "gaussian:0.7,0.3",
+                                 "pieces:-1,0,2/0.25,0.75"]), min_size=2, max_size=3),
+       st.lists(st.floats(-6, 6), min_size=3, max_size=3))
+def test_product_transform_invariants(factors, zeta):
+    """Any product of densities: p̂(0) = 1, |p̂| ≤ 1, p̂(−ζ) = conj p̂(ζ) (p real), and the
+    transform and gradient factor over the axes."""
+    p = data_density("*".join(factors))
+    z = np.array(zeta[:p.dim])
+    assert abs(p.fourier(np.zeros(p.dim)) - 1) < 1e-12
+    assert abs(p.fourier(z)) <= 1 + 1e-12
+    assert abs(p.fourier(-z) - np.conj(p.fourier(z))) < 1e-12
+    parts = [f.fourier(np.array([c])) for f, c in zip(p.factors, z)]
+    assert abs(p.fourier(z) - np.prod(parts)) < 1e-12
+    g = p.fourier_gradient(z)
+    assert g.shape == (p.dim,)
+    assert abs(g[0] - p.factors[0].fourier_derivative(np.array([z[0]]))[0] * np.prod(parts[1:])) < 1e-12
