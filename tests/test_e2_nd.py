@@ -284,3 +284,15 @@ def test_product_transform_invariants(factors, zeta):
     g = p.fourier_gradient(z)
     assert g.shape == (p.dim,)
     assert abs(g[0] - p.factors[0].fourier_derivative(np.array([z[0]]))[0] * np.prod(parts[1:])) < 1e-12
+
+
+def test_a_mesh_beyond_max_dofs_is_refused_before_it_is_built(monkeypatch):
+    """The default run's scales in 2-D (gaussian:3, data on [−10, 10]², X ≈ 9.4): resolving
+    e^{−iξ·x} needs h ≤ 1/X on Ω = [−18, 18]², ~4·10⁵ P2 DOFs, above max_dofs = 40 000:
+    ValueError naming max_dofs before any mesh is built."""
+    built = []
+    monkeypatch.setattr(e2_module.fem, "make_basis", lambda *a: built.append(a))
+    m = training_measure(None, 10.0, 16, dim=2)
+    with pytest.raises(ValueError, match=r"max_dofs: \(E2\) in d = 2 needs about \d+ DOFs"):
+        solve_frequency_pde(Gaussian(3.0, 2), 0.5, m, times=[0.0, 1.0], u0=np.ones(m.n))
+    assert not built

@@ -424,6 +424,14 @@ def solve_e2(rho: FrequencyDistribution, sigma_a: float, density: DataDensity, u
     h = min(R / _INITIAL_CELLS, 1.0 / max(float(X.max()), 1e-12)) if mesh_size is None else \
         v.positive("mesh_size", mesh_size)
     rank = None if assembly == "dense" else q.size
+    needed = estimated_dofs(Omega, h, order, breaks)
+    if mesh_size is None and needed > max_dofs:
+        raise ValueError(
+            f"max_dofs: (E2) in d = {d} needs about {needed} DOFs (P{order}, h = {h:.3g} ≤ 1/X) "
+            f"to resolve the data's oscillation e^{{−iξ·x}} (extent X = {float(X.max()):.3g}) on "
+            f"Ω = [−{R:.4g}, {R:.4g}]^{d}, above max_dofs = {max_dofs}; the mesh grows like "
+            f"(4RX)^d: use data of smaller extent or a narrower ρ_w, or pass a larger max_dofs "
+            "or a mesh_size (memory and time are then estimated, and refused beyond what fits)")
 
     def plan(h):
         n = estimated_dofs(Omega, h, order, breaks)
