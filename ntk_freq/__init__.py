@@ -55,6 +55,7 @@ _PUBLIC = {
     "data_density": ("data", "data_density"),
     "DataDensity": ("data", "DataDensity"),
     "PointMeasure": ("data", "PointMeasure"),
+    "ProductDensity": ("data", "ProductDensity"),
     "FrequencySolution": ("pde", "FrequencySolution"),
     "solve_frequency_pde": ("pde", "solve_frequency_pde"),
     "kernel_flow": ("training", "kernel_flow"),
