@@ -229,7 +229,8 @@ def check_data_grid(y: WindowedSines, half_width: float, n_points: int, xi_max: 
     back onto the target's band); a warning when the target's window reaches beyond the data
     domain (|x_i| = 5w > L)."""
     nyquist = math.pi * n_points / (2 * half_width)
-    for what, top in (("the target's spectrum max κ + 5/w (in some axis)", default_xi_max(y)),
+    axis = " (in some axis)" if y.dim > 1 else ""
+    for what, top in ((f"the target's spectrum max κ + 5/w{axis}", default_xi_max(y)),
                       ("xi_max", xi_max)):
         if top > nyquist:
             raise ValueError(
