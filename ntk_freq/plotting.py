@@ -289,7 +289,7 @@ def plot_design(design, path, note: str = ""):
     ax_time.semilogy(design.xi, design.wanted, color=REFERENCE, lw=0.8, ls=":", label="wanted")
     ax_rho.set(xlabel="angular frequency ξ", ylabel=r"$\rho_w(\xi)$", title="frequency density")
     ax_time.set(xlabel="|ξ| in the band", ylabel=f"time to reach ε = {eps} (t = η·step)",
-                title=f"learning times under (E3), σ_a = {design.sigma_a:g}")
+                title=f"learning times under {design.label}")
     dashes = ["-", "--", ":", "-.", (0, (5, 1, 1, 1, 1, 1))]
     for k, xi in enumerate(design.curve_xi):
         for name in rhos:
