@@ -206,9 +206,11 @@ def _check_reachable_before(objective, damping: DampingMap, alpha_wanted, xi_ban
                 f"raise r near 0, widen support, or set absolute=False")
 
 
-def _fit(damping: DampingMap, band, alpha_wanted, absolute: bool, v0, max_iter: int):
+def _fit(damping: DampingMap, band, alpha_wanted, absolute: bool, v0, max_iter: int,
+         jacobian_by: str = "analytic"):
     """Gauss–Newton on r = log(ρ_α/ρ_α*) over v ≥ 0, ρ = v/(mu·v) (module docstring); returns
-    (ρ node values, r at the band nodes, number of evaluations)."""
+    (ρ node values, r at the band nodes, number of evaluations). ``jacobian_by`` "analytic"
+    (Toeplitz + Hankel) or "2-point" (scipy's finite differences: the benchmark's reference)."""
     from threadpoolctl import threadpool_limits
 
     mu = damping.mu
@@ -228,7 +230,8 @@ def _fit(damping: DampingMap, band, alpha_wanted, absolute: bool, v0, max_iter: 
         return centred(Jv[band] / np.maximum(alpha[band], 1e-300)[:, None])
 
     with threadpool_limits(1):  # small dense SVDs: threads only contend
-        out = scipy.optimize.least_squares(residual, v0, jac=jacobian, bounds=(0.0, np.inf),
+        out = scipy.optimize.least_squares(residual, v0, bounds=(0.0, np.inf),
+                                           jac=jacobian if jacobian_by == "analytic" else jacobian_by,
                                            method="trf", xtol=1e-14, ftol=1e-14, gtol=1e-14,
                                            max_nfev=max_iter)
     return out.x / (mu @ out.x), out.fun, out.nfev

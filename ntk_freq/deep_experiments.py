@@ -35,12 +35,15 @@ DEPTHS = (1, 2, 3, 4)
 #: The default comparison's target frequencies: the bias ratio compares their rates.
 XI_LO, XI_HI = 2.0, 7.0
 W_STD, B_STD = 1.0, 0.0
-#: Trained networks: target frequencies (learned within ~100 steps for every curve here, so
-#: training stays within ntk_freq's operation budget), data grid of compare (N = 160 on
-#: [−10, 10], so c = 1/20), gradient-descent step (below the stability limit 2/λ_max(Θ/N) ≥
-#: 2/κ(1) ≥ 2.04 of every network here; the GD map's times differ from the flow's by ~λη/2 ≈ 2 %).
+#: Trained networks: target frequencies (learned within a few hundred steps for every curve
+#: here), data grid (N_DATA points on [−10, 10], so c = 1/20; Nyquist π N/20 = 15 ≫ κ), width
+#: (features and hidden: ntk_freq's operation budget allows m = 128 at depth 4 over ~400 steps),
+#: gradient-descent step (below the stability limit 2/λ_max(Θ/N) ≥ 2/κ(1) ≥ 2.04 of every
+#: network here; the GD map's times differ from the flow's by ~λη/2 ≈ 2 %).
 KAPPA = (1.5, 2.5, 3.5)
 C_DATA = 1 / 20
+N_DATA = 96
+WIDTH = 128
 ETA = 1.5
 #: Okabe–Ito colours (colour-blind safe), one per depth.
 COLOURS = ("#000000", "#E69F00", "#56B4E9", "#009E73", "#D55E00", "#CC79A7")
@@ -98,7 +101,7 @@ def trained_times(rho: str, activation: str, depth: int, width: int, seed: int =
     target = "windowed-sines:" + ",".join(f"{k:g}" for k in KAPPA) + ";width=1.5"
     c = compare_deep(rho, target, width=width, train_frequencies=False, routes=("kernel", "nn"),
                      eta=ETA, steps=steps, n_snapshots=min(120, steps + 1), seed=seed,
-                     progress=progress, **kw)
+                     half_width=0.5 / C_DATA, n_points=N_DATA, progress=progress, **kw)
     remaining = c.results[0].remaining
     measured = {route: first_passage(c.times, remaining[name], math.exp(-1.0))
                 for route, name in (("nn", "nn"), ("kernel", "kernel_gd"))}
@@ -155,8 +158,8 @@ def plot_depth_profile(table: dict, rhos, activations, depths, path, trained=Non
 
 def depth_profile(directory: Path, quick: bool = False, progress: bool = True) -> dict:
     """The registered experiment: :func:`profile_table` (quick: depths 1 and 3, relu only, a
-    coarser z grid), trained networks at KAPPA (quick: Gaussian ρ_w only, width 128; full: every
-    curve, width 192), the figure ``depth_profile.png/.pdf``, the arrays in
+    coarser z grid), trained networks of width WIDTH at KAPPA (quick: Gaussian ρ_w only; full:
+    every curve), the figure ``depth_profile.png/.pdf``, the arrays in
     ``depth_profile.npz`` and the times in ``trained_times.json``; returns the per-curve numbers
     and, per (ρ_w, activation), whether the bias ratio grows with depth."""
     from tqdm.auto import tqdm
@@ -166,7 +169,7 @@ def depth_profile(directory: Path, quick: bool = False, progress: bool = True) -
                         n_z=2**13 if quick else 2**15, progress=progress)
     table, summary = out["table"], out["summary"]
     cases = [(r, a, L) for r in (RHOS[:1] if quick else RHOS) for a in activations for L in depths]
-    trained = {case: trained_times(*case, width=128 if quick else 192, progress=False)
+    trained = {case: trained_times(*case, width=WIDTH, progress=False)
                for case in tqdm(cases, desc="depth-profile: trained networks", disable=not progress)}
     plot_depth_profile(table, RHOS, activations, depths, Path(directory) / "depth_profile", trained)
     arrays = {}
