@@ -148,8 +148,7 @@ class DeepDesign(Design):
 
     @property
     def label(self) -> str:
-        n = len(self.network["hidden"])
-        return f"deep PDE, {self.network['activation']}, {n} hidden layer{'s' * (n != 1)}, W frozen"
+        return f"the deep PDE ({self.network['activation']}, L = {len(self.network['hidden']) + 1})"
 
 
 def _grid(objective, n_points: int) -> tuple[float, int]:

@@ -83,13 +83,32 @@ def profile_table(rhos=RHOS, activations=ACTIVATIONS, depths=DEPTHS, n_xi: int =
     return {"table": table, "summary": summary}
 
 
+def affordable_width(width: int, depth: int, steps: int) -> int:
+    """``width`` halved until training ``steps`` steps on N_DATA points fits ntk_freq's operation
+    budget (:data:`ntk_freq._validation.MAX_OPERATIONS`, the estimate of
+    :func:`ntk_freq.training.train`: 10 · steps · parameters · N, the doubled network's
+    parameters m + Σ_layers (fan_in · fan_out + fan_out), twice); at least 16."""
+    from ._validation import MAX_OPERATIONS
+
+    def cost(m):
+        sizes = (2 * m, *(m,) * (depth - 1), 1)
+        params = 2 * (m + sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:])))
+        return 10.0 * steps * params * N_DATA
+
+    while width > 16 and cost(width) > 0.95 * MAX_OPERATIONS:
+        width //= 2
+    return width
+
+
 def trained_times(rho: str, activation: str, depth: int, width: int, seed: int = 0,
                   progress: bool = True) -> dict:
     """Per-frequency e-folding times at ``KAPPA`` of a deep FF-NN (W frozen, ``depth`` Dense
     layers after the embedding, hidden widths = ``width`` = features m) trained by gradient
     descent (step ETA) on windowed sines at KAPPA ("nn"), of the deep kernel's GD map on the same
     data and steps ("kernel", like for like) and predicted by (E3) with ρ_α, 1/(c 2π ρ_α(κ))
-    ("predicted"); the run lasts 1.5 × the longest prediction."""
+    ("predicted"); the run lasts 1.5 × the longest prediction, and the width is reduced where
+    that many steps would exceed the operation budget (:func:`affordable_width`; the width
+    used is returned)."""
     from .deep_compare import compare_deep
     from .design import first_passage
 
@@ -98,6 +117,8 @@ def trained_times(rho: str, activation: str, depth: int, width: int, seed: int =
                                 **kw).alpha
     predicted = 1.0 / (C_DATA * 2 * math.pi * alpha)
     steps = math.ceil(1.5 * predicted.max() / ETA)
+    width = affordable_width(width, depth, steps)
+    kw["hidden"] = (width,) * (depth - 1)
     target = "windowed-sines:" + ",".join(f"{k:g}" for k in KAPPA) + ";width=1.5"
     c = compare_deep(rho, target, width=width, train_frequencies=False, routes=("kernel", "nn"),
                      eta=ETA, steps=steps, n_snapshots=min(120, steps + 1), seed=seed,

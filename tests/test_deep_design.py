@@ -134,7 +134,7 @@ def test_design_exports_like_the_two_layer_design(relu_rising, tmp_path):
         np.testing.assert_allclose(loaded.pdf(d.xi[:, None]), d.rho.pdf(d.xi[:, None]), rtol=1e-12)
     table = d.table(5)
     assert table.shape == (5, 5) and np.all(table[:, 2] > 0)
-    assert "relu" in d.label
+    assert d.label == "the deep PDE (relu, L = 2)"
 
 
 # --- refusals ------------------------------------------------------------------------------------
@@ -214,3 +214,31 @@ def test_piecewise_linear_char_fn_is_exact():
     tri = Tabulated(np.array([-a, 0.0, a]), np.array([0.0, 1 / a, 0.0]))
     np.testing.assert_allclose(deep.piecewise_linear_char_fn(tri, z),
                                np.sinc(a * z / (2 * np.pi)) ** 2, atol=1e-14)
+
+
+def test_cli_deep_design_refuses_clearly(tmp_path):
+    from click.testing import CliRunner
+
+    from ntk_freq.cli import main
+
+    out = CliRunner().invoke(main, ["design", "--objective", "reach", "--epsilon", "0.01", "--T",
+                                    "100", "--hidden-layers", "1", "--out", str(tmp_path / "a")])
+    assert out.exit_code != 0 and "shortest reachable T is at least 557.9" in out.output
+    out = CliRunner().invoke(main, ["design", "--hidden-layers", "1", "--train", "64",
+                                    "--out", str(tmp_path / "b")])
+    assert out.exit_code != 0 and "--train" in out.output
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+@pytest.mark.slow
+def test_cli_deep_design_writes_its_files(tmp_path):
+    from click.testing import CliRunner
+
+    from ntk_freq.cli import main
+
+    out = CliRunner().invoke(main, ["design", "--hidden-layers", "1", "--activation", "erf",
+                                    "--points", "101", "--out", str(tmp_path / "d")])
+    assert out.exit_code == 0, out.output
+    assert "the deep PDE (erf, L = 2)" in out.output
+    for name in ("rho.npz", "rho.csv", "times.csv", "design.png", "design.pdf", "design.json"):
+        assert (tmp_path / "d" / name).stat().st_size > 0
