@@ -133,31 +133,44 @@ def trained_times(rho: str, activation: str, depth: int, width: int, seed: int =
             "width": width, "steps": steps, "eta": ETA}
 
 
+def _draw_curves(ax, table, trained, r, a, depths, xi_max=None) -> None:
+    """ρ_α(ξ)/∫ρ_α of every depth on ``ax`` (ξ ≥ 0, up to ``xi_max``), with the trained nets'
+    (circles) and the kernel GD map's (crosses) times as the density 1/(c 2π t ∫ρ_α) they imply."""
+    for k, L in enumerate(depths):
+        xi, alpha, mass = table[(r, a, L)]
+        keep = (xi >= 0) & (alpha > 1e-12 * alpha.max()) & (xi <= (xi_max or np.inf))
+        colour = COLOURS[k % len(COLOURS)]
+        ax.semilogy(xi[keep], alpha[keep] / mass, color=colour,
+                    label=f"L = {L}" + (" (two-layer)" if L == 1 else ""))
+        for route, marker in (("nn", "o"), ("kernel", "x")):
+            if trained and (r, a, L) in trained:
+                t = np.asarray(trained[(r, a, L)][route])
+                ax.semilogy(KAPPA, 1.0 / (C_DATA * 2 * math.pi * t * mass), marker, color=colour,
+                            ms=5, mfc="none" if marker == "o" else None)
+
+
 def plot_depth_profile(table: dict, rhos, activations, depths, path, trained=None) -> None:
     """One panel per (activation, ρ_w): ρ_α(ξ)/∫ρ_α against ξ ≥ 0 on a log scale, one curve per
     depth, the target frequencies ξ_lo, ξ_hi marked; ``trained`` {(ρ, act, L): trained_times}
-    adds the trained networks' (circles) and the kernel GD map's (crosses) times as the density
-    1/(c 2π t ∫ρ_α) they imply."""
+    adds, in an inset over the trained frequencies, the trained networks' (circles) and the
+    kernel GD map's (crosses) times as the density 1/(c 2π t ∫ρ_α) they imply."""
     import matplotlib.pyplot as plt
 
     from .plotting import save_figure
 
-    fig, axes = plt.subplots(len(activations), len(rhos), figsize=(4 * len(rhos), 3 * len(activations)),
+    height = 3 * len(activations) + 0.5  # 0.5 in for the two-line title
+    fig, axes = plt.subplots(len(activations), len(rhos), figsize=(4 * len(rhos), height),
                              squeeze=False, sharex="col")
     for i, a in enumerate(activations):
         for j, r in enumerate(rhos):
             ax = axes[i, j]
-            for k, L in enumerate(depths):
-                xi, alpha, mass = table[(r, a, L)]
-                keep = (xi >= 0) & (alpha > 1e-12 * alpha.max())
-                colour = COLOURS[k % len(COLOURS)]
-                ax.semilogy(xi[keep], alpha[keep] / mass, color=colour,
-                            label=f"L = {L}" + (" (two-layer)" if L == 1 else ""))
-                for route, marker in (("nn", "o"), ("kernel", "x")):
-                    if trained and (r, a, L) in trained:
-                        t = np.asarray(trained[(r, a, L)][route])
-                        ax.semilogy(KAPPA, 1.0 / (C_DATA * 2 * math.pi * t * mass), marker,
-                                    color=colour, ms=5, mfc="none" if marker == "o" else None)
+            _draw_curves(ax, table, None, r, a, depths)
+            if trained and any((r, a, L) in trained for L in depths):
+                inset = ax.inset_axes([0.55, 0.52, 0.42, 0.42])
+                _draw_curves(inset, table, trained, r, a, depths, xi_max=1.3 * max(KAPPA))
+                inset.tick_params(labelsize=6, which="both")
+                inset.yaxis.set_minor_formatter(plt.NullFormatter())
+                inset.set_title("trained nets, ξ ≤ 4.5", fontsize=6)
             for x0 in (XI_LO, XI_HI):
                 ax.axvline(x0, color="0.6", lw=0.8, ls=":")
             ax.set_title(f"ρ_w = {r}, σ = {a}", fontsize=9)
@@ -169,9 +182,10 @@ def plot_depth_profile(table: dict, rhos, activations, depths, path, trained=Non
     if trained:
         axes[0, 0].plot([], [], "o", color="0.3", mfc="none", label="trained net, 1/(c2π t ∫ρ_α)")
         axes[0, 0].plot([], [], "x", color="0.3", label="deep kernel, same GD steps")
-    axes[0, 0].legend(fontsize=7)
-    fig.suptitle("Damping density of deep FF-NNs (W frozen, w_std = 1, no bias); dotted: ξ = 2, 7; "
+    axes[0, 0].legend(fontsize=7, loc="lower left")
+    fig.suptitle("Damping density of deep FF-NNs (W frozen, w_std = 1, no bias); dotted: ξ = 2, 7;\n"
                  "markers: e-folding times t of trained nets (c = 1/20)", fontsize=10)
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.5 / height))
     store.atomic_write(Path(path).with_suffix(".pdf"),
                        lambda f: fig.savefig(f, format="pdf", bbox_inches="tight"))
     save_figure(fig, Path(path).with_suffix(".png"))  # closes the figure
