@@ -210,7 +210,10 @@ def _floats(text):
 
 
 @main.command()
-@click.option("--experiment", default=None, help="Named experiment (default, quick).")
+@click.option("--experiment", default=None,
+              help="Named experiment (default, quick, default-2d, quick-2d).")
+@click.option("--dim", type=click.IntRange(1, 3), default=None,
+              help="Input dimension d; without --experiment, d = 2 runs default-2d.")
 @click.option("--config", type=click.Path(dir_okay=False), default=None,
               help="TOML file with settings (keys as in ntk_freq.compare).")
 @click.option("--rho", "rhos", multiple=True, help="ρ_w spec, repeatable (e.g. gaussian:3).")
@@ -223,8 +226,9 @@ def _floats(text):
 @click.option("--dtype", type=click.Choice(["float32", "float64"]), default=None, help="Training precision.")
 @click.option("--part", type=click.Choice(["full", "readout", "frequency"]), default=None,
               help="Trained parameters (readout: W frozen, random features; frequency: only W).")
-@click.option("--points", "n_points", type=int, default=None, help="Training points N.")
-@click.option("--half-width", type=float, default=None, help="Data domain D = [−L, L].")
+@click.option("--points", "n_points", type=int, default=None,
+              help="Training points N (per axis in d ≥ 2: N = n^d).")
+@click.option("--half-width", type=float, default=None, help="Data domain D = [−L, L]^d.")
 @click.option("--data", default=None,
               help="Data density the points follow (box:L, gaussian:S, pieces:E0,…/M1,…, "
                    "grid:PATH); default: the uniform grid of D.")
@@ -235,7 +239,7 @@ def _floats(text):
 @click.option("--out", default="ntk-freq-results", show_default=True, help="Root of the run directories.")
 @click.option("--name", default=None, help="Run directory name (default run-<UTC time>).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def run(experiment, config, rhos, target, sigma_a, width, eta, steps, seed, dtype, part, n_points,
+def run(experiment, dim, config, rhos, target, sigma_a, width, eta, steps, seed, dtype, part, n_points,
         half_width, data, data_layout, model, out, name, quiet):
     """The main job: PDE vs kernel flow vs trained FF-NN for each ρ_w; writes figures,
     summary.json, results.npz and results.nc under OUT/NAME/."""
@@ -248,16 +252,20 @@ def run(experiment, config, rhos, target, sigma_a, width, eta, steps, seed, dtyp
             experiment, cfg, rhos=rhos or None, target=target, sigma_a=sigma_a,
             width=width, eta=eta, steps=steps, seed=seed, dtype=dtype, part=part,
             n_points=n_points, half_width=half_width, data=data, data_layout=data_layout,
-            model=model)
-        _announce(estimated_seconds(settings["width"], settings["n_points"], settings["steps"],
+            model=model, dim=dim)
+        _announce(estimated_seconds(settings["width"], settings["n_points"] ** settings.get("dim", 1), settings["steps"],
                                     settings["dtype"], runs=len(settings["rhos"])), "this run")
         result = experiments.run_experiment(settings, out, name, progress=not quiet)
     except (ValueError, TypeError, MemoryError, RuntimeError) as err:
         raise click.ClickException(str(err)) from None
     click.echo(experiments.summary_table(result.summary))
     click.echo(f"total {result.summary['seconds_total']:.1f} s; wrote {result.path}/ "
-               "(learning_curves and spectra as .png and .pdf, summary.json, results.npz, "
-               "results.nc)")
+               f"({_figure_names(result.summary['spec'].get('dim', 1))} as .png and .pdf, "
+               "summary.json, results.npz, results.nc)")
+
+
+def _figure_names(dim: int) -> str:
+    return "learning_curves and spectra" if dim == 1 else "learning_curves, spectra and directions"
 
 
 @main.command("width-study")
@@ -273,25 +281,28 @@ def run(experiment, config, rhos, target, sigma_a, width, eta, steps, seed, dtyp
               help="Windowed-sines target.")
 @click.option("--part", type=click.Choice(["full", "readout", "frequency"]), default="full",
               show_default=True, help="Trained parameters.")
-@click.option("--points", "n_points", type=int, default=160, show_default=True, help="Training points N.")
-@click.option("--half-width", type=float, default=10.0, show_default=True, help="Data domain D = [−L, L].")
+@click.option("--points", "n_points", type=int, default=160, show_default=True,
+              help="Training points N (per axis in d ≥ 2: N = n^d).")
+@click.option("--half-width", type=float, default=10.0, show_default=True, help="Data domain D = [−L, L]^d.")
+@click.option("--dim", type=click.IntRange(1, 3), default=1, show_default=True,
+              help="Input dimension d (ρ_w and target specs in R^d).")
 @click.option("--out", default="ntk-freq-results", show_default=True, help="Root of the run directories.")
 @click.option("--name", default=None, help="Run directory name (default width-study-<UTC time>).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def width_study(rho, widths, seeds, steps, eta, sigma_a, dtype, target, part, n_points, half_width,
-                out, name, quiet):
+                dim, out, name, quiet):
     """Network-vs-kernel gap against width, with the fitted exponent (theory −1/2)."""
     from . import experiments
     from .training import estimated_seconds
 
     try:
         ws = tuple(int(w) for w in _floats(widths))
-        _announce(sum(estimated_seconds(m, n_points, steps, dtype, runs=seeds) for m in ws),
+        _announce(sum(estimated_seconds(m, n_points**dim, steps, dtype, runs=seeds) for m in ws),
                   "this width study")
         result = experiments.run_width_study(
             out, name, progress=not quiet, rho=rho, widths=ws, seeds=tuple(range(seeds)),
             steps=steps, eta=eta, sigma_a=sigma_a, dtype=dtype, target=target, part=part,
-            n_points=n_points, half_width=half_width)
+            n_points=n_points, half_width=half_width, dim=dim)
     except (ValueError, TypeError, MemoryError, RuntimeError) as err:
         raise click.ClickException(str(err)) from None
     s = result.summary
@@ -317,7 +328,11 @@ def width_study(rho, widths, seeds, steps, eta, sigma_a, dtype, target, part, n_
 @click.option("--T", "T", default=None, type=float, help="Time (t = η·step) for reach.")
 @click.option("--sigma-a", default=1.0, show_default=True, help="Readout std σ_a.")
 @click.option("--density", default=0.05, show_default=True, help="Data density c = 1/|D|.")
-@click.option("--points", default=1001, show_default=True, help="Nodes of the tabulated ρ_w.")
+@click.option("--points", default=1001, show_default=True,
+              help="Nodes of the tabulated ρ_w (radii in d ≥ 2).")
+@click.option("--dim", type=click.IntRange(1, 3), default=1, show_default=True,
+              help="Dimension d; d ≥ 2 designs an isotropic ρ_w(ξ) = g(|ξ|) and checks it with "
+                   "the full d-D PDE.")
 @click.option("--tol", default=0.03, show_default=True, help="Tolerance on max |t/τ − 1|.")
 @click.option("--hidden-layers", default=None, type=int,
               help="Design for the deep FF-NN with this many hidden layers after the embedding "
@@ -331,13 +346,15 @@ def width_study(rho, widths, seeds, steps, eta, sigma_a, dtype, target, part, n_
               type=click.Path(file_okay=False),
               help="Folder for rho.npz, rho.csv, times.csv, design.png/.pdf and design.json.")
 @FORCE
-def design(kind, band, support, rate, slope, epsilon, T, sigma_a, density, points, tol,
+def design(kind, band, support, rate, slope, epsilon, T, sigma_a, density, points, dim, tol,
            hidden_layers, activation, train_width, out, force):
     """Design ρ_w for a wanted per-frequency learning profile under the frequency PDE."""
     import time
 
     from . import plotting, store
-    from .design import design_rho, make_objective, trained_times
+    import numpy as np
+
+    from .design import design_rho, make_objective, pde_check, trained_times
 
     options = dict(click.get_current_context().params)
     out = _check_out(out, force)
@@ -345,15 +362,18 @@ def design(kind, band, support, rate, slope, epsilon, T, sigma_a, density, point
         objective = make_objective(kind, _floats(band), support, rate, slope, epsilon, T)
         t0 = time.perf_counter()
         if hidden_layers is None:
-            d = design_rho(objective, sigma_a=sigma_a, density=density, n_points=points, tol=tol)
+            d = design_rho(objective, sigma_a=sigma_a, density=density, n_points=points, tol=tol,
+                           dim=dim)
         else:
             from .deep_design import design_deep_rho
 
-            if hidden_layers < 0 or train_width:
+            if hidden_layers < 0 or train_width or dim != 1:
                 raise ValueError("--hidden-layers must be >= 0 and cannot be combined with --train "
-                                 f"(got {hidden_layers}, --train {train_width})")
+                                 f"or --dim > 1 (got {hidden_layers}, --train {train_width}, "
+                                 f"--dim {dim})")
             d = design_deep_rho(objective, density=density, hidden=(1,) * hidden_layers,
                                 activation=activation, n_points=points, tol=tol)
+        check = pde_check(d) if dim > 1 else None
     except (ValueError, TypeError, MemoryError) as err:
         raise click.ClickException(str(err)) from None
     click.echo(f"designed in {time.perf_counter() - t0:.2f} s: {d.iterations} iterations, "
@@ -365,15 +385,22 @@ def design(kind, band, support, rate, slope, epsilon, T, sigma_a, density, point
     click.echo(f"worst case: designed {d.worst_time():.4g}, gaussian (s = "
                f"{d.baselines['gaussian'].scale:g}) {d.worst_time('gaussian'):.4g}, uniform "
                f"{d.worst_time('uniform'):.4g}")
+    if check is not None:
+        click.echo(f"full {dim}-D PDE along {len(check)} directions: max |t/τ − 1| = "
+                   f"{float(np.max(np.abs(check / d.wanted - 1))):.3g} (radial reduction: "
+                   f"{float(np.max(np.abs(d.times['designed'] / d.wanted - 1))):.3g})")
     with store.replacing_directory(out, force) as tmp:
         d.save(tmp / "rho.npz")
-        d.save(tmp / "rho.csv")
+        if dim == 1:
+            d.save(tmp / "rho.csv")
         _write_csv(tmp / "times.csv", "xi,wanted,designed,gaussian,uniform", d.table(d.xi.size).T)
         plotting.plot_design(d, tmp / "design.png")
         store.write_json(tmp / "design.json", {
             "command": "design", "options": options, "iterations": d.iterations,
-            "residual": d.residual, "provenance": store.provenance()})
-    click.echo(f"wrote {out}/ (rho.npz, rho.csv, times.csv, design.png and .pdf, design.json)")
+            "residual": d.residual, "provenance": store.provenance(),
+            **({} if check is None else {"pde_check_times": check.tolist()})})
+    click.echo(f"wrote {out}/ (rho.npz{', rho.csv' if dim == 1 else ''}, times.csv, design.png "
+               "and .pdf, design.json)")
     if train_width:
         try:
             kappa, measured = trained_times(d, width=train_width)

@@ -1,8 +1,8 @@
 """Trained networks against theory: the three-way comparison of docs/theory.md ("Comparing theory with
-trained networks"), in d = 1.
+trained networks"), in d = 1, 2, 3.
 
-For each ρ_w, on the cell-centred data grid x_i of D = [−L, L] (N points, Δx = 2L/N, data
-density c = 1/|D|) with target y and doubling initialisation (u₀ = −y):
+For each ρ_w, on the cell-centred data grid x_i of D = [−L, L]^d (n points per axis, N = n^d,
+Δx = 2L/n, data density c = 1/|D|) with target y and doubling initialisation (u₀ = −y):
 
 - ``pde``: the frequency PDE by finite elements: (E2) on the training points' own measure from
   u₀ = −y (exact for the kernel flow up to the elements; default ``model="E2"``), or the local
@@ -15,15 +15,17 @@ Non-uniform data (``data``, ``data_layout``; :mod:`ntk_freq.data`): the points f
 density, by position or by loss weights q_i (then every flow is with Θ diag(q)), and every
 spectrum is V(ξ) = Σ_i q_i u(x_i) e^{−iξx_i}/c̄, which is the transform below on the grid.
 
-Errors on the grid are transformed by the quadrature û(ξ) ≈ Σ_i u(x_i) e^{−iξx_i} Δx on a common
-grid ξ ∈ [0, ξ_max] (u is real, so |û(−ξ)| = |û(ξ)|) at the times t = η · step. Metrics:
-the relative L² gap over that ξ grid at each time, ‖û_route(·, t) − û_kernel(·, t)‖/‖û_kernel(·, t)‖,
-and the remaining fraction |û(κ_k, t)|/|û(κ_k, 0)| at the target's frequencies κ_k.
+Errors on the grid are transformed by the quadrature û(ξ) ≈ Σ_i u(x_i) e^{−iξ·x_i} Δx^d on a
+common grid (d = 1: ξ ∈ [0, ξ_max], as u is real and |û(−ξ)| = |û(ξ)|; d ≥ 2: the box
+[−ξ_max, ξ_max]^d with n_xi nodes per axis) at the times t = η · step. Metrics: the relative L²
+gap over that ξ grid at each time, ‖û_route(·, t) − û_kernel(·, t)‖/‖û_kernel(·, t)‖, and the
+remaining fraction |û(κ_k, t)|/|û(κ_k, 0)| at the target's wave vectors κ_k.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import inspect
 import math
@@ -36,7 +38,7 @@ import numpy as np
 from . import _validation as v
 from .data import PointMeasure, data_density, measured_spectrum, training_measure
 from .distributions import FrequencyDistribution, distribution
-from .fourier import fourier_transform, midpoint_grid, relative_l2, remaining_fraction
+from .fourier import fourier_transform, frequency_grid, midpoint_grid, relative_l2, remaining_fraction
 from .kernels import ff_ntk
 from .models import ff_network
 from .targets import WindowedSines, initial_error_hat, target as parse_target
@@ -47,13 +49,16 @@ COMPARE_PARTS = ("full", "readout", "frequency")
 #: The PDE the "pde" route solves: (E2) on the training points' own measure (exact for the
 #: kernel flow up to the finite elements) or the local (E3) with c = c̄.
 PDE_MODELS = ("E2", "E3")
-#: The (E3) gap to (E2) above which asking for (E3) warns that its assumption fails.
+#: The (E3) gap to the exact kernel flow above which asking for (E3) warns that its assumption fails.
 E3_WARN_GAP = 1e-2
+#: Nodes per axis of the common ξ grid by dimension (d = 1: [0, ξ_max]; d ≥ 2: [−ξ_max, ξ_max]^d).
+DEFAULT_N_XI = {1: 241, 2: 49, 3: 21}
+DIMS = (1, 2, 3)
 
 
 @dataclasses.dataclass(frozen=True)
 class RhoComparison:
-    """The routes for one ρ_w. u_hat[route]: (T, K) complex spectra on the common ξ grid;
+    """The routes for one ρ_w. u_hat[route]: (T, *ξ grid shape) complex spectra on the common ξ grid;
     remaining[route]: (T, n_κ) remaining fractions at the target frequencies; rel_l2[name]:
     (T,) gaps ("pde_vs_kernel", "nn_vs_kernel", "kernel_gd_vs_kernel"); loss: the network's
     training loss per step; max_stable_eta: 2/λ_max(Θ(X, X)/N) of the closed-form kernel;
@@ -71,8 +76,10 @@ class RhoComparison:
 @dataclasses.dataclass(frozen=True)
 class Comparison:
     """The three-way comparison for one or several ρ_w (module docstring). ``spec`` holds every
-    input (JSON-ready; ρ_w objects by :func:`rho_record`), ``xi`` (K,) the common frequency grid, ``times`` (T,) the flow times
-    t = η · step, ``kappa`` (n_κ,) the target frequencies, ``x``/``y`` the data."""
+    input (JSON-ready; ρ_w objects by :func:`rho_record`), ``xi`` the common frequency grid ((K,)
+    in d = 1, (n, …, n, d) in d ≥ 2), ``times`` (T,) the flow times t = η · step, ``kappa`` the
+    target wave vectors ((n_κ,) |κ| in d = 1, (n_κ, d) in d ≥ 2), ``x``/``y`` the data ((N,) or
+    (N, d) points)."""
 
     spec: dict
     xi: np.ndarray
@@ -82,6 +89,11 @@ class Comparison:
     y: np.ndarray
     results: tuple = dataclasses.field(default_factory=tuple)
 
+    @property
+    def dim(self) -> int:
+        """The input dimension d."""
+        return 1 if np.ndim(self.x) == 1 else self.x.shape[1]
+
     def summary(self) -> dict:
         """Per ρ_w: the gaps at the final time, the remaining fractions at the final time per
         route (keyed "xi=κ"), the largest stable η, and the wall time per route."""
@@ -89,13 +101,13 @@ class Comparison:
         for r in self.results:
             out[r.rho] = {
                 "pde_vs_kernel_rel_l2": float(r.rel_l2["pde_vs_kernel"][-1]),
-                "pde_model": self.spec.get("model", "E3"),
+                "pde_model": self.spec.get("model") or "E3",
                 **({"pde_e3_vs_kernel_rel_l2": float(r.rel_l2["pde_e3_vs_kernel"][-1])}
                    if "pde_e3_vs_kernel" in r.rel_l2 else {}),
                 "nn_vs_kernel_rel_l2": float(r.rel_l2["nn_vs_kernel"][-1]),
                 "kernel_gd_vs_kernel_rel_l2": float(r.rel_l2["kernel_gd_vs_kernel"][-1]),
                 "remaining_fraction": {
-                    route: {f"xi={k:g}": float(f) for k, f in zip(self.kappa, r.remaining[route][-1])}
+                    route: {kappa_key(k): float(f) for k, f in zip(self.kappa, r.remaining[route][-1])}
                     for route in ROUTES
                 },
                 "max_stable_eta": r.max_stable_eta,
@@ -115,14 +127,33 @@ def _rho_items(rhos) -> list:
     return [rhos] if isinstance(rhos, (str, FrequencyDistribution)) else list(rhos)
 
 
-def parse_rhos(rhos) -> tuple[tuple, tuple]:
-    """One spec/distribution or a list of them → (1-D distributions, their names: the spec as
-    written, or the repr of a distribution object)."""
+def check_dim(dim) -> int:
+    """The input dimension d of a comparison: 1, 2 or 3."""
+    dim = v.positive_int("dim", dim)
+    if dim not in DIMS:
+        raise ValueError(f"dim must be 1, 2 or 3 (the PDE's finite elements), got {dim}")
+    return dim
+
+
+def vector_text(k) -> str:
+    """A frequency or wave vector as text: "2" or "(2, 0)"."""
+    k = np.atleast_1d(k)
+    return f"{k[0]:g}" if k.size == 1 else "(" + ", ".join(f"{c:g}" for c in k) + ")"
+
+
+def kappa_key(k) -> str:
+    """The summary's label of a target wave vector: "xi=2" in d = 1, "xi=(2,0)" in d ≥ 2."""
+    return "xi=" + vector_text(k).replace(" ", "")
+
+
+def parse_rhos(rhos, dim: int = 1) -> tuple[tuple, tuple]:
+    """One spec/distribution or a list of them → (distributions on R^dim, their names: the spec
+    as written, or the repr of a distribution object)."""
     items = _rho_items(rhos)
     if not items:
         raise ValueError("rhos must name at least one frequency distribution, e.g. 'gaussian:3'")
     names = tuple(r.strip() if isinstance(r, str) else repr(r) for r in items)
-    return tuple(distribution(r, 1) for r in items), names
+    return tuple(distribution(r, dim) for r in items), names
 
 
 def rho_record(rho) -> str | dict:
@@ -155,15 +186,30 @@ def _hash_into(digest, obj) -> None:
         digest.update(repr(obj).encode())
 
 
-def parse_windowed_target(y) -> WindowedSines:
-    """A windowed-sines target (spec string or object): the comparison needs its frequencies."""
-    y = parse_target(y, 1) if isinstance(y, str) else y
-    if not isinstance(y, WindowedSines) or y.dim != 1:
+def parse_windowed_target(y, dim: int = 1) -> WindowedSines:
+    """A windowed-sines target on R^dim (spec string or object): the comparison needs its
+    wave vectors."""
+    y = parse_target(y, dim) if isinstance(y, str) else y
+    if not isinstance(y, WindowedSines) or y.dim != dim:
+        example = "windowed-sines:2,7;width=1.5" if dim == 1 else "windowed-sines:2/0,0/2;width=1.5"
         raise TypeError(
-            f"target must be a 1-D windowed-sines target (e.g. 'windowed-sines:2,7;width=1.5'), "
-            f"whose frequencies κ_k the comparison reports, got {y!r}"
+            f"target must be a {dim}-D windowed-sines target (e.g. {example!r}), whose wave "
+            f"vectors κ_k the comparison reports, got {y!r}"
         )
     return y
+
+
+def wave_vectors(y: WindowedSines) -> np.ndarray:
+    """The target's κ_k: |κ_k| (n_κ,) in d = 1, the vectors (n_κ, d) in d ≥ 2."""
+    kappa = np.asarray(y.frequencies, float)
+    return np.abs(kappa[:, 0]) if y.dim == 1 else kappa
+
+
+def xi_grid(xi_max: float, n_xi: int, dim: int) -> np.ndarray:
+    """The common ξ grid of a comparison: [0, ξ_max] (n_xi nodes) in d = 1; the box
+    [−ξ_max, ξ_max]^d with n_xi nodes per axis, shape (n_xi, …, n_xi, d), in d ≥ 2."""
+    n_xi = v.positive_int("n_xi", n_xi)
+    return np.linspace(0.0, xi_max, n_xi) if dim == 1 else frequency_grid(xi_max, n_xi, dim)
 
 
 #: A windowed-sines target is negligible (e^{−12.5} ≈ 4e-6) beyond |x| = 5w and, in ξ, beyond
@@ -172,17 +218,19 @@ WINDOW_REACH = 5.0
 
 
 def default_xi_max(y: WindowedSines) -> float:
-    """The top of the target's spectrum and of the common ξ grid: max κ + 5/w."""
+    """The top of the target's spectrum and of the common ξ grid, per axis: max_k ‖κ_k‖_∞ + 5/w."""
     return float(np.abs(np.asarray(y.frequencies)).max() + WINDOW_REACH / y.width)
 
 
 def check_data_grid(y: WindowedSines, half_width: float, n_points: int, xi_max: float) -> None:
-    """The cell-centred grid of N points on [−L, L] (Δx = 2L/N) resolves angular frequencies
-    below its Nyquist limit π/Δx: ValueError when ``xi_max`` or the target's spectrum (up to
-    max κ + 5/w) goes beyond it (aliasing would fold them back onto the target's band); a
-    warning when the target's window reaches beyond the data domain (|x| = 5w > L)."""
+    """The cell-centred grid of n points per axis on [−L, L]^d (Δx = 2L/n) resolves angular
+    frequencies below its Nyquist limit π/Δx in every axis: ValueError when ``xi_max`` or the
+    target's spectrum (up to max κ + 5/w in any axis) goes beyond it (aliasing would fold them
+    back onto the target's band); a warning when the target's window reaches beyond the data
+    domain (|x_i| = 5w > L)."""
     nyquist = math.pi * n_points / (2 * half_width)
-    for what, top in (("the target's spectrum max κ + 5/w", default_xi_max(y)), ("xi_max", xi_max)):
+    for what, top in (("the target's spectrum max κ + 5/w (in some axis)", default_xi_max(y)),
+                      ("xi_max", xi_max)):
         if top > nyquist:
             raise ValueError(
                 f"{what} = {top:.4g} is above the Nyquist limit π/Δx = π·n_points/(2·half_width) "
@@ -220,16 +268,17 @@ def check_data_cover(y: WindowedSines, p, measure, xi_max: float) -> None:
                 "more points or lower frequencies")
 
 
-def warn_e3_gap(rho, e3, e2) -> None:
-    """Warn when (E3), asked for, misses (E2) on the training measure by more than
-    ``E3_WARN_GAP`` (relative L² over ξ at the final time)."""
-    gap = relative_l2(e3, e2)
+def warn_e3_gap(rho, e3, kernel, dim: int) -> None:
+    """Warn when (E3), asked for, misses the exact kernel flow on the training data by more
+    than ``E3_WARN_GAP`` (relative L² over ξ at the final time)."""
+    gap = relative_l2(e3, kernel)
     if gap > E3_WARN_GAP:
+        e2 = "; use model='E2'" if dim == 1 else ""
         warnings.warn(
-            f"model='E3' assumes data of constant density filling R, and for rho = {rho!r} it "
-            f"misses (E2) on the actual training measure by {gap:.2g} (relative L² over ξ at the "
-            "final time): the error leaves the data domain or the data are not uniform; use "
-            "model='E2'", stacklevel=3)
+            f"model='E3' assumes data of constant density filling R^{dim}, and for rho = {rho!r} "
+            f"it misses the exact kernel flow on the training data by {gap:.2g} (relative L² over "
+            f"ξ at the final time): the error leaves the data domain or the data are not "
+            f"uniform{e2}", stacklevel=3)
 
 
 def snapshot_times(eta: float, steps: int, n_snapshots: int) -> np.ndarray:
@@ -270,9 +319,9 @@ def comparison_grids(y_fn: WindowedSines, eta, steps, n_snapshots, half_width, n
     times = snapshot_times(eta, steps, n_snapshots)
     L = v.positive("half_width", half_width)
     n_points = v.positive_int("n_points", n_points)
-    kappa = np.abs(np.asarray(y_fn.frequencies)[:, 0])
+    kappa = wave_vectors(y_fn)
     xi_max = default_xi_max(y_fn) if xi_max is None else v.positive("xi_max", xi_max)
-    xi = np.linspace(0.0, xi_max, v.positive_int("n_xi", n_xi))
+    xi = xi_grid(xi_max, n_xi, 1)
     check_data_grid(y_fn, L, n_points, xi_max)
     x, dx = midpoint_grid(L, n_points, 1)
     return ComparisonGrids(times, L, kappa, xi_max, xi, x, dx, y_fn(x))
@@ -348,62 +397,75 @@ def _gaps(u_hat: dict) -> dict:
 def compare(rhos=("gaussian:3", "uniform:10"), target="windowed-sines:2,7;width=1.5",
             sigma_a: float = 0.5, width: int = 4096, eta: float = 0.25, steps: int = 600,
             n_snapshots: int = 25, half_width: float = 10.0, n_points: int = 160,
-            xi_max: float | None = None, n_xi: int = 241, seed: int = 0, part: str = "full",
-            dtype: str = "float32", optimizer=None, pde_options: dict | None = None,
-            progress: bool = True, data=None, data_layout: str = "quantiles",
-            model: str = "E2") -> Comparison:
+            xi_max: float | None = None, n_xi: int | None = None, seed: int = 0,
+            part: str = "full", dtype: str = "float32", optimizer=None,
+            pde_options: dict | None = None, progress: bool = True, data=None,
+            data_layout: str = "quantiles", model: str | None = None, dim: int = 1) -> Comparison:
     """Run the PDE, the kernel flow (and its GD map) and a trained FF-NN for each ρ_w.
 
-    rhos: spec(s) or distribution(s) on R (e.g. "gaussian:3"); target: a windowed-sines spec or
-    object; sigma_a: readout std σ_a; width: m neurons before doubling (2m in all); eta, steps:
-    gradient descent, flow time t = η · step up to η · steps; n_snapshots: times compared;
-    half_width L, n_points N: the data grid of D = [−L, L]; xi_max (default max κ + 5/w), n_xi:
-    the ξ grid [0, ξ_max]; seed: the network's PRNG seed (ρ_w number i uses fold_in(seed, i));
-    part: "full", "readout" or "frequency"; dtype of training; optimizer: None (gradient
-    descent) or an optax transformation; pde_options: passed to
-    :func:`ntk_freq.pde.solve_frequency_pde`.
+    rhos: spec(s) or distribution(s) on R^d (e.g. "gaussian:3", or "gaussian:3/1" for an
+    anisotropic product in d = 2); target: a windowed-sines spec or object on R^d (wave vectors
+    written 2/0 in d = 2); sigma_a: readout std σ_a; width: m neurons before doubling (2m in
+    all); eta, steps: gradient descent, flow time t = η · step up to η · steps; n_snapshots:
+    times compared; half_width L, n_points n: the data grid of D = [−L, L]^d, n points per axis
+    (N = n^d); xi_max (default max κ + 5/w per axis), n_xi (nodes per axis; default
+    ``DEFAULT_N_XI[d]``): the ξ grid (module docstring); seed: the network's PRNG seed (ρ_w
+    number i uses fold_in(seed, i)); part: "full", "readout" or "frequency"; dtype of
+    training; optimizer: None (gradient descent) or an optax transformation; pde_options:
+    passed to :func:`ntk_freq.pde.solve_frequency_pde`; dim: the input dimension d ∈ {1, 2, 3}.
 
-    data: None (the cell-centred grid of D = [−L, L]) or a data density (spec such as
+    data (d = 1): None (the cell-centred grid of D = [−L, L]) or a data density (spec such as
     "pieces:-10,0,10/0.8,0.2", or a :class:`ntk_freq.data.DataDensity`) that the N points follow
     by ``data_layout`` "quantiles" (positions) or "weights" (the grid of D with weights
     q_i ∝ p(x_i) and the weighted loss, the kernel flow exp(−tΘ diag(q)) to match); see
     :func:`ntk_freq.data.training_measure`. Spectra of every route are V = F[u p]/c̄ over the
     training measure (:func:`ntk_freq.data.measured_spectrum`). model: "E2" (the PDE route
-    solves (E2) on the training measure) or "E3" (the local equation with c = c̄; warns when
-    its gap to (E2) exceeds ``E3_WARN_GAP``). (E3) is always solved too: route "pde_e3".
+    solves (E2) on the training measure; the default in d = 1) or "E3" (the local equation with
+    c = c̄; the default in d ≥ 2; warns when its gap to the kernel flow exceeds
+    ``E3_WARN_GAP``). (E3) is always solved too: route "pde_e3".
 
     Validates everything, checks η against 2/λ_max(Θ(X, X)/N) and runs the kernel and PDE
     routes (so every PDE option and every ρ_w the PDE refuses is checked) for every ρ_w before
     the first network is trained. Returns a :class:`Comparison`."""
+    dim = check_dim(dim)
     rhos = _rho_items(rhos)
-    rho_list, names = parse_rhos(rhos)
-    y_fn = parse_windowed_target(target)
+    rho_list, names = parse_rhos(rhos, dim)
+    y_fn = parse_windowed_target(target, dim)
     sigma_a = v.std("sigma_a", sigma_a)
     width, n_points = v.positive_int("width", width), v.positive_int("n_points", n_points)
     v.choice("part", part, COMPARE_PARTS)
     v.choice("dtype", dtype, DTYPES)
-    v.choice("model", model, PDE_MODELS)
+    model = v.choice("model", model or ("E2" if dim == 1 else "E3"), PDE_MODELS)
+    if dim > 1 and (model == "E2" or data is not None):
+        raise ValueError(f"in d = {dim} the comparison runs on the uniform data grid with "
+                         "model='E3' (data densities and (E2) are one-dimensional)")
     seed = _seed("seed", seed)
     pde_options = check_pde_options(pde_options)
-    check_cost(width, n_points, v.positive_int("steps", steps))
+    check_cost(width, n_points**dim, v.positive_int("steps", steps))
     times = snapshot_times(eta, steps, n_snapshots)
     L = v.positive("half_width", half_width)
-    kappa = np.abs(np.asarray(y_fn.frequencies)[:, 0])
+    kappa = wave_vectors(y_fn)
     xi_max = default_xi_max(y_fn) if xi_max is None else v.positive("xi_max", xi_max)
-    xi = np.linspace(0.0, xi_max, v.positive_int("n_xi", n_xi))
-    measure = training_measure(data, L, n_points, data_layout)
+    xi = xi_grid(xi_max, DEFAULT_N_XI[dim] if n_xi is None else n_xi, dim)
     if data is None:
         check_data_grid(y_fn, L, n_points, xi_max)
+    if dim == 1:
+        measure = training_measure(data, L, n_points, data_layout)
+        if data is not None:
+            check_data_cover(y_fn, data_density(data), measure, xi_max)
+        x, level = measure.points[:, None], measure.level
+        transform = functools.partial(measured_spectrum, measure=measure)
     else:
-        check_data_cover(y_fn, data_density(data), measure, xi_max)
-    x = measure.points[:, None]
+        measure = None
+        x, cell = midpoint_grid(L, n_points, dim)
+        level = 1.0 / (2 * L) ** dim
+        transform = functools.partial(fourier_transform, x=x, cell_volume=cell)
     weights = None if data is None or data_layout == "quantiles" else measure.weights
     y = y_fn(x)
-    density = measure.level
 
     def spectra(u_hat, remaining, route, u):
-        u_hat[route] = measured_spectrum(u, measure, xi)
-        at_kappa = measured_spectrum(u, measure, kappa)
+        u_hat[route] = transform(u, xi=xi)
+        at_kappa = transform(u, xi=kappa)
         remaining[route] = remaining_fraction(at_kappa, at_kappa[0])
 
     def pde_spectra(u_hat, remaining, route, pde):
@@ -416,18 +478,23 @@ def compare(rhos=("gaussian:3", "uniform:10"), target="windowed-sines:2,7;width=
         t0 = time.perf_counter()
         u_ker, u_gd, max_eta = kernel_route(rho, sigma_a, part, x, -y, eta, times,
                                             check_eta=optimizer is None, weights=weights)
-        t1 = time.perf_counter()
+        seconds = {"kernel": time.perf_counter() - t0}
         u_hat, remaining = {}, {}
-        e2 = pde_route(rho, sigma_a, part, measure, y_fn, times, pde_options, xi_max)
-        t2 = time.perf_counter()
-        e3 = pde_route(rho, sigma_a, part, density, y_fn, times, pde_options)
-        seconds = {"kernel": t1 - t0, "pde_e2": t2 - t1, "pde_e3": time.perf_counter() - t2}
-        pde_spectra(u_hat, remaining, "pde", e2 if model == "E2" else e3)
-        pde_spectra(u_hat, remaining, "pde_e3", e3)
-        if model == "E3":
-            warn_e3_gap(rho, e3(xi)[-1], e2(xi)[-1])
         spectra(u_hat, remaining, "kernel", u_ker)
         spectra(u_hat, remaining, "kernel_gd", u_gd)
+        t0 = time.perf_counter()
+        e3 = pde_route(rho, sigma_a, part, level, y_fn, times, pde_options)
+        seconds["pde_e3"] = time.perf_counter() - t0
+        pde_spectra(u_hat, remaining, "pde_e3", e3)
+        if model == "E2":
+            t0 = time.perf_counter()
+            e2 = pde_route(rho, sigma_a, part, measure, y_fn, times, pde_options, xi_max)
+            seconds["pde"] = seconds["pde_e2"] = time.perf_counter() - t0
+            pde_spectra(u_hat, remaining, "pde", e2)
+        else:
+            u_hat["pde"], remaining["pde"] = u_hat["pde_e3"], remaining["pde_e3"]
+            seconds["pde"] = seconds["pde_e3"]
+            warn_e3_gap(rho, u_hat["pde"][-1], u_hat["kernel"][-1], dim)
         routes.append((u_hat, remaining, max_eta, seconds))
 
     key = jax.random.PRNGKey(seed)
@@ -446,13 +513,14 @@ def compare(rhos=("gaussian:3", "uniform:10"), target="windowed-sines:2,7;width=
     spec = {
         "rhos": [rho_record(r) for r in rhos], "target": _target_spec(y_fn), "sigma_a": sigma_a,
         "width": width, "eta": float(eta), "steps": int(steps), "n_snapshots": int(n_snapshots),
-        "half_width": L, "n_points": n_points, "xi_max": xi_max, "n_xi": int(n_xi), "seed": int(seed),
-        "part": part, "dtype": dtype, "optimizer": None if optimizer is None else repr(optimizer),
-        "pde_options": pde_options, "data": None if data is None else data_density(data).spec,
-        "data_layout": data_layout, "model": model,
+        "half_width": L, "n_points": n_points, "xi_max": xi_max, "n_xi": int(xi.shape[0]),
+        "seed": int(seed), "part": part, "dtype": dtype,
+        "optimizer": None if optimizer is None else repr(optimizer), "pde_options": pde_options,
+        "data": None if data is None else data_density(data).spec, "data_layout": data_layout,
+        "model": model, "dim": dim,
     }
-    return Comparison(spec=spec, xi=xi, times=times, kappa=kappa, x=x[:, 0], y=y,
-                      results=tuple(results))
+    return Comparison(spec=spec, xi=xi, times=times, kappa=kappa,
+                      x=x[:, 0] if dim == 1 else x, y=y, results=tuple(results))
 
 
 def check_cost(width: int, n_points: int, steps: int) -> None:
@@ -502,16 +570,18 @@ def fit_power_law(m, gap) -> tuple[float, float]:
 def width_study(rho="gaussian:3", target="windowed-sines:2,7;width=1.5",
                 widths=(100, 316, 1000, 3162, 10000), seeds=(0, 1, 2), sigma_a: float = 0.5,
                 eta: float = 0.25, steps: int = 200, half_width: float = 10.0,
-                n_points: int = 160, n_xi: int = 241, part: str = "full",
-                dtype: str = "float64", progress: bool = True) -> WidthStudy:
+                n_points: int = 160, n_xi: int | None = None, part: str = "full",
+                dtype: str = "float64", progress: bool = True, dim: int = 1) -> WidthStudy:
     """Train FF-NNs of each width (one per seed) and compare them with their infinite-width
     twin, the kernel's gradient-descent map u_{k+1} = (I − η Θ/N) u_k (like for like: no
     time-discretisation gap), on the same data after ``steps`` steps; return the relative L²
-    gaps over ξ ∈ [0, max κ + 5/w] and the fitted exponent. Arguments as in :func:`compare`."""
+    gaps over the ξ grid up to max κ + 5/w (:func:`xi_grid`) and the fitted exponent.
+    Arguments as in :func:`compare` (n_points per axis in d ≥ 2)."""
+    dim = check_dim(dim)
     items = _rho_items(rho)
-    (rho,), (name,) = parse_rhos(items)
+    (rho,), (name,) = parse_rhos(items, dim)
     record = rho_record(items[0])
-    y_fn = parse_windowed_target(target)
+    y_fn = parse_windowed_target(target, dim)
     sigma_a = v.std("sigma_a", sigma_a)
     widths = np.array([v.positive_int("widths", w) for w in widths])
     seeds = [_seed("seeds", s) for s in seeds]
@@ -523,10 +593,11 @@ def width_study(rho="gaussian:3", target="windowed-sines:2,7;width=1.5",
     v.choice("dtype", dtype, DTYPES)
     times = snapshot_times(eta, steps, 2)
     L, n_points = v.positive("half_width", half_width), v.positive_int("n_points", n_points)
-    xi = np.linspace(0.0, default_xi_max(y_fn), v.positive_int("n_xi", n_xi))
-    check_data_grid(y_fn, L, n_points, xi[-1])
-    check_cost(int(widths.max()), n_points, int(steps) * len(widths) * len(seeds))
-    x, dx = midpoint_grid(L, n_points, 1)
+    xi_max = default_xi_max(y_fn)
+    xi = xi_grid(xi_max, DEFAULT_N_XI[dim] if n_xi is None else n_xi, dim)
+    check_data_grid(y_fn, L, n_points, xi_max)
+    check_cost(int(widths.max()), n_points**dim, int(steps) * len(widths) * len(seeds))
+    x, dx = midpoint_grid(L, n_points, dim)
     y = y_fn(x)
     _, u_gd, _ = kernel_route(rho, sigma_a, part, x, -y, eta, times)
     ref = fourier_transform(u_gd[-1], x, xi, cell_volume=dx)
@@ -540,6 +611,7 @@ def width_study(rho="gaussian:3", target="windowed-sines:2,7;width=1.5",
     exponent, prefactor = fit_power_law(widths, gap)
     spec = {"rho": record, "target": _target_spec(y_fn), "widths": widths.tolist(),
             "seeds": seeds, "sigma_a": sigma_a, "eta": float(eta), "steps": int(steps),
-            "half_width": L, "n_points": n_points, "n_xi": xi.size, "part": part, "dtype": dtype}
+            "half_width": L, "n_points": n_points, "n_xi": xi.shape[0], "part": part, "dtype": dtype,
+            "dim": dim}
     return WidthStudy(rho=name, spec=spec, widths=widths, gaps=gaps, gap=gap, exponent=exponent,
                       prefactor=prefactor)

@@ -1,5 +1,6 @@
 """Initialisation design: from the per-frequency learning profile a user wants to the ρ_w that
-gives it under the full frequency PDE (docs/theory.md, (E3)), diffusion included. d = 1.
+gives it under the full frequency PDE (docs/theory.md, (E3)), diffusion included, in d = 1 and,
+for isotropic designs ρ_w(ξ) = g(|ξ|), in d = 2 and 3.
 
 Conventions (docs/theory.md): angular frequencies ξ; flow time t = η · step; data density
 c = 1/|D| (``density``). The designed ρ_w is symmetric, so ρ_w = ρ̄_w; bands are given in |ξ|.
@@ -23,6 +24,19 @@ geometric mean of t_PDE/τ, the overall speed being fixed by the mass).
 Since (E3) is linear in ρ̄_w (D and α both ∝ ρ̄_w), scaling ρ_w by λ divides every learning time
 by λ exactly: the feasibility checks below are exact for the frozen-W start and are re-checked
 on the converged design.
+
+Isotropic designs in d ≥ 2. Bands, rates and times are in |ξ|. For ρ̄_w(ξ) = g(|ξ|) and the
+radial white start, (E3) keeps û radial, û(ξ, t) = U(|ξ|, t), and reduces exactly to the 1-D
+equation in r = |ξ| with the weight r^{d−1}:
+
+    r^{d−1} ∂_t U = ∂_r(r^{d−1} D ∂_r U) − r^{d−1} α U,   D = c(2π)^d σ_a² g, α = c(2π)^d g,
+
+zero flux at r = R (and, by symmetry, at r = 0), solved by P1 elements on the nodes of g with
+the weighted mass and operator matrices. The frozen-W start is g = ln(1/ε)/(c(2π)^d τ); masses
+are |S^{d−1}| ∫ g r^{d−1} dr; the design is a :class:`ntk_freq.radial.Radial` ρ_w, and
+:func:`pde_check` verifies it with the full d-D finite elements of
+:func:`ntk_freq.pde.solve_frequency_pde`. The baselines are the isotropic Gaussian and the
+uniform density on the ball |ξ| ≤ R.
 """
 
 from __future__ import annotations
@@ -36,10 +50,13 @@ import numpy as np
 from skfem import MeshLine
 
 from . import _validation as v
+from skfem import asm
+
 from .distributions import FrequencyDistribution, Gaussian, Tabulated, Uniform, save_tabulated
-from .pde.fem import assemble, coefficients, make_basis, quadrature_points
+from .pde.fem import coefficients_from_density, make_basis, operator_form, quadrature_points
 from .pde.mesh import axis_nodes
 from .pde.time import crank_nicolson
+from .radial import Radial, radial_mass, sphere_area, uniform_ball
 
 #: Most nodes a design grid may have: every fixed-point iteration solves (E3) on it over a few
 #: hundred time steps, so 10⁵ nodes already take minutes.
@@ -173,27 +190,28 @@ def _linear_rise(a: float, xi_abs, scale: float = 1.0):
     return scale * (1 + a * np.asarray(xi_abs))
 
 
-def frozen_rho(tau, epsilon: float, density: float) -> np.ndarray:
-    """docs/theory.md special case 1 solved for ρ̄: ρ̄(ξ) = ln(1/ε)/(c 2π τ(ξ)) learns ξ to the
-    fraction ε by time τ(ξ) with W frozen (d = 1)."""
-    return math.log(1.0 / epsilon) / (density * 2 * math.pi * np.asarray(tau))
+def frozen_rho(tau, epsilon: float, density: float, dim: int = 1) -> np.ndarray:
+    """docs/theory.md special case 1 solved for ρ̄: ρ̄(ξ) = ln(1/ε)/(c (2π)^d τ(ξ)) learns ξ to
+    the fraction ε by time τ(ξ) with W frozen."""
+    return math.log(1.0 / epsilon) / (density * (2 * math.pi) ** dim * np.asarray(tau))
 
 
-def band_measure(band) -> float:
-    """|{ξ : lo ≤ |ξ| ≤ hi}| = 2 (hi − lo) in d = 1."""
-    return 2.0 * (band[1] - band[0])
+def band_measure(band, dim: int = 1) -> float:
+    """|{ξ ∈ R^d : lo ≤ |ξ| ≤ hi}| = |S^{d−1}| (hi^d − lo^d)/d (2 (hi − lo) in d = 1)."""
+    return sphere_area(dim) * (band[1] ** dim - band[0] ** dim) / dim
 
 
-def check_feasible(objective, density: float, tau_band=None, xi_band=None) -> float:
+def check_feasible(objective, density: float, tau_band=None, xi_band=None, dim: int = 1) -> float:
     """The frozen-W mass the objective needs on its band; raises ValueError when no normalised
     ρ_w on the allowed support can meet it, saying which constraint fails and by how much.
 
-    ReachByTime: mass ≥ |band| · ln(1/ε)/(c 2π T). RateProfile (absolute): mass = ∫_band r/(c 2π)
-    must be ≤ 1, and = 1 when the support has no room outside the band (trapezoid rule on the
-    band nodes ``xi_band`` with wanted times ``tau_band``)."""
+    ReachByTime: mass ≥ |band| · ln(1/ε)/(c (2π)^d T). RateProfile (absolute): mass =
+    ∫_band r/(c (2π)^d) must be ≤ 1, and = 1 when the support has no room outside the band
+    (|S^{d−1}| ∫ · r^{d−1} d|ξ| of the piecewise-linear profile on the band nodes |ξ| =
+    ``xi_band`` ≥ 0 with wanted times ``tau_band``)."""
     if isinstance(objective, ReachByTime):
-        need = band_measure(objective.band) * float(frozen_rho(objective.T, objective.epsilon,
-                                                               density))
+        need = band_measure(objective.band, dim) * float(frozen_rho(
+            objective.T, objective.epsilon, density, dim))
         if need > 1:
             t_min = objective.T * need
             raise ValueError(
@@ -205,8 +223,8 @@ def check_feasible(objective, density: float, tau_band=None, xi_band=None) -> fl
         return need
     if not objective.absolute:
         return 1.0
-    rho = frozen_rho(tau_band, objective.epsilon, density)
-    need = 2.0 * float(np.trapezoid(rho, xi_band))
+    rho = frozen_rho(tau_band, objective.epsilon, density, dim)
+    need = radial_mass(xi_band, rho, dim)
     if need > 1 + 1e-9:
         raise ValueError(
             f"infeasible: the rates r on |ξ| ∈ {objective.band} need ρ_w mass {need:.4g} (> 1 by "
@@ -215,7 +233,7 @@ def check_feasible(objective, density: float, tau_band=None, xi_band=None) -> fl
     if objective.support - objective.band[1] <= 0 and objective.band[0] == 0 and need < 1 - 1e-3:
         raise ValueError(
             f"the rates r need only ρ_w mass {need:.4g} on the band and the support "
-            f"[−{objective.support:g}, {objective.support:g}] leaves no room for the other "
+            f"|ξ| ≤ {objective.support:g} leaves no room for the other "
             f"{1 - need:.4g}: widen support, multiply r by {1 / need:.4g}, or set absolute=False"
         )
     return need
@@ -230,10 +248,17 @@ def remaining_fractions(rho: FrequencyDistribution, sigma_a: float, density: flo
                         xi: np.ndarray, t_max: float, n_steps: int) -> tuple:
     """|û(ξ_j, t_k)|/|û₀| for the white start û₀ ≡ 1, from (E3) by P1 finite elements on the
     mesh with nodes ``xi`` (sorted; zero flux at its ends) and Crank–Nicolson with the uniform
-    step t_max/n_steps (one LU). Returns (t (n_steps + 1,), fractions (n_steps + 1, len(xi)))."""
+    step t_max/n_steps (one LU). In d = 1 the nodes are frequencies ξ; in d ≥ 2 they are radii
+    r = |ξ| ≥ 0 of an isotropic ρ_w, solved in the radial form with the weight r^{d−1} (module
+    docstring). Returns (t (n_steps + 1,), fractions (n_steps + 1, len(xi)))."""
+    d = rho.dim
     basis = make_basis(MeshLine(xi), 1)
-    D, alpha = coefficients(rho, sigma_a, density, quadrature_points(basis))
-    M, A = assemble(basis, D, alpha)
+    r = quadrature_points(basis)  # (elements, points, 1)
+    along = np.concatenate([r, np.zeros(r.shape[:-1] + (d - 1,))], axis=-1)
+    D, alpha = coefficients_from_density(rho.symmetrised_pdf(along), d, sigma_a, density)
+    weight = np.abs(r[..., 0]) ** (d - 1)
+    M = asm(operator_form, basis, D=np.zeros_like(weight), alpha=weight).tocsr()
+    A = asm(operator_form, basis, D=D * weight, alpha=alpha * weight).tocsr()
     t = np.linspace(0.0, t_max, n_steps + 1)
     U = crank_nicolson(M, A, np.ones((M.shape[0], 1)), t, t_max / n_steps)
     return t, np.abs(U[:, basis.nodal_dofs[0], 0])
@@ -313,39 +338,62 @@ class Design:
         return np.column_stack([self.xi[idx], self.wanted[idx]]
                                + [self.times[k][idx] for k in ("designed", "gaussian", "uniform")])
 
+    @property
+    def dim(self) -> int:
+        return self.rho.dim
+
+    @property
+    def rho_radius(self) -> float:
+        """The radius of the designed ρ_w's support (the top of its grid)."""
+        return float(self.rho.radius[-1] if isinstance(self.rho, Radial) else self.rho.axes[0][-1])
+
     def sample(self, key, m: int):
-        """m first-layer frequencies w_j ~ ρ_w (JAX key in, array (m, 1) out)."""
+        """m first-layer frequencies w_j ~ ρ_w (JAX key in, array (m, d) out)."""
         return self.rho.sample(key, m)
 
     def save(self, path):
-        """Write ρ_w as a plain file (grid + density, ``.npz`` or ``.csv``), atomically;
-        ``ntk_freq.Tabulated.load`` (or any csv/npz reader) reads it back."""
-        return save_tabulated(path, self.rho)
+        """Write ρ_w as a plain file, atomically: d = 1 the grid + density (``.npz`` or ``.csv``,
+        read back by ``ntk_freq.Tabulated.load`` or any csv/npz reader); d ≥ 2 the radial
+        profile (``.npz`` with radius, values, dim: :meth:`ntk_freq.radial.Radial.load`). Either
+        loads with ``distribution("file:PATH", d)``."""
+        return self.rho.save(path) if isinstance(self.rho, Radial) else save_tabulated(path, self.rho)
 
 
-def _design_grid(objective, n_points: int) -> np.ndarray:
+def _design_grid(objective, n_points: int, dim: int) -> np.ndarray:
     """Nodes of the tabulated ρ_w: the band's top (all mass on the band) or the allowed support
-    (absolute rates with spare mass), about ``n_points`` of them, with ±lo and ±hi as nodes."""
+    (absolute rates with spare mass), about ``n_points`` of them, with ±lo and ±hi as nodes in
+    d = 1; in d ≥ 2 the radii 0 … R with lo and hi as nodes."""
     lo, hi = objective.band
     R = objective.support if objective.absolute else hi
+    if dim > 1:
+        return np.unique(np.concatenate([np.linspace(0.0, R, n_points), [lo, hi]]))
     return axis_nodes(R, 2 * R / (n_points - 1), [-hi, -lo, lo, hi])
 
 
-def _tabulate(xi, values) -> Tabulated:
-    """Symmetrise and normalise values on the grid into a Tabulated ρ_w."""
+def _mass(values, xi, dim: int) -> float:
+    """∫ ρ dξ of a profile on the design grid: the trapezoid rule on the line (d = 1), the
+    radial mass |S^{d−1}| ∫ g r^{d−1} dr (d ≥ 2)."""
+    return float(np.trapezoid(values, xi)) if dim == 1 else radial_mass(xi, values, dim)
+
+
+def _tabulate(xi, values, dim: int) -> Tabulated | Radial:
+    """Normalise values on the grid into a ρ_w: a symmetrised Tabulated on the line (d = 1) or
+    a Radial profile (d ≥ 2)."""
+    if dim > 1:
+        return Radial(xi, values / _mass(values, xi, dim), dim)
     values = 0.5 * (values + np.interp(-xi, xi, values))
     return Tabulated(xi, values / np.trapezoid(values, xi))
 
 
-def _refill(values, band, spare, xi, absolute) -> np.ndarray:
+def _refill(values, band, spare, xi, absolute, dim: int) -> np.ndarray:
     """Zero outside the band, then: shape-only, rescale to mass 1; absolute with room outside
     the band, put the spare mass 1 − m_band (at least 0) evenly there; absolute without room,
     leave the band as it is (its mass is checked at the end)."""
     out = np.where(band, values, 0.0)
     if not absolute:
-        return out / np.trapezoid(out, xi)
+        return out / _mass(out, xi, dim)
     if spare.any():
-        level = max(1.0 - np.trapezoid(out, xi), 0.0) / np.trapezoid(spare.astype(float), xi)
+        level = max(1.0 - _mass(out, xi, dim), 0.0) / _mass(spare.astype(float), xi, dim)
         out = np.where(spare, level, out)
     return out
 
@@ -357,7 +405,8 @@ def design_rho(objective, *, sigma_a: float, density: float, dim: int = 1,
     """Design ρ_w for ``objective`` (:class:`RateProfile` or :class:`ReachByTime`) under (E3).
 
     sigma_a: readout std σ_a (diffusion D = c 2π σ_a² ρ̄_w); density: data density c = 1/|D|;
-    dim: 1 (the only dimension designed here); n_points: nodes of the tabulated ρ_w; tol: the
+    dim: 1, or 2 and 3 for an isotropic ρ_w(ξ) = g(|ξ|) (module docstring; band, rates and
+    support in |ξ|); n_points: nodes of the tabulated ρ_w (radii in d ≥ 2); tol: the
     stopping tolerance on max |t_PDE/τ − 1| over the band; gamma: exponent of the fixed-point
     update; max_iter: its cap (raises if not met); n_steps: Crank–Nicolson steps per solve
     (default: 40 per shortest wanted time, over twice the longest); gaussian_scale: the scale of
@@ -369,8 +418,9 @@ def design_rho(objective, *, sigma_a: float, density: float, dim: int = 1,
         raise TypeError(f"objective must be a RateProfile or ReachByTime, got {objective!r}")
     sigma_a = v.std("sigma_a", sigma_a)
     density = v.scale("density", density)
-    if v.positive_int("dim", dim) != 1:
-        raise ValueError(f"design_rho designs 1-D ρ_w (dim=1); got dim={dim}")
+    dim = v.positive_int("dim", dim)
+    if dim > 3:
+        raise ValueError(f"design_rho designs ρ_w in d = 1, 2 or 3 (the PDE's), got dim={dim}")
     n_points = v.positive_int("n_points", n_points)
     if not 11 <= n_points <= MAX_DESIGN_POINTS:
         raise ValueError(f"n_points must be in [11, {MAX_DESIGN_POINTS}] (nodes of the tabulated ρ_w; "
@@ -378,24 +428,24 @@ def design_rho(objective, *, sigma_a: float, density: float, dim: int = 1,
     tol, gamma = v.positive("tol", tol), v.positive("gamma", gamma)
     max_iter = v.positive_int("max_iter", max_iter)
 
-    xi = _design_grid(objective, n_points)
+    xi = _design_grid(objective, n_points, dim)
     lo, hi = objective.band
     band = (np.abs(xi) >= lo - 1e-12 * hi) & (np.abs(xi) <= hi * (1 + 1e-12))
     spare = ~band
     tau = np.where(band, objective.wanted_times(np.where(band, np.abs(xi), hi)), np.inf)
-    check_feasible(objective, density, tau[band & (xi >= 0)], xi[band & (xi >= 0)])
+    check_feasible(objective, density, tau[band & (xi >= 0)], xi[band & (xi >= 0)], dim)
     eps = objective.epsilon
-    start = frozen_rho(tau, eps, density)
-    values = _refill(start, band, spare, xi, objective.absolute)
+    start = frozen_rho(tau, eps, density, dim)
+    values = _refill(start, band, spare, xi, objective.absolute, dim)
 
     # (E3) is linear in ρ̄_w: times of m·ρ_n are those of the normalised ρ_n divided by m.
     # Horizon and step from the frozen start's times (actual units).
-    t_scale = tau[band] * (1.0 if objective.absolute else np.trapezoid(np.where(band, start, 0), xi))
+    t_scale = tau[band] * (1.0 if objective.absolute else _mass(np.where(band, start, 0), xi, dim))
     t_max = 2.5 * float(np.max(t_scale))
     n_steps = n_steps or int(min(8000, math.ceil(40 * t_max / float(np.min(t_scale)))))
     for iterations in range(max_iter + 1):
-        m = float(np.trapezoid(values, xi))
-        rho = _tabulate(xi, values)
+        m = _mass(values, xi, dim)
+        rho = _tabulate(xi, values, dim)
         t = learning_times(rho, sigma_a, density, xi, eps, t_max * m, n_steps)[band] / m
         q = t / tau[band]
         if not objective.absolute:
@@ -410,12 +460,13 @@ def design_rho(objective, *, sigma_a: float, density: float, dim: int = 1,
             )
         values = values.copy()
         values[band] *= q**gamma
-        values = _refill(values, band, spare, xi, objective.absolute)
-    _check_designed(objective, values, band, xi, t)
+        values = _refill(values, band, spare, xi, objective.absolute, dim)
+    _check_designed(objective, values, band, xi, t, dim)
 
     report = band & (xi >= 0)
     gaussian_scale = hi if gaussian_scale is None else v.positive("gaussian_scale", gaussian_scale)
-    baselines = {"gaussian": Gaussian(gaussian_scale), "uniform": Uniform(float(xi[-1]))}
+    baselines = {"gaussian": Gaussian(gaussian_scale, dim),
+                 "uniform": Uniform(float(xi[-1])) if dim == 1 else uniform_ball(float(xi[-1]), dim)}
     horizon = 4.0 * float(np.max(t))
     n_curve = n_steps * 2
     curve_xi = np.linspace(max(lo, 0.0), hi, 5)
@@ -434,14 +485,59 @@ def design_rho(objective, *, sigma_a: float, density: float, dim: int = 1,
                   curve_xi=curve_xi, curves=curves)
 
 
+def pde_check(design: Design, n_directions: int = 3, n_times: int = 401,
+              resolution_tol: float = 1e-3) -> np.ndarray:
+    """The design's learning times from the full d-D frequency PDE, an independent route to
+    the radial reduction of d ≥ 2 (module docstring): (E3) by :func:`ntk_freq.pde.solve_frequency_pde`
+    (P2 elements on the disc |ξ| ≤ R of the design's support in d = 2, the box [−R', R']³ with
+    R' = 1.05 R in d = 3; Crank–Nicolson; ρ_w's mass kept to ``resolution_tol``) from the white start
+    û₀ ≡ 1, read along ``n_directions`` unit vectors spread over the first quadrant (octant)
+    at the band radii ``design.xi``; first passage of ``design.epsilon`` on ``n_times`` outputs
+    up to 3× the design's worst time. Returns (n_directions, len(design.xi)); in d = 1 the
+    directions are ±1."""
+    from .pde import solve_frequency_pde
+
+    d = design.dim
+    n = v.positive_int("n_directions", n_directions)
+    t = np.linspace(0.0, 3.0 * design.worst_time(), v.positive_int("n_times", n_times))
+    sol = solve_frequency_pde(design.rho, design.sigma_a, design.density,
+                              lambda xi: np.ones(xi.shape[:-1], complex), t, part="full",
+                              shape="ball" if d == 2 else "box",
+                              domain=float(design.rho_radius) * (1.0 if d == 2 else 1.05),
+                              resolution_tol=resolution_tol, mass_tol=resolution_tol)
+    u = unit_directions(n, d)
+    points = design.xi[None, :, None] * u[:, None, :]
+    values = np.abs(sol(points, t)).reshape(t.size, -1)
+    return first_passage(t, values, design.epsilon).reshape(n, design.xi.size)
+
+
+def unit_directions(n: int, dim: int) -> np.ndarray:
+    """n unit vectors: ±1 in d = 1; angles spread over [0, π/2] in d = 2; in d = 3 from e₁ over
+    the diagonal (1, 1, 1)/√3 to e₃."""
+    if dim == 1:
+        return np.resize(np.array([[1.0], [-1.0]]), (n, 1))
+    if dim == 2:
+        theta = np.linspace(0.0, math.pi / 2, n)
+        return np.column_stack([np.cos(theta), np.sin(theta)])
+    s = np.linspace(0.0, 1.0, n)[:, None]
+    ends = np.where(s <= 0.5, (1 - 2 * s) * [1.0, 0, 0] + 2 * s * np.ones(3) / math.sqrt(3),
+                    (2 - 2 * s) * np.ones(3) / math.sqrt(3) + (2 * s - 1) * [0, 0, 1.0])
+    return ends / np.linalg.norm(ends, axis=1, keepdims=True)
+
+
 def _baseline_grid(rho, xi) -> np.ndarray:
-    """The design grid, widened with the same spacing to hold all but 1e-8 of ρ_w's mass."""
+    """The design grid, widened with the same spacing to hold all but 1e-8 of ρ_w's mass (in
+    |ξ| for the radial grids of d ≥ 2)."""
     h = float(xi[1] - xi[0])
-    R = max(float(xi[-1]), rho.support_radius(1e-8))
-    return xi if R == xi[-1] else axis_nodes(R, h, xi[[0, -1]])
+    R = max(float(xi[-1]), rho.support_radius(1e-8, "2"))
+    if R == xi[-1]:
+        return xi
+    if rho.dim > 1:
+        return np.concatenate([xi, xi[-1] + h * np.arange(1, math.ceil((R - xi[-1]) / h) + 1)])
+    return axis_nodes(R, h, xi[[0, -1]])
 
 
-def _check_designed(objective, values, band, xi, t_band) -> None:
+def _check_designed(objective, values, band, xi, t_band, dim: int) -> None:
     """After the loop: the absolute band mass must be ≤ 1 (≈ 1 without spare room), and a
     ReachByTime design must reach ε by T everywhere on the band."""
     if isinstance(objective, ReachByTime):
@@ -453,13 +549,13 @@ def _check_designed(objective, values, band, xi, t_band) -> None:
                 f"raise T or epsilon, or narrow the band"
             )
         return
-    m_band = float(np.trapezoid(np.where(band, values, 0.0), xi))
+    m_band = _mass(np.where(band, values, 0.0), xi, dim)
     if m_band > 1 + 1e-3:
         raise ValueError(
             f"infeasible under the PDE: with diffusion the rates r need ρ_w mass {m_band:.4g} "
             f"on the band (> 1 by {m_band - 1:.4g}); divide r by at least {m_band:.4g}"
         )
-    m = float(np.trapezoid(values, xi))
+    m = _mass(values, xi, dim)
     if abs(m - 1) > 1e-3:
         raise ValueError(
             f"with diffusion the rates r need ρ_w mass {m_band:.4g} on the band and the support "
@@ -476,8 +572,9 @@ def _check_designed(objective, values, band, xi, t_band) -> None:
 def trained_times(design: Design, kappa=None, *, window: float = 1.5, horizon: float = 3.0,
                   eta: float = 0.25, **compare_options) -> tuple:
     """Learning times at the frequencies κ from networks trained with the designed ρ_w and its
-    baselines, through :func:`ntk_freq.compare.compare` (data domain [−L, L] with
-    L = 1/(2c), so the data density is the design's c, and by default N = ⌈4 L ξ_top/π⌉ points,
+    baselines, through :func:`ntk_freq.compare.compare` (data domain [−L, L]^d with
+    L = c^{−1/d}/2, so the data density is the design's c, and by default n = ⌈4 L ξ_top/π⌉
+    points per axis; in d ≥ 2 the wave vectors are κ e₁, the design being isotropic;
     so the grid's Nyquist limit π N/(2L) is twice the target's spectrum top ξ_top = max κ + 5/w;
     target: sines at κ in a Gaussian window of width ``window``; gradient descent with step η
     up to ``horizon`` × the design's worst time). Returns (κ, {name: {route: times (n_κ,)}}) for names "designed", "gaussian", "uniform"
@@ -494,11 +591,13 @@ def trained_times(design: Design, kappa=None, *, window: float = 1.5, horizon: f
     if np.any((np.abs(kappa) < lo) | (np.abs(kappa) > hi)):
         raise ValueError(f"kappa must lie in the band {lo:g} <= |κ| <= {hi:g}, got {kappa.tolist()}")
     steps = math.ceil(v.positive("horizon", horizon) * design.worst_time() / v.positive("eta", eta))
-    names = ("designed", "gaussian", "uniform")
-    y, L = WindowedSines(tuple(kappa), width=window), 0.5 / design.density
+    names, d = ("designed", "gaussian", "uniform"), design.dim
+    y = WindowedSines(np.outer(kappa, np.eye(d)[0]), width=window, dim=d)
+    L = 0.5 * design.density ** (-1.0 / d)
     compare_options = {"n_points": math.ceil(4 * L * default_xi_max(y) / math.pi), **compare_options}
     result = compare(rhos=[design.rho, *(design.baselines[k] for k in names[1:])], target=y,
-                     sigma_a=design.sigma_a, eta=eta, steps=steps, half_width=L, **compare_options)
+                     sigma_a=design.sigma_a, eta=eta, steps=steps, half_width=L, dim=d,
+                     **compare_options)
     return kappa, {name: {route: first_passage(result.times, r.remaining[route], design.epsilon)
                           for route in ("nn", "kernel", "pde")}
                    for name, r in zip(names, result.results)}

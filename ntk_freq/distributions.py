@@ -737,8 +737,9 @@ SPEC_HELP = (
     + "; 'file:PATH' (a .npz/.csv tabulated density); a shift 'NAME:PARAMS@MU' "
     "(½[ρ(w−μ)+ρ(w+μ)], MU a comma list of d numbers, or one number μ for (μ, …, μ)); "
     "a mixture 'P*SPEC+Q*SPEC' "
-    "(weights summing to 1). Examples: gaussian:4, uniform:8, student:3,2, "
-    "0.5*gaussian:1+0.5*laplace:2@6"
+    "(weights summing to 1); per-axis parameters 'NAME:A1/A2' in d >= 2 (the product of the "
+    "1-D laws: an anisotropic ρ_w). Examples: gaussian:4, uniform:8, student:3,2, "
+    "0.5*gaussian:1+0.5*laplace:2@6, gaussian:3/1 (d = 2)"
 )
 
 
@@ -769,6 +770,40 @@ def distribution(spec: str, dim: int = 1) -> FrequencyDistribution:
     return Mixture(tuple(comps), tuple(weights))
 
 
+def _family(name: str, params: str, dim: int) -> FrequencyDistribution:
+    """NAME:P1,P2 on R^dim; a parameter written per axis, "A1/A2/…" (d values), makes the
+    product of the 1-D laws with each axis's parameters (an anisotropic ρ_w)."""
+    make, names = _FAMILIES[name]
+    texts = [p.strip() for p in params.split(",")] if params else []
+    if len(texts) != len(names):
+        raise ValueError(
+            f"{name} takes {len(names)} parameter(s) {','.join(names)} (e.g. "
+            f"{name}:{','.join('2' for _ in names)}), got {params!r}"
+        )
+    per_axis = [[_number(a, f"parameter of {name}") for a in t.split("/")] for t in texts]
+    if all(len(p) == 1 for p in per_axis):
+        return make(*[p[0] for p in per_axis], dim)
+    for t, p in zip(texts, per_axis):
+        if len(p) not in (1, dim):
+            raise ValueError(f"{name}: parameter {t!r} has {len(p)} per-axis values, expected "
+                             f"1 or d = {dim} (e.g. {name}:{'/'.join(['2'] * dim)})")
+    return Product(tuple(make(*[p[i] if len(p) > 1 else p[0] for p in per_axis], 1)
+                         for i in range(dim)))
+
+
+def _load_file(path: str) -> FrequencyDistribution:
+    """A density file: a radial profile (.npz with 'radius', :class:`ntk_freq.radial.Radial`)
+    or a tabulated grid (:meth:`Tabulated.load`)."""
+    if path.endswith(".npz") and Path(path).exists():
+        with np.load(path, allow_pickle=False) as f:
+            radial = "radius" in f.files
+        if radial:
+            from .radial import Radial
+
+            return Radial.load(path)
+    return Tabulated.load(path)
+
+
 def _number(text: str, what: str) -> float:
     try:
         return float(text)
@@ -781,18 +816,11 @@ def _parse_term(term: str, dim: int) -> FrequencyDistribution:
     name, _, params = base_text.strip().partition(":")
     name = name.strip().lower()
     if name == "file":
-        rho = Tabulated.load(params.strip())
+        rho = _load_file(params.strip())
         if rho.dim != dim:
             raise ValueError(f"{params}: the tabulated density is {rho.dim}-D, expected d = {dim}")
     elif name in _FAMILIES:
-        make, names = _FAMILIES[name]
-        values = [_number(p, f"parameter of {name}") for p in params.split(",")] if params else []
-        if len(values) != len(names):
-            raise ValueError(
-                f"{name} takes {len(names)} parameter(s) {','.join(names)} (e.g. "
-                f"{name}:{','.join('2' for _ in names)}), got {params!r}"
-            )
-        rho = make(*values, dim)
+        rho = _family(name, params, dim)
     else:
         raise ValueError(f"unknown distribution {name!r}; {SPEC_HELP}")
     if mu_text:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime
 import inspect
+import math
 import time
 import tomllib
 from dataclasses import dataclass
@@ -42,7 +43,27 @@ EXPERIMENTS = {
         width=1024, eta=0.5, steps=300, n_snapshots=16, half_width=10.0, n_points=160,
         n_xi=121, seed=0, part="full", dtype="float32",
     ),
+    # Directional bias in d = 2: an anisotropic Gaussian ρ_w (s = 3 along ξ₁, 1 along ξ₂) vs the
+    # uniform ρ_w on the square [−4, 4]², learning wave vectors κ = (2, 0) and (0, 2). With W
+    # frozen the rates c(2π)²ρ̄_w(κ) differ by e^{2(1 − 1/9)} ≈ 5.9 between the two κ under the
+    # Gaussian and are equal under the uniform ρ_w. Data: 32² points on [−8, 8]² (Nyquist
+    # π/Δx = 6.3 above max κ + 5/w = 5.3; window reach 5w = 7.5 < 8).
+    "default-2d": dict(
+        rhos=("gaussian:3/1", "uniform:4"), target="windowed-sines:2/0,0/2;width=1.5",
+        sigma_a=0.5, width=2048, eta=1.0, steps=300, n_snapshots=16, half_width=8.0,
+        n_points=32, n_xi=49, seed=0, part="full", dtype="float32", dim=2,
+        pde_options={"resolution_tol": 1e-3},
+    ),
+    "quick-2d": dict(
+        rhos=("gaussian:3/1", "uniform:4"), target="windowed-sines:2/0,0/2;width=1.5",
+        sigma_a=0.5, width=512, eta=1.0, steps=300, n_snapshots=8, half_width=8.0,
+        n_points=32, n_xi=25, seed=0, part="full", dtype="float32", dim=2,
+        pde_options={"resolution_tol": 1e-3},
+    ),
 }
+
+#: The named experiment a run of dimension d starts from when none is named.
+DEFAULT_BY_DIM = {1: "default", 2: "default-2d"}
 
 SETTINGS = tuple(p for p in inspect.signature(compare).parameters if p not in ("optimizer", "progress"))
 
@@ -69,9 +90,15 @@ def load_config(path) -> dict:
 def experiment_settings(experiment: str | None = None, config: dict | None = None,
                         **overrides) -> dict:
     """The settings of a run: the named experiment (``experiment``, else the config's
-    "experiment", else "default"), then ``config``, then the overrides that are not None."""
+    "experiment", else the default of the dimension asked for, :data:`DEFAULT_BY_DIM`), then
+    ``config``, then the overrides that are not None."""
     config = dict(config or {})
-    experiment = experiment or config.pop("experiment", None) or "default"
+    dim = overrides.get("dim") or config.get("dim") or 1
+    if not (experiment or config.get("experiment")) and dim not in DEFAULT_BY_DIM:
+        raise ValueError(f"there is no default experiment in d = {dim!r} (defaults: d in "
+                         f"{sorted(DEFAULT_BY_DIM)}); name the ρ_w, target and grid in a config file "
+                         "with experiment = \"default-2d\" as a start")
+    experiment = experiment or config.pop("experiment", None) or DEFAULT_BY_DIM[dim]
     config.pop("experiment", None)
     if experiment not in EXPERIMENTS:
         raise ValueError(f"experiment must be one of {sorted(EXPERIMENTS)}, got {experiment!r}")
@@ -126,36 +153,47 @@ PART_WORDS = {"full": "all of a, b, W", "readout": "a, b (W frozen)", "frequency
 
 
 def target_label(record) -> str:
-    """A windowed-sines target as a formula, y = e^{−x²/2w²}(A₁ sin(κ₁x + φ₁) + …) in 1-D; any
-    other record as written."""
+    """A windowed-sines target as a formula, y = e^{−x²/2w²}(A₁ sin(κ₁x + φ₁) + …) in 1-D,
+    y = e^{−|x|²/2w²}(A₁ sin(κ₁·x + φ₁) + …) with κ₁ = (2, 0) written out in d ≥ 2; any other
+    record as written."""
+    from .compare import vector_text
+
     if not isinstance(record, dict) or "frequencies" not in record:
         return str(record)
     terms = []
+    dim = len(record["frequencies"][0])
     for k, a, p in zip(record["frequencies"], record["amplitudes"], record["phases"]):
-        kx = "·".join(f"{c:g}" for c in k) if len(k) > 1 else f"{k[0]:g}"
+        kx = f"{k[0]:g}x" if dim == 1 else f"{vector_text(k)}·x"
         amp = "" if a == 1 else f"{a:g} "
         phase = "" if p == 0 else f" + {p:g}"
-        terms.append(f"{amp}sin({kx}x{phase})")
-    return f"y = exp(−x²/2·{record['width']:g}²)·({' + '.join(terms)})"
+        terms.append(f"{amp}sin({kx}{phase})")
+    x2 = "x²" if dim == 1 else "|x|²"
+    return f"y = exp(−{x2}/2·{record['width']:g}²)·({' + '.join(terms)})"
 
 
 def comparison_caption(spec: dict, final_time: float) -> str:
     """The parameter line of a comparison's figures."""
-    L = spec["half_width"]
+    L, d, n = spec["half_width"], spec.get("dim", 1), spec["n_points"]
+    points = f"N = {n} points on D = [−{L:g}, {L:g}]" if d == 1 else \
+        f"N = {n}^{d} points on D = [−{L:g}, {L:g}]^{d}"
     return (f"target {target_label(spec['target'])}; FF-NN width m = {spec['width']} (2m neurons after doubling), "
             f"σ_a = {spec['sigma_a']:g}, trained: {PART_WORDS.get(spec['part'], spec['part'])}, "
             f"gradient descent η = {spec['eta']:g} × {spec['steps']} steps ({spec['dtype']}), "
-            f"final t = η·step = {final_time:g}; N = {spec['n_points']} points on D = [−{L:g}, {L:g}], "
+            f"final t = η·step = {final_time:g}; {points}, PDE model {spec.get('model') or 'E3'}, "
             f"seed {spec['seed']}")
 
 
 def write_figures(cmp: Comparison, directory) -> list:
-    """The learning curves (with ρ̄_w) and the |û(ξ, t)| maps of a comparison, PNG and PDF."""
+    """The learning curves (with ρ̄_w) and the |û(ξ, t)| maps of a comparison, PNG and PDF; in
+    d ≥ 2 (:func:`write_figures_nd`) the learning curves, |û(ξ₁, ξ₂, t)| panels and the
+    per-direction rates."""
     from . import plotting  # matplotlib: loaded only when figures are drawn
     from .distributions import distribution
 
     directory = Path(directory)
     note = comparison_caption(cmp.spec, float(cmp.times[-1]))
+    if cmp.dim > 1:
+        return write_figures_nd(cmp, directory, note)
     records = cmp.spec["rhos"]
     rho_bars = None
     if all(isinstance(r, str) for r in records):
@@ -167,6 +205,32 @@ def write_figures(cmp: Comparison, directory) -> list:
         plotting.plot_spectrum_heatmaps(
             cmp.times, cmp.xi, [(r.rho, r.u_hat) for r in cmp.results], directory / "spectra.png",
             note=note),
+    ]
+
+
+def write_figures_nd(cmp: Comparison, directory: Path, note: str) -> list:
+    """The figures of a d-D comparison (:mod:`ntk_freq.figures_nd`): ``learning_curves`` per
+    target wave vector, ``spectra`` (|û(ξ₁, ξ₂, t)| per route and time; the plane ξ₃ = 0 in
+    3-D) and ``directions`` (the rate along each axis against the frozen-W rate c(2π)^d ρ̄_w,
+    with the shell average for an isotropic ρ_w)."""
+    from . import figures_nd, plotting
+    from .distributions import distribution, is_isotropic
+
+    c = 1.0 / (2 * cmp.spec["half_width"]) ** cmp.dim
+    directions = []
+    for record, r in zip(cmp.spec["rhos"], cmp.results):
+        rho = distribution(record, cmp.dim) if isinstance(record, str) else None
+        frozen = None if rho is None else (
+            lambda xi, rho=rho: c * (2 * math.pi) ** cmp.dim * rho.symmetrised_pdf(xi))
+        directions.append((r.rho, r.u_hat, frozen, rho is not None and is_isotropic(rho)))
+    return [
+        plotting.plot_learning_curves(
+            cmp.times, cmp.kappa, [(r.rho, r.remaining, r.rel_l2) for r in cmp.results],
+            directory / "learning_curves.png", note=note),
+        figures_nd.plot_spectrum_panels(cmp.times, cmp.xi, [(r.rho, r.u_hat) for r in cmp.results],
+                                        directory / "spectra.png", note=note),
+        figures_nd.plot_direction_rates(cmp.times, cmp.xi, directions,
+                                        directory / "directions.png", note=note),
     ]
 
 

@@ -198,7 +198,9 @@ def plot_learning_curves(times, kappa, panels, path, xi=None, rho_bars=None, not
             ax.set_ylabel("relative L² gap over ξ")
     handles = [plt.Line2D([], [], color="0.3", **{k: v for k, v in s.items() if k != "label"},
                           label=s["label"]) for s in ROUTE_STYLES.values()]
-    handles += [plt.Line2D([], [], color=PALETTE[k % 7], lw=4, label=f"κ = {kap:g}")
+    from .compare import vector_text
+
+    handles += [plt.Line2D([], [], color=PALETTE[k % 7], lw=4, label=f"κ = {vector_text(kap)}")
                 for k, kap in enumerate(kappa)]
     axes[-2, -1].legend(handles=handles, loc="lower left", fontsize=6.5)
     axes[-1, -1].legend(loc="best", fontsize=6.5)
@@ -280,14 +282,17 @@ def plot_design(design, path, note: str = ""):
     frequency)."""
     fig, axes = figure(1, 3, width=FULL, height=2.8)
     ax_rho, ax_time, ax_curve = axes[0]
+    d = design.rho.dim
     grid = np.linspace(-design.xi.max() * 1.25, design.xi.max() * 1.25, 801)
+    along = np.outer(grid, np.eye(d)[0])  # the ξ₁ axis: ρ_w(ξ₁, 0, …) of an isotropic design
     rhos = {"designed": design.rho, **design.baselines}
     eps = epsilon_label(design.epsilon)
     for name, rho in rhos.items():
-        ax_rho.plot(grid, rho.pdf(grid), label=name, **DESIGN_STYLES[name])
+        ax_rho.plot(grid, rho.pdf(along), label=name, **DESIGN_STYLES[name])
         ax_time.semilogy(design.xi, design.times[name], label=name, **DESIGN_STYLES[name])
     ax_time.semilogy(design.xi, design.wanted, color=REFERENCE, lw=0.8, ls=":", label="wanted")
-    ax_rho.set(xlabel="angular frequency ξ", ylabel=r"$\rho_w(\xi)$", title="frequency density")
+    ax_rho.set(xlabel="angular frequency ξ" if d == 1 else "ξ₁ (ξ = (ξ₁, 0, …); isotropic ρ_w)",
+               ylabel=r"$\rho_w(\xi)$", title="frequency density" + (f" in d = {d}" if d > 1 else ""))
     ax_time.set(xlabel="|ξ| in the band", ylabel=f"time to reach ε = {eps} (t = η·step)",
                 title=f"learning times under {design.label}")
     dashes = ["-", "--", ":", "-.", (0, (5, 1, 1, 1, 1, 1))]
@@ -301,7 +306,7 @@ def plot_design(design, path, note: str = ""):
                  title="learning curves (colour = ρ_w)", ylim=(min(design.epsilon, 1) / 10, 1.1))
     for ax in (ax_rho, ax_time, ax_curve):
         ax.legend()
-    caption(fig, note or f"white initial error û₀ ≡ 1; data density c = {design.density:g}; "
+    caption(fig, note or f"white initial error û₀ ≡ 1; data density c = {design.density:g}; d = {d}; "
                          f"band {design.xi.min():g} ≤ |ξ| ≤ {design.xi.max():g}; ε = {eps}; "
                          f"residual max|t/τ − 1| = {design.residual:.2g}")
     return save_figure(fig, path)

@@ -11,7 +11,10 @@ the data variables ``u_hat`` (rho, route, time, xi; complex), ``remaining`` (rho
 kappa; |û(κ, t)|/|û(κ, 0)|), ``rel_l2`` (rho, gap, time), ``loss`` (rho, step),
 ``max_stable_eta`` (rho), ``seconds`` (rho, route; wall time, not reproducible) and ``y`` (x);
 the scalar settings of the run (sigma_a, width, seed, part, eta, steps, …) as scalar
-coordinates, so that a sweep promotes the ones it varies to dimensions. Attributes: ``spec``
+coordinates, so that a sweep promotes the ones it varies to dimensions. In d ≥ 2 the ξ grid
+is the box [−ξ_max, ξ_max]^d with dimensions ``xi_1`` … ``xi_d`` in place of ``xi``, ``kappa``
+holds labels such as "(2,0)" with the wave vectors in ``kappa_vector`` (kappa, axis), and the
+data are indexed by ``point`` with their positions in ``x`` (point, axis). Attributes: ``spec``
 and ``provenance`` (JSON strings), ``ntk_freq_version``, ``conventions``.
 
 netCDF has no complex type: :func:`write_dataset` stores each complex variable ``v`` as the
@@ -32,12 +35,15 @@ from . import store
 
 #: The spec fields that become scalar coordinates of a comparison's Dataset.
 SCALAR_FIELDS = ("sigma_a", "width", "seed", "part", "dtype", "eta", "steps", "n_snapshots",
-                 "half_width", "n_points", "xi_max", "n_xi")
+                 "half_width", "n_points", "xi_max", "n_xi", "dim")
 
 UNITS = {
     "time": ("flow time t = η · step", "1 (t = eta * step)"),
     "xi": ("angular frequency ξ (û(ξ) = ∫ u(x) e^{−iξx} dx)", "rad per unit of x"),
-    "kappa": ("target frequency κ", "rad per unit of x"),
+    "kappa": ("target frequency κ (d ≥ 2: its label)", "rad per unit of x"),
+    "kappa_vector": ("target wave vector κ_k", "rad per unit of x"),
+    **{f"xi_{i}": (f"angular frequency ξ_{i} (component {i} of ξ)", "rad per unit of x")
+       for i in (1, 2, 3)},
     "x": ("data point x_i (cell-centred grid of D = [−L, L])", "unit of x"),
     "step": ("gradient-descent step", "1"),
     "u_hat": ("error spectrum û(ξ, t) of u = f − y", "unit of u times unit of x"),
@@ -70,8 +76,10 @@ def comparison_dataset(cmp) -> "xarray.Dataset":  # noqa: F821
     loss = np.full((len(results), n_steps), np.nan)
     for i, r in enumerate(results):
         loss[i, : len(r.loss)] = r.loss
+    dim = cmp.dim
+    xi_dims = ("xi",) if dim == 1 else tuple(f"xi_{i + 1}" for i in range(dim))
     data = {
-        "u_hat": (("rho", "route", "time", "xi"),
+        "u_hat": (("rho", "route", "time", *xi_dims),
                   np.stack([[r.u_hat[route] for route in ROUTES] for r in results])),
         "remaining": (("rho", "route", "time", "kappa"),
                       np.stack([[r.remaining[route] for route in ROUTES] for r in results])),
@@ -80,14 +88,23 @@ def comparison_dataset(cmp) -> "xarray.Dataset":  # noqa: F821
         "max_stable_eta": (("rho",), np.array([r.max_stable_eta for r in results])),
         "seconds": (("rho", "route"),
                     np.array([[r.seconds.get(route, np.nan) for route in ROUTES] for r in results])),
-        "y": (("x",), np.asarray(cmp.y, float)),
+        "y": (("x",) if dim == 1 else ("point",), np.asarray(cmp.y, float)),
     }
     coords = {
         "rho": [r.rho for r in results], "route": list(ROUTES), "gap": list(gaps),
-        "time": cmp.times, "xi": cmp.xi, "kappa": cmp.kappa, "x": np.asarray(cmp.x, float),
-        "step": np.arange(n_steps),
+        "time": cmp.times, "step": np.arange(n_steps),
         **{f: cmp.spec[f] for f in SCALAR_FIELDS},
     }
+    if dim == 1:
+        coords.update(xi=cmp.xi, kappa=cmp.kappa, x=np.asarray(cmp.x, float))
+    else:
+        from .compare import kappa_key
+
+        axis = cmp.xi[(0,) * (dim - 1)][:, -1]  # the grid's nodes along the last axis
+        coords.update({d: axis for d in xi_dims},
+                      kappa=[kappa_key(k).removeprefix("xi=") for k in cmp.kappa])
+        data["kappa_vector"] = (("kappa", "axis"), np.asarray(cmp.kappa, float))
+        data["x"] = (("point", "axis"), np.asarray(cmp.x, float))
     ds = xr.Dataset(data, coords=coords, attrs={
         "title": "ntk-freq comparison: PDE (E3), kernel flow, kernel GD map, trained FF-NN",
         "spec": json.dumps(cmp.spec, sort_keys=True, default=store._json_default),

@@ -249,6 +249,6 @@ def test_pde_follows_the_kernel_flow_for_every_part_and_data_layout(kwargs, untr
 
 
 def test_asking_for_e3_where_it_fails_warns_with_the_gap(untrained):
-    with pytest.warns(UserWarning, match=r"model='E3' assumes .* misses \(E2\) .* by 0.0[1-3]"):
+    with pytest.warns(UserWarning, match=r"model='E3' assumes .* misses the exact kernel flow .* by 0.0[1-3]"):
         c = compare(**{**SMALL, "rhos": "uniform:10", "model": "E3"}, progress=False)
     np.testing.assert_array_equal(c.results[0].u_hat["pde"], c.results[0].u_hat["pde_e3"])

@@ -174,8 +174,8 @@ def test_bands_must_be_ordered_and_non_negative(lo, hi):
 
 def test_other_bad_arguments():
     obj = RateProfile(1.0, (0, 4), absolute=False)
-    with pytest.raises(ValueError, match="dim=1"):
-        design_rho(obj, sigma_a=1.0, density=C, dim=2)
+    with pytest.raises(ValueError, match="d = 1, 2 or 3"):
+        design_rho(obj, sigma_a=1.0, density=C, dim=4)
     with pytest.raises(ValueError, match="density"):
         design_rho(obj, sigma_a=1.0, density=-1)
     with pytest.raises(ValueError, match="sigma_a"):
