@@ -421,7 +421,13 @@ PDE_FIGURE_TIMES = 61
 @click.option("--rho", "rho_spec", required=True, help="ρ_w spec, e.g. gaussian:4, uniform:8.")
 @click.option("--dim", default=1, show_default=True, type=int, help="Dimension d (1, 2 or 3).")
 @click.option("--sigma-a", default=1.0, show_default=True, help="Readout std σ_a.")
-@click.option("--density", default=0.05, show_default=True, help="Data density c = 1/|D|.")
+@click.option("--density", default=0.05, show_default=True,
+              help="Constant data density c = 1/|D| of the local equation (E3).")
+@click.option("--data", "data_spec", default=None, metavar="SPEC",
+              help="Solve the non-local (E2) for this data density instead of a constant c: "
+                   "box:L, box:A,B, gaussian:S[,M], pieces:E0,…,EK/M1,…,MK or grid:PATH, used "
+                   "on every axis in d ≥ 2 or one per axis joined by '*' (box:5*gaussian:2). "
+                   "The field shown is V = F[u p]/c̄ (c̄: the density's reference level).")
 @click.option("--target", "target_spec", default="windowed-sines:4,12", show_default=True,
               help="windowed-sines:K1,K2[;width=W], gaussian-bump[:W] or file:PATH.py.")
 @click.option("--data-half-width", default=None, type=float,
@@ -434,19 +440,23 @@ PDE_FIGURE_TIMES = 61
 @click.option("--order", default=2, show_default=True, type=click.Choice(["1", "2"]),
               help="Element order (P1, P2).")
 @click.option("--scheme", default="auto", show_default=True,
-              type=click.Choice(["auto", "cn", "eigen", "krylov"]), help="Time scheme.")
+              type=click.Choice(["auto", "cn", "eigen", "krylov", "lowrank", "expm"]),
+              help="Time scheme: eigen, krylov, cn for (E3); lowrank, expm, cn for (E2).")
 @click.option("--probes", default=None,
               help="Probe frequencies k (ξ = k e₁) to print (default: the target's wave vectors).")
 @click.option("--mesh-size", type=float, default=None,
               help="Element size h in ξ (default: refined until û₀ and ρ̄_w are resolved to 1e-6).")
-@click.option("--max-dofs", type=int, default=200_000, show_default=True,
-              help="Largest mesh the automatic refinement may reach.")
+@click.option("--max-dofs", type=int, default=None,
+              help="Largest mesh the automatic refinement may reach [default: 200 000 for (E3); "
+                   "6000, 40 000, 60 000 for (E2) in d = 1, 2, 3].")
 @click.option("--out", default="ntk-freq-results/pde", show_default=True,
               type=click.Path(file_okay=False), help="Folder for pde.png/.pdf, pde.csv and pde.json.")
 @FORCE
-def pde(rho_spec, dim, sigma_a, density, target_spec, data_half_width, data_points, times,
-        part, order, scheme, probes, mesh_size, max_dofs, out, force):
-    """Solve the frequency-dynamics PDE (E3) by finite elements; print |û| at probe frequencies."""
+def pde(rho_spec, dim, sigma_a, density, data_spec, target_spec, data_half_width, data_points,
+        times, part, order, scheme, probes, mesh_size, max_dofs, out, force):
+    """Solve the frequency-dynamics PDE by finite elements, the local (E3) for a constant data
+    density c or, with --data, the non-local (E2) for a data density; print |û| (|V| for (E2))
+    at probe frequencies."""
     import numpy as np
 
     from . import _validation as v
@@ -469,10 +479,14 @@ def pde(rho_spec, dim, sigma_a, density, target_spec, data_half_width, data_poin
         requested = v.increasing_times("--times", _floats(times))
         # the figure and the csv get a dense time grid as well; the table prints what was asked
         t_solve = np.union1d(requested, np.linspace(0.0, requested[-1], PDE_FIGURE_TIMES))
-        u0_hat = initial_error_hat(y, data_half_width, data_points)
-        sol = solve_frequency_pde(rho, sigma_a, density, u0_hat, t_solve, part=part,
+        if data_spec is None:
+            model = {"density": density, "u0_hat": initial_error_hat(y, data_half_width,
+                                                                     data_points)}
+        else:
+            model = _e2_model(data_spec, dim, y)
+        sol = solve_frequency_pde(rho, sigma_a, model.pop("density"), times=t_solve, part=part,
                                   order=int(order), scheme=scheme, mesh_size=mesh_size,
-                                  max_dofs=max_dofs, progress=True)
+                                  max_dofs=max_dofs, progress=True, **model)
     except (ValueError, TypeError, MemoryError) as err:
         raise click.ClickException(str(err)) from None
     table = probe_table(sol, probe_k)
@@ -480,7 +494,10 @@ def pde(rho_spec, dim, sigma_a, density, target_spec, data_half_width, data_poin
                f"{sol.domain.radius:.4g}, scheme {sol.scheme}, mesh resolution "
                + ", ".join(f"{k} {e:.1e}" for k, e in sol.resolution.items()))
     names = [_vector_text(k) for k in probe_vectors(probe_k, dim)]
-    click.echo(f"{'t':>10} " + " ".join(f"{'|û(' + k + ')|':>14}" for k in names))
+    symbol = "V" if sol.model == "E2" else "û"
+    click.echo(f"model {sol.model}" + (f", data density {sol.density.spec} (V = F[u p]/c̄, c̄ = "
+                                       f"{sol.density.level:.4g})" if sol.model == "E2" else ""))
+    click.echo(f"{'t':>10} " + " ".join(f"{'|' + symbol + '(' + k + ')|':>14}" for k in names))
     for t, row in zip(sol.times, table):
         if np.any(np.isclose(t, requested, rtol=1e-12, atol=0.0)):
             click.echo(f"{t:>10.4g} " + " ".join(f"{a:>14.5g}" for a in row))
@@ -488,12 +505,30 @@ def pde(rho_spec, dim, sigma_a, density, target_spec, data_half_width, data_poin
         _write_csv(tmp / "pde.csv", "t," + ",".join(f"abs_u_hat_{k}" for k in names),
                    [sol.times] + list(table.T))
         plot_frequency_pde(sol, probe_k, tmp / "pde.png",
-                           note=f"ρ_w = {rho_spec}, σ_a = {sigma_a:g}, c = {density:g}, part {part}, "
-                                f"target {target_spec}; {sol.n_dofs} DOFs (P{order}), scheme {sol.scheme}")
+                           note=f"ρ_w = {rho_spec}, σ_a = {sigma_a:g}, "
+                                + (f"c = {density:g}" if data_spec is None else
+                                   f"(E2), data {sol.density.spec}, V = F[u p]/c̄")
+                                + f", part {part}, target {target_spec}; {sol.n_dofs} DOFs "
+                                  f"(P{order}), scheme {sol.scheme}")
         store.write_json(tmp / "pde.json", {
-            "command": "pde", "options": options, "n_dofs": sol.n_dofs, "scheme": sol.scheme,
-            "resolution": sol.resolution, "provenance": store.provenance()})
+            "command": "pde", "options": options, "model": sol.model, "n_dofs": sol.n_dofs,
+            "scheme": sol.scheme, "resolution": sol.resolution, "provenance": store.provenance()})
     click.echo(f"wrote {out}/ (pde.csv, pde.png and .pdf, pde.json)")
+
+
+def _e2_model(data_spec, dim, y) -> dict:
+    """The (E2) arguments of ``ntk-freq pde --data``: the data density on R^dim and the initial
+    error u₀ = −y in x; refuses an explicit --density alongside (it would be ignored)."""
+    import numpy as np
+
+    from .data import data_density
+
+    source = click.get_current_context().get_parameter_source("density")
+    if source is not None and source.name == "COMMANDLINE":
+        raise click.BadParameter("--density (a constant c, for (E3)) and --data (a data "
+                                 "density, for (E2)) exclude each other; give one",
+                                 param_hint="--density")
+    return {"density": data_density(data_spec, dim), "u0": lambda x: -np.asarray(y(x))}
 
 
 @main.command()

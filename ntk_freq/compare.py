@@ -249,16 +249,19 @@ def check_data_grid(y: WindowedSines, half_width: float, n_points: int, xi_max: 
 
 
 def check_data_cover(y: WindowedSines, p, measure, xi_max: float) -> None:
-    """Non-uniform data: ValueError when the target's window (|x| ≤ 5w) reaches beyond the data
-    density's support, or when ``xi_max`` or the target's spectrum is above the Nyquist limit
-    π/max Δx of the widest gap between training points (aliasing in the sparse region)."""
-    a, b = p.support
+    """Non-uniform data: ValueError when the target's window (|x_i| ≤ 5w) reaches beyond the
+    data density's support in some axis, or when ``xi_max`` or the target's spectrum is above
+    the Nyquist limit π/max Δx of the widest gap between the training points' coordinates along
+    an axis (aliasing in the sparse region)."""
     reach = WINDOW_REACH * y.width
-    if -reach < a or reach > b:
-        raise ValueError(
-            f"the data density {p.spec} (support [{a:g}, {b:g}]) does not cover the target, whose "
-            f"window reaches |x| = 5w = {reach:g}; use data that cover [−{reach:g}, {reach:g}]")
-    gap = float(np.max(np.diff(np.sort(measure.points)))) if measure.n > 1 else math.inf
+    for a, b in p.bounds:
+        if -reach < a or reach > b:
+            raise ValueError(
+                f"the data density {p.spec} (support [{a:g}, {b:g}]) does not cover the target, "
+                f"whose window reaches |x| = 5w = {reach:g}; use data that cover "
+                f"[−{reach:g}, {reach:g}]" + (" in every axis" if p.dim > 1 else ""))
+    gap = max((float(np.max(np.diff(np.unique(c)))) if np.unique(c).size > 1 else math.inf)
+              for c in measure.coords.T)
     nyquist = math.pi / gap
     for what, top in (("the target's spectrum max κ + 5/w", default_xi_max(y)), ("xi_max", xi_max)):
         if top > nyquist:
@@ -378,7 +381,7 @@ def pde_route(rho, sigma_a, part, density, y, times, options, xi_max: float = 0.
     if isinstance(density, PointMeasure):
         R = options.get("domain") or rho.support_radius(options.get("support_tol", 1e-8))
         sol = solve_frequency_pde(rho, sigma_a, density, times=times, part=part,
-                                  u0=-y(density.points[:, None]),
+                                  u0=-y(density.coords),
                                   **{**options, "domain": max(R, 1.02 * xi_max)})
     else:
         sol = solve_frequency_pde(rho, sigma_a, density, initial_error_hat(y), times, part=part,
@@ -414,15 +417,17 @@ def compare(rhos=("gaussian:3", "uniform:10"), target="windowed-sines:2,7;width=
     training; optimizer: None (gradient descent) or an optax transformation; pde_options:
     passed to :func:`ntk_freq.pde.solve_frequency_pde`; dim: the input dimension d ∈ {1, 2, 3}.
 
-    data (d = 1): None (the cell-centred grid of D = [−L, L]) or a data density (spec such as
-    "pieces:-10,0,10/0.8,0.2", or a :class:`ntk_freq.data.DataDensity`) that the N points follow
-    by ``data_layout`` "quantiles" (positions) or "weights" (the grid of D with weights
+    data: None (the cell-centred grid of D = [−L, L]^d) or a data density (spec such as
+    "pieces:-10,0,10/0.8,0.2", "box:10*gaussian:3" in d = 2, or a
+    :class:`ntk_freq.data.DataDensity`) that the points follow by ``data_layout`` "quantiles"
+    (positions; per axis for a product density) or "weights" (the grid of D with weights
     q_i ∝ p(x_i) and the weighted loss, the kernel flow exp(−tΘ diag(q)) to match); see
     :func:`ntk_freq.data.training_measure`. Spectra of every route are V = F[u p]/c̄ over the
     training measure (:func:`ntk_freq.data.measured_spectrum`). model: "E2" (the PDE route
-    solves (E2) on the training measure; the default in d = 1) or "E3" (the local equation with
-    c = c̄; the default in d ≥ 2; warns when its gap to the kernel flow exceeds
-    ``E3_WARN_GAP``). (E3) is always solved too: route "pde_e3".
+    solves (E2) on the training measure; the default in d = 1; in d ≥ 2 its cost is estimated
+    and refused beyond memory or ~10 minutes) or "E3" (the local equation with c = c̄; the
+    default in d ≥ 2; warns when its gap to the kernel flow exceeds ``E3_WARN_GAP``). (E3) is
+    always solved too: route "pde_e3".
 
     Validates everything, checks η against 2/λ_max(Θ(X, X)/N) and runs the kernel and PDE
     routes (so every PDE option and every ρ_w the PDE refuses is checked) for every ρ_w before
@@ -436,9 +441,6 @@ def compare(rhos=("gaussian:3", "uniform:10"), target="windowed-sines:2,7;width=
     v.choice("part", part, COMPARE_PARTS)
     v.choice("dtype", dtype, DTYPES)
     model = v.choice("model", model or ("E2" if dim == 1 else "E3"), PDE_MODELS)
-    if dim > 1 and (model == "E2" or data is not None):
-        raise ValueError(f"in d = {dim} the comparison runs on the uniform data grid with "
-                         "model='E3' (data densities and (E2) are one-dimensional)")
     seed = _seed("seed", seed)
     pde_options = check_pde_options(pde_options)
     check_cost(width, n_points**dim, v.positive_int("steps", steps))
@@ -447,19 +449,13 @@ def compare(rhos=("gaussian:3", "uniform:10"), target="windowed-sines:2,7;width=
     kappa = wave_vectors(y_fn)
     xi_max = default_xi_max(y_fn) if xi_max is None else v.positive("xi_max", xi_max)
     xi = xi_grid(xi_max, DEFAULT_N_XI[dim] if n_xi is None else n_xi, dim)
+    measure = training_measure(data, L, n_points, data_layout, dim)
     if data is None:
         check_data_grid(y_fn, L, n_points, xi_max)
-    if dim == 1:
-        measure = training_measure(data, L, n_points, data_layout)
-        if data is not None:
-            check_data_cover(y_fn, data_density(data), measure, xi_max)
-        x, level = measure.points[:, None], measure.level
-        transform = functools.partial(measured_spectrum, measure=measure)
     else:
-        measure = None
-        x, cell = midpoint_grid(L, n_points, dim)
-        level = 1.0 / (2 * L) ** dim
-        transform = functools.partial(fourier_transform, x=x, cell_volume=cell)
+        check_data_cover(y_fn, data_density(data, dim), measure, xi_max)
+    x, level = measure.coords, measure.level
+    transform = functools.partial(measured_spectrum, measure=measure)
     weights = None if data is None or data_layout == "quantiles" else measure.weights
     y = y_fn(x)
 
@@ -516,7 +512,7 @@ def compare(rhos=("gaussian:3", "uniform:10"), target="windowed-sines:2,7;width=
         "half_width": L, "n_points": n_points, "xi_max": xi_max, "n_xi": int(xi.shape[0]),
         "seed": int(seed), "part": part, "dtype": dtype,
         "optimizer": None if optimizer is None else repr(optimizer), "pde_options": pde_options,
-        "data": None if data is None else data_density(data).spec, "data_layout": data_layout,
+        "data": None if data is None else data_density(data, dim).spec, "data_layout": data_layout,
         "model": model, "dim": dim,
     }
     return Comparison(spec=spec, xi=xi, times=times, kappa=kappa,

@@ -1,4 +1,6 @@
-"""Data densities p(x) of the training inputs (docs/theory.md, (E1)–(E2)), in d = 1.
+"""Data densities p(x) of the training inputs (docs/theory.md, (E1)–(E2)): the 1-D families
+below, their products in d ≥ 2 (:class:`ProductDensity`), and the point measure of training
+points in any d.
 
 Gradient flow on the population loss ½ ∫ u² p dx couples frequencies through the Fourier
 transform of the data density, p̂(ζ) = ∫ p(x) e^{−iζx} dx (the convention of docs/theory.md; angular
@@ -28,7 +30,11 @@ Families and their specs (:func:`data_density`):
   with arrays ``x`` and ``density``), linearly interpolated, 0 outside; its integral (exact
   trapezoid) must be 1 within 1e-3 and is then rescaled to 1: :class:`Cells`;
 - the discrete measure of training points Σ_i q_i δ(x − x_i) (q_i = 1/N unless given):
-  :class:`PointMeasure` (no spec: it is built from the points).
+  :class:`PointMeasure` (no spec: it is built from the points), in any d;
+- in d ≥ 2, products of 1-D densities (independent coordinates): ``box:10*gaussian:3``, or one
+  spec used on every axis with ``data_density(spec, dim)``: :class:`ProductDensity`, with
+  ``fourier_gradient(zeta)`` = ∇p̂ (shape (..., d)) for the σ_a² term. A density that is not a
+  product is given by its weighted point measure on a grid (weights ∝ p(x_i)).
 
 The piecewise-linear family :class:`Cells` (boxes and pieces are its special cases with flat
 cells) has the exact transform per cell [m − h, m + h] with end values v_a, v_b:
@@ -58,8 +64,11 @@ MASS_TOL = 1e-9
 GAUSSIAN_REACH = 9.0
 
 
-def _xs(name: str, x) -> np.ndarray:
-    """Points in d = 1: scalars, shape (n,) or (n, 1) → float64 of shape (n,) (or ())."""
+def _xs(name: str, x, dim: int = 1) -> np.ndarray:
+    """Points: in d = 1 scalars, shape (n,) or (n, 1) → float64 of shape (n,) (or ()); in
+    d ≥ 2 a list of points (n, d) → float64 (n, d)."""
+    if dim > 1:
+        return v.point_list(name, x, dim)
     a = v.finite_array(name, x)
     if a.ndim >= 2:
         if a.shape[-1] != 1:
@@ -70,7 +79,8 @@ def _xs(name: str, x) -> np.ndarray:
 
 
 class DataDensity(abc.ABC):
-    """A probability density (or measure) p of the training inputs on R (module docstring)."""
+    """A probability density (or measure) p of the training inputs on R^d (module docstring;
+    d = ``dim``, 1 unless a :class:`ProductDensity` or a d-D :class:`PointMeasure`)."""
 
     dim = 1
 
@@ -98,17 +108,39 @@ class DataDensity(abc.ABC):
     def level(self) -> float:
         """The reference density c̄ (module docstring)."""
 
+    @property
+    def bounds(self) -> np.ndarray:
+        """The box that holds all the mass, one row [a_j, b_j] per axis: shape (d, 2)."""
+        return np.array([self.support], dtype=float)
+
     def pdf(self, x) -> np.ndarray:
-        """p(x) at points of shape (n,) or (n, 1); returns shape (n,)."""
-        return self._pdf(_xs("x", x))
+        """p(x) at points of shape (n,) or (n, 1) (d = 1) or (n, d); returns shape (n,)."""
+        return self._pdf(_xs("x", x, self.dim))
+
+    def _zeta(self, zeta) -> np.ndarray:
+        """ζ as float64: any shape in d = 1, shape (..., d) in d ≥ 2."""
+        return v.finite_array("zeta", zeta) if self.dim == 1 else v.points("zeta", zeta, self.dim)
 
     def fourier(self, zeta) -> np.ndarray:
-        """p̂(ζ) = ∫ p(x) e^{−iζx} dx (complex128) at angular frequencies ζ (any shape)."""
-        return self._fourier(v.finite_array("zeta", zeta), False)
+        """p̂(ζ) = ∫ p(x) e^{−iζ·x} dx (complex128) at angular frequencies ζ: any shape in d = 1,
+        shape (..., d) in d ≥ 2 (returns shape (...))."""
+        return self._fourier(self._zeta(zeta), False)
 
     def fourier_derivative(self, zeta) -> np.ndarray:
-        """dp̂/dζ = −i ∫ x p(x) e^{−iζx} dx (complex128) at ζ (any shape)."""
+        """dp̂/dζ = −i ∫ x p(x) e^{−iζx} dx (complex128) at ζ (any shape); d = 1 only (in d ≥ 2:
+        :meth:`fourier_gradient`)."""
+        if self.dim != 1:
+            raise ValueError(f"fourier_derivative is for d = 1; this density lives in d = "
+                             f"{self.dim}: use fourier_gradient")
         return self._fourier(v.finite_array("zeta", zeta), True)
+
+    def fourier_gradient(self, zeta) -> np.ndarray:
+        """∇_ζ p̂ = −i ∫ x p(x) e^{−iζ·x} dx (complex128) at ζ of shape (..., d) (in d = 1 also
+        (n,)); returns shape (..., d)."""
+        zeta = v.points("zeta", zeta, self.dim)
+        if self.dim == 1:
+            return self._fourier(zeta[..., 0], True)[..., None]
+        return self._fourier(zeta, True)
 
     def sample(self, key: jax.Array, n: int) -> jax.Array:
         """n independent draws x ~ p, shape (n, 1), by inverse transform of uniform draws."""
@@ -123,20 +155,27 @@ class DataDensity(abc.ABC):
 
     def outside(self, x) -> np.ndarray:
         """Mask of points where p(x) = 0 (outside the support, or a hole in it)."""
-        x = _xs("x", x)
-        a, b = self.support
-        return (x < a) | (x > b) | (self._pdf(x) <= 0)
+        x = _xs("x", x, self.dim)
+        return _outside_box(x, self.bounds) | (self._pdf(x) <= 0)
 
     def require_inside(self, name: str, x) -> None:
         """ValueError naming the points of ``x`` where the density vanishes."""
         bad = self.outside(x)
         if bad.any():
-            xs = _xs(name, x)[bad]
+            xs = _xs(name, x, self.dim)[bad]
+            box_text = " × ".join(f"[{a:g}, {b:g}]" for a, b in self.bounds)
             raise ValueError(
                 f"{name}: {int(bad.sum())} point(s) lie where the data density {self.spec} is 0 "
-                f"(support [{self.support[0]:g}, {self.support[1]:g}]), e.g. x = {xs[0]:.6g}; "
-                "put the data inside the density's support"
+                f"(support {box_text}), e.g. x = {np.round(xs[0], 6).tolist()}; put the data "
+                "inside the density's support"
             )
+
+
+def _outside_box(x: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """Mask of points x (any shape in d = 1, (n, d) in d ≥ 2) outside the box ``bounds`` (d, 2)."""
+    if bounds.shape[0] == 1:
+        return (x < bounds[0, 0]) | (x > bounds[0, 1])
+    return np.any((x < bounds[:, 0]) | (x > bounds[:, 1]), axis=-1)
 
 
 def _spherical_j(n: int, z: np.ndarray) -> np.ndarray:
@@ -368,11 +407,13 @@ class GaussianData(DataDensity):
 
 @dataclass(frozen=True, eq=False)
 class PointMeasure(DataDensity):
-    """The discrete measure Σ_i q_i δ(x − x_i) of training points: p̂(ζ) = Σ_i q_i e^{−iζx_i},
-    exact. ``points`` (N,) or (N, 1); ``weights`` q_i ≥ 0 summing to 1 within ``MASS_TOL``
-    (None: 1/N each); ``level`` c̄ (None: 1/|D| with |D| = the span of the points plus their
-    mean spacing, = N Δx = |D| exactly for the cell-centred grid of D). It has no density:
-    ``pdf`` is the weight at a data point and 0 elsewhere."""
+    """The discrete measure Σ_i q_i δ(x − x_i) of training points: p̂(ζ) = Σ_i q_i e^{−iζ·x_i},
+    exact. ``points`` (N,) or (N, 1) in d = 1, (N, d) in d ≥ 2 (kept as given: ``points`` is
+    (N,) in d = 1 and (N, d) otherwise; ``coords`` is always (N, d)); ``weights`` q_i ≥ 0
+    summing to 1 within ``MASS_TOL`` (None: 1/N each); ``level`` c̄ (None: 1/|D| with |D| the
+    product over the axes of the span of the coordinates plus their mean spacing, = |D| exactly
+    for the cell-centred grid of a box D). It has no density: ``pdf`` is the weight at a data
+    point and 0 elsewhere."""
 
     points: np.ndarray = field(repr=False)
     weights: np.ndarray | None = field(default=None, repr=False)
@@ -380,13 +421,16 @@ class PointMeasure(DataDensity):
     spec: str = "points"
 
     def __post_init__(self):
-        x = _xs("points", self.points).reshape(-1)
-        if x.size < 1:
+        raw = v.finite_array("points", self.points)
+        dim = raw.shape[1] if raw.ndim == 2 and raw.shape[1] > 1 else 1
+        x = v.point_list("points", raw, dim) if dim > 1 else _xs("points", raw).reshape(-1)
+        if x.shape[0] < 1:
             raise ValueError("points: need at least one training point")
-        q = np.full(x.size, 1.0 / x.size) if self.weights is None else v.finite_array(
+        n = x.shape[0]
+        q = np.full(n, 1.0 / n) if self.weights is None else v.finite_array(
             "weights", self.weights).reshape(-1)
-        if q.shape != x.shape:
-            raise ValueError(f"weights: one per point ({x.size}), got {q.size}")
+        if q.shape != (n,):
+            raise ValueError(f"weights: one per point ({n}), got {q.size}")
         if np.any(q < 0):
             raise ValueError(f"weights must be >= 0, got min {q.min():.3g}")
         if abs(q.sum() - 1) > MASS_TOL:
@@ -394,70 +438,211 @@ class PointMeasure(DataDensity):
                              "probability)")
         object.__setattr__(self, "points", x)
         object.__setattr__(self, "weights", q)
+        object.__setattr__(self, "dim", dim)
         if self.reference_level is None:
-            span = np.ptp(x) * (1 + 1 / max(1, x.size - 1))
-            object.__setattr__(self, "reference_level", 1.0 / span if span > 0 else 1.0)
+            coords = x.reshape(n, dim)
+            counts = [n] if dim == 1 else [np.unique(c).size for c in coords.T]
+            spans = [np.ptp(c) * (1 + 1 / max(1, k - 1)) for c, k in zip(coords.T, counts)]
+            volume = math.prod(spans)
+            object.__setattr__(self, "reference_level", 1.0 / volume if volume > 0 else 1.0)
         else:
             object.__setattr__(self, "reference_level", v.positive("level", self.reference_level))
 
     @property
     def n(self) -> int:
-        return self.points.size
+        return self.points.shape[0]
+
+    @property
+    def coords(self) -> np.ndarray:
+        """The points as (N, d) in every d."""
+        return self.points.reshape(self.n, self.dim)
 
     @property
     def support(self):
-        return float(self.points.min()), float(self.points.max())
+        """[min, max] in d = 1; in d ≥ 2 one such pair per axis."""
+        lo, hi = self.coords.min(axis=0), self.coords.max(axis=0)
+        pairs = tuple((float(a), float(b)) for a, b in zip(lo, hi))
+        return pairs[0] if self.dim == 1 else pairs
+
+    @property
+    def bounds(self) -> np.ndarray:
+        return np.stack([self.coords.min(axis=0), self.coords.max(axis=0)], axis=1)
 
     @property
     def level(self) -> float:
         return self.reference_level
 
     def _pdf(self, x):
+        x = x.reshape(-1, self.dim) if self.dim > 1 else x
+        if self.dim > 1:
+            table = {}
+            for point, q in zip(map(tuple, self.coords), self.weights):
+                table[point] = table.get(point, 0.0) + q
+            return np.array([table.get(tuple(p), 0.0) for p in x])
         order = np.argsort(self.points)
         sorted_x = self.points[order]
         j = np.clip(np.searchsorted(sorted_x, x), 0, self.n - 1)
         return np.where(sorted_x[j] == x, self.weights[order][j], 0.0)
 
     def outside(self, x):
-        x = _xs("x", x)
-        a, b = self.support
-        return (x < a) | (x > b)
+        return _outside_box(_xs("x", x, self.dim), self.bounds)
 
     def _fourier(self, zeta, derivative):
-        flat = zeta.reshape(-1)
-        q = self.weights * (-1j * self.points if derivative else 1.0)
-        out = np.empty(flat.size, dtype=complex)
+        """p̂ = Σ_i q_i e^{−iζ·x_i}; derivative: ∇p̂ = Σ_i q_i (−i x_i) e^{−iζ·x_i} (d = 1: its
+        only component, without the axis)."""
+        d, X = self.dim, self.coords
+        flat = zeta.reshape(-1, d)
+        q = self.weights[:, None] * (-1j * X if derivative else np.ones((1, 1)))
+        out = np.empty((flat.shape[0], q.shape[1]), dtype=complex)
         block = max(1, 2**22 // self.n)
-        for s in range(0, flat.size, block):
-            out[s:s + block] = np.exp(-1j * np.outer(flat[s:s + block], self.points)) @ q
-        return out.reshape(zeta.shape)
+        for s in range(0, flat.shape[0], block):
+            out[s:s + block] = np.exp(-1j * (flat[s:s + block] @ X.T)) @ q
+        if d == 1:
+            return out[:, 0].reshape(zeta.shape)
+        shape = zeta.shape[:-1]
+        return out.reshape(shape + (d,)) if derivative else out[:, 0].reshape(shape)
 
     def ppf(self, u):
+        """The quantile function of the coordinates (d = 1)."""
+        if self.dim != 1:
+            raise ValueError(f"ppf (a quantile function) is for d = 1; these points live in "
+                             f"d = {self.dim}")
         u = v.finite_array("u", u)
         order = np.argsort(self.points)
         cdf = np.cumsum(self.weights[order])
         return self.points[order][np.clip(np.searchsorted(cdf, u), 0, self.n - 1)]
+
+    def sample(self, key: jax.Array, n: int) -> jax.Array:
+        """n draws of the points with probabilities q_i, shape (n, d)."""
+        if self.dim == 1:
+            return super().sample(key, n)
+        n = v.positive_int("n", n)
+        idx = jax.random.choice(key, self.n, (n,), p=jnp.asarray(self.weights))
+        return jnp.asarray(self.coords)[idx]
 
     def quadrature(self, n=None):
         """The points and their weights: exact (``n`` is ignored)."""
         return self.points.copy(), self.weights.copy()
 
 
+@dataclass(frozen=True, eq=False)
+class ProductDensity(DataDensity):
+    """Independent coordinates, p(x) = Π_j p_j(x_j), from 1-D densities ``factors`` (d = their
+    number): p̂(ζ) = Π_j p̂_j(ζ_j), ∂_j p̂ = p̂_j′(ζ_j) Π_{k≠j} p̂_k(ζ_k) (closed form where the
+    factors have one); the box [−L, L]^d is the product of d boxes, the isotropic Gaussian
+    N(M, S² I) the product of d Gaussians. Rules: the tensor product of the factors' rules;
+    ``level`` c̄ = Π_j c̄_j (1/|D| for a box D); ``spec`` the factors' specs joined by ``*``."""
+
+    factors: tuple
+
+    def __post_init__(self):
+        factors = tuple(self.factors)
+        if not factors or not all(isinstance(f, DataDensity) and f.dim == 1 for f in factors):
+            raise TypeError(f"factors must be one or more 1-D data densities, got {factors!r}")
+        object.__setattr__(self, "factors", factors)
+
+    @property
+    def dim(self) -> int:
+        return len(self.factors)
+
+    @property
+    def spec(self) -> str:
+        return "*".join(f.spec for f in self.factors)
+
+    @property
+    def support(self):
+        """One interval [a_j, b_j] per axis."""
+        return tuple(f.support for f in self.factors)
+
+    @property
+    def bounds(self) -> np.ndarray:
+        return np.array(self.support, dtype=float)
+
+    @property
+    def level(self) -> float:
+        return math.prod(f.level for f in self.factors)
+
+    def _pdf(self, x):
+        return np.prod([f._pdf(x[:, j]) for j, f in enumerate(self.factors)], axis=0)
+
+    def outside(self, x):
+        x = _xs("x", x, self.dim)
+        return np.any([f.outside(x[:, j]) for j, f in enumerate(self.factors)], axis=0)
+
+    def _fourier(self, zeta, derivative):
+        values = [f._fourier(zeta[..., j], False) for j, f in enumerate(self.factors)]
+        if not derivative:
+            return np.prod(values, axis=0)
+        slopes = [f._fourier(zeta[..., j], True) for j, f in enumerate(self.factors)]
+        return np.stack([np.prod([slopes[k] if k == j else values[k] for k in range(self.dim)],
+                                 axis=0) for j in range(self.dim)], axis=-1)
+
+    def ppf(self, u):
+        raise ValueError(f"ppf (a quantile function) is for d = 1; {self.spec} lives in "
+                         f"d = {self.dim}: use each factor's ppf (factors[j].ppf)")
+
+    def sample(self, key: jax.Array, n: int) -> jax.Array:
+        """n draws, each coordinate from its factor independently, shape (n, d)."""
+        n = v.positive_int("n", n)
+        keys = jax.random.split(key, self.dim)
+        return jnp.concatenate([f.sample(k, n) for k, f in zip(keys, self.factors)], axis=1)
+
+    def quadrature(self, n):
+        """The tensor product of the factors' rules with ⌈n^{1/d}⌉ nodes each: nodes (r, d)."""
+        per = math.ceil(v.positive_int("n", n) ** (1 / self.dim) - 1e-9)
+        return tensor_rule([f.quadrature(per) for f in self.factors])
+
+
+def tensor_rule(rules) -> tuple[np.ndarray, np.ndarray]:
+    """The tensor product of 1-D rules [(x_j, q_j), …]: nodes (Π r_j, d), C order (last axis
+    fastest), weights Π_j q_j."""
+    size = math.prod(q.size for _, q in rules)
+    v.fits_in_memory(f"a tensor quadrature of {size} nodes in d = {len(rules)}",
+                     8.0 * size * (len(rules) + 2))
+    nodes = np.stack(np.meshgrid(*[np.ravel(x) for x, _ in rules], indexing="ij"),
+                     axis=-1).reshape(size, len(rules))
+    weights = rules[0][1]
+    for _, q in rules[1:]:
+        weights = np.multiply.outer(weights, q)
+    return nodes, np.ravel(weights)
+
+
 SPEC_HELP = (
     "a data density spec: 'box:L' (uniform on [−L, L]) or 'box:A,B'; 'gaussian:S' or "
     "'gaussian:S,M' (N(M, S²)); 'pieces:E0,E1,…,EK/M1,…,MK' (mass M_k spread evenly on "
     "[E_{k−1}, E_k], masses summing to 1); 'grid:PATH' (a .csv of x,density rows or an .npz "
-    "with x and density). Examples: box:10, gaussian:3, pieces:-10,0,10/0.8,0.2"
+    "with x and density). In d ≥ 2: one spec for every axis, or one per axis joined by '*' "
+    "(independent coordinates). Examples: box:10, gaussian:3, pieces:-10,0,10/0.8,0.2, "
+    "box:10*gaussian:3"
 )
 
 
-def data_density(spec) -> DataDensity:
-    """Parse a data-density spec (``SPEC_HELP``; module docstring); a :class:`DataDensity` is
-    returned as it is."""
+def data_density(spec, dim: int | None = None) -> DataDensity:
+    """Parse a data-density spec (``SPEC_HELP``; module docstring) on R^dim; a
+    :class:`DataDensity` is returned as it is (ValueError if it lives in another d). ``dim``
+    None: d = the number of ``*``-joined factors; a single factor with dim ≥ 2 is used on every
+    axis (``box:10`` in d = 2 is the square [−10, 10]², a :class:`ProductDensity`)."""
+    if dim is not None:
+        dim = v.positive_int("dim", dim)
     if isinstance(spec, DataDensity):
+        if dim is not None and spec.dim != dim:
+            raise ValueError(f"the data density {spec.spec} lives in d = {spec.dim}, not {dim}")
         return spec
     if not isinstance(spec, str) or not spec.strip():
         raise ValueError(f"expected {SPEC_HELP}; got {spec!r}")
+    factors = [_parse_factor(part) for part in spec.split("*")]
+    if dim is not None and len(factors) == 1:
+        factors = factors * dim
+    if dim is not None and len(factors) != dim:
+        raise ValueError(f"the data density {spec!r} has {len(factors)} factors, expected one "
+                         f"or d = {dim}; {SPEC_HELP}")
+    return factors[0] if len(factors) == 1 else ProductDensity(tuple(factors))
+
+
+def _parse_factor(spec: str) -> DataDensity:
+    """One 1-D density from its spec."""
+    if not spec.strip():
+        raise ValueError(f"empty factor in a data density spec; {SPEC_HELP}")
     name, _, args = spec.strip().partition(":")
     name = name.strip().lower()
 
@@ -494,35 +679,54 @@ def data_density(spec) -> DataDensity:
 LAYOUTS = ("quantiles", "weights")
 
 
-def training_measure(data, half_width: float, n_points: int, layout: str = "quantiles"
-                     ) -> PointMeasure:
-    """The discrete measure Σ_i q_i δ(x − x_i) of N training points: with ``data`` None the
-    cell-centred grid of D = [−L, L] with q_i = 1/N and level c̄ = 1/|D| (docs/theory.md's default);
-    otherwise points following the data density (``LAYOUTS``) with its level c̄. ValueError for
-    a "weights" grid point where the density vanishes (it would carry no weight)."""
+def training_measure(data, half_width: float, n_points: int, layout: str = "quantiles",
+                     dim: int = 1) -> PointMeasure:
+    """The discrete measure Σ_i q_i δ(x − x_i) of the training points: with ``data`` None the
+    cell-centred grid of D = [−L, L]^d (``n_points`` per axis, N = n_points^d) with q_i = 1/N and
+    level c̄ = 1/|D| (docs/theory.md's default); otherwise points following the data density
+    (``LAYOUTS``; in d ≥ 2 "quantiles" is the tensor grid of each factor's quantile points, so
+    the density must be a :class:`ProductDensity`) with its level c̄. ValueError for a
+    "weights" grid point where the density vanishes (it would carry no weight)."""
     from .fourier import midpoint_grid
 
     v.choice("layout", layout, LAYOUTS)
     L, N = v.positive("half_width", half_width), v.positive_int("n_points", n_points)
+    d = v.positive_int("dim", dim)
+
+    def shaped(x):
+        return x[:, 0] if d == 1 else x
+
     if data is None:
-        x, _ = midpoint_grid(L, N, 1)
-        return PointMeasure(x[:, 0], None, 1.0 / (2 * L), f"grid:{N} points on [-{L:g}, {L:g}]")
-    p = data_density(data)
+        x, _ = midpoint_grid(L, N, d)
+        return PointMeasure(shaped(x), None, 1.0 / (2 * L) ** d,
+                            f"grid:{N}^{d} points on [-{L:g}, {L:g}]^{d}" if d > 1
+                            else f"grid:{N} points on [-{L:g}, {L:g}]")
+    p = data_density(data, d)
     if layout == "quantiles":
-        x = p.quantile_points(N)[:, 0]
-        return PointMeasure(x, None, p.level, f"{p.spec} ({N} quantile points)")
-    x, _ = midpoint_grid(L, N, 1)
-    p.require_inside("the weighted data grid (half_width, n_points)", x)
-    q = p.pdf(x)
-    return PointMeasure(x[:, 0], q / q.sum(), p.level, f"{p.spec} ({N} weighted grid points)")
+        if d == 1:
+            x = p.quantile_points(N)
+        elif isinstance(p, ProductDensity):
+            x = tensor_rule([(f.quantile_points(N), np.ones(N)) for f in p.factors])[0]
+        else:
+            raise ValueError(f"layout 'quantiles' in d = {d} needs independent coordinates (a "
+                             f"product density such as box:10*gaussian:3), got {p.spec}; use "
+                             "layout 'weights'")
+        return PointMeasure(shaped(x), None, p.level, f"{p.spec} ({N} quantile points"
+                            + (" per axis)" if d > 1 else ")"))
+    x, _ = midpoint_grid(L, N, d)
+    p.require_inside("the weighted data grid (half_width, n_points)", shaped(x))
+    q = p.pdf(shaped(x))
+    return PointMeasure(shaped(x), q / q.sum(), p.level, f"{p.spec} ({N} weighted grid points"
+                        + (" per axis)" if d > 1 else ")"))
 
 
 def measured_spectrum(u, measure: PointMeasure, xi) -> np.ndarray:
-    """V(ξ) = Σ_i q_i u(x_i) e^{−iξx_i}/c̄ = F[u p]/c̄ of errors u at the measure's points
-    (shape (..., N)), at frequencies ξ (K,): for the uniform grid of D the quadrature transform
-    Σ_i u(x_i) e^{−iξx_i} Δx of docs/theory.md. Returns complex (..., K)."""
+    """V(ξ) = Σ_i q_i u(x_i) e^{−iξ·x_i}/c̄ = F[u p]/c̄ of errors u at the measure's points
+    (shape (..., N)), at frequencies ξ ((K,) in d = 1, (..., d)): for the uniform grid of D the
+    quadrature transform Σ_i u(x_i) e^{−iξ·x_i} Δx^d of docs/theory.md. Returns complex
+    (..., K) (u's batch shape, then ξ's)."""
     from .fourier import fourier_transform
 
     N = measure.n
-    return fourier_transform(np.asarray(u) * (N * measure.weights), measure.points[:, None], xi,
+    return fourier_transform(np.asarray(u) * (N * measure.weights), measure.coords, xi,
                              cell_volume=1.0 / (N * measure.level))

@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import functools
 import math
+import warnings
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -52,7 +53,7 @@ from skfem import MeshLine
 from . import _validation as v
 from skfem import asm
 
-from .distributions import FrequencyDistribution, Gaussian, Tabulated, Uniform, save_tabulated
+from .distributions import FrequencyDistribution, Gaussian, Product, Tabulated, Uniform, save_tabulated
 from .pde.fem import coefficients_from_density, make_basis, operator_form, quadrature_points
 from .pde.mesh import axis_nodes
 from .pde.time import crank_nicolson
@@ -509,6 +510,136 @@ def pde_check(design: Design, n_directions: int = 3, n_times: int = 401,
     points = design.xi[None, :, None] * u[:, None, :]
     values = np.abs(sol(points, t)).reshape(t.size, -1)
     return first_passage(t, values, design.epsilon).reshape(n, design.xi.size)
+
+
+@dataclass(frozen=True)
+class ProductDesign:
+    """A product ρ_w(ξ) = Π_i ρ_i(ξ_i) designed axis by axis (:func:`design_product_rho`).
+
+    rho: the design (a :class:`ntk_freq.distributions.Product` of 1-D :class:`Tabulated`
+    factors); objectives: one shape-only :class:`RateProfile` per axis; xi[i]: the band nodes
+    |ξ_i| ≥ 0 of axis i; wanted[i]: the wanted times there (at the common speed the masses
+    give); times[name][i]: learning times along the axis ξ = s e_i under the d-D (E3) for
+    "designed", "gaussian" (isotropic, the scale of the widest band) and "uniform" (the product
+    of the bands' uniform laws); iterations, residual (max over axes of |t/τ − 1|), tol."""
+
+    rho: Product
+    objectives: tuple
+    sigma_a: float
+    density: float
+    epsilon: float
+    xi: tuple
+    wanted: tuple
+    times: dict
+    baselines: dict
+    iterations: int
+    residual: float
+    tol: float
+
+    @property
+    def dim(self) -> int:
+        return self.rho.dim
+
+    def sample(self, key, m: int):
+        """m first-layer frequencies w_j ~ ρ_w (JAX key in, array (m, d) out)."""
+        return self.rho.sample(key, m)
+
+    def save(self, path):
+        """Write ρ_w on the tensor grid of its factors' nodes as ``.npz`` (``axis0``, …,
+        ``density``), atomically; it loads as a d-D :class:`Tabulated` (``Tabulated.load`` or
+        ``distribution("file:PATH", d)``)."""
+        axes = tuple(f.axes[0] for f in self.rho.factors)
+        values = functools.reduce(np.multiply.outer, [f.values for f in self.rho.factors])
+        return save_tabulated(path, Tabulated(axes, values))
+
+
+def design_product_rho(objectives, *, sigma_a: float, density: float, n_points: int = 201,
+                       tol: float = 0.03, gamma: float = 1.0, max_iter: int = 30,
+                       n_times: int = 201, cells: int = 24) -> ProductDesign:
+    """Design a product ρ_w(ξ) = Π_i ρ_i(ξ_i) in d = len(objectives) ∈ {2, 3} whose learning
+    rate along each axis ξ = s e_i follows the shape of ``objectives[i]`` (shape-only
+    :class:`RateProfile` with band lo = 0), under the d-D (E3) with diffusion.
+
+    With W frozen the rate along axis i is c(2π)^d ρ_i(s) Π_{j≠i} ρ_j(0), so the factors are the
+    normalised wanted rates ρ_i ∝ r_i and the axes share one speed: the rates are met in shape,
+    each normalised to r_i(0) at s = 0, at the common level the masses give. Diffusion couples
+    the axes, so the multiplicative fixed point ρ_i ← ρ_i (t_i/τ_i)^γ (renormalised, all mass on
+    the band) runs on times from the full d-D finite elements
+    (:func:`ntk_freq.pde.solve_frequency_pde`, one solve per iteration, white start û₀ ≡ 1,
+    ``n_times`` Crank–Nicolson outputs, P2 elements of size (smallest band top)/``cells``).
+    Stops when max |t/τ − 1| ≤ ``tol`` over all axes; raises after
+    ``max_iter``. Each iteration is one d-D solve: a few seconds at the default 2-D mesh; pass
+    a larger ``cells`` to check the mesh error (the test halves h and finds ~1e-3)."""
+    objectives = tuple(objectives)
+    d = len(objectives)
+    if d not in (2, 3):
+        raise ValueError(f"a product design needs one objective per axis in d = 2 or 3, got {d}")
+    for i, obj in enumerate(objectives):
+        if not isinstance(obj, RateProfile) or obj.absolute or obj.band[0] != 0:
+            raise ValueError(
+                f"objectives[{i}] must be a shape-only RateProfile(r, (0, hi), absolute=False): "
+                "the axes of a product share one speed (the rate at ξ = 0), so only the shape "
+                f"of each axis's profile can be designed; got {obj!r}")
+    sigma_a, density = v.std("sigma_a", sigma_a), v.scale("density", density)
+    tol, gamma = v.positive("tol", tol), v.positive("gamma", gamma)
+    max_iter = v.positive_int("max_iter", max_iter)
+    h_mesh = min(obj.band[1] for obj in objectives) / v.positive_int("cells", cells)
+    grids = [_design_grid(obj, v.positive_int("n_points", n_points), 1) for obj in objectives]
+    half = [x >= 0 for x in grids]
+    tau = [obj.wanted_times(np.abs(x)) for obj, x in zip(objectives, grids)]
+    tau = [t * float(obj.wanted_times(np.zeros(1))[0]) ** -1 for t, obj in zip(tau, objectives)]
+    values = [_refill(1.0 / t, np.ones_like(t, bool), np.zeros_like(t, bool), x, False, 1)
+              for t, x in zip(tau, grids)]
+    # frozen W: the rate at ξ = 0 is c(2π)^d Π_j ρ_j(0), the unit of the dimensionless τ_i
+    t_max = 4.0 * max(float(np.max(t)) for t in tau) / (density * (2 * math.pi) ** d * float(
+        np.prod([np.interp(0.0, x, f) for x, f in zip(grids, values)])))
+    for iterations in range(max_iter + 1):
+        rho = Product(tuple(_tabulate(x, f, 1) for x, f in zip(grids, values)))
+        t = _axis_times(rho, sigma_a, density, [x[k] for x, k in zip(grids, half)],
+                        E_FOLD, t_max, n_times, h_mesh)
+        ratios = [ti / ta[h] for ti, ta, h in zip(t, tau, half)]
+        level = math.exp(float(np.mean(np.log(np.concatenate(ratios)))))
+        residual = max(float(np.max(np.abs(q / level - 1))) for q in ratios)
+        if residual <= tol:
+            break
+        if iterations == max_iter:
+            raise ValueError(f"the product design did not reach tol={tol:g} in max_iter="
+                             f"{max_iter} iterations (residual {residual:.3g}); raise max_iter or "
+                             "tol, or lower gamma")
+        values = [_refill(f * np.interp(np.abs(x), x[h], q / level) ** gamma, np.ones_like(f, bool),
+                          np.zeros_like(f, bool), x, False, 1)
+                  for f, x, h, q in zip(values, grids, half, ratios)]
+        t_max = 4.0 * level * max(float(np.max(ta)) for ta in tau)
+    top = max(obj.band[1] for obj in objectives)
+    baselines = {"gaussian": Gaussian(top, d),
+                 "uniform": Product(tuple(Uniform(obj.band[1]) for obj in objectives))}
+    times = {"designed": tuple(t)}
+    for name, b in baselines.items():
+        times[name] = tuple(_axis_times(b, sigma_a, density, [x[k] for x, k in zip(grids, half)],
+                                        E_FOLD, 4 * t_max, n_times, h_mesh))
+    return ProductDesign(rho=rho, objectives=objectives, sigma_a=sigma_a, density=density,
+                         epsilon=E_FOLD, xi=tuple(x[h] for x, h in zip(grids, half)),
+                         wanted=tuple(ta[h] * level for ta, h in zip(tau, half)), times=times,
+                         baselines=baselines, iterations=iterations, residual=residual, tol=tol)
+
+
+def _axis_times(rho, sigma_a, density, radii, epsilon, t_max, n_times, mesh_size):
+    """First passage of ε along each axis ξ = s e_i (s = radii[i]) under the d-D (E3) from the
+    white start, by :func:`ntk_freq.pde.solve_frequency_pde` (P2, the given mesh size,
+    Crank–Nicolson) on the box holding ρ_w."""
+    from .pde import solve_frequency_pde
+
+    d = rho.dim
+    t = np.linspace(0.0, t_max, n_times)
+    with warnings.catch_warnings():  # the mesh is the caller's choice, its error measured
+        warnings.filterwarnings("ignore", message="mesh too coarse")
+        sol = solve_frequency_pde(rho, sigma_a, density, lambda xi: np.ones(xi.shape[:-1], complex),
+                                  t, part="full", mesh_size=mesh_size, mass_tol=1e-3)
+    out = []
+    for i, s in enumerate(radii):
+        values = np.abs(sol(np.outer(s, np.eye(d)[i]), t))
+        out.append(first_passage(t, values, epsilon))
+    return out
 
 
 def unit_directions(n: int, dim: int) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""The figure of a frequency-PDE solution: a heat map of |û(ξ, t)| on a logarithmic colour
+"""The figure of a frequency-PDE solution (|V| = |F[u p]|/c̄ for (E2)): a heat map of |û(ξ, t)| on a logarithmic colour
 scale along a line of the first frequency axis, and the decay curves |û(ξ_k, t)| at the probe
 frequencies (wave vectors)."""
 
@@ -38,6 +38,11 @@ def _line(sol: FrequencySolution, through: np.ndarray, n_xi: int):
     return xi1[lo:hi], amplitude[:, lo:hi]
 
 
+def _symbol(sol: FrequencySolution) -> str:
+    """The plotted field: û for (E3); V = F[u p]/c̄ for (E2) (ntk_freq.pde.e2)."""
+    return r"$|V(\xi,t)|$" if sol.model == "E2" else r"$|\hat u(\xi,t)|$"
+
+
 @styled
 def plot_frequency_pde(sol: FrequencySolution, probes, path, n_xi: int = 601, note: str = ""):
     """Two panels, written atomically to ``path`` (PNG and PDF): |û(ξ, t)| over (ξ₁, t) along
@@ -52,7 +57,8 @@ def plot_frequency_pde(sol: FrequencySolution, probes, path, n_xi: int = 601, no
     mesh = ax_map.pcolormesh(xi1, sol.times, np.clip(amplitude, norm.vmin, None), norm=norm,
                              shading="gouraud", rasterized=True)
     ax_map.grid(False)
-    fig.colorbar(mesh, ax=ax_map, label=r"$|\hat u(\xi,t)|$")
+    symbol = _symbol(sol)
+    fig.colorbar(mesh, ax=ax_map, label=symbol)
     if sol.rho.dim == 1:
         xlabel = "angular frequency ξ"
     else:
@@ -62,7 +68,7 @@ def plot_frequency_pde(sol: FrequencySolution, probes, path, n_xi: int = 601, no
     for vec, column in zip(vectors, probe_table(sol, vectors).T):
         label = f"ξ = {vec[0]:g}" if sol.rho.dim == 1 else "ξ = (" + ", ".join(f"{c:g}" for c in vec) + ")"
         ax_curves.semilogy(sol.times, np.maximum(column, 1e-300), label=label)
-    ax_curves.set(xlabel="flow time t = η·step", ylabel=r"$|\hat u(\xi,t)|$", title="per-frequency decay")
+    ax_curves.set(xlabel="flow time t = η·step", ylabel=symbol, title="per-frequency decay")
     ax_curves.legend()
     caption(fig, note or f"{sol.n_dofs} DOFs, domain {sol.domain.shape} of radius "
                          f"{sol.domain.radius:.3g}, time scheme {sol.scheme}")

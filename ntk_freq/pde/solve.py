@@ -242,12 +242,15 @@ def solve_frequency_pde(rho: FrequencyDistribution, sigma_a: float, density, u0_
         σ_a is then unused and ρ_w still sets the damping, the domain and the mesh.
 
     Non-uniform data, (E2): ``density`` a :class:`ntk_freq.data.DataDensity` or its spec
-    (``"box:10"``, a :class:`ntk_freq.data.PointMeasure` of the training points, …) solves the
-    non-local equation of :mod:`ntk_freq.pde.e2` from the initial error in x, ``u0`` (callable
-    on points (n, 1); u0_hat is not used), d = 1, box domains; ``assembly`` "factored" /
-    "dense" / "auto", ``scheme`` "lowrank" / "expm" / "cn" / "auto"; defaults
-    resolution_tol 1e-3 and max_dofs 6000 (200 000 and 1e-6 for (E3)). The result's ``model``
-    says which equation was solved.
+    (``"box:10"``, in d = 2 the square [−10, 10]²; ``"box:5*gaussian:2"``; a
+    :class:`ntk_freq.data.PointMeasure` of the training points (N, d), …) solves the non-local
+    equation of :mod:`ntk_freq.pde.e2` from the initial error in x, ``u0`` (callable on points
+    (n, d), or for a point measure the array of its N values; u0_hat is not used), d = 1, 2, 3,
+    box domains; ``assembly`` "factored" / "dense" / "auto", ``scheme`` "lowrank" / "expm" /
+    "cn" / "auto"; defaults resolution_tol 1e-3 and max_dofs 6000 / 40 000 / 60 000 in
+    d = 1 / 2 / 3 (200 000 and 1e-6 for (E3)). Its memory and operations are estimated
+    (:func:`ntk_freq.pde.e2.e2_cost`) and a MemoryError says what would fit. The result's
+    ``model`` says which equation was solved.
 
     Raises ValueError / TypeError (naming the parameter) before any solve: bad scalars or
     options, negative or unsorted times, a domain that loses ρ_w's mass, NaN from u0_hat, and
@@ -341,13 +344,13 @@ def _solve_e2(rho, sigma_a, density, u0_hat, u0, times, part, domain, shape, sup
     :func:`ntk_freq.pde.e2.solve_e2`."""
     from .e2 import solve_e2
 
-    density = data_density(density)
+    density = data_density(density, rho.dim)
     if u0 is None:
         raise TypeError("(E2) needs the initial error in x: pass u0=callable x ↦ u₀(x) (e.g. "
                         "lambda x: -y(x)); G₀ = F[u₀ p] is not determined by û₀"
                         + ("" if u0_hat is None else " (u0_hat is not used by (E2))"))
     if shape != "box":
-        raise ValueError(f"(E2) is solved on box domains (d = 1); got shape={shape!r}")
+        raise ValueError(f"(E2) is solved on box domains Ω = [−R, R]^d; got shape={shape!r}")
     v.choice("part", part, fem.PARTS)
     v.choice("order", order, fem.ORDERS)
     for name, value in (("support_tol", support_tol), ("mass_tol", mass_tol)):
@@ -356,7 +359,7 @@ def _solve_e2(rho, sigma_a, density, u0_hat, u0, times, part, domain, shape, sup
                     support_tol=support_tol, mass_tol=mass_tol, mesh_size=mesh_size, order=order,
                     resolution_tol=v.positive("resolution_tol", 1e-3 if resolution_tol is None
                                               else resolution_tol),
-                    max_dofs=v.positive_int("max_dofs", 6000 if max_dofs is None else max_dofs),
+                    max_dofs=None if max_dofs is None else v.positive_int("max_dofs", max_dofs),
                     scheme=scheme, assembly=assembly, dt=dt, rannacher=rannacher,
                     progress=progress)
 
