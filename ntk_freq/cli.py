@@ -334,6 +334,12 @@ def width_study(rho, widths, seeds, steps, eta, sigma_a, dtype, target, part, n_
               help="Dimension d; d ≥ 2 designs an isotropic ρ_w(ξ) = g(|ξ|) and checks it with "
                    "the full d-D PDE.")
 @click.option("--tol", default=0.03, show_default=True, help="Tolerance on max |t/τ − 1|.")
+@click.option("--hidden-layers", default=None, type=int,
+              help="Design for the deep FF-NN with this many hidden layers after the embedding "
+                   "and W frozen (ntk_freq.deep_design; --sigma-a does not apply).")
+@click.option("--activation", default="relu", show_default=True,
+              type=click.Choice(["relu", "erf", "sin", "cos", "gelu", "abs"]),
+              help="Activation of the deep FF-NN's MLP (--hidden-layers only).")
 @click.option("--train", "train_width", default=0, show_default=True,
               help="Also train FF-NNs of this width (0: no) and print their measured times.")
 @click.option("--out", default="ntk-freq-results/design", show_default=True,
@@ -341,7 +347,7 @@ def width_study(rho, widths, seeds, steps, eta, sigma_a, dtype, target, part, n_
               help="Folder for rho.npz, rho.csv, times.csv, design.png/.pdf and design.json.")
 @FORCE
 def design(kind, band, support, rate, slope, epsilon, T, sigma_a, density, points, dim, tol,
-           train_width, out, force):
+           hidden_layers, activation, train_width, out, force):
     """Design ρ_w for a wanted per-frequency learning profile under the frequency PDE."""
     import time
 
@@ -355,14 +361,24 @@ def design(kind, band, support, rate, slope, epsilon, T, sigma_a, density, point
     try:
         objective = make_objective(kind, _floats(band), support, rate, slope, epsilon, T)
         t0 = time.perf_counter()
-        d = design_rho(objective, sigma_a=sigma_a, density=density, n_points=points, tol=tol,
-                       dim=dim)
+        if hidden_layers is None:
+            d = design_rho(objective, sigma_a=sigma_a, density=density, n_points=points, tol=tol,
+                           dim=dim)
+        else:
+            from .deep_design import design_deep_rho
+
+            if hidden_layers < 0 or train_width or dim != 1:
+                raise ValueError("--hidden-layers must be >= 0 and cannot be combined with --train "
+                                 f"or --dim > 1 (got {hidden_layers}, --train {train_width}, "
+                                 f"--dim {dim})")
+            d = design_deep_rho(objective, density=density, hidden=(1,) * hidden_layers,
+                                activation=activation, n_points=points, tol=tol)
         check = pde_check(d) if dim > 1 else None
     except (ValueError, TypeError, MemoryError) as err:
         raise click.ClickException(str(err)) from None
     click.echo(f"designed in {time.perf_counter() - t0:.2f} s: {d.iterations} iterations, "
                f"residual max|t/τ − 1| = {d.residual:.3g} (tol {d.tol:g})")
-    click.echo(f"time to reach ε = {d.epsilon:.3g} under (E3), σ_a = {sigma_a:g}, c = {density:g}")
+    click.echo(f"time to reach ε = {d.epsilon:.3g} under {d.label}, c = {density:g}")
     click.echo(f"{'|ξ|':>8} {'wanted':>10} {'designed':>10} {'gaussian':>10} {'uniform':>10}")
     for row in d.table():
         click.echo(" ".join(f"{x:10.4g}" if i else f"{x:8.3g}" for i, x in enumerate(row)))

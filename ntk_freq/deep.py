@@ -218,6 +218,29 @@ def _interpolation_error(values: np.ndarray) -> float:
     return float(np.abs(np.diff(values, 2)).max() / 8) if values.size > 2 else 0.0
 
 
+def piecewise_linear_char_fn(rho: Tabulated, z: np.ndarray) -> np.ndarray:
+    """φ_w(z) = ∫ ρ_w(ξ) cos(ξz) dξ exactly for the piecewise-linear density of a 1-D
+    :class:`Tabulated` ρ_w (what it samples), at points z of any shape: per cell [a, b] with
+    midpoint m, length L, mean value μ and rise δ = ρ(b) − ρ(a), u = Lz/2,
+    L [μ sinc(u) cos(mz) − δ (sin u − u cos u)/(2u²) sin(mz)] (series for small u).
+    (``Tabulated.char_fn`` is the trapezoid sum over the nodes: periodic in z with period 2π/h,
+    so it never decays, and a cosine transform over long z ranges needs this one.)"""
+    xi, f = rho.axes[0], rho.values
+    L, m = np.diff(xi), 0.5 * (xi[1:] + xi[:-1])
+    mu, delta = 0.5 * (f[1:] + f[:-1]), np.diff(f)
+    z = np.asarray(z, dtype=np.float64)
+    out = np.empty(z.size)
+    for block in np.array_split(np.arange(z.size), max(1, z.size * L.size // 2**22)):
+        zb = z.ravel()[block, None]
+        u = 0.5 * L * zb
+        small = np.abs(u) < 1e-3
+        safe = np.where(small, 1.0, u)
+        odd = np.where(small, u / 3 - u**3 / 30, (np.sin(safe) - safe * np.cos(safe)) / safe**2)
+        out[block] = (L * (mu * np.sinc(u / np.pi) * np.cos(m * zb)
+                           - 0.5 * delta * odd * np.sin(m * zb))).sum(axis=1)
+    return out.reshape(z.shape)
+
+
 def effective_densities(rho: FrequencyDistribution, xi, hidden=(256,), activation: str = "relu",
                         w_std: float = 1.0, b_std: float = 0.0, train_frequencies: bool = True,
                         z_max: float | None = None, n_z: int = N_Z) -> EffectiveDensities:
@@ -232,7 +255,9 @@ def effective_densities(rho: FrequencyDistribution, xi, hidden=(256,), activatio
 
     Method: the slopes κ'(0), χ'(0) (central difference) give the exact first-order part
     κ'(0) ρ̄_w(ξ); the rest, κ(φ_w) − κ(0) − κ'(0) φ_w = O(φ_w²), is cosine-transformed by the
-    trapezoid rule on z ∈ [0, z_max] with n_z cells (default z_max = 400 / median |w|). The error
+    trapezoid rule on z ∈ [0, z_max] with n_z cells (default z_max = 400 / median |w|). A 1-D
+    :class:`Tabulated` ρ_w enters through the exact φ_w of its piecewise-linear density
+    (:func:`piecewise_linear_char_fn`), not its trapezoid sum, which does not decay. The error
     estimate is returned in ``error`` (module :class:`EffectiveDensities`). ρ_w must have a
     density (φ_w → 0); ValueError otherwise."""
     if not isinstance(rho, FrequencyDistribution):
@@ -250,7 +275,8 @@ def effective_densities(rho: FrequencyDistribution, xi, hidden=(256,), activatio
              else v.positive("z_max", z_max))
     v.fits_in_memory("the effective densities' profiles", 8.0 * (n_z + 1) * (_ARRAYS_PER_ENTRY + 4))
     z = np.linspace(0.0, z_max, n_z + 1)
-    phi = rho.char_fn(z[:, None], validate=False)
+    phi = (piecewise_linear_char_fn(rho, z) if isinstance(rho, Tabulated)
+           else rho.char_fn(z[:, None], validate=False))
     tail = np.abs(phi[-(n_z // 10 + 1):]).max()
     if tail > PHI_TAIL_TOL:
         raise ValueError(

@@ -323,6 +323,11 @@ class Design:
     curve_xi: np.ndarray = field(repr=False)
     curves: dict = field(repr=False)
 
+    @property
+    def label(self) -> str:
+        """The equation the times come from, for figure titles."""
+        return f"(E3), σ_a = {self.sigma_a:g}"
+
     def worst_time(self, name: str = "designed") -> float:
         """The largest learning time over the band for one ρ_w."""
         return float(np.max(self.times[name]))

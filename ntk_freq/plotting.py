@@ -294,7 +294,7 @@ def plot_design(design, path, note: str = ""):
     ax_rho.set(xlabel="angular frequency ξ" if d == 1 else "ξ₁ (ξ = (ξ₁, 0, …); isotropic ρ_w)",
                ylabel=r"$\rho_w(\xi)$", title="frequency density" + (f" in d = {d}" if d > 1 else ""))
     ax_time.set(xlabel="|ξ| in the band", ylabel=f"time to reach ε = {eps} (t = η·step)",
-                title=f"learning times under (E3), σ_a = {design.sigma_a:g}")
+                title=f"learning times under {design.label}")
     dashes = ["-", "--", ":", "-.", (0, (5, 1, 1, 1, 1, 1))]
     for k, xi in enumerate(design.curve_xi):
         for name in rhos:

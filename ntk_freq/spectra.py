@@ -33,11 +33,15 @@ class Spectrum:
     """Eigenvalues against the frequency of their eigenfunctions.
 
     ``frequency``: angular frequency vectors ξ_k, shape (n, d); ``eigenvalue``: shape (n,);
-    ``multiplicity``: how many eigenfunctions share each value (2 for a cos/sin pair)."""
+    ``multiplicity``: how many eigenfunctions share each value (2 for a cos/sin pair);
+    ``densities``: for a deep FF-NN (:func:`periodic_spectrum` with ``network``), the effective
+    densities at the frequencies, {"rho_alpha": ρ_α(ξ_k), "rho_D": ρ_D(ξ_k), "atom": κ(0),
+    "error": their estimated largest absolute errors}."""
 
     frequency: np.ndarray
     eigenvalue: np.ndarray
     multiplicity: np.ndarray
+    densities: dict | None = None
 
     @property
     def radius(self) -> np.ndarray:
@@ -108,7 +112,7 @@ def half_lattice(kmax: int, dim: int) -> np.ndarray:
 
 
 def periodic_spectrum(rho: FrequencyDistribution, period: float, kmax: int,
-                      n_points: int | None = None) -> Spectrum:
+                      n_points: int | None = None, network: dict | None = None) -> Spectrum:
     """Bochner spectrum of the stationary kernel φ_w(x − x') on the periodic box [0, P)^d with the
     uniform density p = P^{−d}: mode k has frequency ξ_k = 2πk/P and eigenvalue
 
@@ -118,12 +122,22 @@ def periodic_spectrum(rho: FrequencyDistribution, period: float, kmax: int,
     eigenvalues of the Gram matrix Θ/N on the uniform n^d grid are returned instead: the aliased
     sum (2π/P)^d Σ_{j ∈ Z^d} ρ̄_w(2π(k + n j)/P), truncated where ρ_w's tail is below 1e-14 (or
     at 10⁵ images for heavy tails). k runs over :func:`half_lattice`, multiplicity 2 but for k=0
-    (and for the Nyquist modes k_i = n/2, which are real)."""
+    (and for the Nyquist modes k_i = n/2, which are real).
+
+    ``network``: a deep FF-NN (:func:`ntk_freq.models.ff_mlp_network`), given by the keywords
+    of :func:`ntk_freq.deep.ff_mlp_ntk` (hidden, activation, w_std, b_std; d = 1, operator
+    level only). Its NTK's stationary part κ(φ_w(x − x')) (all of it with W frozen) has, by
+    Bochner, λ_k = (2π/P) ρ_α(ξ_k) = c 2π ρ_α(ξ_k) (c = 1/P) and, for k = 0, the atom κ(0)
+    added; the result's ``densities`` holds ρ_α and ρ_D (the W-trained term's diffusion
+    density, a non-stationary part that is not among these eigenvalues) at ξ_k
+    (:func:`ntk_freq.deep.effective_densities`)."""
     if not isinstance(rho, FrequencyDistribution):
         raise TypeError(f"rho must be a frequency distribution, got {rho!r}")
     P = v.scale("period", period)
     kmax = v.nonnegative_int("kmax", kmax)
     d = rho.dim
+    if network is not None:
+        return _deep_periodic_spectrum(rho, P, kmax, n_points, network)
     k = half_lattice(kmax, d)
     xi = 2 * np.pi * k / P
     if n_points is None:
@@ -146,6 +160,28 @@ def periodic_spectrum(rho: FrequencyDistribution, period: float, kmax: int,
     ])
     real_modes = np.all((k == 0) | (2 * k == n), axis=1)
     return Spectrum(xi, lam, np.where(real_modes, 1, 2))
+
+
+def _deep_periodic_spectrum(rho, P: float, kmax: int, n_points, network) -> Spectrum:
+    """The deep branch of :func:`periodic_spectrum` (its docstring)."""
+    from .deep import effective_densities
+
+    if not isinstance(network, dict):
+        raise TypeError(f"network must be a dict of ff_mlp_ntk keywords (hidden, activation, "
+                        f"w_std, b_std), got {network!r}")
+    unknown = set(network) - {"hidden", "activation", "w_std", "b_std"}
+    if unknown:
+        raise ValueError(f"network keys must be among ['activation', 'b_std', 'hidden', 'w_std'] "
+                         f"(train_frequencies does not change the stationary part), got {sorted(unknown)}")
+    if rho.dim != 1 or n_points is not None:
+        raise ValueError(f"a deep network's periodic spectrum is for d = 1 at operator level "
+                         f"(n_points=None); got d = {rho.dim}, n_points = {n_points!r}")
+    xi = 2 * np.pi * np.arange(kmax + 1.0) / P
+    eff = effective_densities(rho, xi, train_frequencies=True, **network)
+    lam = (2 * np.pi / P) * eff.alpha
+    lam[0] += eff.atom
+    return Spectrum(xi[:, None], lam, np.where(xi > 0, 2, 1),
+                    {"rho_alpha": eff.alpha, "rho_D": eff.D, "atom": eff.atom, "error": eff.error})
 
 
 def _distinct_grid_modes(k: np.ndarray, n: int) -> np.ndarray:
