@@ -41,8 +41,7 @@ import scipy.optimize
 
 from . import _validation as v
 from .deep import _check_mlp, _cosine_transform, effective_densities, mlp_on_embedding
-from .design import (OBJECTIVES, Design, RateProfile, ReachByTime, band_measure, first_passage,
-                     frozen_rho)
+from .design import OBJECTIVES, Design, ReachByTime, band_measure, frozen_rho
 from .distributions import Gaussian, Tabulated, Uniform
 
 #: z grid: step π/(Z_OVERSAMPLE · R), reaching Z_PERIODS periods 2π/h of the cosine sum.
