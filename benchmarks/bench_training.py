@@ -3,10 +3,12 @@
     .venv/bin/python benchmarks/bench_training.py [--skip-main-job]
 
 Throughput: full-batch gradient-descent steps per second of the FF-NN (d = 1) with width
-m = 10⁴ (2m neurons after the doubling) on N = 1024 points, float32 and float64. Each step's
-forward pass needs cos and sin of N · 2m phases, i.e. 2 · N · 2m evaluations; the sin/cos limit
-is that count divided by the sin + cos throughput of this machine measured in the same run (a
-jitted sum of cos and sin over 4·10⁶ numbers). ratio = achieved steps/s ÷ that limit.
+m = 10⁴ (2m neurons after the doubling) on N = 1024 points, float32 and float64, with the
+network's hand-written gradient (the default) and with autodiff. Each step needs cos and sin of
+N · 2m phases, i.e. 2 · N · 2m evaluations; the sin/cos limit is that count divided by the
+sin + cos throughput of this machine measured in the same run, on the step's own phases and, as
+earlier versions did, on 4·10⁶ sorted numbers in [−50, 50] (about 2–3× faster: sorted inputs
+let the range reduction's branches be predicted). ratio = achieved steps/s ÷ that limit.
 """
 
 from __future__ import annotations
@@ -38,38 +40,66 @@ def best_seconds(fn, repeats=REPEATS) -> float:
     return best
 
 
-def sincos_per_second(dtype, n=4_000_000) -> float:
-    z = jnp.linspace(-50.0, 50.0, n, dtype=dtype)
-    f = jax.jit(lambda z: jnp.sum(jnp.cos(z)) + jnp.sum(jnp.sin(z)))
-    return 2 * n / best_seconds(lambda: f(z).block_until_ready())
+SINCOS = (jax.jit(lambda z: jnp.sum(jnp.cos(z)) + jnp.sum(jnp.sin(z))),  # reduced
+          jax.jit(lambda z: (jnp.cos(z), jnp.sin(z))))  # written out
 
 
-def steps_per_second(dtype_name, steps=10) -> float:
+def sincos_per_second(z) -> float:
+    """sin + cos evaluations per second on the numbers ``z``: the faster of a jitted sum of cos
+    and sin and a jitted elementwise cos, sin (XLA-CPU is faster at one or the other by shape)."""
+    return max(2 * z.size / best_seconds(lambda: jax.block_until_ready(f(z))) for f in SINCOS)
+
+
+def problem(dtype_name, width=WIDTH, n_points=N_POINTS):
+    """The benchmark's network, parameters and data."""
     dtype = training.DTYPES[dtype_name]
-    net = ff_network(distribution("gaussian:3"), 0.5, WIDTH, dtype=dtype)
+    net = ff_network(distribution("gaussian:3"), 0.5, width, dtype=dtype)
     params = net.init(jax.random.PRNGKey(0))
-    theta, frozen = split(params, net.trainable)
-    x = jnp.linspace(-10, 10, N_POINTS, dtype=dtype)[:, None]
+    x = jnp.linspace(-10, 10, n_points, dtype=dtype)[:, None]
     y = jnp.sin(2 * x[:, 0]) * jnp.exp(-x[:, 0] ** 2 / 4)
-    opt = optax.sgd(0.1)
-    state = opt.init(theta)
-    loss = training._loss_fn(net, frozen, x, y)
+    return net, params, x, y
+
+
+def limits(dtype_name, width=WIDTH, n_points=N_POINTS) -> dict:
+    """sin + cos per second on (a) 4·10⁶ sorted numbers in [−50, 50] (the measure of earlier
+    versions: sorted inputs let the range reduction's branches be predicted, which the step's
+    phases do not) and (b) the step's own phases z = w_kj·x_i, shape (2, N, m)."""
+    net, params, x, _ = problem(dtype_name, width, n_points)
+    W = jnp.stack([params["plus"]["W"], params["minus"]["W"]])
+    return {"sorted": sincos_per_second(jnp.linspace(-50.0, 50.0, 4_000_000, dtype=x.dtype)),
+            "phases": sincos_per_second(jnp.einsum("nd,kmd->knm", x, W))}
+
+
+def steps_per_second(dtype_name, hand_written=True, steps=10) -> float:
+    """Gradient-descent steps per second through training's compiled step, with the network's
+    hand-written gradient or with autodiff of its forward pass."""
+    net, params, x, y = problem(dtype_name)
+    theta, frozen = split(params, net.trainable)
+    static = dict(apply=net.apply, loss_and_grad=net.loss_and_grad if hand_written else None,
+                  optimizer=None, chunk=steps)
+    eta = jnp.asarray(0.1, x.dtype)
 
     def run():
-        jax.block_until_ready(training._advance(theta, state, loss, opt, steps))
+        jax.block_until_ready(training._steps(theta, (), frozen, x, y, None, eta, steps, **static))
 
     return steps / best_seconds(run)
 
 
 def throughput_table() -> None:
-    print(f"training throughput: FF-NN d = 1, width m = {WIDTH} (2m neurons), N = {N_POINTS}")
-    print(f"{'dtype':>8} {'steps/s':>9} {'sin+cos/s':>11} {'limit steps/s':>14} {'ratio':>7}")
+    evaluations = 2 * N_POINTS * 2 * WIDTH
+    print(f"training throughput: FF-NN d = 1, width m = {WIDTH} (2m neurons), N = {N_POINTS}; "
+          f"limit = (sin+cos per second)/{evaluations:.3g}")
+    print("| dtype | gradient | steps/s | limit, step's phases [steps/s] | ratio | "
+          "limit, sorted [−50, 50] [steps/s] | ratio |")
+    print("|---|---|---|---|---|---|---|")
     for name in ("float32", "float64"):
-        before = sincos_per_second(training.DTYPES[name])
-        sps = steps_per_second(name)
-        rate = max(before, sincos_per_second(training.DTYPES[name]))  # best of before/after
-        limit = rate / (2 * N_POINTS * 2 * WIDTH)
-        print(f"{name:>8} {sps:9.3f} {rate:11.3e} {limit:14.3f} {sps / limit:7.1%}")
+        before = limits(name)
+        rates = {g: steps_per_second(name, g == "hand-written") for g in ("hand-written", "autodiff")}
+        after = limits(name)
+        lim = {k: max(before[k], after[k]) / evaluations for k in before}  # best of before/after
+        for g, sps in rates.items():
+            print(f"| {name} | {g} | {sps:.3f} | {lim['phases']:.3f} | {sps / lim['phases']:.0%} | "
+                  f"{lim['sorted']:.3f} | {sps / lim['sorted']:.0%} |")
 
 
 def main_job_table() -> None:

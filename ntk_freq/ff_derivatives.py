@@ -13,8 +13,10 @@ the (2, N, m) arrays C and S. With the error e_i = ∂L/∂f(x_i) (r_i/N for the
     ∂L/∂a_kj = (s_k/√(2m)) Σ_i e_i C_kij,        ∂L/∂b_kj = (s_k/√(2m)) Σ_i e_i S_kij,
     ∂L/∂w_kj = (s_k/√(2m)) Σ_i e_i x_i (b_kj C_kij − a_kj S_kij),
 
-i.e. two products of Cᵀ and Sᵀ with the (N, 1 + d) matrix [e, e x]: no (N, 2m) array is formed
-beyond C and S themselves. The same features give the network's finite-width NTK Gram matrix
+i.e. matrix-vector products of Cᵀ and Sᵀ with e and with e x_l for each coordinate l: no
+(N, 2m) array is formed beyond C and S themselves. (Matrix-vector products are measured faster
+on XLA-CPU than one product with the (N, 1 + d) matrix [e, e x], and than autodiff, which forms
+the (2, N, m) cotangent of the phases: benchmarks/README.md.) The same features give the network's finite-width NTK Gram matrix
 J Jᵀ exactly (:func:`ntk_gram`), from which the gradient-descent stability limit follows.
 These functions are module-level (hashable, equal across networks), so a compiled training step
 is reused by every FF network of the same shapes.
@@ -68,16 +70,14 @@ def loss_and_grad(theta: dict, frozen: dict, x, y, weights=None) -> tuple:
     e = r / r.shape[0] if weights is None else weights * r
     loss = 0.5 * jnp.sum(e * r)
     keys = set(theta["plus"])
-    readout, frequency = bool(keys & {"a", "b"}), "W" in keys
-    E = jnp.concatenate(([e[:, None]] if readout else []) + ([e[:, None] * x] if frequency else []),
-                        axis=1)
-    CE = jnp.einsum("knm,ne->kme", C, E) * scale[:, None, None]
-    SE = jnp.einsum("knm,ne->kme", S, E) * scale[:, None, None]
+    ek = scale[:, None] * e[None, :]  # (2, N): s_k e_i/√(2m)
+    transposed = lambda F, v: jnp.einsum("knm,kn->km", F, v)  # noqa: E731  Σ_i F_kij v_ki
     grad = {}
-    if readout:
-        grad["a"], grad["b"] = CE[..., 0], SE[..., 0]
-    if frequency:
-        grad["W"] = b[..., None] * CE[..., -x.shape[1]:] - a[..., None] * SE[..., -x.shape[1]:]
+    if keys & {"a", "b"}:
+        grad["a"], grad["b"] = transposed(C, ek), transposed(S, ek)
+    if "W" in keys:  # one pair of matrix-vector products per coordinate of x
+        grad["W"] = jnp.stack([b * transposed(C, ek * x[:, l]) - a * transposed(S, ek * x[:, l])
+                               for l in range(x.shape[1])], axis=-1)
     return loss, {s: {k: grad[k][i] for k in theta[s]} for i, s in enumerate(SIDES)}
 
 
