@@ -14,6 +14,9 @@ let the range reduction's branches be predicted). ratio = achieved steps/s ÷ th
 from __future__ import annotations
 
 import argparse
+import resource
+import subprocess
+import sys
 import tempfile
 import time
 
@@ -102,20 +105,70 @@ def throughput_table() -> None:
                   f"{lim['sorted']:.3f} | {sps / lim['sorted']:.0%} |")
 
 
+def cpu_of_command(args: list) -> tuple[float, float]:
+    """(CPU seconds, wall seconds) of a whole command, all its threads, start-up included."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    subprocess.run(args, capture_output=True, check=True)
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime), wall
+
+
+def checks_table() -> None:
+    """The checks before training (memory, stability λ_max) against a 300-step run, main-job
+    size (m = 4096, N = 160, float32), each cold (compilation included), in this process."""
+    from ntk_freq.experiments import experiment_settings
+
+    s = experiment_settings("default")
+    net, params, x, y = problem(s["dtype"], s["width"], s["n_points"])
+    t0 = time.process_time()
+    lam = training.network_lambda_max(net, params, x)
+    check = time.process_time() - t0
+    t0 = time.process_time()
+    training.train(net, params, x, y, 0.5 * 2 / lam, 0.5 * 2 / lam * np.arange(0, s["steps"] + 1, 10),
+                   dtype=s["dtype"], progress=False)
+    run = time.process_time() - t0
+    print(f"\nchecks before training, m = {s['width']}, N = {s['n_points']}, {s['dtype']} (CPU s): "
+          f"stability λ_max {check:.3f}; a whole {s['steps']}-step train() {run:.2f} "
+          f"(checks included): {check / run:.1%}")
+
+
 def main_job_table() -> None:
+    """`ntk-freq run` (default experiment) as a command, against its floor: import, the theory
+    routes and the figures as measured in an in-process run, plus 600 training steps at the
+    sin/cos limit of the main job's own phases (and at the sorted-range limit)."""
     from ntk_freq.experiments import experiment_settings, run_experiment
 
+    s = experiment_settings("default")
+    with tempfile.TemporaryDirectory() as out:
+        cpu_cmd, wall_cmd = cpu_of_command([sys.executable, "-m", "ntk_freq.cli", "run", "--out", out,
+                                            "--name", "bench", "--quiet"])
+    cpu_import, _ = cpu_of_command([sys.executable, "-c", "import ntk_freq"])
     with tempfile.TemporaryDirectory() as out:
         t0 = time.perf_counter()
-        run = run_experiment(experiment_settings("default"), out, "bench", progress=False)
+        run = run_experiment(s, out, "bench", progress=False)
         total = time.perf_counter() - t0
-    print("\nmain job (ntk-freq run, default experiment): seconds by route")
-    print(f"{'rho':>14} {'kernel':>8} {'pde':>8} {'nn':>8}")
-    for rho, s in run.summary["rho"].items():
-        sec = s["seconds"]
-        print(f"{rho:>14} {sec['kernel']:8.2f} {sec['pde']:8.2f} {sec['nn']:8.2f}")
-    routes = sum(sum(s["seconds"].values()) for s in run.summary["rho"].values())
-    print(f"total {total:.1f} s (routes {routes:.1f} s; figures, files and set-up the rest)")
+    writing = total - run.summary["seconds_total"]
+    secs = [r["seconds"] for r in run.summary["rho"].values()]
+    theory = sum(v for sec in secs for k, v in sec.items() if k != "nn")
+    steps = s["steps"] * len(secs)
+    evaluations = 2 * s["n_points"] * 2 * s["width"]
+    rate = limits(s["dtype"], s["width"], s["n_points"])
+    floor = {k: cpu_import + theory + writing + steps * evaluations / r for k, r in rate.items()}
+    print(f"\nmain job: `ntk-freq run` (default: m = {s['width']}, N = {s['n_points']}, {steps} steps "
+          f"in all, {s['dtype']})")
+    print("| what | seconds |")
+    print("|---|---|")
+    print(f"| `ntk-freq run`, CPU (wall) | {cpu_cmd:.1f} ({wall_cmd:.1f}) |")
+    print(f"| floor, CPU: import {cpu_import:.2f} + theory routes {theory:.2f} + figures and files "
+          f"{writing:.2f} + {steps} steps at the limit on the step's phases "
+          f"{steps * evaluations / rate['phases']:.2f} | {floor['phases']:.1f} |")
+    print(f"| ratio `ntk-freq run` CPU / floor | {cpu_cmd / floor['phases']:.2f} |")
+    print(f"| (floor with the sorted-range limit: {floor['sorted']:.1f} s; ratio "
+          f"{cpu_cmd / floor['sorted']:.2f}) | |")
+    print(f"| in-process run: training {sum(sec['nn'] for sec in secs):.1f}, theory {theory:.2f}, "
+          f"figures and files {writing:.2f} (wall) | {total:.1f} |")
 
 
 if __name__ == "__main__":
@@ -124,4 +177,5 @@ if __name__ == "__main__":
     args = parser.parse_args()
     throughput_table()
     if not args.skip_main_job:
+        checks_table()
         main_job_table()

@@ -27,8 +27,8 @@ Every function takes the doubled parameters ``{"plus": P, "minus": P}`` (P = {"W
 
 from __future__ import annotations
 
-import jax
 import jax.numpy as jnp
+import numpy as np
 
 SIDES = ("plus", "minus")
 
@@ -81,24 +81,26 @@ def loss_and_grad(theta: dict, frozen: dict, x, y, weights=None) -> tuple:
     return loss, {s: {k: grad[k][i] for k in theta[s]} for i, s in enumerate(SIDES)}
 
 
-def ntk_gram(params: dict, x, trainable) -> jax.Array:
+def ntk_gram(params: dict, x, trainable) -> np.ndarray:
     """The finite-width NTK Gram matrix J Jᵀ over the ``trainable`` entries (J = ∂f(X)/∂θ),
-    shape (N, N), exactly:
+    shape (N, N), exactly, in numpy float64 (no compilation: it runs once per training):
 
         a, b:  (1/2m) Σ_kj [C_kij C_kij' + S_kij S_kij']
         W:     (x_i · x_i') (1/2m) Σ_kj D_kij D_kij',   D = b C − a S."""
-    W, a, b = stacked(params)
-    C, S = features(W, x)
-    blocks = []
+    W, a, b = (np.stack([np.asarray(params[s][k], np.float64) for s in SIDES]) for k in ("W", "a", "b"))
+    x = np.asarray(x, np.float64)
+    z = np.einsum("nd,kmd->knm", x, W)
+    C, S = np.cos(z), np.sin(z)
+    gram = np.zeros((len(x), len(x)))
     if "a" in trainable:
-        blocks.append(C)
+        gram += _pair_gram(C)
     if "b" in trainable:
-        blocks.append(S)
-    gram = 0.0
-    if blocks:
-        F = jnp.concatenate(blocks, axis=0)
-        gram = jnp.einsum("knm,kpm->np", F, F)
+        gram += _pair_gram(S)
     if "W" in trainable:
-        D = b[:, None, :] * C - a[:, None, :] * S
-        gram = gram + (x @ x.T) * jnp.einsum("knm,kpm->np", D, D)
+        gram += (x @ x.T) * _pair_gram(b[:, None, :] * C - a[:, None, :] * S)
     return gram / (2.0 * W.shape[1])
+
+
+def _pair_gram(F: np.ndarray) -> np.ndarray:
+    """Σ_kj F_kij F_kij' for F of shape (2, N, m): two BLAS products."""
+    return F[0] @ F[0].T + F[1] @ F[1].T

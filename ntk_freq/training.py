@@ -191,24 +191,17 @@ def empirical_lambda_max(network: Network, params, x, iterations: int = 100,
 GRAM_MAX_POINTS = 4096
 
 
-@functools.partial(jax.jit, static_argnames=("ntk_gram", "trainable"))
-def _gram(params, x, ntk_gram, trainable):
-    return ntk_gram(params, x, trainable)
-
-
 def network_lambda_max(network: Network, params, x, weights=None) -> float:
     """λ_max of the network's finite-width NTK Gram matrix over N, J Jᵀ/N (with loss
-    ``weights`` q: of J Jᵀ diag(q)): exactly, from the N × N Gram matrix in float64, for networks
+    ``weights`` q: of J Jᵀ diag(q)): exactly, from the N × N Gram matrix in float64 (numpy, nothing to compile), for networks
     with hand-written derivatives (``network.ntk_gram``) and N ≤ ``GRAM_MAX_POINTS``; else by
     :func:`empirical_lambda_max`."""
     n = x.shape[0]
     if network.ntk_gram is None or n > GRAM_MAX_POINTS:
         return empirical_lambda_max(network, params, x, weights=weights)
-    as64 = lambda a: jnp.asarray(a, jnp.float64)  # noqa: E731
-    G = np.asarray(_gram(jax.tree_util.tree_map(as64, params), as64(x), network.ntk_gram,
-                         tuple(network.trainable)))
     root_q = np.full(n, 1.0 / np.sqrt(n)) if weights is None else np.sqrt(np.asarray(weights, float))
     with blas_threads():
+        G = network.ntk_gram(params, x, network.trainable)
         return float(linalg.eigvalsh(root_q[:, None] * G * root_q[None, :],
                                      subset_by_index=(n - 1, n - 1))[0])
 
