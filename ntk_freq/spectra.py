@@ -140,10 +140,9 @@ def periodic_spectrum(rho: FrequencyDistribution, period: float, kmax: int,
     v.affordable("the aliased Gram spectrum", len(k) * (2 * J + 1) ** d * 30,
                  "lower kmax or drop n_points for the operator spectrum")
     images = np.array(list(itertools.product(range(-J, J + 1), repeat=d)))  # (n_img, d)
-    lam = np.array([
-        (2 * np.pi / P) ** d * rho.symmetrised_pdf(2 * np.pi * (kk + n * images) / P).sum()
-        for kk in k
-    ])
+    xi_images = 2 * np.pi * (k[:, None, :] + n * images[None, :, :]) / P  # (K, n_img, d)
+    lam = (2 * np.pi / P) ** d * rho.symmetrised_pdf(xi_images.reshape(-1, d)).reshape(
+        len(k), len(images)).sum(axis=1)
     real_modes = np.all((k == 0) | (2 * k == n), axis=1)
     return Spectrum(xi, lam, np.where(real_modes, 1, 2))
 
@@ -151,13 +150,14 @@ def periodic_spectrum(rho: FrequencyDistribution, period: float, kmax: int,
 def _distinct_grid_modes(k: np.ndarray, n: int) -> np.ndarray:
     """Keep one k of each class {±k mod n}: on an n-point grid per axis, k and k + n j are the
     same mode, so at the Nyquist index (k_i = ±n/2) the half lattice names some modes twice."""
-    key = lambda kk: min(tuple(kk % n), tuple(-kk % n))  # noqa: E731
-    seen, keep = set(), []
-    for i, kk in enumerate(k):
-        if key(kk) not in seen:
-            seen.add(key(kk))
-            keep.append(i)
-    return k[keep]
+    plus, minus = k % n, -k % n
+    differ = plus != minus
+    first = np.argmax(differ, axis=1)  # the first axis where the two residues differ
+    rows = np.arange(len(k))
+    take_minus = differ.any(axis=1) & (minus[rows, first] < plus[rows, first])
+    key = np.where(take_minus[:, None], minus, plus)  # the lexicographically smaller residue
+    _, keep = np.unique(key, axis=0, return_index=True)
+    return k[np.sort(keep)]
 
 
 def sphere_spectrum(kernel_fn: Callable, dim: int, kmax: int, n_quad: int | None = None) -> np.ndarray:
