@@ -25,6 +25,7 @@ import numpy as np
 from scipy import linalg, special
 
 from . import _validation as v
+from ._threads import blas_threads
 from .distributions import FrequencyDistribution
 
 
@@ -57,7 +58,8 @@ def gram_spectrum(theta_gram, vectors: bool = False):
         raise ValueError(f"theta_gram must be a square (N, N) matrix, got shape {K.shape}")
     if not np.allclose(K, K.T, rtol=1e-10, atol=1e-12 * np.abs(K).max()):
         raise ValueError("theta_gram is not symmetric; a kernel Gram matrix must be")
-    lam, V = linalg.eigh(K / K.shape[0])
+    with blas_threads():  # dense LAPACK: as many threads as idle cores (ntk_freq/_threads.py)
+        lam, V = linalg.eigh(K / K.shape[0])
     order = np.argsort(lam)[::-1]
     return (lam[order], V[:, order]) if vectors else lam[order]
 
@@ -86,7 +88,8 @@ def nystrom_spectrum(kernel_fn: Callable, nodes, weights, vectors: bool = False)
         raise ValueError(f"weights must be {X.shape[0]} positive numbers, one per node")
     v.fits_in_memory("the Nyström matrix", 8.0 * 4 * w.size**2)
     sw = np.sqrt(w)
-    lam, U = linalg.eigh(sw[:, None] * np.asarray(kernel_fn(X, X)) * sw[None, :])
+    with blas_threads():
+        lam, U = linalg.eigh(sw[:, None] * np.asarray(kernel_fn(X, X)) * sw[None, :])
     order = np.argsort(lam)[::-1]
     return (lam[order], U[:, order] / sw[:, None]) if vectors else lam[order]
 
