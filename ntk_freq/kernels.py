@@ -54,7 +54,10 @@ def ff_ntk(x1, x2, rho: FrequencyDistribution, sigma_a: float, part: str = "full
         if part == "readout":
             block[:] = phi_rows(r0, r0 + rows)
             continue
-        np.matmul(sigma_a**2 * x1[r0:r0 + rows], x2.T, out=block)  # σ_a² x·x' (+ 1), times φ_w
+        if x1.shape[1] == 1:  # σ_a² x·x' (+ 1), times φ_w
+            np.multiply.outer(sigma_a**2 * x1[r0:r0 + rows, 0], x2[:, 0], out=block)
+        else:
+            np.matmul(sigma_a**2 * x1[r0:r0 + rows], x2.T, out=block)
         if part == "full":
             block += 1.0
         block *= phi_rows(r0, r0 + rows)
@@ -84,9 +87,10 @@ def _phi_rows(x1: np.ndarray, x2: np.ndarray, rho: FrequencyDistribution):
     if h1 is None or h2 is None or abs(h1 - h2) > 1e-12 * abs(h1):
         return lambda r0, r1: rho.char_fn(x1[r0:r1, None, :] - x2[None, :, :], validate=False)
     n1, n2 = len(x1), len(x2)
-    lags = (x1[0, 0] - x2[0, 0]) + h1 * np.arange(-(n2 - 1), n1)  # lag t − (n2 − 1), t = i − j + n2 − 1
-    reversed_phi = rho.char_fn(lags[:, None], validate=False)[::-1]
-    toeplitz = np.lib.stride_tricks.sliding_window_view(reversed_phi, n2)[::-1]  # [i, j] = φ(lag i − j)
+    # φ_w is even, so φ(x1_i − x2_j) = u_t with u_t = φ(x2_0 − x1_0 + (t − n1 + 1) h),
+    # t = j − i + n1 − 1: row i is the contiguous window u[n1 − 1 − i : n1 − 1 − i + n2]
+    u = rho.char_fn(((x2[0, 0] - x1[0, 0]) + h1 * np.arange(-(n1 - 1), n2))[:, None], validate=False)
+    toeplitz = np.lib.stride_tricks.sliding_window_view(u, n2)[::-1]
     return lambda r0, r1: toeplitz[r0:r1]
 
 
