@@ -311,12 +311,13 @@ def train(network: Network, params, x, y, eta: float, times, optimizer=None,
     optimizer: None for plain gradient descent with step η on the mean loss (1/2N) Σ (f − y)²
     (docs/theory.md's time convention), or any optax ``GradientTransformation`` (e.g.
     ``optax.adam(1e-3)``; then η only labels time, t = η · step, and no PDE counterpart exists).
-    dtype: "float32" or "float64" for parameters and data. chunk: steps per ``lax.scan`` call
-    (the progress bar moves after each; ``progress`` may be the bar's label, False hides it).
+    dtype: "float32" or "float64" for parameters and data. chunk: at most this many steps per
+    compiled call (the progress bar moves after each; ``progress`` may be the bar's label, False hides it).
     Only ``network.trainable`` entries move.
 
     Before training: refuses a working set that would not fit in memory and, for gradient
-    descent, η ≥ 2/λ_max of the network's own NTK (computed by power iteration). During
+    descent, η ≥ 2/λ_max of the network's own NTK (:func:`network_lambda_max`: exact from the
+    Gram matrix for FF networks, else by power iteration). During
     training: stops with :class:`TrainingDiverged` at a non-finite loss, a loss above 10× the
     initial one, or ``patience`` consecutive increases.
 
