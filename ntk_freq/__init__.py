@@ -1,19 +1,24 @@
 """ntk-freq: how neural networks learn each frequency in the neural tangent kernel regime.
 
 Theory code runs in float64, so importing the package turns on JAX's 64-bit mode (training can
-still ask for float32 explicitly). Conventions and symbols: docs/theory.md.
+still ask for float32 explicitly): at once if JAX is already imported, else through the
+environment variable ``JAX_ENABLE_X64=1``, which JAX reads when it is imported (the package
+itself does not import JAX until a name that needs it is used, so ``ntk-freq --help`` starts
+without it; child processes inherit the variable). Conventions and symbols: docs/theory.md.
 
 Public names are imported on first use (PEP 562), so ``import ntk_freq`` and the ``ntk-freq``
 command start quickly; ``dir(ntk_freq)`` and ``ntk_freq.__all__`` list them all.
 """
 
 import importlib
+import os
 import sys
 import types
 
-import jax
-
-jax.config.update("jax_enable_x64", True)
+if "jax" in sys.modules:  # imported before us: switch it over now
+    sys.modules["jax"].config.update("jax_enable_x64", True)
+else:  # read by JAX when it is first imported; the CLI's --help never imports it
+    os.environ["JAX_ENABLE_X64"] = "1"
 
 __version__ = "0.1.0"
 

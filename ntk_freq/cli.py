@@ -47,6 +47,20 @@ FORCE = click.option("--force", is_flag=True, help="Replace the results already 
 @click.version_option(__version__, prog_name="ntk-freq")
 def main():
     """ntk-freq: how neural networks learn each frequency in the NTK regime."""
+    _persistent_compilation_cache()
+
+
+def _persistent_compilation_cache() -> None:
+    """Keep JAX's compiled programs between commands in ~/.cache/ntk-freq/jax (or
+    $XDG_CACHE_HOME/ntk-freq/jax): a repeated `ntk-freq run` skips its ~1.5 s CPU of XLA
+    compilation (benchmarks/README.md). Set through JAX's own environment variables before JAX
+    is imported; a JAX_COMPILATION_CACHE_DIR already set (empty: no cache) wins."""
+    import os
+    from pathlib import Path
+
+    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", str(root / "ntk-freq" / "jax"))
+    os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0.05")
 
 
 def _announce(seconds: float, what: str) -> None:

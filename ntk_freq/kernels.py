@@ -46,15 +46,52 @@ def ff_ntk(x1, x2, rho: FrequencyDistribution, sigma_a: float, part: str = "full
     sigma_a = v.std("sigma_a", sigma_a)
     v.choice("part", part, FF_PARTS)
     _gram_memory(len(x1), len(x2), rho.dim, "the Fourier-feature NTK")
-    phi = rho.char_fn(x1[:, None, :] - x2[None, :, :], validate=False)
-    if part == "readout":
-        return phi
-    weight = x1 @ x2.T  # σ_a² x·x', built in place: this is the hot path of every Gram matrix
-    weight *= sigma_a**2
-    if part == "full":
-        weight += 1.0
-    weight *= phi
-    return weight
+    phi_rows = _phi_rows(x1, x2, rho)
+    theta = np.empty((len(x1), len(x2)))
+    rows = max(1, BLOCK // max(len(x2), 1))
+    for r0 in range(0, len(x1), rows):  # blocks of rows that stay in cache
+        block = theta[r0:r0 + rows]
+        if part == "readout":
+            block[:] = phi_rows(r0, r0 + rows)
+            continue
+        if x1.shape[1] == 1:  # σ_a² x·x' (+ 1), times φ_w
+            np.multiply.outer(sigma_a**2 * x1[r0:r0 + rows, 0], x2[:, 0], out=block)
+        else:
+            np.matmul(sigma_a**2 * x1[r0:r0 + rows], x2.T, out=block)
+        if part == "full":
+            block += 1.0
+        block *= phi_rows(r0, r0 + rows)
+    return theta
+
+
+#: Entries of a kernel block computed at once (1 MB in float64: the temporaries stay in cache).
+BLOCK = 1 << 17
+
+
+def uniform_spacing(x: np.ndarray) -> float | None:
+    """The spacing h of a 1-D uniform grid x_i = x_0 + i h (shape (n, 1), n ≥ 2, equal steps to
+    1e-12 of the grid's extent), else None."""
+    if x.shape[1] != 1 or len(x) < 2:
+        return None
+    h = (x[-1, 0] - x[0, 0]) / (len(x) - 1)
+    scale = max(abs(x[0, 0]), abs(x[-1, 0]), abs(h) * len(x))
+    return h if h != 0 and np.all(np.abs(np.diff(x[:, 0]) - h) <= 1e-12 * scale) else None
+
+
+def _phi_rows(x1: np.ndarray, x2: np.ndarray, rho: FrequencyDistribution):
+    """(r0, r1) ↦ φ_w(x1_i − x2_j) for rows i in [r0, r1). When x1 and x2 are 1-D uniform grids
+    of one spacing h, x1_i − x2_j = (x1_0 − x2_0) + (i − j) h takes only n1 + n2 − 1 values:
+    φ_w is evaluated there once and the rows are read off that vector (Toeplitz structure);
+    otherwise each block evaluates φ_w on its differences."""
+    h1, h2 = uniform_spacing(x1), uniform_spacing(x2)
+    if h1 is None or h2 is None or abs(h1 - h2) > 1e-12 * abs(h1):
+        return lambda r0, r1: rho.char_fn(x1[r0:r1, None, :] - x2[None, :, :], validate=False)
+    n1, n2 = len(x1), len(x2)
+    # φ_w is even, so φ(x1_i − x2_j) = u_t with u_t = φ(x2_0 − x1_0 + (t − n1 + 1) h),
+    # t = j − i + n1 − 1: row i is the contiguous window u[n1 − 1 − i : n1 − 1 − i + n2]
+    u = rho.char_fn(((x2[0, 0] - x1[0, 0]) + h1 * np.arange(-(n1 - 1), n2))[:, None], validate=False)
+    toeplitz = np.lib.stride_tricks.sliding_window_view(u, n2)[::-1]
+    return lambda r0, r1: toeplitz[r0:r1]
 
 
 def two_layer_stax(activation: str = "relu", w_std: float = 1.0, b_std: float = 0.0,

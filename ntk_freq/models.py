@@ -19,6 +19,7 @@ import jax
 import jax.numpy as jnp
 
 from . import _validation as v
+from . import ff_derivatives as ffd
 from .distributions import FrequencyDistribution
 
 PARTS = {"full": ("a", "b", "W"), "readout": ("a", "b"), "frequency": ("W",)}
@@ -35,19 +36,32 @@ ACTIVATIONS: dict[str, Callable] = {
 
 class Network(NamedTuple):
     """A network: ``init(key) -> params``, ``apply(params, x) -> (n,)`` outputs, and the names
-    of the trainable parameter entries (see the module docstring)."""
+    of the trainable parameter entries (see the module docstring). Networks with hand-written
+    derivatives also carry ``loss_and_grad(theta, frozen, x, y, weights) -> (loss, grad)`` (the
+    training loss of :func:`ntk_freq.training.train` and its gradient) and
+    ``ntk_gram(params, x, trainable) -> J Jᵀ``; training uses them in place of autodiff and
+    power iteration (see :mod:`ntk_freq.ff_derivatives`)."""
 
     init: Callable
     apply: Callable
     trainable: tuple
+    loss_and_grad: Callable | None = None
+    ntk_gram: Callable | None = None
 
 
-def antisymmetric(init_g: Callable, apply_g: Callable, trainable: tuple) -> Network:
-    """The doubling f = (g(θ₊) − g(θ₋))/√2 with θ₋ = θ₊ at initialisation, so f₀ ≡ 0."""
+def doubled_init(init_g: Callable) -> Callable:
+    """key ↦ {"plus": θ, "minus": θ} with θ = init_g(key): the two copies start equal."""
 
     def init(key):
         p = init_g(key)
         return {"plus": p, "minus": dict(p)}
+
+    return init
+
+
+def antisymmetric(init_g: Callable, apply_g: Callable, trainable: tuple) -> Network:
+    """The doubling f = (g(θ₊) − g(θ₋))/√2 with θ₋ = θ₊ at initialisation, so f₀ ≡ 0."""
+    init = doubled_init(init_g)
 
     def apply(params, x):
         return (apply_g(params["plus"], x) - apply_g(params["minus"], x)) / jnp.sqrt(2.0)
@@ -71,41 +85,6 @@ def _fourier_features(W, x):
     """[cos(W x), sin(W x)] for W of shape (m, d) and x of shape (n, d): two (n, m) arrays."""
     z = x @ W.T
     return jnp.cos(z), jnp.sin(z)
-
-
-@jax.custom_jvp
-def ff_readout(W, a, b, x):
-    """g(x) = (1/√m) Σ_j [a_j cos(w_j·x) + b_j sin(w_j·x)] for W (m, d), a, b (m,), x (n, d).
-
-    Its derivative rule is written with matrix-vector products on the saved features
-    C = cos(Wx), S = sin(Wx): ∂g/∂w_j · δw_j = (1/√m) (x·δw_j)(b_j C_j − a_j S_j), so forward and reverse
-    mode never form an (n, m) product elementwise beyond C and S themselves (the sin/cos
-    evaluations are the floor of a training step)."""
-    c, s = _fourier_features(W, x)
-    return (c @ a + s @ b) / jnp.sqrt(W.shape[0])
-
-
-def _is_zero(t) -> bool:
-    return isinstance(t, jax.custom_derivatives.SymbolicZero)
-
-
-def _ff_readout_jvp(primals, tangents):
-    W, a, b, x = primals
-    dW, da, db, dx = tangents
-    c, s = _fourier_features(W, x)
-    root_m = jnp.sqrt(W.shape[0])
-    out = (c @ a + s @ b) / root_m
-    terms = [] if _is_zero(da) else [c @ da]
-    if not _is_zero(db):
-        terms.append(s @ db)
-    if not _is_zero(dW):  # Σ_j (x_i·δw_j)(b_j C_ij − a_j S_ij)
-        terms.append(jnp.sum((c @ (b[:, None] * dW) - s @ (a[:, None] * dW)) * x, axis=-1))
-    if not _is_zero(dx):  # Σ_j (w_j·δx_i)(b_j C_ij − a_j S_ij)
-        terms.append(jnp.sum((c @ (b[:, None] * W) - s @ (a[:, None] * W)) * dx, axis=-1))
-    return out, (sum(terms) / root_m if terms else jnp.zeros_like(out))
-
-
-ff_readout.defjvp(_ff_readout_jvp, symbolic_zeros=True)
 
 
 def _check_rho(rho) -> None:
@@ -149,10 +128,8 @@ def ff_network(rho: FrequencyDistribution, sigma_a: float, width: int, part: str
             "b": (sigma_a * jax.random.normal(k_b, (m,), dtype=jnp.float64)).astype(dtype),
         }
 
-    def apply_g(p, x):
-        return ff_readout(p["W"], p["a"], p["b"], x)
-
-    return antisymmetric(init_g, apply_g, PARTS[part])
+    return Network(doubled_init(init_g), ffd.ff_apply, PARTS[part], ffd.loss_and_grad,
+                   ffd.ntk_gram)
 
 
 def _mlp_init(key, sizes, dtype):

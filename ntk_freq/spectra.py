@@ -25,6 +25,7 @@ import numpy as np
 from scipy import linalg, special
 
 from . import _validation as v
+from ._threads import blas_threads
 from .distributions import FrequencyDistribution
 
 
@@ -61,7 +62,8 @@ def gram_spectrum(theta_gram, vectors: bool = False):
         raise ValueError(f"theta_gram must be a square (N, N) matrix, got shape {K.shape}")
     if not np.allclose(K, K.T, rtol=1e-10, atol=1e-12 * np.abs(K).max()):
         raise ValueError("theta_gram is not symmetric; a kernel Gram matrix must be")
-    lam, V = linalg.eigh(K / K.shape[0])
+    with blas_threads():  # dense LAPACK: as many threads as idle cores (ntk_freq/_threads.py)
+        lam, V = linalg.eigh(K / K.shape[0])
     order = np.argsort(lam)[::-1]
     return (lam[order], V[:, order]) if vectors else lam[order]
 
@@ -90,7 +92,8 @@ def nystrom_spectrum(kernel_fn: Callable, nodes, weights, vectors: bool = False)
         raise ValueError(f"weights must be {X.shape[0]} positive numbers, one per node")
     v.fits_in_memory("the Nyström matrix", 8.0 * 4 * w.size**2)
     sw = np.sqrt(w)
-    lam, U = linalg.eigh(sw[:, None] * np.asarray(kernel_fn(X, X)) * sw[None, :])
+    with blas_threads():
+        lam, U = linalg.eigh(sw[:, None] * np.asarray(kernel_fn(X, X)) * sw[None, :])
     order = np.argsort(lam)[::-1]
     return (lam[order], U[:, order] / sw[:, None]) if vectors else lam[order]
 
@@ -154,10 +157,9 @@ def periodic_spectrum(rho: FrequencyDistribution, period: float, kmax: int,
     v.affordable("the aliased Gram spectrum", len(k) * (2 * J + 1) ** d * 30,
                  "lower kmax or drop n_points for the operator spectrum")
     images = np.array(list(itertools.product(range(-J, J + 1), repeat=d)))  # (n_img, d)
-    lam = np.array([
-        (2 * np.pi / P) ** d * rho.symmetrised_pdf(2 * np.pi * (kk + n * images) / P).sum()
-        for kk in k
-    ])
+    xi_images = 2 * np.pi * (k[:, None, :] + n * images[None, :, :]) / P  # (K, n_img, d)
+    lam = (2 * np.pi / P) ** d * rho.symmetrised_pdf(xi_images.reshape(-1, d)).reshape(
+        len(k), len(images)).sum(axis=1)
     real_modes = np.all((k == 0) | (2 * k == n), axis=1)
     return Spectrum(xi, lam, np.where(real_modes, 1, 2))
 
@@ -187,13 +189,14 @@ def _deep_periodic_spectrum(rho, P: float, kmax: int, n_points, network) -> Spec
 def _distinct_grid_modes(k: np.ndarray, n: int) -> np.ndarray:
     """Keep one k of each class {±k mod n}: on an n-point grid per axis, k and k + n j are the
     same mode, so at the Nyquist index (k_i = ±n/2) the half lattice names some modes twice."""
-    key = lambda kk: min(tuple(kk % n), tuple(-kk % n))  # noqa: E731
-    seen, keep = set(), []
-    for i, kk in enumerate(k):
-        if key(kk) not in seen:
-            seen.add(key(kk))
-            keep.append(i)
-    return k[keep]
+    plus, minus = k % n, -k % n
+    differ = plus != minus
+    first = np.argmax(differ, axis=1)  # the first axis where the two residues differ
+    rows = np.arange(len(k))
+    take_minus = differ.any(axis=1) & (minus[rows, first] < plus[rows, first])
+    key = np.where(take_minus[:, None], minus, plus)  # the lexicographically smaller residue
+    _, keep = np.unique(key, axis=0, return_index=True)
+    return k[np.sort(keep)]
 
 
 def sphere_spectrum(kernel_fn: Callable, dim: int, kmax: int, n_quad: int | None = None) -> np.ndarray:

@@ -18,9 +18,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+from scipy import linalg
 from tqdm import tqdm
 
 from . import _validation as v
+from ._threads import blas_threads
 from .models import Network, merge, split
 from .spectra import gram_spectrum
 
@@ -184,14 +186,24 @@ def empirical_lambda_max(network: Network, params, x, iterations: int = 100,
     return float(jnp.vdot(u, apply(u)))
 
 
-def _loss_fn(network: Network, frozen, x, y, weights=None):
-    """θ ↦ (1/2N) Σ (f(x_i; θ) − y_i)², or ½ Σ q_i (f(x_i; θ) − y_i)² with ``weights`` q."""
+#: Largest N for which the stability check forms the network's N × N NTK Gram matrix exactly
+#: (networks with ``ntk_gram``); above it, power iteration.
+GRAM_MAX_POINTS = 4096
 
-    def loss(theta):
-        r = network.apply(merge(theta, frozen), x) - y
-        return 0.5 * (jnp.mean(r * r) if weights is None else jnp.sum(weights * r * r))
 
-    return loss
+def network_lambda_max(network: Network, params, x, weights=None) -> float:
+    """λ_max of the network's finite-width NTK Gram matrix over N, J Jᵀ/N (with loss
+    ``weights`` q: of J Jᵀ diag(q)): exactly, from the N × N Gram matrix in float64 (numpy, nothing to compile), for networks
+    with hand-written derivatives (``network.ntk_gram``) and N ≤ ``GRAM_MAX_POINTS``; else by
+    :func:`empirical_lambda_max`."""
+    n = x.shape[0]
+    if network.ntk_gram is None or n > GRAM_MAX_POINTS:
+        return empirical_lambda_max(network, params, x, weights=weights)
+    root_q = np.full(n, 1.0 / np.sqrt(n)) if weights is None else np.sqrt(np.asarray(weights, float))
+    with blas_threads():
+        G = network.ntk_gram(params, x, network.trainable)
+        return float(linalg.eigvalsh(root_q[:, None] * G * root_q[None, :],
+                                     subset_by_index=(n - 1, n - 1))[0])
 
 
 @functools.partial(jax.jit, static_argnames=("loss", "optimizer", "length"))
@@ -209,10 +221,55 @@ def _advance(theta, opt_state, loss: Callable, optimizer, length: int):
     return theta, opt_state, losses
 
 
-def _check_memory(loss, theta, opt_state, optimizer, n_points: int, width_hint: str) -> None:
+def _training_loss(apply: Callable, frozen, x, y, weights):
+    """θ ↦ (1/2N) Σ (f(x_i; θ) − y_i)², or ½ Σ q_i (f(x_i; θ) − y_i)² with ``weights`` q."""
+
+    def loss(theta):
+        r = apply(merge(theta, frozen), x) - y
+        return 0.5 * (jnp.mean(r * r) if weights is None else jnp.sum(weights * r * r))
+
+    return loss
+
+
+@functools.partial(jax.jit, static_argnames=("apply", "loss_and_grad", "optimizer", "chunk"))
+def _steps(theta, opt_state, frozen, x, y, weights, eta, n, *, apply: Callable,
+           loss_and_grad: Callable | None, optimizer, chunk: int):
+    """The first ``n`` ≤ ``chunk`` steps of training (n is traced: every gap between snapshots
+    runs the same compiled program). ``loss_and_grad``: the network's hand-written loss and
+    gradient, or None for autodiff of ``apply``. ``optimizer``: None for plain gradient descent
+    θ ← θ − η ∇L (η traced), or an optax transformation. Returns θ, the optimiser state and the
+    loss before each step (NaN past n), shape (chunk,).
+
+    Everything static is hashable and equal across calls for the same network kind (module-level
+    functions; the user's optimiser object), so train() compiles once per distinct shape."""
+    if loss_and_grad is None:
+        value_and_grad = jax.value_and_grad(_training_loss(apply, frozen, x, y, weights))
+    else:
+        value_and_grad = lambda th: loss_and_grad(th, frozen, x, y, weights)  # noqa: E731
+
+    def step(i, carry):
+        th, st, losses = carry
+        value, grad = value_and_grad(th)
+        if optimizer is None:
+            th = jax.tree_util.tree_map(lambda p, g: p - eta * g, th, grad)
+        else:
+            updates, st = optimizer.update(grad, st, th)
+            th = optax.apply_updates(th, updates)
+        return th, st, losses.at[i].set(value)
+
+    losses = jnp.full(chunk, jnp.nan, dtype=y.dtype)
+    return jax.lax.fori_loop(0, n, step, (theta, opt_state, losses))
+
+
+@functools.partial(jax.jit, static_argnames=("apply",))
+def _residual(params, x, y, apply: Callable):
+    """u = f(x) − y, compiled once per shape."""
+    return apply(params, x) - y
+
+
+def _check_memory(compiled, n_points: int, width_hint: str) -> None:
     """Refuse a training step whose XLA working set (from the compiled program, before any
     allocation) exceeds half the available memory."""
-    compiled = _advance.lower(theta, opt_state, loss, optimizer, 1).compile()
     stats = compiled.memory_analysis()
     if stats is None:
         return
@@ -254,12 +311,13 @@ def train(network: Network, params, x, y, eta: float, times, optimizer=None,
     optimizer: None for plain gradient descent with step η on the mean loss (1/2N) Σ (f − y)²
     (docs/theory.md's time convention), or any optax ``GradientTransformation`` (e.g.
     ``optax.adam(1e-3)``; then η only labels time, t = η · step, and no PDE counterpart exists).
-    dtype: "float32" or "float64" for parameters and data. chunk: steps per ``lax.scan`` call
-    (the progress bar moves after each; ``progress`` may be the bar's label, False hides it).
+    dtype: "float32" or "float64" for parameters and data. chunk: at most this many steps per
+    compiled call (the progress bar moves after each; ``progress`` may be the bar's label, False hides it).
     Only ``network.trainable`` entries move.
 
     Before training: refuses a working set that would not fit in memory and, for gradient
-    descent, η ≥ 2/λ_max of the network's own NTK (computed by power iteration). During
+    descent, η ≥ 2/λ_max of the network's own NTK (:func:`network_lambda_max`: exact from the
+    Gram matrix for FF networks, else by power iteration). During
     training: stops with :class:`TrainingDiverged` at a non-finite loss, a loss above 10× the
     initial one, or ``patience`` consecutive increases.
 
@@ -291,16 +349,18 @@ def train(network: Network, params, x, y, eta: float, times, optimizer=None,
     if not gd and not isinstance(optimizer, optax.GradientTransformation):
         raise TypeError(f"optimizer must be None (gradient descent) or an optax GradientTransformation "
                         f"such as optax.adam(1e-3), got {optimizer!r}")
-    optimizer = optax.sgd(eta) if gd else optimizer
-    opt_state = optimizer.init(theta)
-    loss = _loss_fn(network, frozen, x, y, q)
-    _check_memory(loss, theta, opt_state, optimizer, x.shape[0], f"{_n_params(params)} parameters")
+    opt_state = () if gd else optimizer.init(theta)
+    static = dict(apply=network.apply, loss_and_grad=network.loss_and_grad,
+                  optimizer=None if gd else optimizer, chunk=chunk)
+    dynamic = (frozen, x, y, q, jnp.asarray(eta, dtype=jdt))
+    _check_memory(_steps.lower(theta, opt_state, *dynamic, 1, **static).compile(), x.shape[0],
+                  f"{_n_params(params)} parameters")
     v.affordable(f"training {int(steps[-1])} steps", 10.0 * float(steps[-1]) * _n_params(params) * x.shape[0],
                  "use fewer steps (later snapshot times) or a smaller network")
 
     max_eta = float("nan")
     if gd:
-        max_eta = 2.0 / empirical_lambda_max(network, params, x, weights=q)
+        max_eta = 2.0 / network_lambda_max(network, params, x, weights=q)
         if eta >= max_eta:
             raise ValueError(
                 f"eta = {eta!r} is above the gradient-descent stability limit 2/λ_max(Θ(X, X)/N) "
@@ -316,8 +376,8 @@ def train(network: Network, params, x, y, eta: float, times, optimizer=None,
         for i, target in enumerate(steps):
             while done < target:
                 length = int(min(chunk, target - done))
-                theta, opt_state, ls = _advance(theta, opt_state, loss, optimizer, length)
-                ls = np.asarray(ls, dtype=np.float64)
+                theta, opt_state, ls = _steps(theta, opt_state, *dynamic, length, **static)
+                ls = np.asarray(ls, dtype=np.float64)[:length]
                 loss0 = ls[0] if loss0 is None else loss0
                 losses.append(ls)
                 bad = _diverged_at(np.concatenate(losses), loss0, patience)
@@ -325,7 +385,7 @@ def train(network: Network, params, x, y, eta: float, times, optimizer=None,
                     raise TrainingDiverged(_divergence_message(bad, eta, max_eta, gd))
                 done += length
                 bar.update(length)
-            u[i] = np.asarray(network.apply(merge(theta, frozen), x) - y, dtype=np.float64)
+            u[i] = np.asarray(_residual(merge(theta, frozen), x, y, network.apply), dtype=np.float64)
     final = 0.5 * float(np.mean(u[-1] ** 2) if q is None else np.sum(np.asarray(q) * u[-1] ** 2))
     all_losses = np.concatenate(losses + [np.array([final])])
     return TrainResult(
