@@ -91,14 +91,14 @@ def test_radial_density_bad_input():
 
 def test_product_design_in_the_frozen_w_limit_is_the_product_of_the_normalised_rates():
     """σ_a → 0: the rate along axis i is c(2π)²ρ_i(s)ρ_j(0), so the factors are the normalised
-    wanted rates: ρ₁ ∝ 1 + s/2 on [−6, 6] (mass 18), ρ₂ uniform on [−3, 3]; the times along
+    wanted rates: ρ₁ ∝ 1 + |s|/2 on [−6, 6] (mass 30), ρ₂ uniform on [−3, 3]; the times along
     ξ₁ are 1/(c(2π)²ρ₁(s)ρ₂(0)) of the designed factors up to the mesh error (< 2 %)."""
     objs = (RateProfile(lambda k: 1 + k / 2, (0, 6), absolute=False),
             RateProfile(1.0, (0, 3), absolute=False))
     d = design_product_rho(objs, sigma_a=1e-4, density=C2, n_points=41, cells=12)
     assert d.dim == 2 and d.residual <= 0.03
     s = d.xi[0]
-    rho1, rho2 = (1 + s / 2) / 18, 1 / 6
+    rho1, rho2 = (1 + s / 2) / 30, 1 / 6
     # within the fixed point's tolerance (3 %): the P2 mesh (h = 0.25) does not hold the
     # profile's nodes (spacing 0.3), so the first solve misses by ~4 % and the loop corrects it
     np.testing.assert_allclose(d.rho.factors[0].pdf(s), rho1, rtol=0.03)
