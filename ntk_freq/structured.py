@@ -43,9 +43,10 @@ from . import _validation as v
 from .distributions import FrequencyDistribution
 from .kernels import FF_PARTS, ff_ntk
 
-#: Below this many points the dense eigendecomposition is as fast (measured crossover,
-#: benchmarks/bench_flow.py) and exact; at and above it a uniform grid takes the FFT route.
-STRUCTURED_MIN_POINTS = 1024
+#: Below this many points the dense eigendecomposition costs next to nothing and is exact (the
+#: structured route is already 2× faster at N = 160, benchmarks/bench_flow.py); at and above
+#: it a uniform grid takes the FFT route.
+STRUCTURED_MIN_POINTS = 128
 #: Relative tolerance on a grid's coordinates (of the grid's extent): a point set within it of
 #: a uniform tensor grid is treated as that grid.
 GRID_RTOL = 1e-12
