@@ -43,10 +43,10 @@ from . import _validation as v
 from .distributions import FrequencyDistribution
 from .kernels import FF_PARTS, ff_ntk
 
-#: Below this many points the dense eigendecomposition costs next to nothing and is exact (the
-#: structured route is already 2× faster at N = 160, benchmarks/bench_flow.py); at and above
-#: it a uniform grid takes the FFT route.
-STRUCTURED_MIN_POINTS = 128
+#: Below this many points the dense eigendecomposition is as fast and exact; at and above it a
+#: uniform grid takes the FFT route (benchmarks/bench_flow.py, one BLAS thread: dense 1.7×
+#: faster at N = 160, structured 2.9× faster at N = 500).
+STRUCTURED_MIN_POINTS = 256
 #: Relative tolerance on a grid's coordinates (of the grid's extent): a point set within it of
 #: a uniform tensor grid is treated as that grid.
 GRID_RTOL = 1e-12
