@@ -42,6 +42,7 @@ from scipy.sparse.linalg import LinearOperator, eigsh
 from . import _validation as v
 from .distributions import FrequencyDistribution
 from .kernels import FF_PARTS, ff_ntk
+from .krylov import lanczos_functions
 
 #: Below this many points the dense eigendecomposition is as fast and exact; at and above it a
 #: uniform grid takes the FFT route (benchmarks/bench_flow.py, one BLAS thread: dense 1.7×
@@ -50,10 +51,6 @@ STRUCTURED_MIN_POINTS = 256
 #: Relative tolerance on a grid's coordinates (of the grid's extent): a point set within it of
 #: a uniform tensor grid is treated as that grid.
 GRID_RTOL = 1e-12
-#: Lanczos stops when every snapshot changes by less than this fraction of ‖Q^{1/2}u₀‖.
-LANCZOS_TOL = 1e-13
-#: Lanczos steps between convergence checks.
-LANCZOS_CHECK = 8
 
 
 @dataclass(frozen=True)
@@ -146,57 +143,6 @@ class ToeplitzNTK:
             frequency = s2 * np.sum(self.coords * t[-len(self.coords):], axis=0)
             out = frequency if self.part == "frequency" else t[0] + frequency
         return out.reshape(-1)[self.grid.index]
-
-
-def lanczos_functions(apply, v0: np.ndarray, functions, tol: float = LANCZOS_TOL,
-                      max_steps: int | None = None) -> np.ndarray:
-    """f(B) v₀ for each f in ``functions`` (each maps eigenvalues to values, vectorised) of the
-    symmetric operator ``apply`` (B), by Lanczos with full reorthogonalisation: shape
-    (len(functions), N). Stops when every f(T_m) e₁ moves by less than ``tol`` (relative to
-    ‖v₀‖) between checks, or at breakdown (invariant Krylov space: exact). RuntimeError if
-    ``max_steps`` (default min(N, 3000)) pass without convergence."""
-    n = v0.size
-    beta0 = float(np.linalg.norm(v0))
-    if beta0 == 0.0:
-        return np.zeros((len(functions), n))
-    max_steps = min(n, 3000) if max_steps is None else max_steps
-    V = np.empty((min(max_steps, 64), n))
-    V[0] = v0 / beta0
-    alpha, beta = [], []
-    previous = None
-    for j in range(max_steps):
-        w = apply(V[j])
-        alpha.append(float(V[j] @ w))
-        basis = V[: j + 1]
-        w -= basis.T @ (basis @ w)
-        w -= basis.T @ (basis @ w)  # twice is enough (Giraud et al. 2005)
-        b = float(np.linalg.norm(w))
-        invariant = b <= 1e-14 * max(abs(a) for a in alpha)
-        if invariant or (j + 1) % LANCZOS_CHECK == 0 or j + 1 == max_steps:
-            coeffs = _tridiagonal_functions(np.array(alpha), np.array(beta), functions)
-            change = (np.inf if previous is None else
-                      np.max(np.abs(coeffs - np.pad(previous, ((0, 0), (0, j + 1 - previous.shape[1]))))))
-            if invariant or change <= tol:
-                return beta0 * coeffs @ V[: j + 1]
-            if j + 1 == max_steps:
-                raise RuntimeError(f"Lanczos did not converge in {max_steps} steps (last change "
-                                   f"{change:.2g} of ‖v₀‖, tolerance {tol:g})")
-            previous = coeffs
-        beta.append(b)
-        if j + 1 == V.shape[0]:
-            v.fits_in_memory(f"the Lanczos basis ({2 * V.shape[0]} vectors of {n})",
-                             16.0 * V.shape[0] * n)
-            V = np.concatenate([V, np.empty_like(V)])
-        V[j + 1] = w / b
-    raise AssertionError("unreachable")
-
-
-def _tridiagonal_functions(alpha, beta, functions) -> np.ndarray:
-    """f(T) e₁ for the Lanczos tridiagonal T (diagonal alpha, off-diagonal beta), each f."""
-    from scipy.linalg import eigh_tridiagonal
-
-    theta, S = eigh_tridiagonal(alpha, beta) if alpha.size > 1 else (alpha, np.ones((1, 1)))
-    return np.stack([S @ (f(theta) * S[0]) for f in functions])
 
 
 class StructuredKernelOperator:
