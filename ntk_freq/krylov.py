@@ -72,6 +72,12 @@ def lanczos_functions(apply, v0: np.ndarray, functions, tol: float = LANCZOS_TOL
     raise AssertionError("unreachable: the loop returns or raises at max_steps")
 
 
+def decay(t: float, lam: np.ndarray) -> np.ndarray:
+    """e^{−tλ} of eigenvalues λ of a positive semi-definite operator (rounding-level negatives
+    count as 0): the flow's f for :func:`lanczos_functions` (bind t with functools.partial)."""
+    return np.exp(-t * np.clip(lam, 0.0, None))
+
+
 def tridiagonal_functions(alpha: np.ndarray, beta: np.ndarray, functions) -> np.ndarray:
     """f(T) e₁ for the Lanczos tridiagonal T (diagonal alpha, off-diagonal beta), each f."""
     theta, S = eigh_tridiagonal(alpha, beta) if alpha.size > 1 else (alpha, np.ones((1, 1)))

@@ -42,7 +42,7 @@ from scipy.sparse.linalg import LinearOperator, eigsh
 from . import _validation as v
 from .distributions import FrequencyDistribution
 from .kernels import FF_PARTS, ff_ntk
-from .krylov import lanczos_functions
+from .krylov import decay, lanczos_functions
 
 #: Below this many points the dense eigendecomposition is as fast and exact; at and above it a
 #: uniform grid takes the FFT route (benchmarks/bench_flow.py, one BLAS thread: dense 1.7×
@@ -187,7 +187,7 @@ class StructuredKernelOperator:
         t = v.finite_array("times", times).reshape(-1)
         if np.any(t < 0):
             raise ValueError(f"times must be >= 0, got min {t.min()}")
-        return self._map(u0, [functools.partial(_decay, s) for s in t])
+        return self._map(u0, [functools.partial(decay, s) for s in t])
 
     def gd(self, u0, eta: float, steps) -> np.ndarray:
         """u_k = (I − ηΘ diag(q))^k u₀ at each k in ``steps``, shape (T, N)."""
@@ -196,10 +196,6 @@ class StructuredKernelOperator:
         if k.size and (np.any(k < 0) or np.any(k != np.rint(k))):
             raise ValueError(f"steps must be integers >= 0, got {k.tolist()[:8]}")
         return self._map(u0, [functools.partial(_gd_power, eta, int(s)) for s in k])
-
-
-def _decay(t: float, lam: np.ndarray) -> np.ndarray:
-    return np.exp(-t * np.clip(lam, 0.0, None))
 
 
 def _gd_power(eta: float, k: int, lam: np.ndarray) -> np.ndarray:

@@ -154,9 +154,11 @@ def lanczos_exact(M, A, U0: np.ndarray, times: np.ndarray, m_solve, callback=Non
     """U(t) = exp(−t M⁻¹A) U₀ at every time, by Lanczos on M⁻¹A, which is self-adjoint and
     ⪰ 0 in ⟨x, y⟩_M = xᵀ M y (:func:`ntk_freq.krylov.lanczos_functions`, tolerance 1e-13 of
     ‖U₀‖_M per column); ``m_solve`` applies M⁻¹. ``callback(1)`` after each Lanczos step."""
-    from ..krylov import lanczos_functions
+    from functools import partial
 
-    functions = [lambda lam, t=t: np.exp(-t * np.clip(lam, 0.0, None)) for t in times]
+    from ..krylov import decay, lanczos_functions
+
+    functions = [partial(decay, t) for t in times]
     step = None if callback is None else (lambda: callback(1))
     out = np.empty((times.size,) + U0.shape)
     for c in range(U0.shape[1]):
