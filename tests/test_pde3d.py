@@ -61,6 +61,7 @@ def test_band_mode_3d_p2():
     assert relative_l2(sol(xi, t), exact) < 5 * sol.resolution["u0_hat"]
 
 
+@pytest.mark.slow  # ~10 s: a 4913-DOF P2 solve and 2000 evaluations
 def test_readout_closed_form_3d():
     """W frozen: û(ξ, t) = û₀(ξ) e^{−c(2π)³ρ̄_w(ξ)t}, Gaussian ρ_w (s = 1), û₀ a Gaussian bump.
     At ξ = 0 the decay is e^{−c(2π)³ t/(2π)^{3/2}}: t chosen so it is e^{−2}. Ω = [−5, 5]³
