@@ -454,8 +454,8 @@ PDE_FIGURE_TIMES = 61
 @click.option("--order", default=2, show_default=True, type=click.Choice(["1", "2"]),
               help="Element order (P1, P2).")
 @click.option("--scheme", default="auto", show_default=True,
-              type=click.Choice(["auto", "cn", "eigen", "krylov", "lowrank", "expm"]),
-              help="Time scheme: eigen, krylov, cn for (E3); lowrank, expm, cn for (E2).")
+              type=click.Choice(["auto", "cn", "eigen", "krylov", "lanczos", "lowrank", "expm"]),
+              help="Time scheme: eigen, krylov, lanczos, cn for (E3); lowrank, expm, cn for (E2).")
 @click.option("--probes", default=None,
               help="Probe frequencies k (ξ = k e₁) to print (default: the target's wave vectors).")
 @click.option("--mesh-size", type=float, default=None,

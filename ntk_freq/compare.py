@@ -39,10 +39,10 @@ from . import _validation as v
 from .data import PointMeasure, data_density, measured_spectrum, training_measure
 from .distributions import FrequencyDistribution, distribution
 from .fourier import fourier_transform, frequency_grid, midpoint_grid, relative_l2, remaining_fraction
-from .kernels import ff_ntk
 from .models import ff_network
 from .targets import WindowedSines, initial_error_hat, target as parse_target
-from .training import DTYPES, KernelOperator, snapshot_steps, train
+from .structured import kernel_operator
+from .training import DTYPES, snapshot_steps, train
 
 ROUTES = ("pde", "kernel", "kernel_gd", "nn")
 COMPARE_PARTS = ("full", "readout", "frequency")
@@ -335,7 +335,7 @@ def kernel_route(rho, sigma_a, part, x, u0, eta, times, check_eta: bool = True, 
     """Exact flow, discrete GD map and the stability limit 2/λ_max(Θ(X, X)/N) from the
     closed-form NTK (Θ diag(q) with loss ``weights`` q); with ``check_eta`` refuses η at or
     above that limit before any flow."""
-    op = KernelOperator.from_gram(ff_ntk(x, x, rho, sigma_a, part), weights)
+    op = kernel_operator(rho, sigma_a, part, x, weights)  # FFT + Lanczos on a uniform grid
     max_eta = op.stability_limit
     if check_eta and eta >= max_eta:
         raise ValueError(
@@ -521,10 +521,10 @@ def compare(rhos=("gaussian:3", "uniform:10"), target="windowed-sines:2,7;width=
 
 
 def check_cost(width: int, n_points: int, steps: int) -> None:
-    """Refuse, before any work, a comparison whose kernel flow (dense N × N eigenproblem) or
-    network (N × 2m features) would not fit in memory, or whose training would run for hours."""
-    v.fits_in_memory(f"the kernel flow on N = {n_points} points (Θ(X, X), its eigenvectors and "
-                     "work arrays)", 8.0 * 5 * float(n_points) ** 2)
+    """Refuse, before any work, a comparison whose network (N × 2m features) would not fit in
+    memory, or whose training would run for hours. (The kernel flow's own estimate, O(N) on a
+    uniform grid and O(N²) for scattered points, is made by
+    :func:`ntk_freq.structured.kernel_operator` before it builds anything.)"""
     v.fits_in_memory(f"training width m = {width} on N = {n_points} points (features and their "
                      "gradients)", 8.0 * 6 * 2 * float(width) * n_points)
     v.affordable(f"training {steps} steps of width {width} on {n_points} points",

@@ -137,7 +137,7 @@ def test_shapes_summary_dataset_and_figures(cmp2d, tmp_path):
     ({"data": "box:5"}, ValueError, "does not cover the target.*in every axis"),
     # 3-D: 200³ = 8e6 points make a dense Θ of 8e6² entries
     ({"dim": 3, "rhos": "gaussian:1", "target": "windowed-sines:1;width=2.5", "n_points": 200},
-     MemoryError, "kernel flow on N = 8000000 points"),
+     MemoryError, "on N = 8000000 points"),
 ])
 def test_bad_input_is_refused_before_training(kwargs, error, match, no_training):
     with pytest.raises(error, match=match):

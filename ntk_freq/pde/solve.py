@@ -20,6 +20,9 @@ from .mesh import (MAX_RADIUS_PER_MEDIAN, SHAPES, Domain, breakpoints, build_mes
 
 #: Largest system solved exactly in time by the dense generalised eigenproblem when scheme="auto".
 EIGEN_MAX_DOFS = 1000
+#: Lanczos vectors budgeted by the memory estimate of scheme "lanczos" (80 suffice for the
+#: default 3-D run, t_max λ_max(M⁻¹A) ≈ 200; the basis grows on demand, checked again).
+_LANCZOS_VECTORS = 256
 #: Crank–Nicolson steps over [0, max(times)] when dt is not given.
 DEFAULT_STEPS = 400
 #: Coarsest automatic mesh: 2R/h = 2 · this many cells across the box.
@@ -154,6 +157,8 @@ def memory_estimate(n_dofs: int, dim: int, order: int, n_times: int, scheme: str
     nbytes = 24.0 * entries + 16.0 * n_dofs * n_times
     if scheme == "eigen":
         return nbytes + 24.0 * n_dofs**2
+    if scheme == "lanczos":
+        nbytes += 8.0 * _LANCZOS_VECTORS * n_dofs
     return nbytes + (12.0 * _LU_FILL[dim] * entries if solver == "lu" else 0.0)
 
 
@@ -232,8 +237,10 @@ def solve_frequency_pde(rho: FrequencyDistribution, sigma_a: float, density, u0_
         exceed max_dofs: then a warning with the estimate); a given h that misses the tolerance
         only warns. Box meshes hold ρ̄_w's jumps as nodes.
       scheme: "eigen" (exact in time, dense, ≤ a few thousand DOFs), "krylov" (exact in time,
-        expm_multiply), "cn" (Crank–Nicolson, step ≤ dt = max(times)/400 by default, with
-        ``rannacher`` backward-Euler start-up steps), "auto" (eigen up to 1000 DOFs, else cn).
+        expm_multiply), "lanczos" (exact in time, one Lanczos run on M⁻¹A for all times: its
+        products grow like √(t_max λ_max), not with the steps), "cn" (Crank–Nicolson, step
+        ≤ dt = max(times)/400 by default, with ``rannacher`` backward-Euler start-up steps),
+        "auto" (eigen up to 1000 DOFs, else lanczos in d = 3 and cn in d ≤ 2).
       linear_solver: "lu" (sparse LU, factorised once; default in d ≤ 2) or "cg" (Jacobi CG,
         default in d = 3 where the LU fills in too much).
       progress: show a progress bar over the time steps.
@@ -294,7 +301,7 @@ def solve_frequency_pde(rho: FrequencyDistribution, sigma_a: float, density, u0_
     Omega = _domain(rho, domain, shape, support_tol)
     breaks = breakpoints(rho) if Omega.shape == "box" else None
     h = Omega.radius / _INITIAL_CELLS if mesh_size is None else v.positive("mesh_size", mesh_size)
-    planned = scheme if scheme != "auto" else "cn"
+    planned = scheme if scheme != "auto" else ("lanczos" if rho.dim == 3 else "cn")
     _check_memory(Omega, h, order, breaks, times.size, planned, solver)
     disc = _discretise(rho, Omega, breaks, h, order, u0_hat, solver)
     while mesh_size is None and max(disc.resolution.values()) > resolution_tol:
@@ -320,7 +327,7 @@ def solve_frequency_pde(rho: FrequencyDistribution, sigma_a: float, density, u0_
         raise ValueError(_mass_message(rho, Omega, mass, 1 - outside - mass_tol, mass_tol,
                                        disc.resolution["rho"], resolution_tol, h))
     if scheme == "auto":
-        scheme = "eigen" if basis.N <= EIGEN_MAX_DOFS else "cn"
+        scheme = "eigen" if basis.N <= EIGEN_MAX_DOFS else planned
     _check_memory(Omega, h, order, breaks, times.size, scheme, solver)
     if scheme == "cn":  # a step costs a few dozen sparse products of the DOFs (more with CG)
         v.affordable(f"{times[-1] / dt:.3g} Crank–Nicolson steps of {basis.N} DOFs",
@@ -387,8 +394,12 @@ def _integrate(M, A, U0, times, scheme, dt, rannacher, solver, progress) -> np.n
     from tqdm import tqdm
 
     total = (sum(max(1, math.ceil((b - a) / dt - 1e-9)) for a, b in zip(times[:-1], times[1:]))
-             if scheme == "cn" else times.size - 1)
+             if scheme == "cn" else None if scheme == "lanczos" else times.size - 1)
     with tqdm(total=total, disable=not progress, desc=f"frequency PDE ({scheme})") as bar:
         if scheme == "krylov":
             return time.krylov_exact(M, A, U0, times, solver, callback=bar.update)
+        if scheme == "lanczos":
+            m_solve = time.linear_solver(M, solver)
+            return time.lanczos_exact(M, A, U0, times, lambda x: m_solve(x[:, None])[:, 0],
+                                      callback=bar.update)
         return time.crank_nicolson(M, A, U0, times, dt, rannacher, solver, callback=bar.update)
