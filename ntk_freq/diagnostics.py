@@ -36,6 +36,7 @@ from scipy import ndimage, spatial
 
 from . import _validation as v
 from .fourier import fourier_transform, frequency_grid
+from .regime import LazyRegimeWarning  # noqa: F401  (re-exported: diagnostics' warning)
 from .training import KernelOperator
 
 # --- input checks -----------------------------------------------------------------------------
@@ -452,10 +453,6 @@ def kernel_predict(theta_test_train, theta_train_train, residual0, times) -> np.
 
 
 # --- the kernel (lazy) regime ----------------------------------------------------------------
-
-
-class LazyRegimeWarning(UserWarning):
-    """A training run left the kernel regime: kernel-based predictions do not apply to it."""
 
 
 @dataclass(frozen=True)
