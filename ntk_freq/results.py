@@ -9,7 +9,9 @@ A comparison's Dataset (:func:`comparison_dataset`) has the dimensions
 
 the data variables ``u_hat`` (rho, route, time, xi; complex), ``remaining`` (rho, route, time,
 kappa; |û(κ, t)|/|û(κ, 0)|), ``rel_l2`` (rho, gap, time), ``loss`` (rho, step),
-``max_stable_eta`` (rho), ``seconds`` (rho, route; wall time, not reproducible) and ``y`` (x);
+``max_stable_eta`` (rho), ``seconds`` (rho, route; wall time, not reproducible), ``y`` (x) and
+the network's kernel-regime diagnostics (:mod:`ntk_freq.regime`) ``ntk_change``,
+``ntk_change_stderr``, ``param_distance``, ``linearisation_gap`` (rho, time);
 the scalar settings of the run (sigma_a, width, seed, part, eta, steps, …) as scalar
 coordinates, so that a sweep promotes the ones it varies to dimensions. Attributes: ``spec``
 and ``provenance`` (JSON strings), ``ntk_freq_version``, ``conventions``.
@@ -47,7 +49,14 @@ UNITS = {
     "max_stable_eta": ("gradient-descent stability limit 2/λ_max(Θ(X, X)/N)", "1"),
     "seconds": ("wall time of each route (not reproducible)", "s"),
     "y": ("target y(x_i)", "unit of u"),
+    "ntk_change": ("relative NTK change ‖Θ_t − Θ_0‖_F/‖Θ_0‖_F of the trained network", "1"),
+    "ntk_change_stderr": ("jackknife standard error of ntk_change (0: exact)", "1"),
+    "param_distance": ("relative parameter distance ‖θ_t − θ_0‖/‖θ_0‖", "1"),
+    "linearisation_gap": ("‖f(θ_t) − f_lin(θ_t)‖/‖f(θ_t) − f(θ_0)‖, f_lin linearised at θ_0", "1"),
 }
+
+#: The per-snapshot kernel-regime diagnostics a comparison's Dataset holds.
+REGIME_VARIABLES = ("ntk_change", "ntk_change_stderr", "param_distance", "linearisation_gap")
 
 CONVENTIONS = ("angular frequencies; û(ξ) = ∫ u(x) e^{−iξx} dx ≈ Σ_i u(x_i) e^{−iξx_i} Δx; "
                "flow time t = η · step; data density c = 1/|D|; doubling initialisation, u₀ = −y")
@@ -82,6 +91,9 @@ def comparison_dataset(cmp) -> "xarray.Dataset":  # noqa: F821
                     np.array([[r.seconds.get(route, np.nan) for route in ROUTES] for r in results])),
         "y": (("x",), np.asarray(cmp.y, float)),
     }
+    if all(r.regime is not None for r in results):
+        for name in REGIME_VARIABLES:
+            data[name] = (("rho", "time"), np.stack([getattr(r.regime, name) for r in results]))
     coords = {
         "rho": [r.rho for r in results], "route": list(ROUTES), "gap": list(gaps),
         "time": cmp.times, "xi": cmp.xi, "kappa": cmp.kappa, "x": np.asarray(cmp.x, float),

@@ -263,9 +263,9 @@ def check_point(settings: dict) -> None:
 
 def point_nbytes(settings: dict) -> int:
     """Bytes of one point's Dataset: û (complex, ρ × 4 routes × T × K) dominates; the rest is
-    remaining fractions, gaps, the loss per step and the data."""
+    remaining fractions, gaps, the kernel-regime diagnostics, the loss per step and the data."""
     n_rho, n_t = len(settings["rhos"]), settings["n_snapshots"] + 1
-    return 8 * (n_rho * (4 * n_t * (2 * settings["n_xi"] + 8) + 3 * n_t + settings["steps"] + 16)
+    return 8 * (n_rho * (4 * n_t * (2 * settings["n_xi"] + 8) + 7 * n_t + settings["steps"] + 16)
                 + 2 * settings["n_points"]) + 16_384
 
 
