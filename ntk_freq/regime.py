@@ -25,17 +25,18 @@ points of S (leave one point out; O(n²), from the same matrices); it is 0 when 
 input (n = N: the value is exact). The linearisation gap costs one Jacobian-vector product on
 all N inputs per snapshot and is exact.
 
-Threshold. A run counts as lazy while max_t δ_Θ(t) and the linearisation gap stay at or below
-:data:`LAZY_THRESHOLD` = 0.1. Why 0.1: by Weyl's inequality every eigenvalue of Θ_t/N lies
-within ‖Θ_t − Θ_0‖_2/N ≤ δ_Θ ‖Θ_0‖_F/N of its initial value; the modes that carry the target
-have eigenvalues of the order of ‖Θ_0‖_F/N, so their rates λ_k, hence the learning times
-t_k ∝ 1/λ_k that the kernel predicts, are then right to about 10 %; and a linearisation gap of
-0.1 means the trained function's change differs from the linear model's by 10 %. (The lazy-map
-experiment shows where this holds: δ_Θ ≪ 0.1 where the learning time matches the kernel's,
-δ_Θ ≳ 0.3 where it is several times slower.) The parameter distance is reported, not used in
-the decision: a wide network can move all its parameters by a small relative amount and still
-change its kernel (and a narrow one can move them more without doing so). A run that exceeds the
-threshold emits :class:`LazyRegimeWarning`.
+Threshold. A run counts as lazy while max_t δ_Θ(t) stays at or below :data:`LAZY_THRESHOLD`
+= 0.1. Why 0.1: by Weyl's inequality every eigenvalue of Θ_t/N lies within
+‖Θ_t − Θ_0‖_2/N ≤ δ_Θ ‖Θ_0‖_F/N of its initial value; the modes that carry the target have
+eigenvalues of the order of ‖Θ_0‖_F/N, so their rates λ_k, hence the learning times
+t_k ∝ 1/λ_k that the kernel predicts, stay right to about 10 % (modes with much smaller
+eigenvalues can move by more, relatively). Measured (ronen-sphere, quick form): δ_Θ = 0.005 where
+the per-mode learning curves follow the kernel to 0.06, δ_Θ = 1.3 where they miss it by 0.9.
+The other two are reported, not used in the decision: the parameter distance because a wide
+network moves every parameter by little however much its kernel changes, the linearisation gap
+because with ReLU it stays near 0.1 in runs that follow the kernel closely (neurons whose
+pre-activation changes sign make f − f_lin first order in a small |θ_t − θ_0|: 0.12 in that
+same lazy run). A run that exceeds the threshold emits :class:`LazyRegimeWarning`.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ import numpy as np
 
 from . import _validation as v
 
-#: The largest δ_Θ and linearisation gap for which a run counts as lazy (module docstring).
+#: The largest δ_Θ for which a run counts as lazy (module docstring).
 LAZY_THRESHOLD = 0.1
 #: The default size n of the subset of inputs on which the NTK change is measured.
 DEFAULT_POINTS = 64
@@ -80,8 +81,8 @@ class RegimeTrace:
 
     @property
     def lazy(self) -> bool:
-        """Whether δ_Θ and the linearisation gap stayed at or below the threshold."""
-        return bool(max(self.ntk_change.max(), self.linearisation_gap.max()) <= self.threshold)
+        """Whether δ_Θ stayed at or below the threshold (module docstring)."""
+        return bool(self.ntk_change.max() <= self.threshold)
 
     def summary(self) -> dict:
         """JSON-ready: the largest value of each diagnostic, the estimator and the verdict."""
@@ -164,11 +165,13 @@ def ntk_gram_fn(f: Callable, n_out: int) -> Callable:
     return gram
 
 
-def regime_probe(f: Callable, theta0, x, points: int = DEFAULT_POINTS, seed: int = 0) -> Callable:
+def regime_probe(f: Callable, theta0, x, points: int = DEFAULT_POINTS, seed: int = 0,
+                 max_bytes: float = JACOBIAN_BYTES) -> Callable:
     """A function θ_t ↦ (δ_Θ, its standard error, ‖θ_t − θ_0‖/‖θ_0‖, linearisation gap) for the
     model ``f(θ, x)`` (θ the trained parameters, a pytree; output (N,) or (N, C)) started at
     ``theta0`` and trained on the inputs ``x`` (N, d); module docstring. Computes Θ_0 on its
-    subset of inputs now (n from ``points`` and the Jacobian's size)."""
+    subset of inputs now: n = min(N, ``points``, ``max_bytes``/(P · bytes per entry)) (pass
+    ``max_bytes=math.inf`` for the exact value on every input, memory allowing)."""
     points = v.positive_int("points", points)
     n_inputs = int(x.shape[0])
     out = jax.eval_shape(f, theta0, x[:1])
@@ -176,7 +179,7 @@ def regime_probe(f: Callable, theta0, x, points: int = DEFAULT_POINTS, seed: int
     leaves = jax.tree_util.tree_leaves(theta0)
     n_params = sum(int(np.size(a)) for a in leaves)
     itemsize = max(np.dtype(a.dtype).itemsize for a in leaves)
-    n = max(2, min(n_inputs, points, JACOBIAN_BYTES // max(n_params * itemsize, 1)))
+    n = int(max(2, min(n_inputs, points, max_bytes // max(n_params * itemsize, 1))))
     v.fits_in_memory(f"the Jacobian of the kernel-regime probe ({n} points x {n_params} "
                      "parameters)", 3.0 * n * n_params * itemsize)
     xs = x[jnp.asarray(subsample(n_inputs, n, seed))]
@@ -197,7 +200,7 @@ def regime_probe(f: Callable, theta0, x, points: int = DEFAULT_POINTS, seed: int
         rel_dist = dist / norm0 if norm0 > 0 else (math.inf if dist > 0 else 0.0)
         return change, stderr, rel_dist, lin / moved_by if dist > 0 and moved_by > 0 else 0.0
 
-    probe.points, probe.n_inputs = n, n_inputs
+    probe.points, probe.n_inputs, probe.theta_0_gram = n, n_inputs, theta_0_gram
     return probe
 
 
