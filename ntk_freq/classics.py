@@ -362,11 +362,12 @@ def _plot_lazy(amplitudes, widths, maps, directory):
 # --- digits: xu-digits and fridovich-digits ----------------------------------------------------
 
 
-def _digits_mlp(width: int, out_dim: int = 10):
+def _digits_mlp(width: int, out_dim: int = 10, doubling: bool = True):
     """The digits network: 64 → width → width → out_dim, ReLU, standard parametrisation (He
-    initialisation, zero biases), doubled so f₀ ≡ 0."""
+    initialisation, zero biases), doubled so f₀ ≡ 0 unless ``doubling`` is False (a plain
+    network: half the cost)."""
     return mlp_network(64, (width, width), "relu", w_std=np.sqrt(2), b_std=1.0, bias_init="zero",
-                       parameterization="standard", out_dim=out_dim)
+                       parameterization="standard", out_dim=out_dim, doubling=doubling)
 
 
 def xu_digits(directory: Path, quick: bool = False, progress: bool = True) -> dict:
@@ -414,13 +415,14 @@ def xu_digits(directory: Path, quick: bool = False, progress: bool = True) -> di
 
 def fridovich_digits(directory: Path, quick: bool = False, progress: bool = True) -> dict:
     """Fridovich-Keil et al. (2022) on the 8×8 digits: the same MLP classifier (64→256→256→10,
-    ReLU, cross-entropy, Adam) trained on clean labels and on labels with 30 % noise, each to
+    ReLU, He initialisation, not doubled: a plain classifier as in the paper, and half the cost
+    of a doubled one; cross-entropy, Adam) trained on clean labels and on labels with 30 % noise, each to
     fit its training set; interpolation spectra of its softmax output along straight paths
     between training images (within and across classes; bands of 1–4, 4–16, 16–64 cycles per
     path). Headline: the high-band power ratio noisy/clean for each kind of path."""
     n_per_class, n_steps, n_pairs = (30, 600, 60) if quick else (None, 2000, 300)
     x, labels = load_digits(n_per_class)
-    net = _digits_mlp(128 if quick else 256)
+    net = _digits_mlp(128 if quick else 256, doubling=False)
     p0 = net.init(jax.random.PRNGKey(0))
 
     def probabilities(params, z):

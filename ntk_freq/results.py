@@ -160,6 +160,37 @@ def dataset_bytes(ds) -> bytes:
     return buffer.getvalue()
 
 
+def point_bytes(ds) -> bytes:
+    """``ds`` as the bytes of a NumPy ``.npz`` archive (no pickles): every variable and coordinate
+    as an array ``vars/NAME`` or ``coords/NAME`` (complex and string arrays as they are), and one
+    JSON entry ``meta`` with the dimensions and attributes. A sweep's point files use it: writing
+    and reading take milliseconds, against 0.1–1 s for netCDF through h5netcdf, whose cost is per
+    variable (:func:`read_point` is the inverse; the round trip is exact)."""
+    meta = {"attrs": ds.attrs, "vars": {}, "coords": {}}
+    arrays = {}
+    for kind, items in (("vars", ds.data_vars), ("coords", ds.coords)):
+        for name, var in items.items():
+            meta[kind][name] = {"dims": list(var.dims), "attrs": var.attrs}
+            arrays[f"{kind}/{name}"] = np.asarray(var.values)
+    arrays["meta"] = np.array(json.dumps(meta, default=store._json_default))
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def read_point(path) -> "xarray.Dataset":  # noqa: F821
+    """Inverse of :func:`point_bytes`, from a file."""
+    xr = _xr()
+    with np.load(path, allow_pickle=False) as f:
+        meta = json.loads(str(f["meta"]))
+
+        def variables(kind):
+            return {n: xr.Variable(m["dims"], f[f"{kind}/{n}"], m["attrs"])
+                    for n, m in meta[kind].items()}
+
+        return xr.Dataset(variables("vars"), coords=variables("coords"), attrs=meta["attrs"])
+
+
 def write_dataset(path, ds) -> Path:
     """Write ``ds`` as netCDF-4 (h5netcdf) at ``path``, atomically."""
     data = dataset_bytes(ds)
@@ -168,9 +199,12 @@ def write_dataset(path, ds) -> Path:
 
 def open_results(path) -> "xarray.Dataset":  # noqa: F821
     """The labelled results at ``path``: a ``.nc`` file, or a run or sweep directory holding
-    ``results.nc``. Loaded into memory (the file is closed again); complex variables joined."""
+    ``results.nc``, or a sweep's point file (``.npz``, :func:`point_bytes`). Loaded into memory
+    (the file is closed again); complex variables joined."""
     xr = _xr()
     path = Path(path)
+    if path.suffix == ".npz" and path.is_file():
+        return read_point(path)
     if path.is_dir():
         path = path / "results.nc"
     if not path.is_file():
