@@ -92,7 +92,7 @@ def fit(network: Network, params, x, y, optimizer, snapshot_steps, loss: str = "
     opt_state = optimizer.init(theta)
     value = _loss_fn(network, frozen, x, y, loss, weight_decay)
     probe = None if regime_points is None else regime_probe(
-        lambda th, z: network.apply(merge(th, frozen), z), theta, x, regime_points)
+        lambda th, z: network.apply(merge(th, frozen), z), theta, x, **regime_points)
     rows = []
     outputs, snaps, losses, done = [], [], [], 0
     with tqdm(total=int(steps[-1]), desc=desc, disable=not progress, leave=False) as bar:

@@ -15,7 +15,8 @@ X = (x_1 … x_N):
 Cost and estimator. The exact Θ on N points costs N·P memory for the Jacobian (P trained
 parameters) and N²·P·C operations per snapshot. The NTK change is therefore measured on a fixed
 random subset S of n = min(N, ``points``, 256 MiB/(P·bytes)) inputs (the same at every
-snapshot), with the unbiased U-statistic estimates of both squared Frobenius norms
+snapshot; by default ``points`` = 64/C, at least 16, so that the cost n²·P·C does not grow with
+the number C of outputs), with the unbiased U-statistic estimates of both squared Frobenius norms
 
     ‖A‖_F² ≈ (N/n) Σ_{i∈S} A_ii² + N(N−1)/(n(n−1)) Σ_{i≠j∈S} A_ij²     (A = Θ_t − Θ_0 and Θ_0),
 
@@ -54,8 +55,10 @@ from . import _validation as v
 
 #: The largest δ_Θ for which a run counts as lazy (module docstring).
 LAZY_THRESHOLD = 0.1
-#: The default size n of the subset of inputs on which the NTK change is measured.
+#: The default size n of the subset of inputs on which the NTK change is measured (divided by
+#: the number of outputs C, down to :data:`MIN_POINTS`).
 DEFAULT_POINTS = 64
+MIN_POINTS = 16
 #: The largest Jacobian block (n × P entries) the probe builds.
 JACOBIAN_BYTES = 2**28
 
@@ -165,17 +168,18 @@ def ntk_gram_fn(f: Callable, n_out: int) -> Callable:
     return gram
 
 
-def regime_probe(f: Callable, theta0, x, points: int = DEFAULT_POINTS, seed: int = 0,
+def regime_probe(f: Callable, theta0, x, points: int | None = None, seed: int = 0,
                  max_bytes: float = JACOBIAN_BYTES) -> Callable:
     """A function θ_t ↦ (δ_Θ, its standard error, ‖θ_t − θ_0‖/‖θ_0‖, linearisation gap) for the
     model ``f(θ, x)`` (θ the trained parameters, a pytree; output (N,) or (N, C)) started at
     ``theta0`` and trained on the inputs ``x`` (N, d); module docstring. Computes Θ_0 on its
-    subset of inputs now: n = min(N, ``points``, ``max_bytes``/(P · bytes per entry)) (pass
+    subset of inputs now: n = min(N, ``points``, ``max_bytes``/(P · bytes per entry)), ``points``
+    None meaning max(:data:`MIN_POINTS`, :data:`DEFAULT_POINTS`/C) (pass
     ``max_bytes=math.inf`` for the exact value on every input, memory allowing)."""
-    points = v.positive_int("points", points)
     n_inputs = int(x.shape[0])
     out = jax.eval_shape(f, theta0, x[:1])
     n_out = int(np.prod(out.shape[1:]))
+    points = max(MIN_POINTS, DEFAULT_POINTS // n_out) if points is None else v.positive_int("points", points)
     leaves = jax.tree_util.tree_leaves(theta0)
     n_params = sum(int(np.size(a)) for a in leaves)
     itemsize = max(np.dtype(a.dtype).itemsize for a in leaves)
@@ -222,15 +226,15 @@ def regime_trace(rows, probe, threshold: float = LAZY_THRESHOLD, warn: bool = Tr
     return trace
 
 
-def regime_option(regime) -> int | None:
+def regime_option(regime) -> dict | None:
     """The ``regime`` keyword of :func:`ntk_freq.training.train` and :func:`ntk_freq.fitting.fit`:
-    True (probe on :data:`DEFAULT_POINTS` inputs), False/None (no diagnostics) or the number of
-    inputs n of the probe → n or None."""
+    True (the probe's default subset, :func:`regime_probe`), False/None (no diagnostics) or the
+    number of inputs n of the probe → the keywords of :func:`regime_probe`, or None (off)."""
     if regime is None or regime is False:
         return None
     if regime is True:
-        return DEFAULT_POINTS
+        return {}
     if isinstance(regime, (int, np.integer)) and not isinstance(regime, bool) and regime >= 2:
-        return int(regime)
+        return {"points": int(regime)}
     raise ValueError(f"regime must be True, False or a number of inputs >= 2 for the NTK-change "
                      f"estimate, got {regime!r}")

@@ -272,7 +272,7 @@ def train(network: Network, params, x, y, eta: float, times, optimizer=None,
 
     regime: record the kernel-regime diagnostics (:mod:`ntk_freq.regime`: NTK change, parameter
     distance, linearisation gap) at every snapshot, the NTK change on ``regime`` inputs (True:
-    :data:`ntk_freq.regime.DEFAULT_POINTS`); a run that leaves the kernel regime warns with
+    64 divided by the number of outputs, at least 16); a run that leaves the kernel regime warns with
     :class:`ntk_freq.regime.LazyRegimeWarning`. False skips them."""
     if not isinstance(network, Network):
         raise TypeError(f"network must be an ntk_freq.models.Network, got {type(network).__name__}")
@@ -318,7 +318,7 @@ def train(network: Network, params, x, y, eta: float, times, optimizer=None,
             )
 
     probe = None if regime_points is None else regime_probe(
-        lambda th, z: network.apply(merge(th, frozen), z), theta, x, regime_points)
+        lambda th, z: network.apply(merge(th, frozen), z), theta, x, **regime_points)
     rows = []
     u = np.empty((len(steps), x.shape[0]))
     losses = []
