@@ -130,9 +130,9 @@ def main():
           f"{wall['cluster']:.1f} | {wall['cluster'] / n:.2f} | 1 |")
     print(f"\ncluster start {t_start:.1f} s; mean point time (routes, serial) {point:.2f} s; "
           f"a point's file {len(data) / 2**20:.2f} MiB\n")
-    print("| per-point overhead | [ms] | fraction of a point |\n|---|---|---|")
     print(f"(for comparison: the same Dataset as netCDF bytes through h5netcdf, the former point "
           f"format: {1e3 * t_netcdf:.1f} ms, {t_netcdf / point:.2%})\n")
+    print("| per-point overhead | [ms] | fraction of a point |\n|---|---|---|")
     rows = [("Dataset → point file bytes (.npz, worker)", t_bytes), ("atomic write (client)", t_write),
             ("Dask round trip of the bytes", t_trip), ("share of combining", t_combine)]
     for name, t in rows:
