@@ -63,10 +63,11 @@ def rahaman_sines(directory: Path, quick: bool = False, progress: bool = True) -
     delta = dg.delta_f(res.outputs, y, x, 2 * np.pi * ks)
     t_learn = dg.learning_time(steps, delta, 0.1)
     summary = {"k_cycles": ks.tolist(), "learning_step": t_learn.tolist(),
-               "increasing": bool(np.all(np.diff(t_learn) > 0)), "width": width, "steps": n_steps}
+               "increasing": bool(np.all(np.diff(t_learn) > 0)), "width": width, "steps": n_steps,
+               "regime": res.regime.summary()}
     store.write_results(directory / "rahaman_sines.npz",
                         {"steps": steps, "k": ks, "delta_f": delta, "x": x, "y": y,
-                         "outputs": res.outputs}, {"summary": summary})
+                         "outputs": res.outputs, **res.regime.arrays()}, {"summary": summary})
     _plot_rahaman(steps, ks, delta, t_learn, directory)
     return summary
 
@@ -166,7 +167,9 @@ def ronen_sphere(directory: Path, quick: bool = False, progress: bool = True) ->
         regime = dg.kernel_regime(net.apply, [res.params[i] for i in pick], X, y=y,
                                   times=times[pick], warn=False)
         runs[amplitude] = dict(times=times, delta=delta, t_k=t_k, regime=regime,
+                               modes=mode_study(net, res, X, y, times, 2 * len(ks)),
                                loss_ratio=float(res.loss[-1] / res.loss[0]),
+                               regime_trace=res.regime.summary(),
                                exponent=dg.fit_exponent(ks, t_k) if np.all(np.isfinite(t_k)) else None)
     t_kernel = np.log(2) / lam[ks]
     summary = {
@@ -179,15 +182,85 @@ def ronen_sphere(directory: Path, quick: bool = False, progress: bool = True) ->
                         "ntk_change": float(r["regime"].ntk_change[-1]),
                         "flow_gap": float(r["regime"].flow_gap.max()),
                         "linearisation_gap": float(r["regime"].linearisation_gap.max()),
+                        "mode_curve_gap": r["modes"]["gap"],
+                        "target_energy_on_modes": r["modes"]["energy"],
+                        "regime_during_training": r["regime_trace"],
                         "loss_final_over_initial": r["loss_ratio"],
                         "lazy": r["regime"].lazy} for a, r in runs.items()},
     }
     store.write_results(directory / "ronen_sphere.npz",
                         {"k": ks, "lambda": lam, **{f"A{a:g}.{n}": r[n] for a, r in runs.items()
-                                                   for n in ("times", "delta", "t_k")}},
+                                                   for n in ("times", "delta", "t_k")},
+                         **{f"A{a:g}.modes.{n}": r["modes"][n] for a, r in runs.items()
+                            for n in ("lam0", "lamT", "projection", "chosen", "measured", "predicted")}},
                         {"summary": summary})
     _plot_ronen(ks, lam, p_theory, t_kernel, runs, directory)
+    _plot_modes(runs, directory)
     return summary
+
+
+def mode_study(net, res, X, y, times, n_modes: int) -> dict:
+    """The empirical NTK's eigenmodes for a run of :func:`train_on_circle`: the spectra of
+    Θ_0/N and Θ_T/N (at initialisation and after training), the target's energy fraction on each
+    eigenvector of Θ_0 and, for the ``n_modes`` eigenvectors that carry most of it, the measured
+    |c_k(t)|/|c_k(0)| of the error u_t = f_t − y against the kernel's gradient-descent prediction
+    (1 − ηλ_k)^{t/η}. ``gap``: the largest |measured − predicted| over those modes and times;
+    ``energy``: the target's energy fraction on them."""
+    theta0 = dg.empirical_ntk_gram(net.apply, res.params[0], X)
+    thetaT = dg.empirical_ntk_gram(net.apply, res.params[-1], X)
+    modes = dg.ntk_modes(theta0, y)
+    chosen = np.sort(np.argsort(modes.projection)[::-1][:n_modes])
+    eta = float(times[-1] / res.steps[-1])
+    curves = dg.mode_learning_curves(theta0, res.outputs - y, times, eta=eta)
+    measured = curves.remaining_measured[:, chosen]
+    predicted = curves.remaining_predicted[:, chosen]
+    return {"lam0": modes.lam, "lamT": np.sort(np.linalg.eigvalsh(thetaT / X.shape[0]))[::-1],
+            "projection": modes.projection, "chosen": chosen, "times": times,
+            "measured": measured, "predicted": predicted,
+            "gap": float(np.max(np.abs(measured - predicted))),
+            "energy": float(modes.projection[chosen].sum())}
+
+
+def _plot_modes(runs, directory):
+    from .plotting import plt
+
+    fig, (ax, bx, cx) = plt.subplots(1, 3, figsize=(13, 3.8), layout="constrained")
+    for i, (a, r) in enumerate(runs.items()):
+        m = r["modes"]
+        idx = np.arange(1, m["lam0"].size + 1)
+        if i == 0:
+            ax.loglog(idx, np.clip(m["lam0"], 1e-16, None), color="black", lw=1.2,
+                      label=r"$\Theta_0/N$ (initialisation)")
+        ax.loglog(idx, np.clip(m["lamT"], 1e-16, None), color=PALETTE[i], ls="--",
+                  label=rf"$\Theta_T/N$ after training, A = {a:g}")
+        if i == 0:
+            bx.semilogy(idx, np.clip(m["projection"], 1e-16, None), ".", color="black", ms=3)
+            bx.semilogy(m["chosen"] + 1, m["projection"][m["chosen"]], "o", mfc="none",
+                        color=PALETTE[2], label="modes followed on the right")
+        for j, k in enumerate(m["chosen"]):
+            cx.semilogy(r["times"][1:], np.clip(m["measured"][1:, j], 1e-6, None),
+                        color=PALETTE[i], ls="-", lw=1.2,
+                        label=f"measured, A = {a:g}" if j == 0 else None)
+            cx.semilogy(r["times"][1:], np.clip(m["predicted"][1:, j], 1e-6, None),
+                        color=PALETTE[i], ls=":", lw=1.5,
+                        label=f"kernel prediction, A = {a:g}" if j == 0 else None)
+    ax.set_ylim(1e-10, None)
+    bx.set_ylim(1e-8, 1.5)
+    cx.set_ylim(1e-3, 1.5)
+    ax.set_xlabel("eigenvalue index k (descending)")
+    ax.set_ylabel(r"eigenvalue $\lambda_k$ of $\Theta(X, X)/N$")
+    ax.legend(fontsize=7)
+    bx.set_xscale("log")
+    bx.set_xlabel("eigenvalue index k of $\\Theta_0$")
+    bx.set_ylabel(r"target energy $(v_k^\top y)^2/\|y\|^2$")
+    bx.legend(fontsize=7)
+    cx.set_xscale("log")
+    cx.set_xlabel("flow time t = η·step")
+    cx.set_ylabel(r"remaining $|c_k(t)|/|c_k(0)|$ on $\Theta_0$'s eigenvectors")
+    cx.legend(fontsize=7)
+    fig.suptitle("Empirical NTK of the two-layer ReLU network on S¹: spectrum, target projection "
+                 "and per-mode learning curves, measured vs kernel", fontsize=9)
+    _save(fig, directory, "ronen_sphere_modes")
 
 
 def _plot_ronen(ks, lam, p_theory, t_kernel, runs, directory):
@@ -289,11 +362,12 @@ def _plot_lazy(amplitudes, widths, maps, directory):
 # --- digits: xu-digits and fridovich-digits ----------------------------------------------------
 
 
-def _digits_mlp(width: int, out_dim: int = 10):
+def _digits_mlp(width: int, out_dim: int = 10, doubling: bool = True):
     """The digits network: 64 → width → width → out_dim, ReLU, standard parametrisation (He
-    initialisation, zero biases), doubled so f₀ ≡ 0."""
+    initialisation, zero biases), doubled so f₀ ≡ 0 unless ``doubling`` is False (a plain
+    network: half the cost)."""
     return mlp_network(64, (width, width), "relu", w_std=np.sqrt(2), b_std=1.0, bias_init="zero",
-                       parameterization="standard", out_dim=out_dim)
+                       parameterization="standard", out_dim=out_dim, doubling=doubling)
 
 
 def xu_digits(directory: Path, quick: bool = False, progress: bool = True) -> dict:
@@ -317,10 +391,12 @@ def xu_digits(directory: Path, quick: bool = False, progress: bool = True) -> di
     summary = {"n_images": int(x.shape[0]), "steps": n_steps, "median_nn_distance": nn,
                "delta": {f"{f:g}x": {"delta": c[0].delta, "high_fraction": c[0].high_fraction,
                                       "step_low": float(c[1]), "step_high": float(c[2]),
-                                      "low_first": bool(c[1] < c[2])} for f, c in curves.items()}}
+                                      "low_first": bool(c[1] < c[2])} for f, c in curves.items()},
+               "regime": res.regime.summary()}
     store.write_results(directory / "xu_digits.npz",
                         {"steps": steps, **{f"e_low.{f:g}": c[0].e_low for f, c in curves.items()},
-                         **{f"e_high.{f:g}": c[0].e_high for f, c in curves.items()}},
+                         **{f"e_high.{f:g}": c[0].e_high for f, c in curves.items()},
+                         **res.regime.arrays()},
                         {"summary": summary})
     from .plotting import plt
 
@@ -339,23 +415,25 @@ def xu_digits(directory: Path, quick: bool = False, progress: bool = True) -> di
 
 def fridovich_digits(directory: Path, quick: bool = False, progress: bool = True) -> dict:
     """Fridovich-Keil et al. (2022) on the 8×8 digits: the same MLP classifier (64→256→256→10,
-    ReLU, cross-entropy, Adam) trained on clean labels and on labels with 30 % noise, each to
+    ReLU, He initialisation, not doubled: a plain classifier as in the paper, and half the cost
+    of a doubled one; cross-entropy, Adam) trained on clean labels and on labels with 30 % noise, each to
     fit its training set; interpolation spectra of its softmax output along straight paths
     between training images (within and across classes; bands of 1–4, 4–16, 16–64 cycles per
     path). Headline: the high-band power ratio noisy/clean for each kind of path."""
     n_per_class, n_steps, n_pairs = (30, 600, 60) if quick else (None, 2000, 300)
     x, labels = load_digits(n_per_class)
-    net = _digits_mlp(128 if quick else 256)
+    net = _digits_mlp(128 if quick else 256, doubling=False)
     p0 = net.init(jax.random.PRNGKey(0))
 
     def probabilities(params, z):
         return jax.nn.softmax(net.apply(params, z), axis=-1)
 
-    spectra, accuracy = {}, {}
+    spectra, accuracy, regime = {}, {}, {}
     for name, lab in (("clean", labels), ("noisy", noisy_labels(labels, 10, 0.3, seed=1))):
         res = fit(net, p0, x, one_hot(lab, 10), optax.adam(1e-3), np.array([n_steps]),
                   loss="xent", progress=progress, desc=f"fridovich-digits {name}")
         accuracy[name] = float(np.mean(np.argmax(res.outputs[-1], axis=1) == lab))
+        regime[name] = res.regime.summary()
         params = jax.tree_util.tree_map(lambda a: jnp.asarray(a, jnp.float32), res.params[-1])
         # paths join images by their true labels: the question is how the function varies between them
         spectra[name] = dg.interpolation_spectra(probabilities, params, x, labels, n_pairs=n_pairs,
@@ -367,7 +445,8 @@ def fridovich_digits(directory: Path, quick: bool = False, progress: bool = True
                "band_power": {n: {k: s.band_power[k].tolist() for k in ("within", "across")}
                               for n, s in spectra.items()},
                "noisy_over_clean": ratio,
-               "high_band_ratio": {kind: r[-1] for kind, r in ratio.items()}}
+               "high_band_ratio": {kind: r[-1] for kind, r in ratio.items()},
+               "regime": regime}
     store.write_results(directory / "fridovich_digits.npz",
                         {"k": spectra["clean"].k, **{f"{n}.{kind}": getattr(s, kind)
                                                      for n, s in spectra.items()

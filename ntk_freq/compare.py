@@ -62,7 +62,8 @@ class RhoComparison:
     remaining[route]: (T, n_κ) remaining fractions at the target frequencies; rel_l2[name]:
     (T,) gaps ("pde_vs_kernel", "nn_vs_kernel", "kernel_gd_vs_kernel"); loss: the network's
     training loss per step; max_stable_eta: 2/λ_max(Θ(X, X)/N) of the closed-form kernel;
-    seconds[route]: wall time of each route."""
+    seconds[route]: wall time of each route; regime: the network's kernel-regime diagnostics
+    (:class:`ntk_freq.regime.RegimeTrace`) or None."""
 
     rho: str
     u_hat: dict
@@ -71,6 +72,7 @@ class RhoComparison:
     loss: np.ndarray
     max_stable_eta: float
     seconds: dict
+    regime: object = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -112,6 +114,7 @@ class Comparison:
                 },
                 "max_stable_eta": r.max_stable_eta,
                 "seconds": dict(r.seconds),
+                **({"regime": r.regime.summary()} if r.regime is not None else {}),
             }
         return out
 
@@ -505,6 +508,7 @@ def compare(rhos=("gaussian:3", "uniform:10"), target="windowed-sines:2,7;width=
         results.append(RhoComparison(
             rho=names[i], u_hat=u_hat, remaining=remaining, rel_l2=_gaps(u_hat),
             loss=fit.loss, max_stable_eta=float(max_eta), seconds=seconds,
+            regime=getattr(fit, "regime", None),
         ))
 
     spec = {

@@ -87,20 +87,21 @@ def compare_deep(rho="gaussian:3", target="windowed-sines:2,7;width=1.5", hidden
         remaining["pde"] = remaining_fraction(at_kappa, at_kappa[0])
         seconds["pde"] = time.perf_counter() - t0
         extra = {"atom": eff.atom, "captured": eff.captured(), "density_error": eff.error}
-    loss = np.zeros(0)
+    loss, regime = np.zeros(0), None
     if "nn" in routes:
         t0 = time.perf_counter()
         net = ff_mlp_network(rho_1, width, dtype=DTYPES[dtype], **net_kw)
         fit = train(net, net.init(jax.random.PRNGKey(seed)), x, y, eta, times, dtype=dtype,
                     progress=progress)
         spectra("nn", fit.u)
-        loss, seconds["nn"] = fit.loss, time.perf_counter() - t0
+        loss, seconds["nn"], regime = fit.loss, time.perf_counter() - t0, fit.regime
     for route in ("pde", "nn"):  # a route not run is reported as NaN, never as a fake value
         if route not in u_hat:
             u_hat[route] = np.full_like(u_hat["kernel"], np.nan)
             remaining[route] = np.full_like(remaining["kernel"], np.nan)
     result = RhoComparison(rho=name, u_hat=u_hat, remaining=remaining, rel_l2=_gaps(u_hat),
-                           loss=loss, max_stable_eta=float(op.stability_limit), seconds=seconds)
+                           loss=loss, max_stable_eta=float(op.stability_limit), seconds=seconds,
+                           regime=regime)
     spec = {"rho": rho_record(rho), "target": _target_spec(y_fn), **net_kw, "width": width,
             "eta": float(eta), "steps": int(steps), "n_snapshots": int(n_snapshots),
             "half_width": g.L, "n_points": n_points, "xi_max": g.xi_max, "n_xi": int(n_xi),

@@ -36,6 +36,7 @@ from scipy import ndimage, spatial
 
 from . import _validation as v
 from .fourier import fourier_transform, frequency_grid
+from .regime import LazyRegimeWarning, regime_probe
 from .training import KernelOperator
 
 # --- input checks -----------------------------------------------------------------------------
@@ -454,10 +455,6 @@ def kernel_predict(theta_test_train, theta_train_train, residual0, times) -> np.
 # --- the kernel (lazy) regime ----------------------------------------------------------------
 
 
-class LazyRegimeWarning(UserWarning):
-    """A training run left the kernel regime: kernel-based predictions do not apply to it."""
-
-
 @dataclass(frozen=True)
 class KernelRegime:
     """Kernel-regime diagnostics at each snapshot, shape (T,):
@@ -474,10 +471,6 @@ class KernelRegime:
     flow_gap: np.ndarray | None
     threshold: float
     lazy: bool
-
-
-def _tree_norm(tree) -> float:
-    return float(math.sqrt(sum(float(jnp.vdot(a, a).real) for a in jax.tree_util.tree_leaves(tree))))
 
 
 def kernel_regime(apply_fn: Callable, snapshots: Sequence, x, y=None, times=None,
@@ -499,20 +492,9 @@ def kernel_regime(apply_fn: Callable, snapshots: Sequence, x, y=None, times=None
         if not all(bool(jnp.all(jnp.isfinite(a))) for a in jax.tree_util.tree_leaves(p)):
             raise ValueError(f"snapshot {i} holds NaN or infinite parameters (did training diverge?)")
     xj = jnp.asarray(x)
-    p0 = snapshots[0]
-    theta0 = empirical_ntk_gram(apply_fn, p0, x)
-    f0 = np.asarray(apply_fn(p0, xj), dtype=np.float64)
-    norm_p0 = _tree_norm(p0)
-    ntk, dist, lin, outputs = [], [], [], []
-    for p in snapshots:
-        delta = jax.tree_util.tree_map(lambda a, b: a - b, p, p0)
-        ntk.append(np.linalg.norm(empirical_ntk_gram(apply_fn, p, x) - theta0) / np.linalg.norm(theta0))
-        dist.append(_tree_norm(delta) / norm_p0)
-        f_t = np.asarray(apply_fn(p, xj), dtype=np.float64)
-        jvp = np.asarray(jax.jvp(lambda q: apply_fn(q, xj), (p0,), (delta,))[1], dtype=np.float64)
-        change = np.linalg.norm(f_t - f0)
-        lin.append(np.linalg.norm(f_t - f0 - jvp) / change if change > 0 else 0.0)
-        outputs.append(f_t)
+    probe = regime_probe(apply_fn, snapshots[0], xj, points=x.shape[0], max_bytes=math.inf)
+    ntk, _, dist, lin = np.array([probe(p) for p in snapshots]).T
+    f0 = np.asarray(apply_fn(snapshots[0], xj), dtype=np.float64)
     flow_gap = None
     if y is not None or times is not None:
         if y is None or times is None:
@@ -523,8 +505,9 @@ def kernel_regime(apply_fn: Callable, snapshots: Sequence, x, y=None, times=None
             raise ValueError(f"times has {t.size} entries but there are {len(snapshots)} snapshots")
         if f0.ndim != 1:
             raise ValueError("the kernel-flow gap needs a scalar output per input")
-        u = np.stack(outputs) - y
-        flow_gap = np.linalg.norm(u - KernelOperator.from_gram(theta0).flow(u[0], t), axis=1) / np.linalg.norm(u[0])
+        u = np.stack([np.asarray(apply_fn(p, xj), dtype=np.float64) for p in snapshots]) - y
+        flow = KernelOperator.from_gram(probe.theta_0_gram).flow(u[0], t)
+        flow_gap = np.linalg.norm(u - flow, axis=1) / np.linalg.norm(u[0])
     worst = max(max(ntk), max(lin), 0.0 if flow_gap is None else float(flow_gap.max()))
     lazy = bool(worst <= threshold)
     if warn and not lazy:
@@ -534,7 +517,7 @@ def kernel_regime(apply_fn: Callable, snapshots: Sequence, x, y=None, times=None
             + ("" if flow_gap is None else f", gap to the kernel flow {flow_gap.max():.3g}")
             + f" (threshold {threshold:g}); kernel predictions do not describe it",
             LazyRegimeWarning, stacklevel=2)
-    return KernelRegime(np.array(ntk), np.array(dist), np.array(lin), flow_gap, threshold, lazy)
+    return KernelRegime(ntk, dist, lin, flow_gap, threshold, lazy)
 
 
 # --- learning times and exponents ------------------------------------------------------------

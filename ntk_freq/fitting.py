@@ -23,6 +23,7 @@ from tqdm.auto import tqdm
 
 from . import _validation as v
 from .models import Network, merge, split
+from .regime import RegimeTrace, regime_option, regime_probe, regime_trace
 from .training import DTYPES, _advance
 
 LOSSES = ("mse", "xent")
@@ -32,12 +33,14 @@ LOSSES = ("mse", "xent")
 class Fit:
     """A training run: ``steps`` (T,) of the snapshots, ``outputs`` (T, N) or (T, N, C) at the
     training inputs, ``params`` (T parameter pytrees, the first the initial one) and ``loss``
-    (steps[-1],), the training loss before each step."""
+    (steps[-1],), the training loss before each step; ``regime`` the kernel-regime diagnostics
+    at each snapshot (:mod:`ntk_freq.regime`) or None."""
 
     steps: np.ndarray
     outputs: np.ndarray
     params: list
     loss: np.ndarray
+    regime: RegimeTrace | None = None
 
 
 def _loss_fn(network: Network, frozen, x, y, loss: str, weight_decay: float):
@@ -56,13 +59,15 @@ def _loss_fn(network: Network, frozen, x, y, loss: str, weight_decay: float):
 
 def fit(network: Network, params, x, y, optimizer, snapshot_steps, loss: str = "mse",
         weight_decay: float = 0.0, dtype: str = "float32", chunk: int = 256,
-        progress: bool = True, desc: str = "training") -> Fit:
+        progress: bool = True, desc: str = "training", regime: bool | int = True) -> Fit:
     """Full-batch training of ``network`` from ``params`` on (x, y) with an optax ``optimizer``,
     snapshots at the (sorted, distinct, ≥ 0) step numbers ``snapshot_steps``; only
     ``network.trainable`` entries move. x: (N, d); y: (N,) or (N, C) (one-hot for "xent");
     ``dtype``: "float32" (the default; as fast again as float64 on CPU) or "float64" for the
     parameters and data during training (outputs are returned in float64).
-    Raises :class:`ntk_freq.training.TrainingDiverged` on a non-finite loss."""
+    Raises :class:`ntk_freq.training.TrainingDiverged` on a non-finite loss. ``regime``: record
+    the kernel-regime diagnostics at each snapshot as :func:`ntk_freq.training.train` does
+    (warning with :class:`ntk_freq.regime.LazyRegimeWarning` when the run leaves the regime)."""
     from .training import TrainingDiverged
 
     if not isinstance(network, Network):
@@ -70,6 +75,7 @@ def fit(network: Network, params, x, y, optimizer, snapshot_steps, loss: str = "
     v.choice("loss", loss, LOSSES)
     weight_decay = v.nonnegative("weight_decay", weight_decay)
     chunk = v.positive_int("chunk", chunk)
+    regime_points = regime_option(regime)
     steps = np.asarray(snapshot_steps)
     if steps.ndim != 1 or steps.size == 0 or not np.issubdtype(steps.dtype, np.integer) \
             or steps[0] < 0 or np.any(np.diff(steps) <= 0):
@@ -85,6 +91,9 @@ def fit(network: Network, params, x, y, optimizer, snapshot_steps, loss: str = "
     theta, frozen = split(params, network.trainable)
     opt_state = optimizer.init(theta)
     value = _loss_fn(network, frozen, x, y, loss, weight_decay)
+    probe = None if regime_points is None else regime_probe(
+        lambda th, z: network.apply(merge(th, frozen), z), theta, x, **regime_points)
+    rows = []
     outputs, snaps, losses, done = [], [], [], 0
     with tqdm(total=int(steps[-1]), desc=desc, disable=not progress, leave=False) as bar:
         for target in steps:
@@ -100,9 +109,11 @@ def fit(network: Network, params, x, y, optimizer, snapshot_steps, loss: str = "
                 bar.update(n)
             p = merge(theta, frozen)
             snaps.append(p)
+            rows += [] if probe is None else [probe(theta)]
             outputs.append(np.asarray(network.apply(p, x), dtype=np.float64))
     return Fit(steps, np.stack(outputs), snaps,
-               np.concatenate(losses) if losses else np.zeros(0))
+               np.concatenate(losses) if losses else np.zeros(0),
+               None if probe is None else regime_trace(rows, probe, what=desc))
 
 
 def _chunk_length(remaining: int, chunk: int) -> int:

@@ -17,7 +17,9 @@ half_width, n_points, xi_max, n_xi, seed, part, dtype, target) and ``rho``: one 
 point (``compare(rhos=[rho])``); a fixed list of several is ``rhos`` in ``[fixed]``.
 
 The output folder holds ``sweep.json`` (the normalised config, its hash, every point's settings
-by hash), ``points/<hash>.nc`` (one point's Dataset, :func:`ntk_freq.results.comparison_dataset`,
+by hash), ``points/<hash>.npz`` (one point's Dataset, :func:`ntk_freq.results.comparison_dataset`,
+in the NumPy archive of :func:`ntk_freq.results.point_bytes` (milliseconds to write and read,
+where netCDF through h5netcdf takes 0.1–1 s per point); ``ntk_freq.open_results`` reads it),
 written atomically as soon as the point finishes) and, at the end, ``results.nc``: the points
 combined into one Dataset whose dimensions are the varied fields (then rho, route, time, xi, …;
 an outer join, NaN where a point has no value, e.g. times of another η). A point's hash is the
@@ -47,7 +49,7 @@ from pathlib import Path
 
 from . import _validation as v
 from . import store
-from .results import _version, dataset_bytes, write_dataset
+from .results import _version, dataset_bytes, point_bytes, read_point, write_dataset  # noqa: F401
 
 #: Environment of a sweep worker: XLA's CPU backend and the BLAS/OpenMP pools on one thread.
 SINGLE_THREAD_ENV = {
@@ -263,9 +265,9 @@ def check_point(settings: dict) -> None:
 
 def point_nbytes(settings: dict) -> int:
     """Bytes of one point's Dataset: û (complex, ρ × 4 routes × T × K) dominates; the rest is
-    remaining fractions, gaps, the loss per step and the data."""
+    remaining fractions, gaps, the kernel-regime diagnostics, the loss per step and the data."""
     n_rho, n_t = len(settings["rhos"]), settings["n_snapshots"] + 1
-    return 8 * (n_rho * (4 * n_t * (2 * settings["n_xi"] + 8) + 3 * n_t + settings["steps"] + 16)
+    return 8 * (n_rho * (4 * n_t * (2 * settings["n_xi"] + 8) + 7 * n_t + settings["steps"] + 16)
                 + 2 * settings["n_points"]) + 16_384
 
 
@@ -336,12 +338,13 @@ def folder_lock(out: Path):
 
 
 def point_path(out: Path, key: str) -> Path:
-    return out / "points" / f"{key}.nc"
+    return out / "points" / f"{key}.npz"
 
 
 def compute_point(settings: dict, key: str) -> bytes:
     """One point: :func:`ntk_freq.compare.compare` → its labelled Dataset, marked with its
-    hash, as netCDF bytes (what the client stores). Runs in a Dask worker (or in this process
+    hash, as the bytes of its point file (:func:`ntk_freq.results.point_bytes`; what the client
+    stores). Runs in a Dask worker (or in this process
     for a serial sweep)."""
     from threadpoolctl import threadpool_limits
 
@@ -350,7 +353,7 @@ def compute_point(settings: dict, key: str) -> bytes:
     with threadpool_limits(1):  # one BLAS thread, as in a worker: the same rounding everywhere
         ds = compare(**settings, progress=False).to_dataset()
     ds.attrs["point_hash"] = key
-    return dataset_bytes(ds)
+    return point_bytes(ds)
 
 
 def _single_thread_worker() -> bool:
@@ -478,12 +481,12 @@ def combine(spec: SweepSpec, out: Path):
     import numpy as np
     import xarray as xr
 
-    from .results import CONVENTIONS, label, open_results
+    from .results import CONVENTIONS, label
 
     names = [d.name for d in spec.dims]
     nested = np.empty(spec.shape, dtype=object)
     for index, coords, settings in spec.points():
-        ds = open_results(point_path(out, spec_hash(settings)))
+        ds = read_point(point_path(out, spec_hash(settings)))
         key, ds.attrs = ds.attrs["point_hash"], {}
         for d in spec.dims:
             if d.name != "rho":             # rho is a dimension of every point already

@@ -24,6 +24,7 @@ from tqdm import tqdm
 from . import _validation as v
 from ._threads import blas_threads
 from .models import Network, merge, split
+from .regime import RegimeTrace, regime_option, regime_probe, regime_trace
 from .spectra import gram_spectrum
 
 DTYPES = {"float32": jnp.float32, "float64": jnp.float64}
@@ -128,7 +129,8 @@ class TrainResult:
     times: (T,) flow times t = η·step; steps: (T,) step numbers; u: (T, N) errors f(x_i) − y_i
     (float64); loss: (steps + 1,) the mean loss (1/2N) Σ (f − y)² before each step and after the
     last; params: the final parameters; eta, max_stable_eta: the step and 2/λ_max of the
-    network's own NTK at initialisation (NaN for optimisers other than plain gradient descent)."""
+    network's own NTK at initialisation (NaN for optimisers other than plain gradient descent);
+    regime: the kernel-regime diagnostics at each snapshot (:mod:`ntk_freq.regime`), or None."""
 
     times: np.ndarray
     steps: np.ndarray
@@ -137,6 +139,7 @@ class TrainResult:
     params: dict
     eta: float
     max_stable_eta: float
+    regime: RegimeTrace | None = None
 
 
 def check_representable(name: str, values: np.ndarray, dtype: str) -> np.ndarray:
@@ -304,7 +307,7 @@ def estimated_seconds(width: int, n_points: int, steps: int, dtype: str, runs: i
 
 def train(network: Network, params, x, y, eta: float, times, optimizer=None,
           dtype: str = "float64", chunk: int = 200, progress: bool | str = True,
-          patience: int = 50, weights=None) -> TrainResult:
+          patience: int = 50, weights=None, regime: bool | int = True) -> TrainResult:
     """Full-batch training of ``network`` from ``params`` on (x, y), snapshots of the error
     u = f(x) − y at the flow times ``times`` (each a multiple of η; t = η · step).
 
@@ -323,10 +326,16 @@ def train(network: Network, params, x, y, eta: float, times, optimizer=None,
 
     weights: None (the mean loss) or per-point weights q_i ≥ 0 summing to 1, for the weighted
     loss ½ Σ q_i (f(x_i) − y_i)² of data laid out with a density (:mod:`ntk_freq.data`); the
-    kernel-regime map is then u ↦ (I − η Θ diag(q)) u."""
+    kernel-regime map is then u ↦ (I − η Θ diag(q)) u.
+
+    regime: record the kernel-regime diagnostics (:mod:`ntk_freq.regime`: NTK change, parameter
+    distance, linearisation gap) at every snapshot, the NTK change on ``regime`` inputs (True:
+    64 divided by the number of outputs, at least 16); a run that leaves the kernel regime warns with
+    :class:`ntk_freq.regime.LazyRegimeWarning`. False skips them."""
     if not isinstance(network, Network):
         raise TypeError(f"network must be an ntk_freq.models.Network, got {type(network).__name__}")
     v.choice("dtype", dtype, DTYPES)
+    regime_points = regime_option(regime)
     chunk, patience = v.positive_int("chunk", chunk), v.positive_int("patience", patience)
     steps = snapshot_steps(times, eta)
     eta = float(eta)
@@ -368,6 +377,9 @@ def train(network: Network, params, x, y, eta: float, times, optimizer=None,
                 f"eta < {max_eta:.6g} (well below it to follow the gradient flow closely)"
             )
 
+    probe = None if regime_points is None else regime_probe(
+        lambda th, z: network.apply(merge(th, frozen), z), theta, x, **regime_points)
+    rows = []
     u = np.empty((len(steps), x.shape[0]))
     losses = []
     done, loss0 = 0, None
@@ -386,11 +398,13 @@ def train(network: Network, params, x, y, eta: float, times, optimizer=None,
                 done += length
                 bar.update(length)
             u[i] = np.asarray(_residual(merge(theta, frozen), x, y, network.apply), dtype=np.float64)
+            rows += [] if probe is None else [probe(theta)]
     final = 0.5 * float(np.mean(u[-1] ** 2) if q is None else np.sum(np.asarray(q) * u[-1] ** 2))
     all_losses = np.concatenate(losses + [np.array([final])])
     return TrainResult(
         times=np.asarray(times, dtype=np.float64).reshape(-1), steps=steps, u=u, loss=all_losses,
         params=merge(theta, frozen), eta=eta, max_stable_eta=max_eta,
+        regime=None if probe is None else regime_trace(rows, probe, what=label),
     )
 
 

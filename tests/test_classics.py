@@ -44,6 +44,11 @@ def test_ronen_k_squared(tmp_path):
     # at amplitude 1 the run leaves the kernel regime: far from the kernel flow, learned slower
     big = s["A=1"]
     assert big["flow_gap"] > 0.3 and big["slowdown_vs_kernel"][0] > 2
+    # the empirical NTK's eigenmodes (ronen_sphere_modes): per-mode curves follow the kernel's
+    # gradient-descent map in the kernel regime (measured 0.07) and not outside it (0.89)
+    assert (tmp_path / "ronen-sphere-quick" / "ronen_sphere_modes.png").exists()
+    assert lazy["mode_curve_gap"] < 0.15 and big["mode_curve_gap"] > 0.5
+    assert lazy["regime_during_training"]["lazy"] and not big["regime_during_training"]["lazy"]
 
 
 @pytest.mark.slow

@@ -49,3 +49,19 @@ def test_netcdf_round_trip_is_exact(comparison, tmp_path):
 def test_open_results_names_a_missing_file(tmp_path):
     with pytest.raises(FileNotFoundError, match="no results file"):
         ntk_freq.open_results(tmp_path / "nothing.nc")
+
+
+def test_point_file_round_trip_is_exact(tmp_path):
+    # a sweep's point file (.npz): complex, string and scalar coordinates, attributes, NaN
+    from ntk_freq.results import point_bytes
+
+    ds = xr.Dataset(
+        {"u_hat": (("rho", "time"), np.array([[1 + 2j, np.nan + 0j]])),
+         "loss": (("step",), np.array([0.5, np.nan, 1e-300]), {"units": "1", "long_name": "ℓ"})},
+        coords={"rho": ["gaussian:3"], "time": [0.0, 0.1], "step": [0, 1, 2], "width": 64,
+                "part": "full"},
+        attrs={"spec": '{"a": 1}', "point_hash": "abc"})
+    (tmp_path / "p.npz").write_bytes(point_bytes(ds))
+    back = ntk_freq.open_results(tmp_path / "p.npz")
+    assert back.identical(ds)
+    assert back.u_hat.dtype == complex and back.loss.attrs == ds.loss.attrs

@@ -94,13 +94,13 @@ def test_killed_sweep_resumes_and_computes_only_the_missing_points(config, seria
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 120
-        while not list(out.glob("points/*.nc")) and time.monotonic() < deadline:
+        while not list(out.glob("points/*.npz")) and time.monotonic() < deadline:
             assert proc.poll() is None, "the sweep ended before it could be killed"
             time.sleep(0.02)
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
-    stored = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in out.glob("points/*.nc")}
+    stored = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in out.glob("points/*.npz")}
     assert len(stored) == 1 and not (out / "results.nc").exists()
     result = sweep.run_sweep(sweep.load_sweep_config(config), out, serial=True, progress=False)
     assert (result.computed, result.reused) == (1, 1)
@@ -117,7 +117,7 @@ def test_unreachable_scheduler_fails_within_seconds(config, tmp_path):
         sweep.run_sweep(sweep.load_sweep_config(config), tmp_path / "sw",
                         scheduler="tcp://127.0.0.1:9", connect_timeout=2.0, progress=False)
     assert time.monotonic() - t0 < 15
-    assert not list((tmp_path / "sw").glob("points/*.nc"))
+    assert not list((tmp_path / "sw").glob("points/*.npz"))
 
 
 @pytest.mark.parametrize("text, error, match", [
