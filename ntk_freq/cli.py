@@ -225,9 +225,10 @@ def _floats(text):
 
 @main.command()
 @click.option("--experiment", default=None,
-              help="Named experiment (default, quick, default-2d, quick-2d).")
+              help="Named experiment (default, quick, default-2d, quick-2d, default-3d).")
 @click.option("--dim", type=click.IntRange(1, 3), default=None,
-              help="Input dimension d; without --experiment, d = 2 runs default-2d.")
+              help="Input dimension d; without --experiment, d = 2 runs default-2d and d = 3 "
+                   "default-3d.")
 @click.option("--config", type=click.Path(dir_okay=False), default=None,
               help="TOML file with settings (keys as in ntk_freq.compare).")
 @click.option("--rho", "rhos", multiple=True, help="ρ_w spec, repeatable (e.g. gaussian:3).")

@@ -42,6 +42,7 @@ same lazy run). A run that exceeds the threshold emits :class:`LazyRegimeWarning
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from dataclasses import dataclass
@@ -149,35 +150,58 @@ def _flat(tree) -> jnp.ndarray:
     return jnp.concatenate([jnp.ravel(a) for a in jax.tree_util.tree_leaves(tree)])
 
 
-def ntk_gram_fn(f: Callable, n_out: int) -> Callable:
+@functools.partial(jax.jit, static_argnames=("f", "c"))
+def _gram_c(f: Callable, theta, aux, xs, c: int):
+    """J_c J_cᵀ of output c of f(θ, aux, x) over θ on the inputs xs (one Jacobian row per input).
+    Module-level and jitted with ``f`` static, so one ``f`` compiles once per shape."""
+
+    def one(th, z):
+        return jnp.reshape(f(th, aux, z[None]), (-1,))[c]
+
+    J = jax.vmap(lambda z: _flat(jax.grad(one)(theta, z)))(xs)
+    return jnp.matmul(J, J.T, precision=jax.lax.Precision.HIGHEST)
+
+
+@functools.partial(jax.jit, static_argnames=("f",))
+def _moved(f: Callable, theta, theta0, aux, x):
+    """(‖θ − θ₀‖, ‖f_θ − f_θ₀ − J(θ − θ₀)‖, ‖f_θ − f_θ₀‖) on the inputs x."""
+    delta = jax.tree_util.tree_map(lambda a, b: a - b, theta, theta0)
+    lin = jax.jvp(lambda th: f(th, aux, x), (theta0,), (delta,))[1]
+    f0, f_t = f(theta0, aux, x), f(theta, aux, x)
+    return jnp.linalg.norm(_flat(delta)), jnp.linalg.norm(f_t - f0 - lin), jnp.linalg.norm(f_t - f0)
+
+
+def _ignore_aux(f: Callable) -> Callable:
+    return lambda th, aux, z: f(th, z)
+
+
+def ntk_gram_fn(f: Callable, n_out: int, aux=None) -> Callable:
     """θ, xs ↦ the empirical NTK over θ on the inputs xs, (1/C) Σ_c J_c J_cᵀ with J_c the (n, P)
     Jacobian of output c (C = ``n_out``; one Jacobian of n × P entries at a time), jitted;
-    ``f(θ, x)`` returns (n,) or (n, C)."""
-
-    def one(theta, z, c):
-        return jnp.reshape(f(theta, z[None]), (-1,))[c]
-
-    @jax.jit
-    def gram_c(theta, xs, c):
-        J = jax.vmap(lambda z: _flat(jax.grad(one)(theta, z, c)))(xs)
-        return jnp.matmul(J, J.T, precision=jax.lax.Precision.HIGHEST)
+    ``f(θ, x)`` returns (n,) or (n, C); with ``aux`` (a pytree), ``f(θ, aux, x)`` instead, and a
+    module-level ``f`` then compiles once per shape across probes."""
+    g = _ignore_aux(f) if aux is None else f
 
     def gram(theta, xs):
-        return sum(np.asarray(gram_c(theta, xs, c), dtype=np.float64) for c in range(n_out)) / n_out
+        return sum(np.asarray(_gram_c(g, theta, aux, xs, c), dtype=np.float64)
+                   for c in range(n_out)) / n_out
 
     return gram
 
 
 def regime_probe(f: Callable, theta0, x, points: int | None = None, seed: int = 0,
-                 max_bytes: float = JACOBIAN_BYTES) -> Callable:
+                 max_bytes: float = JACOBIAN_BYTES, aux=None) -> Callable:
     """A function θ_t ↦ (δ_Θ, its standard error, ‖θ_t − θ_0‖/‖θ_0‖, linearisation gap) for the
     model ``f(θ, x)`` (θ the trained parameters, a pytree; output (N,) or (N, C)) started at
     ``theta0`` and trained on the inputs ``x`` (N, d); module docstring. Computes Θ_0 on its
     subset of inputs now: n = min(N, ``points``, ``max_bytes``/(P · bytes per entry)), ``points``
     None meaning max(:data:`MIN_POINTS`, :data:`DEFAULT_POINTS`/C) (pass
-    ``max_bytes=math.inf`` for the exact value on every input, memory allowing)."""
+    ``max_bytes=math.inf`` for the exact value on every input, memory allowing). With ``aux``
+    the model is ``f(θ, aux, x)`` (e.g. the frozen parameters): a module-level ``f`` then
+    compiles its programs once per shape, however many runs are probed."""
+    g = _ignore_aux(f) if aux is None else f
     n_inputs = int(x.shape[0])
-    out = jax.eval_shape(f, theta0, x[:1])
+    out = jax.eval_shape(g, theta0, aux, x[:1])
     n_out = int(np.prod(out.shape[1:]))
     points = max(MIN_POINTS, DEFAULT_POINTS // n_out) if points is None else v.positive_int("points", points)
     leaves = jax.tree_util.tree_leaves(theta0)
@@ -187,20 +211,13 @@ def regime_probe(f: Callable, theta0, x, points: int | None = None, seed: int = 
     v.fits_in_memory(f"the Jacobian of the kernel-regime probe ({n} points x {n_params} "
                      "parameters)", 3.0 * n * n_params * itemsize)
     xs = x[jnp.asarray(subsample(n_inputs, n, seed))]
-    gram = ntk_gram_fn(f, n_out)
+    gram = ntk_gram_fn(g, n_out, aux=() if aux is None else aux)
     theta_0_gram = gram(theta0, xs)
     norm0 = float(jnp.linalg.norm(_flat(theta0)))
 
-    @jax.jit
-    def moved(theta, theta0, x):
-        delta = jax.tree_util.tree_map(lambda a, b: a - b, theta, theta0)
-        lin = jax.jvp(lambda th: f(th, x), (theta0,), (delta,))[1]
-        f0, f_t = f(theta0, x), f(theta, x)
-        return jnp.linalg.norm(_flat(delta)), jnp.linalg.norm(f_t - f0 - lin), jnp.linalg.norm(f_t - f0)
-
     def probe(theta) -> tuple:
         change, stderr = relative_change(gram(theta, xs), theta_0_gram, n_inputs)
-        dist, lin, moved_by = (float(a) for a in moved(theta, theta0, x))
+        dist, lin, moved_by = (float(a) for a in _moved(g, theta, theta0, aux, x))
         rel_dist = dist / norm0 if norm0 > 0 else (math.inf if dist > 0 else 0.0)
         return change, stderr, rel_dist, lin / moved_by if dist > 0 and moved_by > 0 else 0.0
 

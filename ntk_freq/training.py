@@ -305,6 +305,13 @@ def estimated_seconds(width: int, n_points: int, steps: int, dtype: str, runs: i
     return runs * (CALL_SECONDS + STEP_SECONDS[dtype] * 2 * width * n_points * steps)
 
 
+@functools.lru_cache(maxsize=None)
+def merged_apply(apply: Callable) -> Callable:
+    """(θ, frozen, x) ↦ apply(merge(θ, frozen), x), one object per ``apply``: jitted probes keyed
+    on it compile once per shape for every network sharing a module-level ``apply``."""
+    return lambda theta, frozen, x: apply(merge(theta, frozen), x)
+
+
 def train(network: Network, params, x, y, eta: float, times, optimizer=None,
           dtype: str = "float64", chunk: int = 200, progress: bool | str = True,
           patience: int = 50, weights=None, regime: bool | int = True) -> TrainResult:
@@ -378,7 +385,7 @@ def train(network: Network, params, x, y, eta: float, times, optimizer=None,
             )
 
     probe = None if regime_points is None else regime_probe(
-        lambda th, z: network.apply(merge(th, frozen), z), theta, x, **regime_points)
+        merged_apply(network.apply), theta, x, aux=frozen, **regime_points)
     rows = []
     u = np.empty((len(steps), x.shape[0]))
     losses = []

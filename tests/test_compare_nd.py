@@ -147,8 +147,9 @@ def test_bad_input_is_refused_before_training(kwargs, error, match, no_training)
 def test_run_dim_selects_the_two_dimensional_default():
     s = experiments.experiment_settings(None, None, dim=2)
     assert s["rhos"] == ("gaussian:3/1", "uniform:4") and s["dim"] == 2
-    with pytest.raises(ValueError, match="no default experiment in d = 3"):
-        experiments.experiment_settings(None, None, dim=3)
+    assert experiments.experiment_settings(None, None, dim=3)["rhos"][1] == "gaussian:1.5/1.5/0.6"
+    with pytest.raises(ValueError, match="no default experiment in d = 4"):
+        experiments.experiment_settings(None, None, dim=4)
 
 
 @pytest.mark.slow
