@@ -9,7 +9,6 @@ discretisation of gradient descent (≈ 1e-2 at η = 0.5).
 
 import importlib
 import json
-import types
 
 import numpy as np
 import pytest
@@ -27,14 +26,6 @@ SMALL = dict(experiments.EXPERIMENTS["quick"], width=512, n_snapshots=7, n_xi=81
 def cmp():
     return compare(**SMALL, progress=False)
 
-
-@pytest.fixture
-def no_training(monkeypatch):
-    """compare's network route patched to fail, for tests that must end before any training."""
-    def train(*args, **kwargs):
-        raise AssertionError("a network was trained")
-
-    monkeypatch.setattr(compare_module, "nn_route", train)
 
 
 def _final(cmp, rho, route):
@@ -220,15 +211,6 @@ def test_width_study_exponent_is_minus_one_half():
     assert -0.65 < study.exponent < -0.35, study.gap
 
 
-
-@pytest.fixture
-def untrained(monkeypatch):
-    """compare's network route replaced by a zero error (no training): the theory routes only."""
-    def fake(rho, sigma_a, width, part, x, y, eta, times, key, dtype, optimizer, progress,
-             weights=None):
-        return types.SimpleNamespace(u=np.zeros((len(times), len(x))), loss=np.zeros(1))
-
-    monkeypatch.setattr(compare_module, "nn_route", fake)
 
 
 @pytest.mark.parametrize("kwargs", [

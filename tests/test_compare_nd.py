@@ -9,9 +9,7 @@ the O(1/√m) finite-width noise, large where ρ̄_w puts few features (the narr
 anisotropic Gaussian): ≈ 0.4 relative at m = 512 and ≈ 0.25 at m = 1024.
 """
 
-import importlib
 import math
-import types
 
 import numpy as np
 import pytest
@@ -21,7 +19,6 @@ from ntk_freq import experiments
 from ntk_freq.compare import ROUTES, compare, kappa_key, width_study
 from ntk_freq.distributions import Gaussian, Product, distribution
 
-compare_module = importlib.import_module("ntk_freq.compare")
 SMALL_2D = dict(experiments.EXPERIMENTS["quick-2d"], width=1024, n_snapshots=5, n_xi=17)
 KAPPA = np.array([[2.0, 0.0], [0.0, 2.0]])
 
@@ -32,22 +29,6 @@ def cmp2d():
         return compare(**SMALL_2D, progress=False)
 
 
-@pytest.fixture
-def untrained(monkeypatch):
-    """compare's network route replaced by a zero error (no training): the theory routes only."""
-    def fake(rho, sigma_a, width, part, x, y, eta, times, key, dtype, optimizer, progress,
-             weights=None):
-        return types.SimpleNamespace(u=np.zeros((len(times), len(x))), loss=np.zeros(1))
-
-    monkeypatch.setattr(compare_module, "nn_route", fake)
-
-
-@pytest.fixture
-def no_training(monkeypatch):
-    def train(*args, **kwargs):
-        raise AssertionError("a network was trained")
-
-    monkeypatch.setattr(compare_module, "nn_route", train)
 
 
 def _rate(remaining, t):

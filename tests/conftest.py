@@ -1,0 +1,26 @@
+"""Fixtures shared by the test modules."""
+
+import importlib
+import types
+
+import numpy as np
+import pytest
+
+
+@pytest.fixture
+def no_training(monkeypatch):
+    """compare's network route patched to fail, for tests that must end before any training."""
+    def train(*args, **kwargs):
+        raise AssertionError("a network was trained")
+
+    monkeypatch.setattr(importlib.import_module("ntk_freq.compare"), "nn_route", train)
+
+
+@pytest.fixture
+def untrained(monkeypatch):
+    """compare's network route replaced by a zero error (no training): the theory routes only."""
+    def fake(rho, sigma_a, width, part, x, y, eta, times, key, dtype, optimizer, progress,
+             weights=None):
+        return types.SimpleNamespace(u=np.zeros((len(times), len(x))), loss=np.zeros(1))
+
+    monkeypatch.setattr(importlib.import_module("ntk_freq.compare"), "nn_route", fake)
