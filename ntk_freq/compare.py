@@ -319,6 +319,14 @@ class ComparisonGrids:
                 remaining_fraction(at_kappa, at_kappa[0]))
 
 
+def frequency_setup(y_fn: WindowedSines, xi_max, n_xi, dim: int) -> tuple:
+    """(κ, ξ_max, ξ grid) of a comparison: the target's wave vectors, ξ_max (None: the
+    target's spectrum top, max κ + 5/w) and :func:`xi_grid` with n_xi nodes per axis (None:
+    ``DEFAULT_N_XI[d]``)."""
+    xi_max = default_xi_max(y_fn) if xi_max is None else v.positive("xi_max", xi_max)
+    return wave_vectors(y_fn), xi_max, xi_grid(xi_max, DEFAULT_N_XI[dim] if n_xi is None else n_xi, dim)
+
+
 def comparison_grids(y_fn: WindowedSines, eta, steps, n_snapshots, half_width, n_points,
                      xi_max, n_xi) -> ComparisonGrids:
     """Checked :class:`ComparisonGrids` from :func:`compare`'s arguments (xi_max None: the
@@ -326,9 +334,7 @@ def comparison_grids(y_fn: WindowedSines, eta, steps, n_snapshots, half_width, n
     times = snapshot_times(eta, steps, n_snapshots)
     L = v.positive("half_width", half_width)
     n_points = v.positive_int("n_points", n_points)
-    kappa = wave_vectors(y_fn)
-    xi_max = default_xi_max(y_fn) if xi_max is None else v.positive("xi_max", xi_max)
-    xi = xi_grid(xi_max, n_xi, 1)
+    kappa, xi_max, xi = frequency_setup(y_fn, xi_max, n_xi, 1)
     check_data_grid(y_fn, L, n_points, xi_max)
     x, dx = midpoint_grid(L, n_points, 1)
     return ComparisonGrids(times, L, kappa, xi_max, xi, x, dx, y_fn(x))
@@ -450,9 +456,7 @@ def compare(rhos=("gaussian:3", "uniform:10"), target="windowed-sines:2,7;width=
     check_cost(width, n_points**dim, v.positive_int("steps", steps))
     times = snapshot_times(eta, steps, n_snapshots)
     L = v.positive("half_width", half_width)
-    kappa = wave_vectors(y_fn)
-    xi_max = default_xi_max(y_fn) if xi_max is None else v.positive("xi_max", xi_max)
-    xi = xi_grid(xi_max, DEFAULT_N_XI[dim] if n_xi is None else n_xi, dim)
+    kappa, xi_max, xi = frequency_setup(y_fn, xi_max, n_xi, dim)
     measure = training_measure(data, L, n_points, data_layout, dim)
     if data is None:
         check_data_grid(y_fn, L, n_points, xi_max)
@@ -594,8 +598,7 @@ def width_study(rho="gaussian:3", target="windowed-sines:2,7;width=1.5",
     v.choice("dtype", dtype, DTYPES)
     times = snapshot_times(eta, steps, 2)
     L, n_points = v.positive("half_width", half_width), v.positive_int("n_points", n_points)
-    xi_max = default_xi_max(y_fn)
-    xi = xi_grid(xi_max, DEFAULT_N_XI[dim] if n_xi is None else n_xi, dim)
+    _, xi_max, xi = frequency_setup(y_fn, None, n_xi, dim)
     check_data_grid(y_fn, L, n_points, xi_max)
     check_cost(int(widths.max()), n_points**dim, int(steps) * len(widths) * len(seeds))
     x, dx = midpoint_grid(L, n_points, dim)
