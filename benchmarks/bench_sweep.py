@@ -3,18 +3,22 @@ run serially in one process, and the per-point overhead of the store and the sch
 
     python benchmarks/bench_sweep.py [--points 16] [--width 2048] [--workers 2]
 
-Two serial baselines, so that like is compared with like: "serial, multi-threaded" (this
-process: XLA and BLAS use every core for one point) and "serial, single-threaded" (a fresh
-process under the workers' thread policy, sweep.SINGLE_THREAD_ENV: one core for one point, as
-in each worker). Wall times: the points are split in two halves, each run by all three in the
-order serial-MT, serial-1T, cluster, cluster, serial-1T, serial-MT (so that a load that drifts
-during the run, on a shared machine, falls on all alike); every run starts from an empty folder
-and uses the sweep's persistent compilation cache (``ntk-freq sweep`` does). The
-single-threaded run is timed inside its process (its JAX import excluded). The cluster's start
-is timed apart.
-Per-point overhead, measured directly: turning a point's Dataset into netCDF bytes (in the
-worker), writing them atomically (client), the Dask round trip of a task returning that many
-bytes, and the point's share of combining the sweep; as a fraction of the mean point time.
+Three runs of the same 16-point sweep, each in a fresh Python process from an empty folder and
+timed around ``run_sweep`` alone, so that every run pays its own JAX import and its own
+compilations (the sweep's persistent compilation cache starts empty each time), as a user's
+``ntk-freq sweep`` does:
+
+- serial, multi-threaded: ``ntk-freq sweep --serial`` (XLA's default threads spread one point
+  over every core);
+- serial, single-threaded: the same, the process pinned to one core and under
+  ``sweep.SINGLE_THREAD_ENV`` before JAX loads (exactly one worker's policy);
+- LocalCluster: ``ntk-freq sweep`` with ``--workers`` single-threaded workers (the cluster's
+  start and shutdown included).
+
+Each run reports its wall time and, from the points' own ``seconds``, the steady-state time of a
+point (the median). Per-point overhead, measured directly in this process: the point file's
+bytes (worker), the atomic write (client), the Dask round trip of a task returning that many
+bytes, and the point's share of combining the sweep, as fractions of the median point time.
 """
 
 import argparse
@@ -28,32 +32,34 @@ from pathlib import Path
 
 import numpy as np
 
-
-def config(seeds, width: int) -> dict:
-    return {"experiment": "default", "fixed": {"rhos": ["gaussian:3"], "width": width},
-            "grid": {"seed": list(seeds), "sigma_a": [0.5, 1.0]}}
-
-
-SINGLE = """
-import json, sys, time
+RUN = """
+import json, os, sys, time
 from pathlib import Path
+kind, cfg, out, workers = sys.argv[1], json.loads(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4])
 from ntk_freq import sweep
-spec = sweep.parse_config(json.loads(sys.argv[1]))
-sweep.use_compilation_cache(Path(sys.argv[3]))
+if kind == "single":
+    os.environ.update(sweep.SINGLE_THREAD_ENV)
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+spec = sweep.parse_config(cfg)
 t0 = time.perf_counter()
-sweep.run_sweep(spec, sys.argv[2], serial=True, progress=False)
-print(time.perf_counter() - t0)
+if kind != "cluster":
+    sweep.use_compilation_cache(out)
+result = sweep.run_sweep(spec, out, serial=kind != "cluster", n_workers=workers, progress=False)
+wall = time.perf_counter() - t0
+print(json.dumps({"wall": wall}))
 """
 
 
-def serial_single_thread(cfg: dict, out: Path, cache: Path) -> float:
-    """Wall time of a serial sweep in a fresh process under the workers' thread policy."""
-    from ntk_freq import sweep
+def config(n_points: int, width: int) -> dict:
+    return {"experiment": "default", "fixed": {"rhos": ["gaussian:3"], "width": width},
+            "grid": {"seed": list(range(n_points // 2)), "sigma_a": [0.5, 1.0]}}
 
-    done = subprocess.run([sys.executable, "-c", SINGLE, json.dumps(cfg), str(out), str(cache)],
-                          env={**os.environ, **sweep.SINGLE_THREAD_ENV}, check=True,
-                          capture_output=True, text=True)
-    return float(done.stdout.strip().splitlines()[-1])
+
+def fresh_run(kind: str, cfg: dict, out: Path, workers: int) -> float:
+    """Wall seconds of ``run_sweep`` in a fresh process (module docstring)."""
+    done = subprocess.run([sys.executable, "-c", RUN, kind, json.dumps(cfg), str(out), str(workers)],
+                          check=True, capture_output=True, text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])["wall"]
 
 
 def payload(n: int) -> bytes:
@@ -79,66 +85,53 @@ def main():
     from ntk_freq import store, sweep
     from ntk_freq.results import dataset_bytes, point_bytes
 
-    half = args.points // 4
-    configs = [config(range(k * half, (k + 1) * half), args.width) for k in range(2)]
-    specs = [sweep.parse_config(c) for c in configs]
-    sweep.use_compilation_cache(root / "serial")      # before this process compiles anything
-    loads = [os.getloadavg()[0]]
-    wall = {"serial": 0.0, "single": 0.0, "cluster": 0.0}
-    results = {}
-    order = ((0, "serial"), (0, "single"), (0, "cluster"), (1, "cluster"), (1, "single"), (1, "serial"))
-    for k, kind in order:
-        t0 = time.perf_counter()
-        if kind == "single":
-            wall[kind] += serial_single_thread(configs[k], root / f"single{k}", root / "single")
-        else:
-            results[k, kind] = sweep.run_sweep(specs[k], root / f"{kind}{k}", serial=kind == "serial",
-                                               n_workers=None if kind == "serial" else args.workers,
-                                               progress=False)
-            wall[kind] += time.perf_counter() - t0
+    cfg = config(args.points, args.width)
+    spec = sweep.parse_config(cfg)
+    loads, wall = [os.getloadavg()[0]], {}
+    for kind in ("serial", "single", "cluster"):
+        wall[kind] = fresh_run(kind, cfg, root / kind, args.workers)
         loads.append(os.getloadavg()[0])
-    same = all(np.array_equal(results[k, "serial"].dataset[v].values,
-                              results[k, "cluster"].dataset[v].values, equal_nan=True)
-               for k in range(2) for v in ("u_hat", "remaining", "loss"))
-    point = sum(float(np.nansum(results[k, "serial"].dataset.seconds)) for k in range(2)) / args.points
+    datasets = {kind: sweep.combine(spec, root / kind) for kind in wall}
+    same = all(np.array_equal(datasets["serial"][name].values, datasets[kind][name].values,
+                              equal_nan=True)
+               for kind in ("single", "cluster") for name in ("u_hat", "remaining", "loss"))
+    point = {kind: float(ds.seconds.sum(("rho", "route")).median()) for kind, ds in datasets.items()}
 
-    t0 = time.perf_counter()
-    client = sweep.connect(None, args.workers, 5.0)
-    t_start = time.perf_counter() - t0
-    ds = results[0, "serial"].dataset.isel(seed=0, sigma_a=0)
+    ds = datasets["serial"].isel(seed=0, sigma_a=0)
     t_netcdf = mean_time(lambda: dataset_bytes(ds))
     data = point_bytes(ds)
     t_bytes = mean_time(lambda: point_bytes(ds))
-    t_write = mean_time(lambda: store.atomic_write(root / "probe.nc", lambda f: f.write(data)))
+    t_write = mean_time(lambda: store.atomic_write(root / "probe.npz", lambda f: f.write(data)))
+    client = sweep.connect(None, args.workers, 5.0)
     client.submit(payload, len(data), pure=False).result()          # warm the workers
     t_trip = mean_time(lambda: client.submit(payload, len(data), pure=False).result(), 20)
     cluster = client.cluster
     client.close()
     cluster.close()
-    t_combine = mean_time(lambda: sweep.combine(specs[0], root / "serial0"), 2) / (args.points // 2)
+    t_combine = mean_time(lambda: sweep.combine(spec, root / "serial"), 2) / args.points
 
     n = args.points
     print(f"load average (1 min) during the runs: {min(loads):.1f} to {max(loads):.1f} on "
-          f"{os.cpu_count()} cores; identical numbers serial vs cluster: {same}\n")
-    print(f"{n} points, width {args.width}:\n")
-    print("| run | wall [s] | per point [s] | cluster speed-up against it |")
-    print("|---|---|---|---|")
-    for kind, name in (("serial", "serial, one process, multi-threaded (XLA/BLAS default)"),
-                       ("single", "serial, one process, single-threaded (the workers' policy)")):
-        print(f"| {name} | {wall[kind]:.1f} | {wall[kind] / n:.2f} | {wall[kind] / wall['cluster']:.2f}x |")
-    print(f"| LocalCluster, {args.workers} single-threaded workers (2 starts included) | "
-          f"{wall['cluster']:.1f} | {wall['cluster'] / n:.2f} | 1 |")
-    print(f"\ncluster start {t_start:.1f} s; mean point time (routes, serial) {point:.2f} s; "
-          f"a point's file {len(data) / 2**20:.2f} MiB\n")
-    print(f"(for comparison: the same Dataset as netCDF bytes through h5netcdf, the former point "
-          f"format: {1e3 * t_netcdf:.1f} ms, {t_netcdf / point:.2%})\n")
+          f"{os.cpu_count()} cores; numbers identical in all three runs: {same}\n")
+    print(f"{n} points, width {args.width}, each run in a fresh process (JAX import, "
+          "compilations, cluster start and shutdown included):\n")
+    print("| run | wall [s] | per point [s] | median point's routes [s] | cluster speed-up against it |")
+    print("|---|---|---|---|---|")
+    names = {"serial": "serial, multi-threaded (`ntk-freq sweep --serial`)",
+             "single": "serial, single-threaded (one worker's policy, pinned to one core)",
+             "cluster": f"LocalCluster, {args.workers} single-threaded workers (`ntk-freq sweep`)"}
+    for kind, name in names.items():
+        print(f"| {name} | {wall[kind]:.1f} | {wall[kind] / n:.2f} | {point[kind]:.2f} | "
+              f"{wall[kind] / wall['cluster']:.2f}x |")
+    print(f"\na point's file {len(data) / 2**20:.2f} MiB; as netCDF bytes through h5netcdf (the "
+          f"former point format) {1e3 * t_netcdf:.1f} ms, {t_netcdf / point['serial']:.2%} of a point\n")
     print("| per-point overhead | [ms] | fraction of a point |\n|---|---|---|")
     rows = [("Dataset → point file bytes (.npz, worker)", t_bytes), ("atomic write (client)", t_write),
             ("Dask round trip of the bytes", t_trip), ("share of combining", t_combine)]
     for name, t in rows:
-        print(f"| {name} | {1e3 * t:.1f} | {t / point:.2%} |")
+        print(f"| {name} | {1e3 * t:.1f} | {t / point['serial']:.2%} |")
     total = sum(t for _, t in rows)
-    print(f"| **total** | **{1e3 * total:.1f}** | **{total / point:.2%}** |")
+    print(f"| **total** | **{1e3 * total:.1f}** | **{total / point['serial']:.2%}** |")
 
 
 if __name__ == "__main__":

@@ -67,16 +67,25 @@ EXPERIMENTS = {
         # (E3)-vs-kernel gap; the automatic first mesh (R/16: 2.7·10⁵ DOFs) takes minutes
         pde_options={"mesh_size": 0.8, "resolution_tol": 5e-2, "mass_tol": 1e-4},
     ),
+    # The quick forms of the d-D defaults (``ntk-freq reproduce default-2d --quick``, the tests).
     "quick-2d": dict(
         rhos=("gaussian:3/1", "uniform:4"), target="windowed-sines:2/0,0/2;width=1.5",
         sigma_a=0.5, width=512, eta=1.0, steps=300, n_snapshots=8, half_width=8.0,
         n_points=32, n_xi=25, seed=0, part="full", dtype="float32", dim=2,
         pde_options={"resolution_tol": 1e-3},
     ),
+    "quick-3d": dict(
+        rhos=("gaussian:1", "gaussian:1.5/1.5/0.6"), target="windowed-sines:1.2/0/0,0/0/1.2;width=1.2",
+        sigma_a=0.5, width=128, eta=1.5, steps=100, n_snapshots=4, half_width=6.0,
+        n_points=21, n_xi=9, seed=0, part="full", dtype="float32", dim=3,
+        pde_options={"mesh_size": 1.2, "resolution_tol": 1e-1, "mass_tol": 1e-3},
+    ),
 }
 
 #: The named experiment a run of dimension d starts from when none is named.
 DEFAULT_BY_DIM = {1: "default", 2: "default-2d", 3: "default-3d"}
+#: The reduced ("quick") form of each default experiment.
+QUICK_FORM = {"default": "quick", "default-2d": "quick-2d", "default-3d": "quick-3d"}
 
 SETTINGS = tuple(p for p in inspect.signature(compare).parameters if p not in ("optimizer", "progress"))
 
@@ -274,16 +283,18 @@ def _write_comparison(cmp: Comparison, directory: Path, metrics: dict) -> None:
                         {"spec": cmp.spec, "seed": cmp.spec["seed"], "metrics": metrics})
 
 
-def default_settings(quick: bool = False) -> dict:
-    """The settings of the registered experiment "default" (its cache key)."""
-    return experiment_settings("quick" if quick else "default")
+def default_settings(quick: bool = False, experiment: str = "default") -> dict:
+    """The settings of the registered experiment ``experiment`` (a key of :data:`QUICK_FORM`),
+    its :data:`QUICK_FORM` when ``quick`` (its cache key)."""
+    return experiment_settings(QUICK_FORM[experiment] if quick else experiment)
 
 
-def reproduce_default(directory: Path, quick: bool = False, progress: bool = True) -> dict:
-    """The registered experiment "default" (``ntk-freq reproduce default``): the default
-    comparison (the "quick" settings when ``quick``), its figures and results in ``directory``;
-    returns the per-ρ_w summary."""
-    cmp = compare(**default_settings(quick), progress=progress)
+def reproduce_default(directory: Path, quick: bool = False, progress: bool = True,
+                      experiment: str = "default") -> dict:
+    """The registered experiments "default", "default-2d" and "default-3d" (``ntk-freq
+    reproduce default``): that comparison (its quick form when ``quick``), its figures and
+    results in ``directory``; returns the per-ρ_w summary."""
+    cmp = compare(**default_settings(quick, experiment), progress=progress)
     summary = {"spec": cmp.spec, "rho": cmp.summary()}
     _write_comparison(cmp, directory, summary["rho"])
     return summary

@@ -20,6 +20,7 @@ what they show (``default``, ``depth-profile``).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
 import json
@@ -32,23 +33,25 @@ from . import store
 
 @dataclass(frozen=True)
 class NamedExperiment:
-    """A registered experiment: its name, a one-line description, its entry point and
+    """A registered experiment: its name, a one-line description, its entry point,
     (optionally) ``settings``, "module:function" with ``function(quick) -> dict`` giving the
-    settings it runs with (part of the cache key)."""
+    settings it runs with (part of the cache key), and ``options``, keyword arguments passed to
+    both (one entry point serving several experiments)."""
 
     name: str
     description: str
     entry: str
     settings: str | None = None
+    options: tuple = ()
 
     def function(self):
-        return _load(self.entry)
+        return functools.partial(_load(self.entry), **dict(self.options))
 
     def spec(self, quick: bool) -> dict:
         """What identifies a result: name, entry point, form, settings, package version."""
         from . import __version__
 
-        settings = _load(self.settings)(quick) if self.settings else None
+        settings = _load(self.settings)(quick, **dict(self.options)) if self.settings else None
         return {"name": self.name, "entry": self.entry, "quick": quick, "settings": settings,
                 "ntk_freq_version": __version__}
 
@@ -70,6 +73,20 @@ REGISTRY: dict[str, NamedExperiment] = {
             "Gaussian vs uniform rho_w on a two-frequency target: PDE, kernel flow, trained FF-NN",
             "ntk_freq.experiments:reproduce_default",
             "ntk_freq.experiments:default_settings",
+        ),
+        NamedExperiment(
+            "default-2d",
+            "Directional bias in d = 2: anisotropic Gaussian vs uniform rho_w, wave vectors (2,0), (0,2)",
+            "ntk_freq.experiments:reproduce_default",
+            "ntk_freq.experiments:default_settings",
+            (("experiment", "default-2d"),),
+        ),
+        NamedExperiment(
+            "default-3d",
+            "d = 3: isotropic vs axis-narrow Gaussian rho_w, wave vectors along xi_1 and xi_3",
+            "ntk_freq.experiments:reproduce_default",
+            "ntk_freq.experiments:default_settings",
+            (("experiment", "default-3d"),),
         ),
         NamedExperiment(
             "rho-gallery",
