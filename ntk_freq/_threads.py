@@ -16,6 +16,7 @@ environment variable ``NTK_FREQ_BLAS_THREADS`` sets the count outright.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import resource
 import time
@@ -55,3 +56,24 @@ def blas_threads(count: int | None = None):
 
     with threadpool_limits(limits=count or blas_thread_count(), user_api="blas"):
         yield
+
+
+@functools.lru_cache(maxsize=None)
+def _pool(count: int):
+    from concurrent.futures import ThreadPoolExecutor
+
+    return ThreadPoolExecutor(count, thread_name_prefix="ntk-freq-blocks")
+
+
+def map_blocks(fn, starts) -> None:
+    """``fn(start)`` for every start, in :func:`blas_thread_count` threads (in this thread when
+    that is one), BLAS single-threaded inside them. ``fn`` writes its own part of a shared array
+    and returns nothing; an exception in any call is raised here."""
+    count = blas_thread_count()
+    if count == 1:
+        for start in starts:
+            fn(start)
+        return
+    with blas_threads(1):
+        for _ in _pool(count).map(fn, starts):
+            pass

@@ -463,7 +463,7 @@ PDE_FIGURE_TIMES = 61
               help="Element size h in ξ (default: refined until û₀ and ρ̄_w are resolved to 1e-6).")
 @click.option("--max-dofs", type=int, default=None,
               help="Largest mesh the automatic refinement may reach [default: 200 000 for (E3); "
-                   "6000, 40 000, 60 000 for (E2) in d = 1, 2, 3].")
+                   "60 000, 40 000, 60 000 for (E2) in d = 1, 2, 3].")
 @click.option("--out", default="ntk-freq-results/pde", show_default=True,
               type=click.Path(file_okay=False), help="Folder for pde.png/.pdf, pde.csv and pde.json.")
 @FORCE

@@ -387,12 +387,15 @@ def pde_route(rho, sigma_a, part, density, y, times, options, xi_max: float = 0.
     :class:`ntk_freq.data.PointMeasure`): a callable ξ ↦ û(ξ, t) (V for (E2)), shape (T, K).
     (E2)'s domain Ω covers ρ_w's support and ξ ≤ ``xi_max`` (it has no value outside Ω)."""
     from .pde import solve_frequency_pde
+    from .pde.mesh import default_domain
 
     if isinstance(density, PointMeasure):
-        R = options.get("domain") or rho.support_radius(options.get("support_tol", 1e-8))
+        # the (E3) default domain (a heavy tail truncated, with a warning), widened to ξ_max
+        R = options.get("domain") or default_domain(rho, options.get("support_tol", 1e-8)).radius
+        if R < 1.02 * xi_max:
+            options = {**options, "domain": 1.02 * xi_max}
         sol = solve_frequency_pde(rho, sigma_a, density, times=times, part=part,
-                                  u0=-y(density.coords),
-                                  **{**options, "domain": max(R, 1.02 * xi_max)})
+                                  u0=-y(density.coords), **options)
     else:
         sol = solve_frequency_pde(rho, sigma_a, density, initial_error_hat(y), times, part=part,
                                   **options)

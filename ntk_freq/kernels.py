@@ -19,6 +19,7 @@ import numpy as np
 
 from . import _validation as v
 from ._nt import load as _nt
+from ._threads import map_blocks
 from .distributions import FrequencyDistribution
 from .models import Network, merge, split
 
@@ -49,11 +50,12 @@ def ff_ntk(x1, x2, rho: FrequencyDistribution, sigma_a: float, part: str = "full
     phi_rows = _phi_rows(x1, x2, rho)
     theta = np.empty((len(x1), len(x2)))
     rows = max(1, BLOCK // max(len(x2), 1))
-    for r0 in range(0, len(x1), rows):  # blocks of rows that stay in cache
+
+    def fill(r0: int) -> None:  # one block of rows, small enough to stay in cache
         block = theta[r0:r0 + rows]
         if part == "readout":
             block[:] = phi_rows(r0, r0 + rows)
-            continue
+            return
         if x1.shape[1] == 1:  # σ_a² x·x' (+ 1), times φ_w
             np.multiply.outer(sigma_a**2 * x1[r0:r0 + rows, 0], x2[:, 0], out=block)
         else:
@@ -61,6 +63,8 @@ def ff_ntk(x1, x2, rho: FrequencyDistribution, sigma_a: float, part: str = "full
         if part == "full":
             block += 1.0
         block *= phi_rows(r0, r0 + rows)
+
+    map_blocks(fill, range(0, len(x1), rows))  # in as many threads as idle cores
     return theta
 
 

@@ -211,8 +211,6 @@ def test_width_study_exponent_is_minus_one_half():
     assert -0.65 < study.exponent < -0.35, study.gap
 
 
-
-
 @pytest.mark.parametrize("kwargs", [
     {"part": "readout"}, {"part": "frequency"}, {"data": "pieces:-10,0,10/0.8,0.2", "n_points": 200},
     {"data": "pieces:-10,0,10/0.8,0.2", "data_layout": "weights"},
@@ -228,6 +226,16 @@ def test_pde_follows_the_kernel_flow_for_every_part_and_data_layout(kwargs, untr
         assert r.rel_l2["pde_vs_kernel"].max() < 1e-4, (kwargs, r.rho)
         assert r.remaining["kernel"][-1].max() < 0.95  # the flow learned something
     assert c.summary()[c.results[0].rho]["pde_model"] == "E2"
+
+
+def test_a_heavy_tailed_rho_gets_the_truncated_domain_in_e2(untrained):
+    """Cauchy(1) leaves 1e-8 of its mass only beyond |ξ| ≈ 6e7: (E2) takes (E3)'s domain,
+    truncated at 1000 median radii with a warning (6.4e-4 of the mass outside, frequencies that
+    the target does not reach), and follows the kernel flow to the P2 floor on ~4e4 DOFs."""
+    with pytest.warns(UserWarning, match="heavy tail"):
+        c = compare(**{**SMALL, "rhos": "cauchy:1", "steps": 100}, progress=False)
+    assert c.summary()["cauchy:1"]["pde_model"] == "E2"
+    assert c.results[0].rel_l2["pde_vs_kernel"].max() < 1e-3
 
 
 def test_asking_for_e3_where_it_fails_warns_with_the_gap(untrained):

@@ -73,7 +73,7 @@ PHASE_BLOCK_BYTES = 2**27
 #: Simplices per box cell of the tensor meshes (scikit-fem's init_tensor), for the size estimate.
 _SIMPLICES_PER_CELL = {1: 1, 2: 2, 3: 6}
 #: Largest DOF count of the automatic refinement, per d (memory decides beyond: e2_cost).
-MAX_DOFS = {1: 6000, 2: 40_000, 3: 60_000}
+MAX_DOFS = {1: 60_000, 2: 40_000, 3: 60_000}
 #: Rates of the reference 2-core machine (measured): BLAS flop/s (complex matrix products),
 #: complex exponentials and elementwise products per second, sparse-times-dense flop/s.
 RATES = {"blas": 3e10, "elementwise": 2e7, "sparse": 1e9}

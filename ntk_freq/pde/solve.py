@@ -254,7 +254,7 @@ def solve_frequency_pde(rho: FrequencyDistribution, sigma_a: float, density, u0_
     equation of :mod:`ntk_freq.pde.e2` from the initial error in x, ``u0`` (callable on points
     (n, d), or for a point measure the array of its N values; u0_hat is not used), d = 1, 2, 3,
     box domains; ``assembly`` "factored" / "dense" / "auto", ``scheme`` "lowrank" / "expm" /
-    "cn" / "auto"; defaults resolution_tol 1e-3 and max_dofs 6000 / 40 000 / 60 000 in
+    "cn" / "auto"; defaults resolution_tol 1e-3 and max_dofs 60 000 / 40 000 / 60 000 in
     d = 1 / 2 / 3 (200 000 and 1e-6 for (E3)). Its memory and operations are estimated
     (:func:`ntk_freq.pde.e2.e2_cost`) and a MemoryError says what would fit. The result's
     ``model`` says which equation was solved.
