@@ -80,8 +80,9 @@ def nonnegative_int(name: str, value: int) -> int:
     return integer(name, value, 0)
 
 
-#: Elementary operations a call may plan before it is refused as too long to wait for (about
-#: ten minutes of numpy work on the reference 2-core machine).
+#: Elementary operations a call may plan before it is refused as too long to wait for: about
+#: ten minutes of numpy work on the reference 2-core machine, and about 1.5 minutes of float32
+#: FF-NN training (whose estimate counts 10 operations per parameter, point and step).
 MAX_OPERATIONS = 5e10
 
 
@@ -90,7 +91,8 @@ def affordable(what: str, operations: float, hint: str) -> None:
     :data:`MAX_OPERATIONS`, with the estimate and ``hint`` (what to reduce)."""
     if operations > MAX_OPERATIONS:
         raise MemoryError(
-            f"{what} would take about {operations:.2g} operations (hours on a laptop); {hint}"
+            f"{what} would take about {operations:.2g} operations, above ntk-freq's budget of "
+            f"{MAX_OPERATIONS:.0e} per call (minutes of work on a 2-core laptop); {hint}"
         )
 
 
