@@ -533,9 +533,10 @@ def compare(rhos=("gaussian:3", "uniform:10"), target="windowed-sines:2,7;width=
 
 def check_cost(width: int, n_points: int, steps: int) -> None:
     """Refuse, before any work, a comparison whose network (N × 2m features) would not fit in
-    memory, or whose training exceeds the operation budget (:func:`ntk_freq._validation.affordable`). (The kernel flow's own estimate, O(N) on a
-    uniform grid and O(N²) for scattered points, is made by
-    :func:`ntk_freq.structured.kernel_operator` before it builds anything.)"""
+    memory, or whose training exceeds the operation budget (:func:`ntk_freq._validation.
+    affordable`). (The kernel flow's own estimate, O(N) on a uniform grid and O(N²) for
+    scattered points, is made by :func:`ntk_freq.structured.kernel_operator` before it builds
+    anything.)"""
     v.fits_in_memory(f"training width m = {width} on N = {n_points} points (features and their "
                      "gradients)", 8.0 * 6 * 2 * float(width) * n_points)
     v.affordable(f"training {steps} steps of width {width} on {n_points} points",
