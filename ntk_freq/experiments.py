@@ -301,28 +301,32 @@ def reproduce_default(directory: Path, quick: bool = False, progress: bool = Tru
 
 
 def summary_table(summary: dict) -> str:
-    """The run's result in 80 columns: what is measured and when, then per ρ_w the gaps to the
-    exact kernel flow and, per target frequency κ, the remaining fraction from each route."""
+    """The run's result in about 80 columns (wider only for long ρ_w specs or wave vectors):
+    what is measured and when, then per ρ_w the gaps to the exact kernel flow and, per target
+    frequency κ, the remaining fraction from each route."""
     spec = summary["spec"]
     t_final = spec["eta"] * spec["steps"]
+    labels = [k.removeprefix("xi=") for s in summary["rho"].values() for k in s["remaining_fraction"]["kernel"]]
+    w_rho = max(16, 2 + max(len(rho) for rho in summary["rho"]))
+    w_kappa = max(6, 2 + max(len(k) for k in labels))
     lines = [
         f"At the final time t = η·step = {t_final:g}:",
         "  gap       = relative L² distance over ξ to the exact kernel flow (E1)",
         "  remaining = |û(κ,t)|/|û(κ,0)|, the error left at target frequency κ",
         "",
-        f"{'ρ_w':<16}{'PDE gap':>9}{'NN gap':>9}{'κ':>6}   {'remaining:':<10}{'PDE':>8}{'kernel':>9}{'FF-NN':>9}",
+        f"{'ρ_w':<{w_rho}}{'PDE gap':>9}{'NN gap':>9}{'κ':>{w_kappa}}   {'remaining:':<10}{'PDE':>8}{'kernel':>9}{'FF-NN':>9}",
     ]
     for rho, s in summary["rho"].items():
         rem = s["remaining_fraction"]
         for i, key in enumerate(rem["kernel"]):
-            head = (f"{rho[:15]:<16}{s['pde_vs_kernel_rel_l2']:>9.2g}{s['nn_vs_kernel_rel_l2']:>9.2g}"
-                    if i == 0 else " " * 34)
+            head = (f"{rho:<{w_rho}}{s['pde_vs_kernel_rel_l2']:>9.2g}{s['nn_vs_kernel_rel_l2']:>9.2g}"
+                    if i == 0 else " " * (w_rho + 18))
             cells = "".join(f"{rem[r][key]:>{w}.3g}" for r, w in (("pde", 8), ("kernel", 9), ("nn", 9)))
-            lines.append(f"{head}{key.removeprefix('xi='):>6}   {'':<10}{cells}")
+            lines.append(f"{head}{key.removeprefix('xi='):>{w_kappa}}   {'':<10}{cells}")
     lines.append("")
     for rho, s in summary["rho"].items():  # what the local model would cost
         if "pde_e3_vs_kernel_rel_l2" in s:
-            lines.append(f"(E3), the local PDE, gap for {rho[:15]}: {s['pde_e3_vs_kernel_rel_l2']:.2g}")
+            lines.append(f"(E3), the local PDE, gap for {rho}: {s['pde_e3_vs_kernel_rel_l2']:.2g}")
     return "\n".join(lines)
 
 

@@ -113,3 +113,19 @@ def test_unwritable_output_is_refused_before_any_computation(tmp_path, monkeypat
     blocker.write_text("x")
     res = CliRunner().invoke(main, ["run", "--out", str(blocker / "sub"), "--quiet"])
     assert res.exit_code != 0 and "is a file" in res.output
+
+
+def test_summary_table_keeps_long_labels_whole_and_aligned():
+    """3-D wave vectors and product ρ_w specs are longer than the 1-D columns: printed whole,
+    the value columns stay aligned."""
+    from ntk_freq.experiments import summary_table
+
+    rem = {"xi=(1.2,0,0)": 0.3, "xi=(0,0,1.2)": 0.6}
+    entry = {"pde_vs_kernel_rel_l2": 0.07, "nn_vs_kernel_rel_l2": 0.5,
+             "remaining_fraction": {r: rem for r in ("pde", "kernel", "nn")}}
+    table = summary_table({"spec": {"eta": 1.5, "steps": 200},
+                           "rho": {"gaussian:1": entry, "gaussian:1.5/1.5/0.6": entry}})
+    rows = [line for line in table.splitlines() if "(1.2,0,0)" in line or "(0,0,1.2)" in line]
+    assert len(rows) == 4 and "gaussian:1.5/1.5/0.6 " in table
+    assert len({line.index("(") for line in rows}) == 1      # κ labels in one column
+    assert len({len(line) for line in rows}) == 1            # and the values after them
