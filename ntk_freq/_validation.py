@@ -81,18 +81,20 @@ def nonnegative_int(name: str, value: int) -> int:
 
 
 #: Elementary operations a call may plan before it is refused as too long to wait for: about
-#: ten minutes of numpy work on the reference 2-core machine, and about 1.5 minutes of float32
-#: FF-NN training (whose estimate counts 10 operations per parameter, point and step).
+#: ten minutes of numpy work on the reference 2-core machine. (Training has its own budget,
+#: :data:`ntk_freq.training.MAX_TRAINING_OPERATIONS`.)
 MAX_OPERATIONS = 5e10
 
 
-def affordable(what: str, operations: float, hint: str) -> None:
-    """Refuse, before starting, work of about ``operations`` elementary steps beyond
-    :data:`MAX_OPERATIONS`, with the estimate and ``hint`` (what to reduce)."""
-    if operations > MAX_OPERATIONS:
+def affordable(what: str, operations: float, hint: str, budget: float = MAX_OPERATIONS,
+               duration: str = "about ten minutes") -> None:
+    """Refuse, before starting, work of about ``operations`` elementary steps beyond ``budget``
+    (``duration`` of work on the reference 2-core machine), with the estimate and ``hint``
+    (what to reduce)."""
+    if operations > budget:
         raise MemoryError(
             f"{what} would take about {operations:.2g} operations, above ntk-freq's budget of "
-            f"{MAX_OPERATIONS:.0e} per call (minutes of work on a 2-core laptop); {hint}"
+            f"{budget:.0e} per call ({duration} on a 2-core laptop); {hint}"
         )
 
 

@@ -456,7 +456,7 @@ def compare(rhos=("gaussian:3", "uniform:10"), target="windowed-sines:2,7;width=
     model = v.choice("model", model or ("E2" if dim == 1 else "E3"), PDE_MODELS)
     seed = _seed("seed", seed)
     pde_options = check_pde_options(pde_options)
-    check_cost(width, n_points**dim, v.positive_int("steps", steps))
+    check_cost(width, n_points**dim, v.positive_int("steps", steps), dim)
     times = snapshot_times(eta, steps, n_snapshots)
     L = v.positive("half_width", half_width)
     kappa, xi_max, xi = frequency_setup(y_fn, xi_max, n_xi, dim)
@@ -531,16 +531,20 @@ def compare(rhos=("gaussian:3", "uniform:10"), target="windowed-sines:2,7;width=
                       x=x[:, 0] if dim == 1 else x, y=y, results=tuple(results))
 
 
-def check_cost(width: int, n_points: int, steps: int) -> None:
+def check_cost(width: int, n_points: int, steps: int, dim: int = 1) -> None:
     """Refuse, before any work, a comparison whose network (N × 2m features) would not fit in
-    memory, or whose training exceeds the operation budget (:func:`ntk_freq._validation.
-    affordable`). (The kernel flow's own estimate, O(N) on a uniform grid and O(N²) for
-    scattered points, is made by :func:`ntk_freq.structured.kernel_operator` before it builds
-    anything.)"""
+    memory, or whose training exceeds the training budget
+    (:func:`ntk_freq.training.check_training_cost`, the same estimate as ``train``'s: the
+    doubled network's 2m(d + 2) parameters). (The kernel flow's own estimate, O(N) on a
+    uniform grid and O(N²) for scattered points, is made by
+    :func:`ntk_freq.structured.kernel_operator` before it builds anything.)"""
+    from .training import check_training_cost
+
     v.fits_in_memory(f"training width m = {width} on N = {n_points} points (features and their "
                      "gradients)", 8.0 * 6 * 2 * float(width) * n_points)
-    v.affordable(f"training {steps} steps of width {width} on {n_points} points",
-                 10.0 * steps * 2 * width * n_points, "use fewer steps, a smaller width or fewer points")
+    check_training_cost(f"training {steps} steps of width {width} on {n_points} points",
+                        2 * width * (dim + 2), n_points, steps,
+                        "use fewer steps, a smaller width or fewer points")
 
 
 def _seed(name: str, value) -> int:
@@ -604,7 +608,7 @@ def width_study(rho="gaussian:3", target="windowed-sines:2,7;width=1.5",
     L, n_points = v.positive("half_width", half_width), v.positive_int("n_points", n_points)
     _, xi_max, xi = frequency_setup(y_fn, None, n_xi, dim)
     check_data_grid(y_fn, L, n_points, xi_max)
-    check_cost(int(widths.max()), n_points**dim, int(steps) * len(widths) * len(seeds))
+    check_cost(int(widths.max()), n_points**dim, int(steps) * len(widths) * len(seeds), dim)
     x, dx = midpoint_grid(L, n_points, dim)
     y = y_fn(x)
     _, u_gd, _ = kernel_route(rho, sigma_a, part, x, -y, eta, times)

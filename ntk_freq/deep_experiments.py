@@ -37,13 +37,17 @@ XI_LO, XI_HI = 2.0, 7.0
 W_STD, B_STD = 1.0, 0.0
 #: Trained networks: target frequencies (learned within a few hundred steps for every curve
 #: here), data grid (N_DATA points on [−10, 10], so c = 1/20; Nyquist π N/20 = 15 ≫ κ), width
-#: (features and hidden: ntk_freq's operation budget allows m = 128 at depth 4 over ~400 steps),
+#: (features and hidden: the experiment's budget TRAINED_OPERATIONS allows m = 128 at depth 4
+#: over ~400 steps),
 #: gradient-descent step (below the stability limit 2/λ_max(Θ/N) ≥ 2/κ(1) ≥ 2.04 of every
 #: network here; the GD map's times differ from the flow's by ~λη/2 ≈ 2 %).
 KAPPA = (1.5, 2.5, 3.5)
 C_DATA = 1 / 20
 N_DATA = 96
 WIDTH = 128
+#: Operations (10 per parameter, point and step, as ntk_freq.training counts them) one trained
+#: curve may take: about a minute of training, so the full form (36 curves) stays within an hour.
+TRAINED_OPERATIONS = 5e10
 ETA = 1.5
 #: Okabe–Ito colours (colour-blind safe), one per depth.
 COLOURS = ("#000000", "#E69F00", "#56B4E9", "#009E73", "#D55E00", "#CC79A7")
@@ -84,18 +88,16 @@ def profile_table(rhos=RHOS, activations=ACTIVATIONS, depths=DEPTHS, n_xi: int =
 
 
 def affordable_width(width: int, depth: int, steps: int) -> int:
-    """``width`` halved until training ``steps`` steps on N_DATA points fits ntk_freq's operation
-    budget (:data:`ntk_freq._validation.MAX_OPERATIONS`, the estimate of
-    :func:`ntk_freq.training.train`: 10 · steps · parameters · N, the doubled network's
-    parameters m + Σ_layers (fan_in · fan_out + fan_out), twice); at least 16."""
-    from ._validation import MAX_OPERATIONS
-
+    """``width`` halved until training ``steps`` steps on N_DATA points fits the experiment's
+    budget :data:`TRAINED_OPERATIONS` (the estimate of :func:`ntk_freq.training.train`:
+    10 · steps · parameters · N, the doubled network's parameters m + Σ_layers (fan_in · fan_out
+    + fan_out), twice); at least 16."""
     def cost(m):
         sizes = (2 * m, *(m,) * (depth - 1), 1)
         params = 2 * (m + sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:])))
         return 10.0 * steps * params * N_DATA
 
-    while width > 16 and cost(width) > 0.95 * MAX_OPERATIONS:
+    while width > 16 and cost(width) > 0.95 * TRAINED_OPERATIONS:
         width //= 2
     return width
 
@@ -107,7 +109,7 @@ def trained_times(rho: str, activation: str, depth: int, width: int, seed: int =
     descent (step ETA) on windowed sines at KAPPA ("nn"), of the deep kernel's GD map on the same
     data and steps ("kernel", like for like) and predicted by (E3) with ρ_α, 1/(c 2π ρ_α(κ))
     ("predicted"); the run lasts 1.5 × the longest prediction, and the width is reduced where
-    that many steps would exceed the operation budget (:func:`affordable_width`; the width
+    that many steps would exceed the experiment's budget (:func:`affordable_width`; the width
     used is returned)."""
     from .deep_compare import compare_deep
     from .design import first_passage

@@ -57,8 +57,8 @@ EXPERIMENTS = {
     # d = 3: an isotropic Gaussian vs one narrow along ξ₃ (s = 1.5, 1.5, 0.6), κ = 1.2 e₁ and
     # 1.2 e₃, on 21³ points of [−6, 6]³ (Nyquist π/Δx = 5.5 above 1.2 + 5/1.2 = 5.4; window reach
     # 5w = 6 = L). Frozen-W rates c(2π)³ρ̄_w(κ): equal under the isotropic law, e^{0.72(1/0.36 −
-    # 1/2.25)} ≈ 5.4 apart under the narrow one. Width and steps within the training budget
-    # (:data:`ntk_freq._validation.MAX_OPERATIONS`) at N = 9261.
+    # 1/2.25)} ≈ 5.4 apart under the narrow one. Width and steps keep the run near a minute
+    # at N = 9261.
     "default-3d": dict(
         rhos=("gaussian:1", "gaussian:1.5/1.5/0.6"), target="windowed-sines:1.2/0/0,0/0/1.2;width=1.2",
         sigma_a=0.5, width=256, eta=1.5, steps=200, n_snapshots=8, half_width=6.0,

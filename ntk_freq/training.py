@@ -299,6 +299,20 @@ STEP_SECONDS = {"float32": 1.7e-8, "float64": 3.8e-8}
 CALL_SECONDS = 3.0
 
 
+#: Training's operation budget, counting 10 operations per parameter, data point and step
+#: (:func:`check_training_cost`). The FF-NN runs about 1.8e9 of them per second in float32 on
+#: the reference machine (:data:`STEP_SECONDS`), so the budget is about 20 minutes of float32
+#: (45 of float64) training; beyond it a run is refused before anything is compiled.
+MAX_TRAINING_OPERATIONS = 2e12
+
+
+def check_training_cost(what: str, n_params: int, n_points: int, steps: int, hint: str) -> None:
+    """Refuse (MemoryError) training ``n_params`` parameters on ``n_points`` points for
+    ``steps`` steps beyond :data:`MAX_TRAINING_OPERATIONS`."""
+    v.affordable(what, 10.0 * float(n_params) * n_points * steps, hint,
+                 budget=MAX_TRAINING_OPERATIONS, duration="about 20 minutes of training")
+
+
 def estimated_seconds(width: int, n_points: int, steps: int, dtype: str, runs: int = 1) -> float:
     """A rough wall time for ``runs`` trainings of an FF-NN of width m (2m neurons) on N points
     for ``steps`` steps, on the reference machine (a busy machine takes longer)."""
@@ -371,8 +385,8 @@ def train(network: Network, params, x, y, eta: float, times, optimizer=None,
     dynamic = (frozen, x, y, q, jnp.asarray(eta, dtype=jdt))
     _check_memory(_steps.lower(theta, opt_state, *dynamic, 1, **static).compile(), x.shape[0],
                   f"{_n_params(params)} parameters")
-    v.affordable(f"training {int(steps[-1])} steps", 10.0 * float(steps[-1]) * _n_params(params) * x.shape[0],
-                 "use fewer steps (later snapshot times) or a smaller network")
+    check_training_cost(f"training {int(steps[-1])} steps", _n_params(params), x.shape[0],
+                        int(steps[-1]), "use fewer steps (later snapshot times) or a smaller network")
 
     max_eta = float("nan")
     if gd:

@@ -242,3 +242,27 @@ def test_asking_for_e3_where_it_fails_warns_with_the_gap(untrained):
     with pytest.warns(UserWarning, match=r"model='E3' assumes .* misses the exact kernel flow .* by 0.0[1-3]"):
         c = compare(**{**SMALL, "rhos": "uniform:10", "model": "E3"}, progress=False)
     np.testing.assert_array_equal(c.results[0].u_hat["pde"], c.results[0].u_hat["pde_e3"])
+
+
+@pytest.mark.parametrize("dim", [1, 2, 3])
+def test_compare_counts_the_parameters_that_train_counts(dim):
+    """compare refuses an over-budget training before any route runs, by the same estimate as
+    train (which otherwise would refuse only after the kernel and PDE routes): the doubled
+    FF-NN of width m has 2m(d + 2) parameters (a, b and the d frequencies per neuron)."""
+    import jax
+
+    from ntk_freq.distributions import distribution
+    from ntk_freq.models import ff_network
+
+    net = ff_network(distribution("gaussian:1", dim), 0.5, 16, "full")
+    n_params = sum(np.size(a) for a in jax.tree_util.tree_leaves(net.init(jax.random.PRNGKey(0))))
+    assert n_params == 2 * 16 * (dim + 2)
+
+
+def test_training_beyond_the_budget_is_refused_before_any_route(no_training, monkeypatch):
+    import importlib
+
+    module = importlib.import_module("ntk_freq.compare")
+    monkeypatch.setattr(module, "kernel_route", lambda *a, **k: pytest.fail("a route ran"))
+    with pytest.raises(MemoryError, match=r"training 200000 steps .* budget of 2e\+12"):
+        compare(**{**SMALL, "width": 4096, "steps": 200_000}, progress=False)

@@ -69,3 +69,15 @@ def test_default_nd_quick_shows_the_directional_bias(tmp_path, name, isotropic, 
     assert _log_ratio(rho[isotropic]["remaining_fraction"]["kernel"], fast, slow) == \
         pytest.approx(1, abs=1e-6)
     assert _log_ratio(rho[anisotropic]["remaining_fraction"]["kernel"], fast, slow) > 2
+
+
+@pytest.mark.slow
+def test_default_quick_learns_the_low_frequency_first_under_the_gaussian(tmp_path):
+    path = reproduce.reproduce("default", tmp_path, quick=True, progress=False)
+    for stem in ("learning_curves", "spectra"):
+        assert (path / f"{stem}.pdf").exists() and (path / f"{stem}.png").exists()
+    rho = json.loads((path / "summary.json").read_text())["summary"]["rho"]
+    # frozen-W rates ρ̄(2)/ρ̄(7) = e^{45/18} ≈ 12 for gaussian:3; equal rates for uniform:10
+    assert _log_ratio(rho["gaussian:3"]["remaining_fraction"]["kernel"], "xi=2", "xi=7") > 5
+    assert _log_ratio(rho["uniform:10"]["remaining_fraction"]["kernel"], "xi=2", "xi=7") == \
+        pytest.approx(1, rel=0.05)
