@@ -31,8 +31,8 @@ def eigh_seconds(n: int) -> float:
 
 def main(quick: bool = False):
     n, m = (32, 1024) if quick else (64, 4096)
-    # 30 steps keep the benchmark short (300 steps at this size took ~5 minutes and were
-    # refused by an older, too strict budget); the network's time scales with the steps
+    # 30 steps keep the benchmark short (300 steps were refused by an older, too strict
+    # training budget); the network's training time scales with the steps
     settings = dict(experiments.EXPERIMENTS["default-2d"], n_points=n, width=m, steps=30,
                     eta=10.0)
     warnings.simplefilter("ignore")
