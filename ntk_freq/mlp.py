@@ -23,11 +23,13 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import _validation as v
-from .models import ACTIVATIONS, Network, antisymmetric
+from .models import ACTIVATIONS, Network, antisymmetric, antisymmetric_apply, n_layers_of, shared
 
 PARAMETERIZATIONS = ("ntk", "standard")
 BIAS_INITS = ("gaussian", "zero")
 TRAIN = ("all", "first", "last")
+#: Activations of :func:`mlp_network`: those of the two-layer networks and tanh.
+MLP_ACTIVATIONS = {**ACTIVATIONS, "tanh": jnp.tanh}
 STAX_ACTIVATIONS = ("relu", "erf", "sin", "cos", "gelu", "abs")
 
 
@@ -58,8 +60,7 @@ def mlp_network(dim: int, hidden=(256, 256), activation: str = "relu", w_std: fl
     if not hidden:
         raise ValueError("hidden must name at least one hidden layer width")
     w_std, b_std = v.std("w_std", w_std, allow_zero=False), v.std("b_std", b_std)
-    acts = {**ACTIVATIONS, "tanh": jnp.tanh}
-    act = acts[v.choice("activation", activation, acts)]
+    v.choice("activation", activation, MLP_ACTIVATIONS)
     v.choice("bias_init", bias_init, BIAS_INITS)
     v.choice("parameterization", parameterization, PARAMETERIZATIONS)
     v.choice("train", train, TRAIN)
@@ -79,20 +80,33 @@ def mlp_network(dim: int, hidden=(256, 256), activation: str = "relu", w_std: fl
             p[f"c{i}"] = (c if ntk else c * b_std).astype(dtype)
         return p
 
+    last = n_layers - 1
+    trainable = {"all": tuple(f"{n}{i}" for i in range(n_layers) for n in ("V", "c")),
+                 "first": ("V0", "c0"), "last": (f"V{last}", f"c{last}")}[train]
+    config = ("mlp", activation, w_std, b_std, parameterization, doubling)
+    apply = shared(config, lambda: _mlp_apply(*config[1:]))
+    if doubling:
+        return antisymmetric(init_g, apply, trainable)
+    return Network(lambda key: {"net": init_g(key)}, apply, trainable)
+
+
+def _mlp_apply(activation: str, w_std: float, b_std: float, parameterization: str,
+               doubling: bool) -> Callable:
+    """The apply function of :func:`mlp_network` for one configuration (the layer count and
+    widths come from the parameters)."""
+    act = MLP_ACTIVATIONS[activation]
+    ntk = parameterization == "ntk"
+
     def scale_w(n_in):
         return w_std / np.sqrt(n_in) if ntk else 1.0
 
     def apply_g(p, x):
-        out = mlp_forward(p, x, n_layers, act, scale_w, b_std if ntk else 1.0)
-        return out[:, 0] if out_dim == 1 else out
+        out = mlp_forward(p, x, n_layers_of(p), act, scale_w, b_std if ntk else 1.0)
+        return out[:, 0] if out.shape[1] == 1 else out
 
-    last = n_layers - 1
-    trainable = {"all": tuple(f"{n}{i}" for i in range(n_layers) for n in ("V", "c")),
-                 "first": ("V0", "c0"), "last": (f"V{last}", f"c{last}")}[train]
     if doubling:
-        return antisymmetric(init_g, apply_g, trainable)
-    return Network(lambda key: {"net": init_g(key)}, lambda params, x: apply_g(params["net"], x),
-                   trainable)
+        return antisymmetric_apply(apply_g)
+    return lambda params, x: apply_g(params["net"], x)
 
 
 def mlp_stax(depth: int, activation: str = "relu", w_std: float = 1.0, b_std: float = 0.0,

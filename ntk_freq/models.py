@@ -59,14 +59,33 @@ def doubled_init(init_g: Callable) -> Callable:
     return init
 
 
-def antisymmetric(init_g: Callable, apply_g: Callable, trainable: tuple) -> Network:
-    """The doubling f = (g(θ₊) − g(θ₋))/√2 with θ₋ = θ₊ at initialisation, so f₀ ≡ 0."""
-    init = doubled_init(init_g)
+def antisymmetric(init_g: Callable, apply: Callable, trainable: tuple) -> Network:
+    """The doubling f = (g(θ₊) − g(θ₋))/√2 with θ₋ = θ₊ at initialisation, so f₀ ≡ 0;
+    ``apply`` is that f, from :func:`antisymmetric_apply`."""
+    return Network(doubled_init(init_g), apply, tuple(trainable))
+
+
+#: One apply function per network configuration (:func:`shared`).
+_SHARED: dict = {}
+
+
+def shared(config: tuple, build: Callable) -> Callable:
+    """The function ``build()`` made once per hashable ``config`` and reused: JAX caches a
+    compiled program by the function object, so networks of one configuration (activation,
+    scales; the shapes come from the parameters) share their compilations across ``train()``
+    calls and network objects. ``build`` must close over nothing but ``config``'s values."""
+    if config not in _SHARED:
+        _SHARED[config] = build()
+    return _SHARED[config]
+
+
+def antisymmetric_apply(apply_g: Callable) -> Callable:
+    """(params, x) ↦ (g(θ₊, x) − g(θ₋, x))/√2 for params {"plus": θ₊, "minus": θ₋}."""
 
     def apply(params, x):
         return (apply_g(params["plus"], x) - apply_g(params["minus"], x)) / jnp.sqrt(2.0)
 
-    return Network(init, apply, tuple(trainable))
+    return apply
 
 
 def split(params: dict, trainable) -> tuple[dict, dict]:
@@ -142,8 +161,14 @@ def _mlp_init(key, sizes, dtype):
     return layers
 
 
-def _mlp_apply(p, h, n_layers, act, w_std, b_std):
+def n_layers_of(p: dict) -> int:
+    """The number of layers ``V0, V1, …`` in an MLP's parameters (static under jit)."""
+    return sum(1 for k in p if k.startswith("V"))
+
+
+def _mlp_apply(p, h, act, w_std, b_std):
     """NTK-parametrised MLP: h ← act((w_std/√n_in) h V + b_std c), no activation on the output."""
+    n_layers = n_layers_of(p)
     for i in range(n_layers):
         V = p[f"V{i}"]
         h = (w_std / jnp.sqrt(V.shape[0])) * (h @ V) + b_std * p[f"c{i}"]
@@ -161,7 +186,7 @@ def two_layer_network(dim: int, width: int, activation: str = "relu", w_std: flo
     dim, m = v.positive_int("dim", dim), v.positive_int("width", width)
     v.fits_in_memory(f"the parameters of a two-layer network of width {m}", 8.0 * 2 * 2 * m * (dim + 2))
     w_std, b_std = v.std("w_std", w_std, allow_zero=False), v.std("b_std", b_std)
-    act = ACTIVATIONS[v.choice("activation", activation, ACTIVATIONS)]
+    v.choice("activation", activation, ACTIVATIONS)
     trainable = {"full": ("U", "beta", "v"), "readout": ("v",)}[v.choice("part", part, ("full", "readout"))]
 
     def init_g(key):
@@ -172,11 +197,19 @@ def two_layer_network(dim: int, width: int, activation: str = "relu", w_std: flo
             "v": jax.random.normal(k_v, (m,), dtype=jnp.float64).astype(dtype),
         }
 
+    return antisymmetric(init_g, shared(("two-layer", activation, w_std, b_std),
+                                        lambda: _two_layer_apply(activation, w_std, b_std)), trainable)
+
+
+def _two_layer_apply(activation: str, w_std: float, b_std: float) -> Callable:
+    act = ACTIVATIONS[activation]
+
     def apply_g(p, x):
+        m, dim = p["U"].shape
         h = act((w_std / jnp.sqrt(dim)) * (x @ p["U"].T) + b_std * p["beta"])
         return h @ p["v"] / jnp.sqrt(m)
 
-    return antisymmetric(init_g, apply_g, trainable)
+    return antisymmetric_apply(apply_g)
 
 
 def ff_mlp_network(rho: FrequencyDistribution, width: int, hidden: tuple = (256,),
@@ -190,7 +223,7 @@ def ff_mlp_network(rho: FrequencyDistribution, width: int, hidden: tuple = (256,
     m = v.positive_int("width", width)
     hidden = tuple(v.positive_int("hidden", h) for h in hidden)
     w_std, b_std = v.std("w_std", w_std, allow_zero=False), v.std("b_std", b_std)
-    act = ACTIVATIONS[v.choice("activation", activation, ACTIVATIONS)]
+    v.choice("activation", activation, ACTIVATIONS)
     sizes = (2 * m, *hidden, 1)
     v.fits_in_memory("the parameters of the FF-MLP", 8.0 * 2 * 2 * (m * rho.dim + sum(
         a * b for a, b in zip(sizes[:-1], sizes[1:]))))
@@ -201,8 +234,15 @@ def ff_mlp_network(rho: FrequencyDistribution, width: int, hidden: tuple = (256,
         k_w, k_mlp = jax.random.split(key)
         return {"W": rho.sample(k_w, m).astype(dtype), **_mlp_init(k_mlp, sizes, dtype)}
 
+    apply = shared(("ff-mlp", activation, w_std, b_std), lambda: _ff_mlp_apply(activation, w_std, b_std))
+    return antisymmetric(init_g, apply, mlp_keys + (("W",) if train_frequencies else ()))
+
+
+def _ff_mlp_apply(activation: str, w_std: float, b_std: float) -> Callable:
+    act = ACTIVATIONS[activation]
+
     def apply_g(p, x):
         c, s = _fourier_features(p["W"], x)
-        return _mlp_apply(p, jnp.concatenate([c, s], axis=1), n_layers, act, w_std, b_std)
+        return _mlp_apply(p, jnp.concatenate([c, s], axis=1), act, w_std, b_std)
 
-    return antisymmetric(init_g, apply_g, mlp_keys + (("W",) if train_frequencies else ()))
+    return antisymmetric_apply(apply_g)

@@ -171,22 +171,30 @@ def empirical_lambda_max(network: Network, params, x, iterations: int = 100,
     theta, frozen = split(params, network.trainable)
     n = x.shape[0]
     root_q = jnp.full(n, 1.0 / jnp.sqrt(n), x.dtype) if weights is None else jnp.sqrt(weights)
+    return float(_power_iteration(theta, frozen, x, root_q, apply=network.apply,
+                                  iterations=iterations))
+
+
+@functools.partial(jax.jit, static_argnames=("apply", "iterations"))
+def _power_iteration(theta, frozen, x, root_q, *, apply: Callable, iterations: int):
+    """Rayleigh quotient of diag(√q) J Jᵀ diag(√q) after ``iterations`` power steps; jitted
+    with ``apply`` static, so it compiles once per network configuration and shape."""
 
     def f(th):
-        return network.apply(merge(th, frozen), x)
+        return apply(merge(th, frozen), x)
 
     _, f_vjp = jax.vjp(f, theta)
 
-    def apply(u):
+    def product(u):
         return root_q * jax.jvp(f, (theta,), f_vjp(root_q * u))[1]
 
     def body(_, u):
-        w = apply(u)
+        w = product(u)
         return w / jnp.linalg.norm(w)
 
-    u0 = jnp.cos(jnp.arange(n, dtype=x.dtype) * 0.7) + 1.0
+    u0 = jnp.cos(jnp.arange(x.shape[0], dtype=x.dtype) * 0.7) + 1.0
     u = jax.lax.fori_loop(0, iterations, body, u0 / jnp.linalg.norm(u0))
-    return float(jnp.vdot(u, apply(u)))
+    return jnp.vdot(u, product(u))
 
 
 #: Largest N for which the stability check forms the network's N × N NTK Gram matrix exactly

@@ -12,6 +12,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import ntk_freq  # noqa: F401  (float64)
+import ntk_freq.mlp
+import ntk_freq.models
 from ntk_freq import training as tr
 from ntk_freq.distributions import distribution
 from ntk_freq.fourier import midpoint_grid
@@ -192,3 +194,29 @@ def test_split_keeps_only_trainable_entries():
     net = ff_network(RHO, SIGMA_A, 4, "frequency")
     theta, frozen = split(net.init(jax.random.PRNGKey(0)), net.trainable)
     assert set(theta["plus"]) == {"W"} and set(frozen["plus"]) == {"a", "b"}
+
+
+@pytest.mark.parametrize("make", [
+    lambda seed: ntk_freq.models.two_layer_network(1, 32, "erf", b_std=0.1),
+    lambda seed: ntk_freq.mlp.mlp_network(1, (16, 16), "tanh"),
+    lambda seed: ff_mlp_network(distribution(f"gaussian:{1 + seed}"), 16, (16,), "relu"),
+], ids=["two-layer", "mlp", "ff-mlp"])
+def test_networks_of_one_configuration_share_their_compilations(make):
+    """A second network object of the same configuration and shapes (another ρ_w or seed)
+    trains without a single XLA compilation: its apply function is the same object."""
+    compiles = []
+    jax.monitoring.register_event_duration_secs_listener(
+        lambda name, _secs, **_kw: compiles.append(name) if name.endswith("backend_compile_duration") else None)
+    x = np.linspace(-1, 1, 24)[:, None]
+    y = np.sin(2 * x[:, 0])
+
+    def run(seed):
+        net = make(seed)
+        assert net.apply is make(seed + 1).apply
+        tr.train(net, net.init(jax.random.PRNGKey(seed)), x, y, 0.1, [0.0, 1.0, 2.0],
+                 progress=False)
+
+    run(0)
+    before = len(compiles)
+    run(1)
+    assert len(compiles) == before, compiles[before:]
