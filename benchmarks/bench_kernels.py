@@ -4,7 +4,10 @@ the same run (absolute times depend on the machine; the ratios are what we track
     python benchmarks/bench_kernels.py [--n 4096] [--repeats 3]
 
 1. Closed-form FF-NN Gram matrix (Gaussian ρ_w) vs neural-tangents' analytic kernel of the
-   equivalent stax network (Dense → (Sin, Cos) → Dense), N points in d = 1.
+   equivalent stax network (Dense → (Sin, Cos) → Dense), N points in d = 1: a uniform grid
+   (φ_w once per lag) and sorted random points; and the floor of any dense float64 Gram
+   matrix, allocating and writing N² numbers once (``np.empty((N, N)).fill``), as the
+   reference of "write floor" (its "speed-up" column is ours / floor).
 2. Closed-form FF kernel for a Laplace ρ_w vs a Monte-Carlo random-feature kernel
    (1/m) Σ_j cos(w_j·(x − x')) of matched accuracy: m = 1/ε² features for max error ≈ ε.
 3. Bochner spectrum (aliased, exact for the periodic grid) vs dense eigh of the N × N Gram matrix.
@@ -68,6 +71,13 @@ def main():
     t_ours, K = best_time(lambda: kernels.ff_ntk(x, x, rho, s), args.repeats)
     assert np.allclose(K, K_nt, rtol=1e-9, atol=1e-12), "kernels disagree"
     rows.append((f"FF Gram N={n}, Gaussian", "neural-tangents analytic (jit)", t_ours, t_nt))
+    t_floor, _ = best_time(lambda: np.empty((n, n)).fill(1.0), args.repeats)
+    rows.append((f"write floor N={n}", "ours against writing N² float64 once", t_floor, t_ours))
+    xs = np.sort(np.random.default_rng(0).uniform(-2, 2, n))[:, None]
+    t_nt_s, K_nt_s = best_time(lambda: np.asarray(kernel_jit(xs)), args.repeats)
+    t_ours_s, K_s = best_time(lambda: kernels.ff_ntk(xs, xs, rho, s), args.repeats)
+    assert np.allclose(K_s, K_nt_s, rtol=1e-9, atol=1e-12), "kernels disagree"
+    rows.append((f"FF Gram N={n}, scattered", "neural-tangents analytic (jit)", t_ours_s, t_nt_s))
 
     # 2. closed form vs Monte-Carlo of matched accuracy (Laplace)
     xm = np.linspace(-2, 2, args.n_mc)[:, None]
