@@ -410,6 +410,59 @@ def _gaps(u_hat: dict) -> dict:
     }
 
 
+@dataclasses.dataclass(frozen=True)
+class ComparisonSetup:
+    """The validated settings of a comparison and what they determine (no route has run)."""
+
+    dim: int
+    rhos: tuple
+    rho_list: list
+    names: list
+    y_fn: object
+    sigma_a: float
+    width: int
+    n_points: int
+    model: str
+    seed: int
+    pde_options: dict
+    times: np.ndarray
+    L: float
+    kappa: np.ndarray
+    xi_max: float
+    xi: np.ndarray
+    measure: object
+
+
+def comparison_setup(rhos, target, sigma_a, width, eta, steps, n_snapshots, half_width,
+                     n_points, xi_max, n_xi, seed, part, dtype, pde_options, data, data_layout,
+                     model, dim) -> ComparisonSetup:
+    """Every check :func:`compare` makes before its first route (arguments as there): ValueError,
+    TypeError or MemoryError on a bad value, else the parsed settings. Cheap (no kernel, PDE or
+    network), so a sweep checks all its points with it first."""
+    dim = check_dim(dim)
+    rhos = _rho_items(rhos)
+    rho_list, names = parse_rhos(rhos, dim)
+    y_fn = parse_windowed_target(target, dim)
+    sigma_a = v.std("sigma_a", sigma_a)
+    width, n_points = v.positive_int("width", width), v.positive_int("n_points", n_points)
+    v.choice("part", part, COMPARE_PARTS)
+    v.choice("dtype", dtype, DTYPES)
+    model = v.choice("model", model or ("E2" if dim == 1 else "E3"), PDE_MODELS)
+    seed = _seed("seed", seed)
+    pde_options = check_pde_options(pde_options)
+    check_cost(width, n_points**dim, v.positive_int("steps", steps), dim)
+    times = snapshot_times(eta, steps, n_snapshots)
+    L = v.positive("half_width", half_width)
+    kappa, xi_max, xi = frequency_setup(y_fn, xi_max, n_xi, dim)
+    measure = training_measure(data, L, n_points, data_layout, dim)
+    if data is None:
+        check_data_grid(y_fn, L, n_points, xi_max)
+    else:
+        check_data_cover(y_fn, data_density(data, dim), measure, xi_max)
+    return ComparisonSetup(dim, rhos, rho_list, names, y_fn, sigma_a, width, n_points, model,
+                           seed, pde_options, times, L, kappa, xi_max, xi, measure)
+
+
 def compare(rhos=("gaussian:3", "uniform:10"), target="windowed-sines:2,7;width=1.5",
             sigma_a: float = 0.5, width: int = 4096, eta: float = 0.25, steps: int = 600,
             n_snapshots: int = 25, half_width: float = 10.0, n_points: int = 160,
@@ -445,26 +498,11 @@ def compare(rhos=("gaussian:3", "uniform:10"), target="windowed-sines:2,7;width=
     Validates everything, checks η against 2/λ_max(Θ(X, X)/N) and runs the kernel and PDE
     routes (so every PDE option and every ρ_w the PDE refuses is checked) for every ρ_w before
     the first network is trained. Returns a :class:`Comparison`."""
-    dim = check_dim(dim)
-    rhos = _rho_items(rhos)
-    rho_list, names = parse_rhos(rhos, dim)
-    y_fn = parse_windowed_target(target, dim)
-    sigma_a = v.std("sigma_a", sigma_a)
-    width, n_points = v.positive_int("width", width), v.positive_int("n_points", n_points)
-    v.choice("part", part, COMPARE_PARTS)
-    v.choice("dtype", dtype, DTYPES)
-    model = v.choice("model", model or ("E2" if dim == 1 else "E3"), PDE_MODELS)
-    seed = _seed("seed", seed)
-    pde_options = check_pde_options(pde_options)
-    check_cost(width, n_points**dim, v.positive_int("steps", steps), dim)
-    times = snapshot_times(eta, steps, n_snapshots)
-    L = v.positive("half_width", half_width)
-    kappa, xi_max, xi = frequency_setup(y_fn, xi_max, n_xi, dim)
-    measure = training_measure(data, L, n_points, data_layout, dim)
-    if data is None:
-        check_data_grid(y_fn, L, n_points, xi_max)
-    else:
-        check_data_cover(y_fn, data_density(data, dim), measure, xi_max)
+    setup = comparison_setup(rhos, target, sigma_a, width, eta, steps, n_snapshots, half_width,
+                             n_points, xi_max, n_xi, seed, part, dtype, pde_options, data,
+                             data_layout, model, dim)
+    (dim, rhos, rho_list, names, y_fn, sigma_a, width, n_points, model, seed, pde_options, times,
+     L, kappa, xi_max, xi, measure) = (getattr(setup, f.name) for f in dataclasses.fields(setup))
     x, level = measure.coords, measure.level
     transform = functools.partial(measured_spectrum, measure=measure)
     weights = None if data is None or data_layout == "quantiles" else measure.weights

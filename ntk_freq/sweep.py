@@ -13,8 +13,10 @@ A sweep config (TOML) has four top-level keys, all optional but at least one var
     eta = [0.5, 0.5, 0.25]          # coordinates along it
 
 Varied fields are the scalar settings of ``compare`` (sigma_a, width, eta, steps, n_snapshots,
-half_width, n_points, xi_max, n_xi, seed, part, dtype, target) and ``rho``: one ρ_w spec per
-point (``compare(rhos=[rho])``); a fixed list of several is ``rhos`` in ``[fixed]``.
+half_width, n_points, xi_max, n_xi, seed, part, dtype, target, data (a data-density spec),
+data_layout, model) and ``rho``: one ρ_w spec per point (``compare(rhos=[rho])``); a fixed list
+of several is ``rhos`` in ``[fixed]``. The dimension ``dim`` and ``pde_options`` are fixed for
+a sweep (``[fixed]``, or the named experiment's, e.g. ``experiment = "quick-2d"``).
 
 The output folder holds ``sweep.json`` (the normalised config, its hash, every point's settings
 by hash), ``points/<hash>.npz`` (one point's Dataset, :func:`ntk_freq.results.comparison_dataset`,
@@ -38,6 +40,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import inspect
 import itertools
 import json
 import os
@@ -90,7 +93,7 @@ def use_compilation_cache(out: Path) -> None:
 CONFIG_KEYS = ("experiment", "fixed", "grid", "zip")
 #: Settings of compare that can vary, besides ``rho``; their types come from compare's signature.
 VARIED = ("sigma_a", "width", "eta", "steps", "n_snapshots", "half_width", "n_points", "xi_max",
-          "n_xi", "seed", "part", "dtype", "target")
+          "n_xi", "seed", "part", "dtype", "target", "data", "data_layout", "model")
 
 #: Largest share of the free disk (and of the available memory) a sweep's results may take.
 RESOURCE_FRACTION = 0.5
@@ -243,25 +246,15 @@ def load_sweep_config(path) -> SweepSpec:
 
 
 def check_point(settings: dict) -> None:
-    """The cheap checks of one point's settings (ρ_w, target, ranges, the Nyquist limit of the
-    data grid), so that a bad value stops the sweep before any point runs."""
-    from .compare import COMPARE_PARTS, check_data_grid, default_xi_max, parse_rhos, \
-        parse_windowed_target
-    from .training import DTYPES
+    """Every check :func:`ntk_freq.compare.compare` makes before its first route
+    (:func:`ntk_freq.compare.comparison_setup`: ρ_w, target, ranges, the data grid's Nyquist
+    limit, the training budget, in the point's dimension), so that a bad value stops the
+    sweep before any point runs."""
+    from .compare import compare, comparison_setup
 
-    parse_rhos(settings["rhos"])
-    y = parse_windowed_target(settings["target"])
-    v.std("sigma_a", settings["sigma_a"])
-    for name in ("width", "steps", "n_snapshots", "n_points", "n_xi"):
-        v.positive_int(name, settings[name])
-    v.positive("eta", settings["eta"])
-    if isinstance(settings["seed"], bool) or settings["seed"] < 0:
-        raise ValueError(f"seed must be an integer >= 0, got {settings['seed']!r}")
-    v.choice("part", settings["part"], COMPARE_PARTS)
-    v.choice("dtype", settings["dtype"], DTYPES)
-    xi_max = settings.get("xi_max") or default_xi_max(y)
-    check_data_grid(y, v.positive("half_width", settings["half_width"]), settings["n_points"],
-                    v.positive("xi_max", xi_max))
+    defaults = inspect.signature(compare).parameters
+    comparison_setup(**{name: settings.get(name, defaults[name].default)
+                        for name in inspect.signature(comparison_setup).parameters})
 
 
 def point_nbytes(settings: dict) -> int:

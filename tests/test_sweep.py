@@ -154,6 +154,23 @@ def test_bad_point_values_and_oversized_grids_are_refused_before_any_point(tmp_p
     assert not any(tmp_path.iterdir())
 
 
+def test_points_are_checked_in_their_dimension_with_compares_own_checks(tmp_path):
+    """A 2-D sweep's points pass the checks of compare in d = 2 (they were parsed as 1-D);
+    a bad value in any point (an unknown model, a data spec, a 2-D grid below the Nyquist
+    limit, a training beyond the budget) stops the sweep before any point runs."""
+    ok = sweep.parse_config({"experiment": "quick-2d", "grid": {"sigma_a": [0.25, 0.5]}})
+    for _, _, settings in ok.points():
+        sweep.check_point(settings)
+    bad = [({"experiment": "quick-2d", "grid": {"n_points": [32, 8]}}, ValueError, "Nyquist"),
+           ({"grid": {"model": ["E2", "E4"]}}, ValueError, "model must be one of"),
+           ({"grid": {"data": ["box:10", "box:-1"]}}, ValueError, "half_width must be"),
+           ({"grid": {"steps": [10, 10**7]}}, MemoryError, "budget")]
+    for config, error, match in bad:
+        with pytest.raises(error, match=match):
+            sweep.run_sweep(sweep.parse_config(config), tmp_path / "sw", serial=True)
+        assert not any(tmp_path.iterdir())
+
+
 def test_a_folder_of_another_sweep_or_other_files_is_not_touched(config, tmp_path):
     out = tmp_path / "sw"
     other = sweep.parse_config({"fixed": {"width": 8}, "grid": {"seed": [0, 1]}})
