@@ -301,16 +301,20 @@ def _diverged_at(losses: np.ndarray, loss0: float, patience: int) -> int | None:
 
 
 #: Seconds per neuron · point · step of full-batch FF-NN gradient descent (2m neurons after the
-#: doubling), measured by benchmarks/bench_training.py on the 2-core reference machine, and the
-#: fixed cost of one :func:`train` call (compilation, stability check). For estimates only.
-STEP_SECONDS = {"float32": 1.7e-8, "float64": 3.8e-8}
+#: doubling) on the quiet 2-core reference machine (benchmarks/bench_training.py: 4.7e-9 in
+#: float32 and 1.0e-8 in float64 at m = 10⁴, N = 1024; the main job's smaller arrays cost about
+#: twice that per entry, which these values take), and the fixed cost of one :func:`train` call
+#: (compilation, stability check). For estimates only.
+STEP_SECONDS = {"float32": 9e-9, "float64": 2e-8}
 CALL_SECONDS = 3.0
 
 
 #: Training's operation budget, counting 10 operations per parameter, data point and step
-#: (:func:`check_training_cost`). The FF-NN runs about 1.8e9 of them per second in float32 on
-#: the reference machine (:data:`STEP_SECONDS`), so the budget is about 20 minutes of float32
-#: (45 of float64) training; beyond it a run is refused before anything is compiled.
+#: (:func:`check_training_cost`). The FF-NN runs about 3e9 of them per second in float32 on
+#: the reference machine (:data:`STEP_SECONDS`; a neuron has d + 2 parameters, so 30 operations
+#: per neuron, point and step in d = 1), so the budget is about 10 minutes of float32 (20 of
+#: float64) training; beyond it a run is refused before its first step (``compare`` refuses it
+#: before any route).
 MAX_TRAINING_OPERATIONS = 2e12
 
 
@@ -318,7 +322,7 @@ def check_training_cost(what: str, n_params: int, n_points: int, steps: int, hin
     """Refuse (MemoryError) training ``n_params`` parameters on ``n_points`` points for
     ``steps`` steps beyond :data:`MAX_TRAINING_OPERATIONS`."""
     v.affordable(what, 10.0 * float(n_params) * n_points * steps, hint,
-                 budget=MAX_TRAINING_OPERATIONS, duration="about 20 minutes of training")
+                 budget=MAX_TRAINING_OPERATIONS, duration="10–20 minutes of training")
 
 
 def estimated_seconds(width: int, n_points: int, steps: int, dtype: str, runs: int = 1) -> float:
