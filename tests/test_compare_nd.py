@@ -135,18 +135,22 @@ def test_run_dim_selects_the_two_dimensional_default():
 
 @pytest.mark.slow
 def test_three_dimensional_routes_agree(untrained):
-    """d = 3 on 10³ points of [−5, 5]³ (Nyquist π/Δx = π above 1 + 5/2.5 = 3): W frozen, the
-    kernel flow follows (E3)'s pointwise decay; the window (5w = 12.5 > 5) is cut off by the
-    domain, which the PDE does not see: a gap of a few per cent."""
-    with pytest.warns(UserWarning, match="reaches"):
-        c = compare(rhos="gaussian:1", target="windowed-sines:1/0/0,0/0/1;width=2.5", dim=3,
-                    half_width=5.0, n_points=10, width=64, eta=1.0, steps=200, n_snapshots=4,
-                    n_xi=9, part="readout", pde_options={"resolution_tol": 1e-2}, progress=False)
+    """d = 3 on 20³ points of [−5, 5]³ (Nyquist π/Δx = 6.3 above 1 + 5/1 = 6; the window's
+    reach 5w = 5 fits the domain), W frozen: the kernel flow follows (E3)'s pointwise decay
+    û₀(ξ) e^{−c(2π)³ρ̄_w(ξ)t} to the P2 mesh's resolution (resolution_tol 1e-2; measured
+    2.3e-3 to 3.1e-3 at every time, remaining fractions within 2e-3). (With the former w = 2.5
+    on 10³ points the window reached 12.5 > 5: the grid's spectrum then differs from the
+    continuum's by the truncation, 16 % already at t = 0, which is no test of the dynamics.)"""
+    c = compare(rhos="gaussian:1", target="windowed-sines:1/0/0,0/0/1;width=1", dim=3,
+                half_width=5.0, n_points=20, width=64, eta=1.0, steps=200, n_snapshots=4,
+                n_xi=9, part="readout", pde_options={"resolution_tol": 1e-2}, progress=False)
     (r,) = c.results
     assert r.u_hat["kernel"].shape == (4, 9, 9, 9)
-    assert r.rel_l2["pde_vs_kernel"][-1] < 0.1
+    assert np.all(r.rel_l2["pde_vs_kernel"] < 1e-2)
+    np.testing.assert_allclose(r.remaining["pde"][-1], r.remaining["kernel"][-1], rtol=1e-2)
     a, b = r.remaining["kernel"][-1]
     assert a == pytest.approx(b, rel=1e-6)  # isotropic ρ_w, κ along two axes
+    assert a < 0.5                           # the flow learned
 
 
 @pytest.mark.slow
