@@ -258,11 +258,16 @@ def check_point(settings: dict) -> None:
 
 
 def point_nbytes(settings: dict) -> int:
-    """Bytes of one point's Dataset: û (complex, ρ × 4 routes × T × K) dominates; the rest is
-    remaining fractions, gaps, the kernel-regime diagnostics, the loss per step and the data."""
+    """Bytes of one point's Dataset: û (complex, ρ × 4 routes × T × K, K = n_xi^d ξ nodes)
+    dominates; the rest is remaining fractions, gaps, the kernel-regime diagnostics, the loss
+    per step and the data (N = n_points^d points, d + 1 numbers each)."""
+    from .compare import DEFAULT_N_XI
+
+    d = settings.get("dim") or 1
+    n_xi = settings.get("n_xi") or DEFAULT_N_XI[d]
     n_rho, n_t = len(settings["rhos"]), settings["n_snapshots"] + 1
-    return 8 * (n_rho * (4 * n_t * (2 * settings["n_xi"] + 8) + 7 * n_t + settings["steps"] + 16)
-                + 2 * settings["n_points"]) + 16_384
+    return 8 * (n_rho * (4 * n_t * (2 * n_xi**d + 8) + 7 * n_t + settings["steps"] + 16)
+                + (d + 1) * settings["n_points"]**d) + 16_384
 
 
 def check_resources(spec: SweepSpec, out: Path, max_bytes: float | None = None) -> int:

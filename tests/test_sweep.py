@@ -217,3 +217,16 @@ def test_points_are_the_product_of_the_dimensions_and_hash_apart(widths, seeds, 
     for _, coords, s in points:
         assert s["width"] == coords["width"] and s["steps"] == 10 + round(coords["eta"] / 0.1) - 1
     assert json.loads(json.dumps(spec.record()))["dims"][0]["name"] == "width"
+
+
+def test_the_disk_estimate_bounds_a_two_dimensional_point(tmp_path):
+    """The estimate counts û on the n_xi^d ξ nodes of the point's dimension (it counted n_xi,
+    200× too few in 3-D): at least the stored file, and within 4× of it."""
+    spec = sweep.parse_config({"experiment": "quick-2d", "fixed": {"width": 16, "steps": 10,
+                                                                  "n_snapshots": 2},
+                               "grid": {"seed": [0]}})
+    result = sweep.run_sweep(spec, tmp_path / "sw", serial=True, progress=False)
+    (path,) = (tmp_path / "sw" / "points").glob("*.npz")
+    estimate = sweep.point_nbytes(spec.points()[0][2])
+    assert path.stat().st_size <= estimate <= 4 * path.stat().st_size
+    assert result.dataset.sizes["xi_2"] == 25
