@@ -357,7 +357,8 @@ def compute_point(settings: dict, key: str) -> bytes:
 
 def _single_thread_worker(dask_worker=None) -> bool:
     """Run in each worker before its first point: set :data:`SINGLE_THREAD_ENV` and, where the
-    OS allows, pin the worker to one core (worker i to the i-th core it may use): XLA sizes its
+    OS allows, pin a LocalCluster's worker to one core (worker i to the i-th core it may use;
+    an existing cluster's workers, named by address, are not pinned): XLA sizes its
     CPU thread pool by the cores a process may run on, and no environment variable of
     :data:`SINGLE_THREAD_ENV` stops a jitted matrix product from using every core (measured:
     CPU/wall 1.95 on 2 cores without the pin, 1.00 with it). True when JAX was not imported yet
@@ -366,11 +367,13 @@ def _single_thread_worker(dask_worker=None) -> bool:
 
     os.environ.update(SINGLE_THREAD_ENV)
     fresh = "jax" not in sys.modules
-    if fresh and dask_worker is not None and hasattr(os, "sched_setaffinity"):
+    name = getattr(dask_worker, "name", None)  # ``Client.run`` passes the worker to this argument
+    # LocalCluster workers are numbered 0, 1, …: one core each. Workers of an existing cluster
+    # are named by their address; pinning them by a hash could put two on one core, so they
+    # are left to how they were started (docs/sweeps.md: taskset).
+    if fresh and isinstance(name, int) and hasattr(os, "sched_setaffinity"):
         cores = sorted(os.sched_getaffinity(0))
-        name = dask_worker.name  # ``Client.run`` passes the worker to this argument
-        index = name if isinstance(name, int) else abs(hash(name))
-        os.sched_setaffinity(0, {cores[index % len(cores)]})
+        os.sched_setaffinity(0, {cores[name % len(cores)]})
     return fresh
 
 

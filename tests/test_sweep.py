@@ -230,3 +230,24 @@ def test_the_disk_estimate_bounds_a_two_dimensional_point(tmp_path):
     estimate = sweep.point_nbytes(spec.points()[0][2])
     assert path.stat().st_size <= estimate <= 4 * path.stat().st_size
     assert result.dataset.sizes["xi_2"] == 25
+
+
+PIN = """
+import json, os, sys, types
+from ntk_freq import sweep
+before = sorted(os.sched_getaffinity(0))
+fresh = sweep._single_thread_worker(types.SimpleNamespace(name=json.loads(sys.argv[1])))
+print(json.dumps([fresh, before, sorted(os.sched_getaffinity(0)), os.environ["OPENBLAS_NUM_THREADS"]]))
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="no CPU affinity on this OS")
+@pytest.mark.parametrize("name", [1, "tcp://10.0.0.7:40123"])
+def test_local_workers_are_pinned_by_number_and_remote_ones_left_alone(name):
+    """LocalCluster worker i goes to the i-th core; a worker named by its address keeps its
+    cores (a core chosen from a hash of the name could put two workers on one)."""
+    out = subprocess.run([sys.executable, "-c", PIN, json.dumps(name)], capture_output=True,
+                         text=True, check=True).stdout
+    fresh, before, after, threads = json.loads(out.strip().splitlines()[-1])
+    assert fresh and threads == "1"
+    assert after == ([before[1 % len(before)]] if name == 1 else before)
