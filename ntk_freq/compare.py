@@ -31,6 +31,7 @@ import inspect
 import math
 import time
 import warnings
+from typing import NamedTuple
 
 import jax
 import numpy as np
@@ -410,8 +411,7 @@ def _gaps(u_hat: dict) -> dict:
     }
 
 
-@dataclasses.dataclass(frozen=True)
-class ComparisonSetup:
+class ComparisonSetup(NamedTuple):
     """The validated settings of a comparison and what they determine (no route has run)."""
 
     dim: int
@@ -502,7 +502,7 @@ def compare(rhos=("gaussian:3", "uniform:10"), target="windowed-sines:2,7;width=
                              n_points, xi_max, n_xi, seed, part, dtype, pde_options, data,
                              data_layout, model, dim)
     (dim, rhos, rho_list, names, y_fn, sigma_a, width, n_points, model, seed, pde_options, times,
-     L, kappa, xi_max, xi, measure) = (getattr(setup, f.name) for f in dataclasses.fields(setup))
+     L, kappa, xi_max, xi, measure) = setup
     x, level = measure.coords, measure.level
     transform = functools.partial(measured_spectrum, measure=measure)
     weights = None if data is None or data_layout == "quantiles" else measure.weights
