@@ -20,7 +20,10 @@ if "jax" in sys.modules:  # imported before us: switch it over now
 else:  # read by JAX when it is first imported; the CLI's --help never imports it
     os.environ["JAX_ENABLE_X64"] = "1"
 
-__version__ = "0.1.0"
+try:  # the one version literal is pyproject.toml's, read back from the installed metadata
+    __version__ = importlib.import_module("importlib.metadata").version("ntk-freq")
+except ModuleNotFoundError:  # PackageNotFoundError: a source tree that was never installed
+    __version__ = "0+unknown"
 
 # public name -> (module, attribute), in pipeline order
 _PUBLIC = {

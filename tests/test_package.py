@@ -34,3 +34,70 @@ def test_compare_is_the_function_even_after_its_module_is_imported():
     from ntk_freq import compare
 
     assert compare is ntk_freq.compare
+
+
+# --- an installable, citable package: one version, LICENSE, CITATION.cff, py.typed, python -m ---
+
+from pathlib import Path  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _pyproject():
+    import tomllib
+
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())
+
+
+def test_python_m_ntk_freq_is_the_cli():
+    from ntk_freq.cli import main
+
+    out = subprocess.run([sys.executable, "-m", "ntk_freq", "--help"], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("Usage: python -m ntk_freq "), out.stdout[:200]
+    commands = set(main.commands)
+    assert {"run", "pde", "spectrum", "design", "reproduce", "sweep"} <= commands
+    listed = out.stdout.split("Commands:", 1)[1].split()
+    assert commands <= set(listed), commands - set(listed)
+    version = subprocess.run([sys.executable, "-m", "ntk_freq", "--version"], capture_output=True,
+                             text=True, timeout=120, check=True)
+    assert version.stdout.strip() == f"ntk-freq, version {ntk_freq.__version__}"
+
+
+def test_version_has_one_source():
+    """pyproject.toml holds the one literal; __version__ is the installed metadata's (a stale
+    install, made before the version changed, fails here: reinstall)."""
+    import importlib.metadata
+
+    assert ntk_freq.__version__ == importlib.metadata.version("ntk-freq") == _pyproject()["project"]["version"]
+
+
+def test_citation_cff_names_this_version():
+    import re
+
+    text = (ROOT / "CITATION.cff").read_text()
+    fields = dict(re.findall(r'^([a-z-]+):[ \t]*"?([^"\n]*?)"?[ \t]*$', text, re.M))
+    assert fields["cff-version"] == "1.2.0"
+    assert fields["title"] == "ntk-freq"
+    assert fields["license"] == _pyproject()["project"]["license"] == "MIT"
+    assert fields["version"] == ntk_freq.__version__
+
+
+def test_license_is_mit_and_ships():
+    project = _pyproject()["project"]
+    assert project["license"] == "MIT" and project["license-files"] == ["LICENSE"]
+    text = (ROOT / "LICENSE").read_text()
+    assert text.startswith("MIT License\n")
+    assert "Copyright (c) 2026 The ntk-freq developers" in text
+    assert "Permission is hereby granted, free of charge, to any person obtaining a copy" in text
+    assert 'THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND' in text
+
+
+def test_py_typed_ships():
+    """PEP 561 marker: present in the package and declared as package data (so in the wheel)."""
+    import importlib.resources
+
+    marker = importlib.resources.files("ntk_freq").joinpath("py.typed")
+    assert marker.is_file() and marker.read_bytes() == b""
+    assert "py.typed" in _pyproject()["tool"]["setuptools"]["package-data"]["ntk_freq"]
