@@ -4,8 +4,14 @@ parameter, the value it got and what is allowed (README, "Bad input, long runs a
 from __future__ import annotations
 
 import os
+from typing import Literal
 
 import numpy as np
+
+#: Which parameters of a Fourier-feature network train: all ("full"), the readout only
+#: ("readout": W frozen, the random-features regime) or the frequencies W only ("frequency").
+Part = Literal["full", "readout", "frequency"]
+PARTS: tuple[str, ...] = ("full", "readout", "frequency")
 
 
 def real(name: str, value, allowed: str = "a real number") -> float:

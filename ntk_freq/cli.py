@@ -43,6 +43,71 @@ def _check_out(out, force: bool = False):
 FORCE = click.option("--force", is_flag=True, help="Replace the results already in --out.")
 
 
+def _hidden(ctx, param, value):
+    """'512,512' → (512, 512); None stays None."""
+    if value is None:
+        return None
+    try:
+        return tuple(int(h) for h in value.split(","))
+    except ValueError:
+        raise click.BadParameter(f"{value!r}: use comma-separated layer widths such as 512,512",
+                                 param=param) from None
+
+
+#: The settings of a problem (:data:`ntk_freq.problem.SETTINGS`) and of compare as options:
+#: setting → (flag, click keywords). One place, shared by every command that builds a problem.
+PROBLEM_OPTIONS = {
+    "dim": ("--dim", dict(type=click.IntRange(1, 3), help="Input dimension d; without "
+                          "--experiment, d = 2 runs default-2d and d = 3 default-3d.")),
+    "rhos": ("--rho", dict(multiple=True, help="ρ_w spec, repeatable (e.g. gaussian:3).")),
+    "rho": ("--rho", dict(help="ρ_w spec.")),
+    "target": ("--target", dict(help="Windowed-sines target, e.g. 'windowed-sines:2,7;width=1.5'.")),
+    "network": ("--network", dict(type=click.Choice(["fourier-features", "deep-fourier-features"]),
+                                  help="Network: the two-layer FF-NN or the deep FF-NN "
+                                       "(embedding + MLP, d = 1).")),
+    "sigma_a": ("--sigma-a", dict(type=float, help="Readout std σ_a.")),
+    "width": ("--width", dict(type=int, help="Neurons m before doubling.")),
+    "widths": ("--widths", dict(help="Comma-separated widths m.")),
+    "seeds": ("--seeds", dict(type=int, help="Networks per width.")),
+    "hidden": ("--hidden", dict(callback=_hidden, help="Deep FF-NN: hidden layer widths, e.g. 512,512.")),
+    "activation": ("--activation", dict(type=click.Choice(["relu", "erf", "sin", "cos", "gelu", "abs"]),
+                                        help="Deep FF-NN: the MLP's activation.")),
+    "eta": ("--eta", dict(type=float, help="Gradient-descent step η (t = η · step).")),
+    "steps": ("--steps", dict(type=int, help="Gradient-descent steps.")),
+    "seed": ("--seed", dict(type=int, help="PRNG seed of the networks.")),
+    "dtype": ("--dtype", dict(type=click.Choice(["float32", "float64"]), help="Training precision.")),
+    "part": ("--part", dict(type=click.Choice(["full", "readout", "frequency"]),
+                            help="Trained parameters (readout: W frozen, random features; "
+                                 "frequency: only W).")),
+    "n_points": ("--points", dict(type=int, help="Training points N (per axis in d ≥ 2: N = n^d).")),
+    "half_width": ("--half-width", dict(type=float, help="Data domain D = [−L, L]^d.")),
+    "data": ("--data", dict(help="Data density the points follow (box:L, gaussian:S, "
+                            "pieces:E0,…/M1,…, grid:PATH); default: the uniform grid of D.")),
+    "data_layout": ("--data-layout", dict(type=click.Choice(["quantiles", "weights"]),
+                                          help="Points at the density's quantiles, or the grid of "
+                                               "D with loss weights ∝ p.")),
+    "model": ("--model", dict(type=click.Choice(["E2", "E3"]),
+                              help="PDE of the 'pde' route: E2 on the training measure (default "
+                                   "in d = 1) or the local E3.")),
+}
+
+
+def problem_options(*names, defaults: dict | None = None):
+    """Click options for the settings ``names`` (:data:`PROBLEM_OPTIONS`), in that order; with
+    ``defaults`` the given values are shown, else an option left out is None (the experiment's
+    or config's value then holds)."""
+    defaults = defaults or {}
+
+    def decorate(f):
+        for name in reversed(names):
+            flag, kw = PROBLEM_OPTIONS[name]
+            f = click.option(flag, name, default=defaults.get(name), show_default=name in defaults,
+                             **kw)(f)
+        return f
+
+    return decorate
+
+
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="ntk-freq")
 def main():
@@ -226,36 +291,16 @@ def _floats(text):
 @main.command()
 @click.option("--experiment", default=None,
               help="Named experiment (default, quick, default-2d, quick-2d, default-3d).")
-@click.option("--dim", type=click.IntRange(1, 3), default=None,
-              help="Input dimension d; without --experiment, d = 2 runs default-2d and d = 3 "
-                   "default-3d.")
 @click.option("--config", type=click.Path(dir_okay=False), default=None,
-              help="TOML file with settings (keys as in ntk_freq.compare).")
-@click.option("--rho", "rhos", multiple=True, help="ρ_w spec, repeatable (e.g. gaussian:3).")
-@click.option("--target", default=None, help="Windowed-sines target, e.g. 'windowed-sines:2,7;width=1.5'.")
-@click.option("--sigma-a", type=float, default=None, help="Readout std σ_a.")
-@click.option("--width", type=int, default=None, help="Neurons m before doubling.")
-@click.option("--eta", type=float, default=None, help="Gradient-descent step η (t = η · step).")
-@click.option("--steps", type=int, default=None, help="Gradient-descent steps.")
-@click.option("--seed", type=int, default=None, help="PRNG seed of the networks.")
-@click.option("--dtype", type=click.Choice(["float32", "float64"]), default=None, help="Training precision.")
-@click.option("--part", type=click.Choice(["full", "readout", "frequency"]), default=None,
-              help="Trained parameters (readout: W frozen, random features; frequency: only W).")
-@click.option("--points", "n_points", type=int, default=None,
-              help="Training points N (per axis in d ≥ 2: N = n^d).")
-@click.option("--half-width", type=float, default=None, help="Data domain D = [−L, L]^d.")
-@click.option("--data", default=None,
-              help="Data density the points follow (box:L, gaussian:S, pieces:E0,…/M1,…, "
-                   "grid:PATH); default: the uniform grid of D.")
-@click.option("--data-layout", type=click.Choice(["quantiles", "weights"]), default=None,
-              help="Points at the density's quantiles, or the grid of D with loss weights ∝ p.")
-@click.option("--model", type=click.Choice(["E2", "E3"]), default=None,
-              help="PDE of the 'pde' route: E2 on the training measure (default) or the local E3.")
+              help="TOML file with settings (the fields of ntk_freq.Problem, its network and "
+                   "schedule, and compare's options; see docs/cli.md).")
+@problem_options("dim", "rhos", "target", "network", "sigma_a", "width", "hidden", "activation",
+                 "eta", "steps", "seed", "dtype", "part", "n_points", "half_width", "data",
+                 "data_layout", "model")
 @click.option("--out", default="ntk-freq-results", show_default=True, help="Root of the run directories.")
 @click.option("--name", default=None, help="Run directory name (default run-<UTC time>).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def run(experiment, dim, config, rhos, target, sigma_a, width, eta, steps, seed, dtype, part, n_points,
-        half_width, data, data_layout, model, out, name, quiet):
+def run(experiment, config, out, name, quiet, **settings):
     """The main job: PDE vs kernel flow vs trained FF-NN for each ρ_w; writes figures,
     summary.json, results.npz and results.nc under OUT/NAME/."""
     from . import experiments
@@ -264,10 +309,7 @@ def run(experiment, dim, config, rhos, target, sigma_a, width, eta, steps, seed,
     try:
         cfg = experiments.load_config(config) if config else None
         settings = experiments.experiment_settings(
-            experiment, cfg, rhos=rhos or None, target=target, sigma_a=sigma_a,
-            width=width, eta=eta, steps=steps, seed=seed, dtype=dtype, part=part,
-            n_points=n_points, half_width=half_width, data=data, data_layout=data_layout,
-            model=model, dim=dim)
+            experiment, cfg, **{**settings, "rhos": settings["rhos"] or None})
         _announce(estimated_seconds(settings["width"], settings["n_points"] ** settings.get("dim", 1), settings["steps"],
                                     settings["dtype"], runs=len(settings["rhos"])), "this run")
         result = experiments.run_experiment(settings, out, name, progress=not quiet)
@@ -284,23 +326,12 @@ def _figure_names(dim: int) -> str:
 
 
 @main.command("width-study")
-@click.option("--rho", default="gaussian:3", show_default=True, help="ρ_w spec.")
-@click.option("--widths", default="100,316,1000,3162,10000", show_default=True,
-              help="Comma-separated widths m.")
-@click.option("--seeds", type=int, default=3, show_default=True, help="Networks per width.")
-@click.option("--steps", type=int, default=200, show_default=True, help="Gradient-descent steps.")
-@click.option("--eta", type=float, default=0.25, show_default=True, help="Step η.")
-@click.option("--sigma-a", type=float, default=0.5, show_default=True, help="Readout std σ_a.")
-@click.option("--dtype", type=click.Choice(["float32", "float64"]), default="float64", show_default=True)
-@click.option("--target", default="windowed-sines:2,7;width=1.5", show_default=True,
-              help="Windowed-sines target.")
-@click.option("--part", type=click.Choice(["full", "readout", "frequency"]), default="full",
-              show_default=True, help="Trained parameters.")
-@click.option("--points", "n_points", type=int, default=160, show_default=True,
-              help="Training points N (per axis in d ≥ 2: N = n^d).")
-@click.option("--half-width", type=float, default=10.0, show_default=True, help="Data domain D = [−L, L]^d.")
-@click.option("--dim", type=click.IntRange(1, 3), default=1, show_default=True,
-              help="Input dimension d (ρ_w and target specs in R^d).")
+@problem_options("rho", "widths", "seeds", "steps", "eta", "sigma_a", "dtype", "target", "part",
+                 "n_points", "half_width", "dim",
+                 defaults=dict(rho="gaussian:3", widths="100,316,1000,3162,10000", seeds=3,
+                               steps=200, eta=0.25, sigma_a=0.5, dtype="float64",
+                               target="windowed-sines:2,7;width=1.5", part="full", n_points=160,
+                               half_width=10.0, dim=1))
 @click.option("--out", default="ntk-freq-results", show_default=True, help="Root of the run directories.")
 @click.option("--name", default=None, help="Run directory name (default width-study-<UTC time>).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
@@ -308,16 +339,18 @@ def width_study(rho, widths, seeds, steps, eta, sigma_a, dtype, target, part, n_
                 dim, out, name, quiet):
     """Network-vs-kernel gap against width, with the fitted exponent (theory −1/2)."""
     from . import experiments
+    from .problem import Problem
     from .training import estimated_seconds
 
     try:
         ws = tuple(int(w) for w in _floats(widths))
         _announce(sum(estimated_seconds(m, n_points**dim, steps, dtype, runs=seeds) for m in ws),
                   "this width study")
-        result = experiments.run_width_study(
-            out, name, progress=not quiet, rho=rho, widths=ws, seeds=tuple(range(seeds)),
-            steps=steps, eta=eta, sigma_a=sigma_a, dtype=dtype, target=target, part=part,
-            n_points=n_points, half_width=half_width, dim=dim)
+        problem = Problem.from_settings(
+            rho=rho, steps=steps, eta=eta, n_snapshots=2, sigma_a=sigma_a, dtype=dtype,
+            target=target, part=part, n_points=n_points, half_width=half_width, dim=dim)
+        result = experiments.run_width_study(problem, out, name, widths=ws,
+                                             seeds=tuple(range(seeds)), progress=not quiet)
     except (ValueError, TypeError, MemoryError, RuntimeError) as err:
         raise click.ClickException(str(err)) from None
     s = result.summary

@@ -9,7 +9,7 @@ times longer the high frequency takes than the low one; depth amplifies the low-
 where the ratio grows with L. Also reported: the median |ξ| of the continuous part of ρ_α and
 the atom's share κ(0)/κ(1) (the constant part of the kernel, learned at ξ = 0 only).
 
-Trained networks on top (:func:`trained_times`): deep FF-NNs (W frozen, :func:`ntk_freq.deep_compare.compare_deep`)
+Trained networks on top (:func:`trained_times`): deep FF-NNs (W frozen, :func:`ntk_freq.compare.compare`)
 trained by full-batch gradient descent on windowed sines at the frequencies ``KAPPA``; the time
 each frequency's error takes to fall to 1/e, read as the damping density it implies,
 ρ_α = 1/(c 2π t), sits on the ρ_α(ξ) curves (the exact deep kernel flow on the same data beside
@@ -111,8 +111,10 @@ def trained_times(rho: str, activation: str, depth: int, width: int, seed: int =
     ("predicted"); the run lasts 1.5 × the longest prediction, and the width is reduced where
     that many steps would exceed the experiment's budget (:func:`affordable_width`; the width
     used is returned)."""
-    from .deep_compare import compare_deep
+    from .compare import compare
     from .design import first_passage
+    from .networks import DeepFourierFeatures
+    from .problem import Problem, Schedule
 
     kw = dict(hidden=(width,) * (depth - 1), activation=activation, w_std=W_STD, b_std=B_STD)
     alpha = effective_densities(distribution(rho), np.array(KAPPA), train_frequencies=False,
@@ -122,9 +124,12 @@ def trained_times(rho: str, activation: str, depth: int, width: int, seed: int =
     width = affordable_width(width, depth, steps)
     kw["hidden"] = (width,) * (depth - 1)
     target = "windowed-sines:" + ",".join(f"{k:g}" for k in KAPPA) + ";width=1.5"
-    c = compare_deep(rho, target, width=width, train_frequencies=False, routes=("kernel", "nn"),
-                     eta=ETA, steps=steps, n_snapshots=min(120, steps + 1), seed=seed,
-                     half_width=0.5 / C_DATA, n_points=N_DATA, progress=progress, **kw)
+    network = DeepFourierFeatures(width=width, train_frequencies=False, **kw)
+    problem = Problem(rho=rho, network=network, target=target, half_width=0.5 / C_DATA,
+                      n_points=N_DATA, n_xi=241,
+                      schedule=Schedule(eta=ETA, steps=steps, n_snapshots=min(120, steps + 1)))
+    c = compare(problem, routes=("kernel", "kernel_gd", "nn"), model="E3", seed=seed,
+                progress=progress)
     remaining = c.results[0].remaining
     measured = {route: first_passage(c.times, remaining[name], math.exp(-1.0))
                 for route, name in (("nn", "nn"), ("kernel", "kernel_gd"))}

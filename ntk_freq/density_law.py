@@ -24,12 +24,12 @@ import jax
 import numpy as np
 
 from . import store
-from .compare import nn_route
 from .data import data_density, measured_spectrum, training_measure
 from .distributions import distribution
 from .kernels import ff_ntk
 from .pde import solve_frequency_pde
-from .training import KernelOperator, snapshot_steps
+from .networks import FourierFeatures
+from .training import KernelOperator, snapshot_steps, train
 
 DATA = "pieces:-10,0,10/0.8,0.2"
 RHO = "uniform:12"
@@ -79,6 +79,7 @@ def density_law(quick: bool = False, progress: bool = True, seed: int = 0) -> di
     snapshot_steps(times, s["eta"])
     kappa = np.asarray(KAPPAS)
     remaining = {route: {} for route in ROUTE_LABELS}
+    net = FourierFeatures(sigma_a=s["sigma_a"], width=s["width"]).finite(rho)
     for i, (region, centre) in enumerate(CENTRES.items()):
         y = packet(centre)(x)
 
@@ -90,8 +91,9 @@ def density_law(quick: bool = False, progress: bool = True, seed: int = 0) -> di
         sol = solve_frequency_pde(rho, s["sigma_a"], measure, times=times, u0=-y)
         V = sol(kappa, times)
         remaining["e2"][region] = np.abs(V) / np.abs(V[0])
-        fit = nn_route(rho, s["sigma_a"], s["width"], "full", x, y, s["eta"], times,
-                       jax.random.fold_in(jax.random.PRNGKey(seed), i), "float32", None, progress)
+        key = jax.random.fold_in(jax.random.PRNGKey(seed), i)
+        fit = train(net, net.init(key), x, y, s["eta"], times, dtype="float32",
+                    progress=f"training FF-NN m={s['width']}, ρ_w = {rho!r}" if progress else False)
         remaining["nn"][region] = fraction(fit.u)
     t_e = {route: {r: e_folding_time(times, remaining[route][r]) for r in CENTRES}
            for route in ROUTE_LABELS}

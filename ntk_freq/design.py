@@ -713,7 +713,7 @@ def trained_times(design: Design, kappa=None, *, window: float = 1.5, horizon: f
     design's ε (log-linear between snapshots; inf if not reached). κ: default three band
     frequencies. Note the target's initial error is not white, so these times differ from
     ``design.times`` by the diffusion of that error; the routes are compared like for like."""
-    from .compare import compare, default_xi_max
+    from .compare import compare_settings, default_xi_max
     from .targets import WindowedSines
 
     lo, hi = design.objective.band
@@ -726,9 +726,9 @@ def trained_times(design: Design, kappa=None, *, window: float = 1.5, horizon: f
     y = WindowedSines(np.outer(kappa, np.eye(d)[0]), width=window, dim=d)
     L = 0.5 * design.density ** (-1.0 / d)
     compare_options = {"n_points": math.ceil(4 * L * default_xi_max(y) / math.pi), **compare_options}
-    result = compare(rhos=[design.rho, *(design.baselines[k] for k in names[1:])], target=y,
-                     sigma_a=design.sigma_a, eta=eta, steps=steps, half_width=L, dim=d,
-                     **compare_options)
+    result = compare_settings(dict(rhos=[design.rho, *(design.baselines[k] for k in names[1:])],
+                                   target=y, sigma_a=design.sigma_a, eta=eta, steps=steps,
+                                   half_width=L, dim=d, **compare_options))
     return kappa, {name: {route: first_passage(result.times, r.remaining[route], design.epsilon)
                           for route in ("nn", "kernel", "pde")}
                    for name, r in zip(names, result.results)}

@@ -17,8 +17,8 @@ labelled xarray Dataset, :func:`ntk_freq.open_results`); it appears only when co
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
-import inspect
 import math
 import time
 import tomllib
@@ -26,7 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import store
-from .compare import ROUTES, Comparison, WidthStudy, compare, width_study
+from .compare import OPTIONS, ROUTES, Comparison, WidthStudy, compare_settings, width_study
+from .networks import NETWORKS
+from .problem import SETTINGS as PROBLEM_SETTINGS
 
 EXPERIMENTS = {
     # Gaussian vs uniform ρ_w on a two-frequency target: the Gaussian prior learns κ = 2 long
@@ -81,7 +83,11 @@ DEFAULT_BY_DIM = {1: "default", 2: "default-2d", 3: "default-3d"}
 #: The reduced ("quick") form of each default experiment.
 QUICK_FORM = {"default": "quick", "default-2d": "quick-2d", "default-3d": "quick-3d"}
 
-SETTINGS = tuple(p for p in inspect.signature(compare).parameters if p not in ("optimizer", "progress"))
+#: The flat settings a run takes: ``rhos`` (one problem per ρ_w), the fields of the problem,
+#: its network and its schedule (:data:`ntk_freq.problem.SETTINGS`, but one ``rho`` and the
+#: optimizer object) with the network by name, and compare's options.
+SETTINGS = ("rhos", "network", *(k for k in PROBLEM_SETTINGS if k not in ("rho", "optimizer")),
+            *OPTIONS)
 
 
 def read_toml(path, what: str = "config file") -> dict:
@@ -120,7 +126,13 @@ def experiment_settings(experiment: str | None = None, config: dict | None = Non
         raise ValueError(f"experiment must be one of {sorted(EXPERIMENTS)}, got {experiment!r}")
     overrides = {k: val for k, val in overrides.items() if val is not None}
     _check_keys(overrides, "overrides")
-    settings = {**EXPERIMENTS[experiment], **config, **overrides}
+    base = EXPERIMENTS[experiment]
+    network = overrides.get("network") or config.get("network")
+    if network is not None:  # the experiment's settings of another network do not apply
+        own = {f.name for f in dataclasses.fields(NETWORKS[network])} if network in NETWORKS else set()
+        others = {k for k, (owner, _) in PROBLEM_SETTINGS.items() if owner in NETWORKS.values()}
+        base = {k: val for k, val in base.items() if k not in others - own}
+    settings = {**base, **config, **overrides}
     if isinstance(settings["rhos"], str):
         settings["rhos"] = (settings["rhos"],)
     settings["rhos"] = tuple(settings["rhos"])
@@ -192,8 +204,13 @@ def comparison_caption(spec: dict, final_time: float) -> str:
     L, d, n = spec["half_width"], spec.get("dim", 1), spec["n_points"]
     points = f"N = {n} points on D = [−{L:g}, {L:g}]" if d == 1 else \
         f"N = {n}^{d} points on D = [−{L:g}, {L:g}]^{d}"
-    return (f"target {target_label(spec['target'])}; FF-NN width m = {spec['width']} (2m neurons after doubling), "
-            f"σ_a = {spec['sigma_a']:g}, trained: {PART_WORDS.get(spec['part'], spec['part'])}, "
+    if "hidden" in spec:  # a deep FF-NN
+        network = (f"deep FF-NN m = {spec['width']} features, hidden {tuple(spec['hidden'])}, "
+                   f"{spec['activation']}, W {'trained' if spec['train_frequencies'] else 'frozen'}, ")
+    else:
+        network = (f"FF-NN width m = {spec['width']} (2m neurons after doubling), σ_a = "
+                   f"{spec['sigma_a']:g}, trained: {PART_WORDS.get(spec['part'], spec['part'])}, ")
+    return (f"target {target_label(spec['target'])}; {network}"
             f"gradient descent η = {spec['eta']:g} × {spec['steps']} steps ({spec['dtype']}), "
             f"final t = η·step = {final_time:g}; {points}, PDE model {spec.get('model') or 'E3'}, "
             f"seed {spec['seed']}")
@@ -257,7 +274,7 @@ def run_experiment(settings: dict, out="ntk-freq-results", name: str | None = No
     not at all."""
     path = store.check_output(store.new_run_path(out, name or default_run_name()), RUN_BYTES)
     t0 = time.perf_counter()
-    cmp = compare(**settings, progress=progress)
+    cmp = compare_settings(settings, progress=progress)
     summary = {"run": path.name, "spec": cmp.spec, "rho": cmp.summary(),
                "seconds_total": time.perf_counter() - t0}
     with store.run_directory(path) as tmp:
@@ -288,7 +305,7 @@ def reproduce_default(directory: Path, quick: bool = False, progress: bool = Tru
     """The registered experiments "default", "default-2d" and "default-3d" (``ntk-freq
     reproduce default``): that comparison (its quick form when ``quick``), its figures and
     results in ``directory``; returns the per-ρ_w summary."""
-    cmp = compare(**default_settings(quick, experiment), progress=progress)
+    cmp = compare_settings(default_settings(quick, experiment), progress=progress)
     summary = {"spec": cmp.spec, "rho": cmp.summary()}
     _write_comparison(cmp, directory, summary["rho"])
     return summary
@@ -324,15 +341,15 @@ def summary_table(summary: dict) -> str:
     return "\n".join(lines)
 
 
-def run_width_study(out="ntk-freq-results", name: str | None = None, progress: bool = True,
-                    **settings) -> Run:
-    """Run :func:`ntk_freq.compare.width_study` and write ``out/name/`` with
+def run_width_study(problem, out="ntk-freq-results", name: str | None = None, *,
+                    widths, seeds, progress: bool = True) -> Run:
+    """Run :func:`ntk_freq.compare.width_study` on ``problem`` and write ``out/name/`` with
     ``width_study.png``, ``summary.json`` (widths, gaps, fitted exponent) and ``results.npz``."""
     from . import plotting
 
     path = store.check_output(store.new_run_path(out, name or default_run_name("width-study")), RUN_BYTES)
     t0 = time.perf_counter()
-    study = width_study(**settings, progress=progress)
+    study = width_study(problem, widths=widths, seeds=seeds, progress=progress)
     summary = {"run": path.name, "spec": study.spec, "widths": study.widths.tolist(),
                "gap_rms": study.gap.tolist(), "exponent": study.exponent,
                "prefactor": study.prefactor, "seconds_total": time.perf_counter() - t0}

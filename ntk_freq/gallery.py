@@ -108,9 +108,9 @@ def rho_gallery(directory: Path, quick: bool = False, progress: bool = True) -> 
     frozen-W reference ln 2/(c 2π ρ̄_w(ξ)) (no diffusion); data in ``results.nc``. Summary:
     per ρ_w the half-lives at the target's frequencies κ per route and the kernel's ratio
     τ(max κ)/τ(min κ)."""
-    from .compare import compare
+    from .compare import compare_settings
 
-    cmp = compare(**gallery_settings(quick), progress=progress)
+    cmp = compare_settings(gallery_settings(quick), progress=progress)
     ds = cmp.to_dataset()
     write_dataset(directory / "results.nc", ds)
     plot_half_lives(ds, directory, "rho_gallery")
@@ -197,13 +197,24 @@ def width_settings(quick: bool = False) -> dict:
     return dict(rho="uniform:10", widths=(100, 316, 1000, 3162, 10000), seeds=(0, 1, 2), steps=200)
 
 
+def width_problem(settings: dict):
+    """(the problem, widths, seeds) of :func:`width_settings`: FF-NN with σ_a = 0.5 trained in
+    float64 by η = 0.25 on the default grid and target."""
+    from .problem import Problem
+
+    s = dict(settings)
+    widths, seeds = s.pop("widths"), s.pop("seeds")
+    return Problem.from_settings(**s, dtype="float64", n_snapshots=2), widths, seeds
+
+
 def width_convergence(directory: Path, quick: bool = False, progress: bool = True) -> dict:
     """``width-convergence``: :func:`ntk_freq.compare.width_study` (network vs the kernel's GD
     map after the same steps) with the fitted exponent; data in ``width_study.npz``."""
     from .compare import width_study
     from .plotting import plot_width_study
 
-    study = width_study(**width_settings(quick), progress=progress)
+    problem, widths, seeds = width_problem(width_settings(quick))
+    study = width_study(problem, widths=widths, seeds=seeds, progress=progress)
     store.write_results(directory / "width_study.npz",
                         {"widths": study.widths, "gaps": study.gaps, "gap_rms": study.gap},
                         {"spec": study.spec, "exponent": study.exponent, "prefactor": study.prefactor})

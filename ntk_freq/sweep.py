@@ -91,7 +91,8 @@ def use_compilation_cache(out: Path) -> None:
 
 
 CONFIG_KEYS = ("experiment", "fixed", "grid", "zip")
-#: Settings of compare that can vary, besides ``rho``; their types come from compare's signature.
+#: Settings of compare that can vary, besides ``rho``; their types come from the fields of the
+#: problem, its network and schedule (:data:`ntk_freq.problem.SETTINGS`).
 VARIED = ("sigma_a", "width", "eta", "steps", "n_snapshots", "half_width", "n_points", "xi_max",
           "n_xi", "seed", "part", "dtype", "target", "data", "data_layout", "model")
 
@@ -101,12 +102,17 @@ RESOURCE_FRACTION = 0.5
 
 def _field_types() -> dict:
     """Field → allowed Python types (ints are numbers too; bools are neither)."""
-    from .compare import compare
+    from .problem import SETTINGS
 
-    hints = typing.get_type_hints(compare)
-    types = {"rho": (str,), "target": (str,)}
+    types = {"rho": (str,), "target": (str,), "data": (str,), "seed": (int,), "model": (str,)}
     for name in VARIED:
-        hint = hints.get(name, str)
+        if name in types:
+            continue
+        owner, field = SETTINGS[name]
+        hint = typing.get_type_hints(owner)[field.name]
+        if typing.get_origin(hint) is typing.Literal:
+            types[name] = (str,)
+            continue
         args = typing.get_args(hint) or (hint,)
         allowed = tuple(a for a in args if a is not type(None))
         types[name] = (int, float) if float in allowed else allowed
@@ -250,11 +256,10 @@ def check_point(settings: dict) -> None:
     (:func:`ntk_freq.compare.comparison_setup`: ρ_w, target, ranges, the data grid's Nyquist
     limit, the training budget, in the point's dimension), so that a bad value stops the
     sweep before any point runs."""
-    from .compare import compare, comparison_setup
+    from .compare import comparison_setup, problems_from_settings
 
-    defaults = inspect.signature(compare).parameters
-    comparison_setup(**{name: settings.get(name, defaults[name].default)
-                        for name in inspect.signature(comparison_setup).parameters})
+    problems, options = problems_from_settings(settings)
+    comparison_setup(problems, **options)
 
 
 def point_nbytes(settings: dict) -> int:
@@ -347,10 +352,10 @@ def compute_point(settings: dict, key: str) -> bytes:
     for a serial sweep)."""
     from threadpoolctl import threadpool_limits
 
-    from .compare import compare
+    from .compare import compare_settings
 
     with threadpool_limits(1):  # one BLAS thread, as in a worker: the same rounding everywhere
-        ds = compare(**settings, progress=False).to_dataset()
+        ds = compare_settings(settings, progress=False).to_dataset()
     ds.attrs["point_hash"] = key
     return point_bytes(ds)
 

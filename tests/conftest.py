@@ -19,8 +19,8 @@ def no_training(monkeypatch):
 @pytest.fixture
 def untrained(monkeypatch):
     """compare's network route replaced by a zero error (no training): the theory routes only."""
-    def fake(rho, sigma_a, width, part, x, y, eta, times, key, dtype, optimizer, progress,
-             weights=None):
-        return types.SimpleNamespace(u=np.zeros((len(times), len(x))), loss=np.zeros(1))
+    def fake(problem, key, progress):
+        return types.SimpleNamespace(u=np.zeros((len(problem.times), problem.measure.n)),
+                                     loss=np.zeros(1))
 
     monkeypatch.setattr(importlib.import_module("ntk_freq.compare"), "nn_route", fake)

@@ -108,7 +108,7 @@ def test_unwritable_output_is_refused_before_any_computation(tmp_path, monkeypat
     def never(*args, **kwargs):
         raise AssertionError("computed before checking the output folder")
 
-    monkeypatch.setattr(importlib.import_module("ntk_freq.experiments"), "compare", never)
+    monkeypatch.setattr(importlib.import_module("ntk_freq.experiments"), "compare_settings", never)
     blocker = tmp_path / "file"
     blocker.write_text("x")
     res = CliRunner().invoke(main, ["run", "--out", str(blocker / "sub"), "--quiet"])

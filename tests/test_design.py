@@ -10,7 +10,7 @@ from hypothesis import given, settings, strategies as st
 from scipy.optimize import minimize_scalar
 from skfem import MeshLine
 
-import ntk_freq  # noqa: F401  (float64)
+import ntk_freq  # noqa: F401
 from ntk_freq.design import (E_FOLD, RateProfile, ReachByTime, design_rho, first_passage,
                              learning_times)
 from ntk_freq.distributions import Gaussian, Tabulated, Uniform
@@ -237,8 +237,8 @@ def test_trained_times_data_grid_resolves_the_band(monkeypatch):
 
     seen = {}
 
-    def fake_compare(**kwargs):
-        seen.update(kwargs)
+    def fake_compare(problems, **options):
+        seen.update(n_points=problems[0].n_points, half_width=problems[0].half_width)
         raise RuntimeError("stop")
 
     monkeypatch.setattr(importlib.import_module("ntk_freq.compare"), "compare", fake_compare)
