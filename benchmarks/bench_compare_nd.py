@@ -15,7 +15,7 @@ import warnings
 
 import numpy as np
 
-import ntk_freq  # noqa: F401  (float64)
+import ntk_freq  # noqa: F401
 from ntk_freq import experiments
 from ntk_freq.compare import compare
 

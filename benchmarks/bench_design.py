@@ -10,7 +10,7 @@ import timeit
 
 import numpy as np
 
-import ntk_freq  # noqa: F401  (float64)
+import ntk_freq  # noqa: F401
 from ntk_freq.design import design_rho, learning_times, make_objective
 
 N_POINTS, SIGMA_A, C = 2000, 3.0, 0.05

@@ -24,7 +24,7 @@ import jax
 import numpy as np
 import optax
 
-import ntk_freq  # noqa: F401  (float64)
+import ntk_freq  # noqa: F401
 from bench_training import best_seconds  # the script's folder is on sys.path
 from ntk_freq import classics, diagnostics as dg, fitting
 
@@ -68,4 +68,5 @@ def main(experiments: bool) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--experiments", action="store_true")
-    main(parser.parse_args().experiments)
+    with jax.enable_x64(True):  # as the package's theory (ntk_freq._precision): float64
+        main(parser.parse_args().experiments)

@@ -18,7 +18,7 @@ import time
 
 import numpy as np
 
-import ntk_freq  # noqa: F401  (float64)
+import ntk_freq  # noqa: F401
 from ntk_freq import WindowedSines, initial_error_hat, solve_frequency_pde
 from ntk_freq.data import PointMeasure, data_density
 from ntk_freq.distributions import Gaussian, distribution

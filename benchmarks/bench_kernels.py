@@ -104,4 +104,5 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    with jax.enable_x64(True):  # as the package's theory (ntk_freq._precision): float64
+        main()

@@ -26,8 +26,8 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-import ntk_freq  # noqa: F401  (float64)
 from ntk_freq import training
+from ntk_freq._precision import precision
 from ntk_freq.distributions import distribution
 from ntk_freq.models import ff_network, split
 
@@ -58,7 +58,8 @@ def sincos_per_second(z, clock=time.perf_counter) -> float:
 
 
 def problem(dtype_name, width=WIDTH, n_points=N_POINTS):
-    """The benchmark's network, parameters and data."""
+    """The benchmark's network, parameters and data (call it, and time with them, under
+    ``precision(dtype_name)``: JAX's 64-bit mode for float64, as training runs)."""
     dtype = training.DTYPES[dtype_name]
     net = ff_network(distribution("gaussian:3"), 0.5, width, dtype=dtype)
     params = net.init(jax.random.PRNGKey(0))
@@ -100,9 +101,10 @@ def throughput_table() -> None:
           "limit, sorted [−50, 50] [steps/s] | ratio |")
     print("|---|---|---|---|---|---|---|")
     for name in ("float32", "float64"):
-        before = limits(name)
-        rates = {g: steps_per_second(name, g == "hand-written") for g in ("hand-written", "autodiff")}
-        after = limits(name)
+        with precision(name):  # the mode train() runs this dtype in
+            before = limits(name)
+            rates = {g: steps_per_second(name, g == "hand-written") for g in ("hand-written", "autodiff")}
+            after = limits(name)
         lim = {k: max(before[k], after[k]) / evaluations for k in before}  # best of before/after
         for g, sps in rates.items():
             print(f"| {name} | {g} | {sps:.3f} | {lim['phases']:.3f} | {sps / lim['phases']:.0%} | "
@@ -125,10 +127,11 @@ def checks_table() -> None:
     from ntk_freq.experiments import experiment_settings
 
     s = experiment_settings("default")
-    net, params, x, y = problem(s["dtype"], s["width"], s["n_points"])
-    t0 = time.process_time()
-    lam = training.network_lambda_max(net, params, x)
-    check = time.process_time() - t0
+    with precision(s["dtype"]):  # the mode train() runs this dtype in
+        net, params, x, y = problem(s["dtype"], s["width"], s["n_points"])
+        t0 = time.process_time()
+        lam = training.network_lambda_max(net, params, x)
+        check = time.process_time() - t0
     t0 = time.process_time()
     training.train(net, params, x, y, 0.5 * 2 / lam, 0.5 * 2 / lam * np.arange(0, s["steps"] + 1, 10),
                    dtype=s["dtype"], progress=False)
@@ -179,7 +182,8 @@ def main_job_table() -> None:
             setattr(module, name, fn)
     steps = s["steps"] * len(s["rhos"])
     evaluations = 2 * s["n_points"] * 2 * s["width"]
-    rate = limits(s["dtype"], s["width"], s["n_points"], clock=time.process_time)
+    with precision(s["dtype"]):
+        rate = limits(s["dtype"], s["width"], s["n_points"], clock=time.process_time)
     fixed = cpu_import + cpu["theory"] + cpu["figures"]
     floor = {k: fixed + steps * evaluations / r for k, r in rate.items()}
     print(f"\nmain job: `ntk-freq run` (default: m = {s['width']}, N = {s['n_points']}, {steps} steps "

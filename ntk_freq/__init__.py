@@ -1,10 +1,11 @@
 """ntk-freq: how neural networks learn each frequency in the neural tangent kernel regime.
 
-Theory code runs in float64, so importing the package turns on JAX's 64-bit mode (training can
-still ask for float32 explicitly): at once if JAX is already imported, else through the
-environment variable ``JAX_ENABLE_X64=1``, which JAX reads when it is imported (the package
-itself does not import JAX until a name that needs it is used, so ``ntk-freq --help`` starts
-without it; child processes inherit the variable). Conventions and symbols: docs/theory.md.
+Importing the package leaves JAX's settings alone (``jnp.ones(2).dtype`` is what it was
+before). Theory code computes in float64 all the same: each function that computes with JAX
+enters JAX's 64-bit mode for its own call (``jax.enable_x64`` as a context), and training runs
+in the dtype it is asked for (:mod:`ntk_freq._precision`). The package does not import JAX until
+a name that needs it is used, so ``ntk-freq --help`` starts without it. Conventions and
+symbols: docs/theory.md.
 
 Public names are imported on first use (PEP 562), so ``import ntk_freq`` and the ``ntk-freq``
 command start quickly; ``dir(ntk_freq)`` and ``ntk_freq.__all__`` list them all.
@@ -14,11 +15,6 @@ import importlib
 import os
 import sys
 import types
-
-if "jax" in sys.modules:  # imported before us: switch it over now
-    sys.modules["jax"].config.update("jax_enable_x64", True)
-else:  # read by JAX when it is first imported; the CLI's --help never imports it
-    os.environ["JAX_ENABLE_X64"] = "1"
 
 try:  # the one version literal is pyproject.toml's, read back from the installed metadata
     __version__ = importlib.import_module("importlib.metadata").version("ntk-freq")

@@ -55,6 +55,7 @@ import numpy as np
 from scipy import special, stats
 
 from . import _validation as v
+from ._precision import float64
 
 #: How far a tabulated (grid) density's integral may be from 1 before it is refused.
 GRID_MASS_TOL = 1e-3
@@ -142,6 +143,7 @@ class DataDensity(abc.ABC):
             return self._fourier(zeta[..., 0], True)[..., None]
         return self._fourier(zeta, True)
 
+    @float64
     def sample(self, key: jax.Array, n: int) -> jax.Array:
         """n independent draws x ~ p, shape (n, 1), by inverse transform of uniform draws."""
         n = v.positive_int("n", n)
@@ -512,6 +514,7 @@ class PointMeasure(DataDensity):
         cdf = np.cumsum(self.weights[order])
         return self.points[order][np.clip(np.searchsorted(cdf, u), 0, self.n - 1)]
 
+    @float64
     def sample(self, key: jax.Array, n: int) -> jax.Array:
         """n draws of the points with probabilities q_i, shape (n, d)."""
         if self.dim == 1:
@@ -581,6 +584,7 @@ class ProductDensity(DataDensity):
         raise ValueError(f"ppf (a quantile function) is for d = 1; {self.spec} lives in "
                          f"d = {self.dim}: use each factor's ppf (factors[j].ppf)")
 
+    @float64
     def sample(self, key: jax.Array, n: int) -> jax.Array:
         """n draws, each coordinate from its factor independently, shape (n, d)."""
         n = v.positive_int("n", n)

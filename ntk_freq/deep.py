@@ -42,6 +42,7 @@ import scipy.fft
 
 from . import _validation as v
 from ._nt import load as _nt
+from ._precision import float64
 from .distributions import FrequencyDistribution, Tabulated
 from .models import ACTIVATIONS
 
@@ -85,6 +86,7 @@ def _mlp_kernel_fn(n_hidden: int, activation: str, w_std: float, b_std: float):
     return jax.jit(lambda k: kernel_fn(k, None, None))
 
 
+@float64
 def mlp_on_embedding(c, xx, hidden=(256,), activation: str = "relu", w_std: float = 1.0,
                      b_std: float = 0.0, same_points: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """(NNGP, NTK) of the MLP on top of the Fourier-feature embedding, given the embedding

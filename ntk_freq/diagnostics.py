@@ -35,6 +35,7 @@ import numpy as np
 from scipy import ndimage, spatial
 
 from . import _validation as v
+from ._precision import float64
 from .fourier import fourier_transform, frequency_grid
 from .regime import LazyRegimeWarning, regime_probe
 from .training import KernelOperator
@@ -302,6 +303,7 @@ def class_pairs(labels, n_pairs: int, seed: int = 0) -> dict:
     return {"within": within, "across": np.array(across)}
 
 
+@float64
 def interpolation_spectra(apply_fn: Callable, params, x, labels, n_pairs: int = 100,
                           n_points: int = 129, bands=((1, 4), (4, 16), (16, 65)),
                           seed: int = 0, batch: int = 8192) -> InterpolationSpectra:
@@ -341,6 +343,7 @@ def interpolation_spectra(apply_fn: Callable, params, x, labels, n_pairs: int = 
 # --- the empirical NTK and its eigenmodes ----------------------------------------------------
 
 
+@float64
 def empirical_ntk_gram(apply_fn: Callable, params, x, x2=None) -> np.ndarray:
     """The finite-width NTK Θ(x, x') = Σ_θ ∂f(x)/∂θ ∂f(x')/∂θ over all leaves of ``params``, by
     neural-tangents' ``empirical_ntk_fn`` (Jacobian contraction), shape (n1, n2), float64. For
@@ -473,6 +476,7 @@ class KernelRegime:
     lazy: bool
 
 
+@float64
 def kernel_regime(apply_fn: Callable, snapshots: Sequence, x, y=None, times=None,
                   threshold: float = 0.1, warn: bool = True) -> KernelRegime:
     """Is a run in the kernel regime? ``snapshots``: the parameters at T ≥ 2 times, the first
@@ -516,7 +520,7 @@ def kernel_regime(apply_fn: Callable, snapshots: Sequence, x, y=None, times=None
             f"linearisation gap {max(lin):.3g}"
             + ("" if flow_gap is None else f", gap to the kernel flow {flow_gap.max():.3g}")
             + f" (threshold {threshold:g}); kernel predictions do not describe it",
-            LazyRegimeWarning, stacklevel=2)
+            LazyRegimeWarning, stacklevel=3)  # past the float64 scope's frame
     return KernelRegime(ntk, dist, lin, flow_gap, threshold, lazy)
 
 

@@ -31,6 +31,7 @@ from scipy import special
 from scipy.interpolate import RegularGridInterpolator
 
 from . import _validation as v
+from ._precision import float64
 
 NORMS = ("inf", "2")
 
@@ -55,7 +56,8 @@ class FrequencyDistribution(abc.ABC):
 
     @abc.abstractmethod
     def sample(self, key: jax.Array, n: int) -> jax.Array:
-        """n independent draws w ~ ρ_w, shape (n, d)."""
+        """n independent draws w ~ ρ_w, shape (n, d), float64: implementations are decorated
+        with :func:`ntk_freq._precision.float64` (they draw in JAX's 64-bit mode)."""
 
     @abc.abstractmethod
     def _tail(self, r, norm: str):
@@ -174,6 +176,7 @@ class _Separable(FrequencyDistribution):
     def _char_fn(self, z):
         return self._char1(z[..., 0]) if self.dim == 1 else np.prod(self._char1(z), axis=-1)
 
+    @float64
     def sample(self, key, n):
         return self._sample1(key, (_draws(n, self.dim), self.dim))
 
@@ -335,6 +338,7 @@ class StudentT(FrequencyDistribution):
             )
         return np.where(u > 0, np.exp(log_phi), 1.0)
 
+    @float64
     def sample(self, key, n):
         n = _draws(n, self.dim)
         k_normal, k_gamma = jax.random.split(key)
@@ -370,6 +374,7 @@ class Cauchy(FrequencyDistribution):
     def _char_fn(self, z):
         return np.exp(-self.gamma * np.linalg.norm(z, axis=-1))
 
+    @float64
     def sample(self, key, n):
         n = _draws(n, self.dim)
         g = jax.random.normal(key, (n, self.dim + 1), dtype=jnp.float64)
@@ -423,6 +428,7 @@ class Mixture(FrequencyDistribution):
     def _char_fn(self, z):
         return sum(p * c._char_fn(z) for p, c in zip(self.weights, self.components))
 
+    @float64
     def sample(self, key, n):
         n = _draws(n, self.dim)
         k_pick, *k_comp = jax.random.split(key, len(self.components) + 1)
@@ -461,6 +467,7 @@ class Shift(FrequencyDistribution):
     def _char_fn(self, z):
         return np.cos(z @ np.asarray(self.mu)) * self.base._char_fn(z)
 
+    @float64
     def sample(self, key, n):
         k_base, k_sign = jax.random.split(key)
         sign = jax.random.rademacher(k_sign, (_draws(n, self.dim), 1), dtype=jnp.float64)
@@ -494,6 +501,7 @@ class Product(FrequencyDistribution):
     def _char_fn(self, z):
         return np.prod([f._char_fn(z[..., i : i + 1]) for i, f in enumerate(self.factors)], axis=0)
 
+    @float64
     def sample(self, key, n):
         keys = jax.random.split(key, self.dim)
         return jnp.concatenate([f.sample(k, n) for f, k in zip(self.factors, keys)], axis=1)
@@ -571,6 +579,7 @@ class Tabulated(FrequencyDistribution):
         flat = z.reshape(-1, self.dim)
         return (np.cos(flat @ nodes.T) @ mass).reshape(z.shape[:-1])
 
+    @float64
     def sample(self, key, n):
         """Exact draws from the multilinear interpolant: a cell by its mass, then one of its 2^d
         corners with probability ∝ the corner value, then each coordinate from the tent ∝ t or
@@ -703,6 +712,7 @@ class Empirical(FrequencyDistribution):
         smooth = np.exp(-0.5 * self.bandwidth**2 * np.sum(flat**2, axis=1))
         return (mean_cos * smooth).reshape(z.shape[:-1])
 
+    @float64
     def sample(self, key, n):
         n = _draws(n, self.dim)
         k_pick, k_noise = jax.random.split(key)

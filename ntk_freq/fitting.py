@@ -22,6 +22,7 @@ import optax
 from tqdm.auto import tqdm
 
 from . import _validation as v
+from ._precision import in_dtype
 from .models import Network, merge, split
 from .regime import RegimeTrace, regime_option, regime_probe, regime_trace
 from .training import DTYPES, _advance
@@ -57,6 +58,7 @@ def _loss_fn(network: Network, frozen, x, y, loss: str, weight_decay: float):
     return value
 
 
+@in_dtype
 def fit(network: Network, params, x, y, optimizer, snapshot_steps, loss: str = "mse",
         weight_decay: float = 0.0, dtype: str = "float32", chunk: int = 256,
         progress: bool = True, desc: str = "training", regime: bool | int = True) -> Fit:
@@ -64,7 +66,9 @@ def fit(network: Network, params, x, y, optimizer, snapshot_steps, loss: str = "
     snapshots at the (sorted, distinct, ≥ 0) step numbers ``snapshot_steps``; only
     ``network.trainable`` entries move. x: (N, d); y: (N,) or (N, C) (one-hot for "xent");
     ``dtype``: "float32" (the default; as fast again as float64 on CPU) or "float64" for the
-    parameters and data during training (outputs are returned in float64).
+    parameters, data and every computation of the run (in JAX's 32- or 64-bit mode
+    accordingly, whatever the caller's: :mod:`ntk_freq._precision`; outputs are returned in
+    float64 NumPy).
     Raises :class:`ntk_freq.training.TrainingDiverged` on a non-finite loss. ``regime``: record
     the kernel-regime diagnostics at each snapshot as :func:`ntk_freq.training.train` does
     (warning with :class:`ntk_freq.regime.LazyRegimeWarning` when the run leaves the regime)."""

@@ -19,6 +19,7 @@ import numpy as np
 
 from . import _validation as v
 from ._nt import load as _nt
+from ._precision import float64
 from ._threads import map_blocks
 from .distributions import FrequencyDistribution
 from .models import Network, merge, split
@@ -121,6 +122,7 @@ def two_layer_stax(activation: str = "relu", w_std: float = 1.0, b_std: float = 
     )
 
 
+@float64
 def two_layer_ntk(x1, x2, activation: str = "relu", w_std: float = 1.0, b_std: float = 0.0,
                   part: str = "full") -> np.ndarray:
     """Analytic infinite-width NTK of the two-layer network of :func:`two_layer_stax` ('ntk'
@@ -134,6 +136,7 @@ def two_layer_ntk(x1, x2, activation: str = "relu", w_std: float = 1.0, b_std: f
     return np.asarray(kernel_fn(jnp.asarray(x1), jnp.asarray(x2), get), dtype=np.float64)
 
 
+@float64
 def empirical_ntk(network: Network, params, x1, x2) -> np.ndarray:
     """The finite-width NTK Σ_θ ∂f(x)/∂θ ∂f(x')/∂θ over the trainable parameters θ of a network
     at ``params``, by ``nt.empirical_ntk_fn`` (Jacobian contraction), shape (n1, n2)."""
@@ -155,6 +158,7 @@ def empirical_ntk(network: Network, params, x1, x2) -> np.ndarray:
     return np.asarray(kernel(x1, x2, theta), dtype=np.float64)
 
 
+@float64
 def monte_carlo_ntk(network: Network, x1, x2, key: jax.Array, n_draws: int) -> np.ndarray:
     """Mean of the empirical NTK over ``n_draws`` independent initialisations of ``network``
     (any initialisation law): an unbiased Monte-Carlo estimate of the infinite-width kernel

@@ -23,6 +23,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import _validation as v
+from ._precision import float64
 from .models import ACTIVATIONS, Network, antisymmetric, antisymmetric_apply, n_layers_of, shared
 
 PARAMETERIZATIONS = ("ntk", "standard")
@@ -87,7 +88,7 @@ def mlp_network(dim: int, hidden=(256, 256), activation: str = "relu", w_std: fl
     apply = shared(config, lambda: _mlp_apply(*config[1:]))
     if doubling:
         return antisymmetric(init_g, apply, trainable)
-    return Network(lambda key: {"net": init_g(key)}, apply, trainable)
+    return Network(float64(lambda key: {"net": init_g(key)}), apply, trainable)
 
 
 def _mlp_apply(activation: str, w_std: float, b_std: float, parameterization: str,
@@ -137,6 +138,7 @@ def mlp_stax(depth: int, activation: str = "relu", w_std: float = 1.0, b_std: fl
     return stax.serial(*layers)
 
 
+@float64
 def mlp_ntk(x1, x2, depth: int, activation: str = "relu", w_std: float = 1.0, b_std: float = 0.0,
             get: str = "ntk") -> np.ndarray:
     """Analytic infinite-width kernel ("ntk" or "nngp") of :func:`mlp_stax`, shape (n1, n2),

@@ -20,6 +20,7 @@ import jax.numpy as jnp
 
 from . import _validation as v
 from . import ff_derivatives as ffd
+from ._precision import float64
 from .distributions import FrequencyDistribution
 
 PARTS = {"full": ("a", "b", "W"), "readout": ("a", "b"), "frequency": ("W",)}
@@ -50,8 +51,11 @@ class Network(NamedTuple):
 
 
 def doubled_init(init_g: Callable) -> Callable:
-    """key ↦ {"plus": θ, "minus": θ} with θ = init_g(key): the two copies start equal."""
+    """key ↦ {"plus": θ, "minus": θ} with θ = init_g(key): the two copies start equal. Drawn
+    in JAX's 64-bit mode (:mod:`ntk_freq._precision`), so float64 draws rounded to the
+    network's dtype whatever the caller's setting."""
 
+    @float64
     def init(key):
         p = init_g(key)
         return {"plus": p, "minus": dict(p)}

@@ -23,6 +23,7 @@ import numpy as np
 from scipy import special
 
 from . import _validation as v
+from ._precision import float64
 from .distributions import TABULATED_MASS_TOL, FrequencyDistribution, _draws
 
 #: Gauss–Legendre nodes per segment for φ_w (the mass needs 2).
@@ -114,6 +115,7 @@ class Radial(FrequencyDistribution):
         cdf = np.concatenate([[0.0], np.cumsum(pieces)]) * sphere_area(self.dim)
         return fine, cdf / cdf[-1]
 
+    @float64
     def sample(self, key, n):
         """|w| by the inverse of the tabulated radial CDF (linear between table nodes), the
         direction uniform on S^{d−1} (a normalised Gaussian vector)."""

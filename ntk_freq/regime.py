@@ -228,7 +228,8 @@ def regime_probe(f: Callable, theta0, x, points: int | None = None, seed: int = 
 def regime_trace(rows, probe, threshold: float = LAZY_THRESHOLD, warn: bool = True,
                  what: str = "the run") -> RegimeTrace:
     """The probe's rows (one per snapshot) as a :class:`RegimeTrace`; emits
-    :class:`LazyRegimeWarning` (if ``warn``) when ``what`` left the kernel regime."""
+    :class:`LazyRegimeWarning` (if ``warn``) when ``what`` left the kernel regime, pointing at
+    the caller of train/fit (past their precision scope's frame, :mod:`ntk_freq._precision`)."""
     a = np.array(rows, dtype=np.float64).reshape(-1, 4)
     trace = RegimeTrace(a[:, 0], a[:, 1], a[:, 2], a[:, 3], probe.points, probe.n_inputs,
                         float(threshold))
@@ -239,7 +240,7 @@ def regime_trace(rows, probe, threshold: float = LAZY_THRESHOLD, warn: bool = Tr
             f"(± {s['ntk_change_stderr']:.2g}, on {trace.points} of {trace.n_inputs} inputs), "
             f"linearisation gap {s['linearisation_gap_max']:.3g}, threshold {threshold:g}; "
             "kernel (NTK) predictions do not describe it (a smaller target amplitude or a wider "
-            "network brings it back)", LazyRegimeWarning, stacklevel=3)
+            "network brings it back)", LazyRegimeWarning, stacklevel=4)
     return trace
 
 

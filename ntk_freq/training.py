@@ -22,6 +22,7 @@ from scipy import linalg
 from tqdm import tqdm
 
 from . import _validation as v
+from ._precision import in_dtype
 from ._threads import blas_threads
 from .models import Network, merge, split
 from .regime import RegimeTrace, regime_option, regime_probe, regime_trace
@@ -338,6 +339,7 @@ def merged_apply(apply: Callable) -> Callable:
     return lambda theta, frozen, x: apply(merge(theta, frozen), x)
 
 
+@in_dtype
 def train(network: Network, params, x, y, eta: float, times, optimizer=None,
           dtype: str = "float64", chunk: int = 200, progress: bool | str = True,
           patience: int = 50, weights=None, regime: bool | int = True) -> TrainResult:
@@ -347,7 +349,9 @@ def train(network: Network, params, x, y, eta: float, times, optimizer=None,
     optimizer: None for plain gradient descent with step η on the mean loss (1/2N) Σ (f − y)²
     (docs/theory.md's time convention), or any optax ``GradientTransformation`` (e.g.
     ``optax.adam(1e-3)``; then η only labels time, t = η · step, and no PDE counterpart exists).
-    dtype: "float32" or "float64" for parameters and data. chunk: at most this many steps per
+    dtype: "float32" or "float64" for parameters, data and every computation of the run (it runs
+    in JAX's 32- or 64-bit mode accordingly, whatever the caller's: :mod:`ntk_freq._precision`;
+    the errors ``u`` come back in float64 NumPy). chunk: at most this many steps per
     compiled call (the progress bar moves after each; ``progress`` may be the bar's label, False hides it).
     Only ``network.trainable`` entries move.
 

@@ -74,7 +74,8 @@ def test_gaussian_rho_matches_neural_tangents_analytic_network(n_hidden, activat
     s = 2.0
     rho = nf.distribution(f"gaussian:{s}")
     kernel_fn = _stax_gaussian_ff_mlp(s, n_hidden, activation)
-    nt_nngp, nt_ntk = kernel_fn(X[:, None], X[:, None], ("nngp", "ntk"))
+    with jax.enable_x64(True):  # neural-tangents itself computes in the caller's mode
+        nt_nngp, nt_ntk = kernel_fn(X[:, None], X[:, None], ("nngp", "ntk"))
     kw = dict(hidden=(1,) * n_hidden, activation=activation, w_std=W_STD, b_std=B_STD)
     frozen = deep.ff_mlp_ntk(X, X, rho, train_frequencies=False, **kw)
     full = deep.ff_mlp_ntk(X, X, rho, **kw)

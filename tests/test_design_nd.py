@@ -9,7 +9,7 @@ import jax
 import numpy as np
 import pytest
 
-import ntk_freq  # noqa: F401  (float64)
+import ntk_freq  # noqa: F401
 from ntk_freq.design import (E_FOLD, RateProfile, ReachByTime, _axis_times, design_product_rho,
                              design_rho, pde_check)
 from ntk_freq.distributions import Gaussian, distribution, is_isotropic

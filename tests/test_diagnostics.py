@@ -202,8 +202,9 @@ def _linear_model(n=24, p=10, seed=0):
 
 
 def test_empirical_ntk_of_a_linear_model_is_its_feature_gram():
-    apply_fn, phi, x, theta = _linear_model()
-    np.testing.assert_allclose(dg.empirical_ntk_gram(apply_fn, theta, x), phi @ phi.T, rtol=1e-12)
+    with jax.enable_x64(True):  # float64 parameters: the caller's model, made in 64-bit mode
+        apply_fn, phi, x, theta = _linear_model()
+        np.testing.assert_allclose(dg.empirical_ntk_gram(apply_fn, theta, x), phi @ phi.T, rtol=1e-12)
 
 
 def test_ntk_modes_projection():
@@ -217,23 +218,24 @@ def test_ntk_modes_projection():
 
 
 def test_mode_curves_of_gradient_descent_on_a_linear_model_are_exact():
-    apply_fn, phi, x, theta = _linear_model()
-    y = jnp.asarray(np.sin(3 * x[:, 0]))
-    n, eta = x.shape[0], 0.05
-    grad = jax.jit(jax.grad(lambda th: 0.5 * jnp.mean((apply_fn(th, x) - y) ** 2)))
-    errors = []
-    for step in range(201):
-        if step % 50 == 0:
-            errors.append(np.asarray(apply_fn(theta, x) - y))
-        theta = jax.tree_util.tree_map(lambda a, g: a - eta * g, theta, grad(theta))
-    times = eta * np.arange(0, 201, 50)
-    curves = dg.mode_learning_curves(phi @ phi.T, np.stack(errors), times, eta=eta)
-    np.testing.assert_allclose(curves.measured, curves.predicted, atol=1e-10)
-    flow = dg.mode_learning_curves(phi @ phi.T, np.stack(errors), times)
-    # the flow differs from the GD map by (1 − ηλ)^k vs e^{−ηλk}: O(η λ² t) per unit coefficient
-    gap = np.abs(flow.predicted - flow.measured).max()
-    assert gap < eta * flow.lam.max() ** 2 * times[-1] * np.abs(flow.measured[0]).max()
-    assert dg.learning_time(times, flow.remaining_measured[:, 0], 0.5) < times[-1]
+    with jax.enable_x64(True):  # float64 parameters: the caller's model, made in 64-bit mode
+        apply_fn, phi, x, theta = _linear_model()
+        y = jnp.asarray(np.sin(3 * x[:, 0]))
+        n, eta = x.shape[0], 0.05
+        grad = jax.jit(jax.grad(lambda th: 0.5 * jnp.mean((apply_fn(th, x) - y) ** 2)))
+        errors = []
+        for step in range(201):
+            if step % 50 == 0:
+                errors.append(np.asarray(apply_fn(theta, x) - y))
+            theta = jax.tree_util.tree_map(lambda a, g: a - eta * g, theta, grad(theta))
+        times = eta * np.arange(0, 201, 50)
+        curves = dg.mode_learning_curves(phi @ phi.T, np.stack(errors), times, eta=eta)
+        np.testing.assert_allclose(curves.measured, curves.predicted, atol=1e-10)
+        flow = dg.mode_learning_curves(phi @ phi.T, np.stack(errors), times)
+        # the flow differs from the GD map by (1 − ηλ)^k vs e^{−ηλk}: O(η λ² t) per unit coefficient
+        gap = np.abs(flow.predicted - flow.measured).max()
+        assert gap < eta * flow.lam.max() ** 2 * times[-1] * np.abs(flow.measured[0]).max()
+        assert dg.learning_time(times, flow.remaining_measured[:, 0], 0.5) < times[-1]
 
 
 def test_kernel_predict_matches_the_ode_of_gradient_flow():
@@ -258,31 +260,33 @@ def test_kernel_predict_matches_the_ode_of_gradient_flow():
 
 
 def test_linear_model_is_lazy_for_ever():
-    apply_fn, phi, x, theta = _linear_model()
-    far = {"w": theta["w"] + 10.0}
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        reg = dg.kernel_regime(apply_fn, [theta, far], x)
-    np.testing.assert_allclose(reg.ntk_change, 0.0, atol=1e-12)
-    np.testing.assert_allclose(reg.linearisation_gap, 0.0, atol=1e-10)
-    assert reg.lazy and reg.param_distance[1] > 1
+    with jax.enable_x64(True):  # float64 parameters: the caller's model, made in 64-bit mode
+        apply_fn, phi, x, theta = _linear_model()
+        far = {"w": theta["w"] + 10.0}
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            reg = dg.kernel_regime(apply_fn, [theta, far], x)
+        np.testing.assert_allclose(reg.ntk_change, 0.0, atol=1e-12)
+        np.testing.assert_allclose(reg.linearisation_gap, 0.0, atol=1e-10)
+        assert reg.lazy and reg.param_distance[1] > 1
 
 
 def test_kernel_regime_of_theta_squared():
     # f = θ² x: Θ = 4θ² x x', so ‖Θ_t − Θ_0‖/‖Θ_0‖ = |θ_t² − θ_0²|/θ_0²; the Taylor model at θ_0
     # misses (θ_t − θ_0)² x out of (θ_t² − θ_0²) x: a gap |θ_t − θ_0|/|θ_t + θ_0|
-    x = np.linspace(0.5, 1.5, 6)[:, None]
-    apply_fn = lambda p, z: p["t"] ** 2 * z[:, 0]   # noqa: E731
-    t0, ts = 1.0, np.array([1.0, 1.02, 1.5])
-    snaps = [{"t": jnp.asarray(t)} for t in ts]
-    with pytest.warns(dg.LazyRegimeWarning, match="left the kernel regime"):
-        reg = dg.kernel_regime(apply_fn, snaps, x, threshold=0.1)
-    np.testing.assert_allclose(reg.ntk_change, np.abs(ts**2 - t0**2) / t0**2, rtol=1e-10)
-    np.testing.assert_allclose(reg.param_distance, np.abs(ts - t0) / t0, rtol=1e-10)
-    np.testing.assert_allclose(reg.linearisation_gap[1:], (ts[1:] - t0) / (ts[1:] + t0), rtol=1e-10)
-    assert not reg.lazy
-    lazy = dg.kernel_regime(apply_fn, snaps[:2], x, threshold=0.1)
-    assert lazy.lazy
+    with jax.enable_x64(True):  # float64 parameters: the caller's model, made in 64-bit mode
+        x = np.linspace(0.5, 1.5, 6)[:, None]
+        apply_fn = lambda p, z: p["t"] ** 2 * z[:, 0]   # noqa: E731
+        t0, ts = 1.0, np.array([1.0, 1.02, 1.5])
+        snaps = [{"t": jnp.asarray(t)} for t in ts]
+        with pytest.warns(dg.LazyRegimeWarning, match="left the kernel regime"):
+            reg = dg.kernel_regime(apply_fn, snaps, x, threshold=0.1)
+        np.testing.assert_allclose(reg.ntk_change, np.abs(ts**2 - t0**2) / t0**2, rtol=1e-10)
+        np.testing.assert_allclose(reg.param_distance, np.abs(ts - t0) / t0, rtol=1e-10)
+        np.testing.assert_allclose(reg.linearisation_gap[1:], (ts[1:] - t0) / (ts[1:] + t0), rtol=1e-10)
+        assert not reg.lazy
+        lazy = dg.kernel_regime(apply_fn, snaps[:2], x, threshold=0.1)
+        assert lazy.lazy
 
 
 def test_kernel_regime_refuses_bad_snapshots():

@@ -16,7 +16,7 @@ import numpy as np
 import optax
 import pytest
 
-import ntk_freq  # noqa: F401  (float64)
+import ntk_freq  # noqa: F401
 from ntk_freq import ff_derivatives as ffd
 from ntk_freq import training as tr
 from ntk_freq.distributions import distribution
@@ -51,43 +51,46 @@ def _problem(dim, part, seed=0, width=37, n=23):
 @pytest.mark.parametrize("dim", [1, 2])
 @pytest.mark.parametrize("part", list(PARTS))
 def test_hand_written_gradient_is_autodiff_of_the_theory_network(dim, part):
-    net, params, x, y = _problem(dim, part)
-    theta, frozen = split(params, net.trainable)
-    np.testing.assert_allclose(net.apply(params, x), _theory_f(params, x), rtol=1e-12, atol=1e-12)
-    for q in (None, jax.random.dirichlet(jax.random.PRNGKey(4), jnp.ones(len(y)))):
+    with jax.enable_x64(True):  # helpers of training: they compute in the caller's mode
+        net, params, x, y = _problem(dim, part)
+        theta, frozen = split(params, net.trainable)
+        np.testing.assert_allclose(net.apply(params, x), _theory_f(params, x), rtol=1e-12, atol=1e-12)
+        for q in (None, jax.random.dirichlet(jax.random.PRNGKey(4), jnp.ones(len(y)))):
 
-        def loss(th):
-            r = _theory_f(merge(th, frozen), x) - y
-            return 0.5 * (jnp.mean(r * r) if q is None else jnp.sum(q * r * r))
+            def loss(th):
+                r = _theory_f(merge(th, frozen), x) - y
+                return 0.5 * (jnp.mean(r * r) if q is None else jnp.sum(q * r * r))
 
-        value, grad = jax.jit(ffd.loss_and_grad)(theta, frozen, x, y, q)  # one compile each
-        ref_value, ref_grad = jax.jit(jax.value_and_grad(loss))(theta)
-        assert float(value) == pytest.approx(float(ref_value), rel=1e-10)
-        assert jax.tree_util.tree_structure(grad) == jax.tree_util.tree_structure(ref_grad)
-        for g, r in zip(jax.tree_util.tree_leaves(grad), jax.tree_util.tree_leaves(ref_grad)):
-            assert g.shape == r.shape
-            np.testing.assert_allclose(g, r, rtol=1e-10, atol=1e-10 * float(jnp.abs(r).max()))
+            value, grad = jax.jit(ffd.loss_and_grad)(theta, frozen, x, y, q)  # one compile each
+            ref_value, ref_grad = jax.jit(jax.value_and_grad(loss))(theta)
+            assert float(value) == pytest.approx(float(ref_value), rel=1e-10)
+            assert jax.tree_util.tree_structure(grad) == jax.tree_util.tree_structure(ref_grad)
+            for g, r in zip(jax.tree_util.tree_leaves(grad), jax.tree_util.tree_leaves(ref_grad)):
+                assert g.shape == r.shape
+                np.testing.assert_allclose(g, r, rtol=1e-10, atol=1e-10 * float(jnp.abs(r).max()))
 
 
 @pytest.mark.parametrize("dim", [1, 2])
 @pytest.mark.parametrize("part", list(PARTS))
 def test_ntk_gram_is_neural_tangents_empirical_ntk(dim, part):
-    net, params, x, _ = _problem(dim, part, width=29, n=11)
-    ours = np.asarray(ffd.ntk_gram(params, x, net.trainable))
-    reference = empirical_ntk(net, params, x, x)
-    np.testing.assert_allclose(ours, reference, rtol=1e-10, atol=1e-10 * np.abs(reference).max())
+    with jax.enable_x64(True):  # helpers of training: they compute in the caller's mode
+        net, params, x, _ = _problem(dim, part, width=29, n=11)
+        ours = np.asarray(ffd.ntk_gram(params, x, net.trainable))
+        reference = empirical_ntk(net, params, x, x)
+        np.testing.assert_allclose(ours, reference, rtol=1e-10, atol=1e-10 * np.abs(reference).max())
 
 
 def test_stability_limit_from_the_gram_matrix_matches_power_iteration():
     """Exact λ_max (Gram route) vs 300 power iterations by JVPs (converge from below, 1e-6),
     and with loss weights q: λ_max(J Jᵀ diag(q)) vs the eigenvalues of the weighted Gram."""
-    net, params, x, _ = _problem(1, "full", width=64, n=30)
-    exact = tr.network_lambda_max(net, params, x)
-    assert tr.empirical_lambda_max(net, params, x, 300) == pytest.approx(exact, rel=1e-6)
-    q = np.asarray(jax.random.dirichlet(jax.random.PRNGKey(1), jnp.ones(len(x))))
-    G = empirical_ntk(net, params, x, x)
-    reference = np.max(np.linalg.eigvals(G * q[None, :]).real)
-    assert tr.network_lambda_max(net, params, x, weights=q) == pytest.approx(reference, rel=1e-10)
+    with jax.enable_x64(True):  # helpers of training: they compute in the caller's mode
+        net, params, x, _ = _problem(1, "full", width=64, n=30)
+        exact = tr.network_lambda_max(net, params, x)
+        assert tr.empirical_lambda_max(net, params, x, 300) == pytest.approx(exact, rel=1e-6)
+        q = np.asarray(jax.random.dirichlet(jax.random.PRNGKey(1), jnp.ones(len(x))))
+        G = empirical_ntk(net, params, x, x)
+        reference = np.max(np.linalg.eigvals(G * q[None, :]).real)
+        assert tr.network_lambda_max(net, params, x, weights=q) == pytest.approx(reference, rel=1e-10)
 
 
 def test_training_compiles_its_step_once_per_shape():

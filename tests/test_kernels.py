@@ -78,7 +78,8 @@ def test_gaussian_closed_form_matches_neural_tangents_stax(w_std, v_std, dim):
         stax.Dense(1, W_std=v_std, parameterization="ntk"),
     )
     x = np.random.default_rng(1).uniform(-2, 2, (9, dim))
-    theta_nt = np.asarray(kernel_fn(x, x, "ntk"))
+    with jax.enable_x64(True):  # neural-tangents itself computes in the caller's mode
+        theta_nt = np.asarray(kernel_fn(x, x, "ntk"))
     s = w_std / math.sqrt(dim)
     rho = nf.Gaussian(s, dim)
     ours = 0.5 * v_std**2 * (kernels.ff_ntk(x, x, rho, SIGMA_A, "readout")

@@ -22,16 +22,17 @@ def test_monte_carlo_ntk_matches_the_analytic_kernel(activation):
 
 
 def test_parametrisations_agree_at_init_and_bias_init_zero():
-    x = np.random.default_rng(1).normal(size=(7, 2))
-    key = jax.random.PRNGKey(3)
-    a = mlp.mlp_network(2, (32, 16), "tanh", 1.3, 0.4, parameterization="ntk", doubling=False)
-    b = mlp.mlp_network(2, (32, 16), "tanh", 1.3, 0.4, parameterization="standard", doubling=False)
-    np.testing.assert_allclose(a.apply(a.init(key), x), b.apply(b.init(key), x), rtol=1e-12)
-    z = mlp.mlp_network(2, (8,), bias_init="zero", out_dim=3, doubling=False)
-    p = z.init(key)["net"]
-    assert not np.any(p["c0"]) and not np.any(p["c1"]) and z.apply({"net": p}, x).shape == (7, 3)
-    d = mlp.mlp_network(2, (8,))
-    assert np.all(d.apply(d.init(key), x) == 0)            # the doubling: f₀ ≡ 0
+    with jax.enable_x64(True):  # apply is plain JAX: it computes in the caller's mode
+        x = np.random.default_rng(1).normal(size=(7, 2))
+        key = jax.random.PRNGKey(3)
+        a = mlp.mlp_network(2, (32, 16), "tanh", 1.3, 0.4, parameterization="ntk", doubling=False)
+        b = mlp.mlp_network(2, (32, 16), "tanh", 1.3, 0.4, parameterization="standard", doubling=False)
+        np.testing.assert_allclose(a.apply(a.init(key), x), b.apply(b.init(key), x), rtol=1e-12)
+        z = mlp.mlp_network(2, (8,), bias_init="zero", out_dim=3, doubling=False)
+        p = z.init(key)["net"]
+        assert not np.any(p["c0"]) and not np.any(p["c1"]) and z.apply({"net": p}, x).shape == (7, 3)
+        d = mlp.mlp_network(2, (8,))
+        assert np.all(d.apply(d.init(key), x) == 0)            # the doubling: f₀ ≡ 0
 
 
 def test_first_layer_only_training_moves_only_the_first_layer():

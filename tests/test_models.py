@@ -12,7 +12,7 @@ from ntk_freq import models
 from ntk_freq.distributions import distribution
 
 RHO = distribution("uniform:5")
-X = jnp.linspace(-3, 3, 17)[:, None]
+X = np.linspace(-3, 3, 17)[:, None]
 
 
 NETWORKS = {
@@ -26,29 +26,34 @@ NETWORKS = {
 @pytest.mark.parametrize("name", NETWORKS)
 @pytest.mark.parametrize("dtype", [jnp.float32, jnp.float64])
 def test_doubling_gives_zero_initial_output_and_the_dtype(name, dtype):
+    # init draws in JAX's 64-bit mode itself, and its parameters keep the network's dtype
+    # outside it; apply is a plain JAX function that computes in the caller's mode
     net = NETWORKS[name](dtype)
     p = net.init(jax.random.PRNGKey(1))
-    f0 = net.apply(p, X.astype(dtype))
-    assert f0.shape == (17,) and f0.dtype == dtype
-    assert np.all(f0 == 0)
-    moved = jax.tree_util.tree_map(lambda a: a + 0.1, p)
-    moved["minus"] = p["minus"]
-    assert np.any(net.apply(moved, X.astype(dtype)) != 0)
+    assert {a.dtype for a in jax.tree_util.tree_leaves(p)} == {jnp.dtype(dtype)}
+    with jax.enable_x64(dtype == jnp.float64):
+        f0 = net.apply(p, X.astype(dtype))
+        assert f0.shape == (17,) and f0.dtype == dtype
+        assert np.all(f0 == 0)
+        moved = jax.tree_util.tree_map(lambda a: a + 0.1, p)
+        moved["minus"] = p["minus"]
+        assert np.any(net.apply(moved, X.astype(dtype)) != 0)
 
 
 def test_ff_network_is_the_formula_of_theory_md():
     """f = (1/√(2m)) Σ over both halves of ±[a cos(w x) + b sin(w x)], evaluated by hand."""
-    net = models.ff_network(RHO, 0.7, 5)
-    p = net.init(jax.random.PRNGKey(0))
-    p["minus"] = {k: v * 0.5 for k, v in p["minus"].items()}
-    x = np.array([[0.3], [-1.2]])
+    with jax.enable_x64(True):  # apply is plain JAX: it computes in the caller's mode
+        net = models.ff_network(RHO, 0.7, 5)
+        p = net.init(jax.random.PRNGKey(0))
+        p["minus"] = {k: v * 0.5 for k, v in p["minus"].items()}
+        x = np.array([[0.3], [-1.2]])
 
-    def g(q):
-        w, a, b = (np.asarray(q[k]) for k in ("W", "a", "b"))
-        return (np.cos(x @ w.T) @ a + np.sin(x @ w.T) @ b) / np.sqrt(5)
+        def g(q):
+            w, a, b = (np.asarray(q[k]) for k in ("W", "a", "b"))
+            return (np.cos(x @ w.T) @ a + np.sin(x @ w.T) @ b) / np.sqrt(5)
 
-    expected = (g(p["plus"]) - g(p["minus"])) / np.sqrt(2)
-    np.testing.assert_allclose(net.apply(p, jnp.asarray(x)), expected, rtol=1e-12)
+        expected = (g(p["plus"]) - g(p["minus"])) / np.sqrt(2)
+        np.testing.assert_allclose(net.apply(p, jnp.asarray(x)), expected, rtol=1e-12)
 
 
 @pytest.mark.parametrize("part, trained", [("full", {"a", "b", "W"}), ("readout", {"a", "b"}),

@@ -102,15 +102,16 @@ def _jacobian_contraction(network, params, x1, x2):
     lambda: models.two_layer_network(2, 48, "relu", 1.0, 0.0, "readout"),
 ])
 def test_empirical_ntk_equals_plain_jax_jacobian_contraction(make):
-    net = make()
-    params = net.init(jax.random.PRNGKey(5))
-    dim = 1 if "W" in net.trainable and params["plus"]["W"].shape[1] == 1 else 2
-    rng = np.random.default_rng(6)
-    x1, x2 = rng.normal(size=(7, dim)), rng.normal(size=(4, dim))
-    np.testing.assert_allclose(
-        kernels.empirical_ntk(net, params, x1, x2), _jacobian_contraction(net, params, x1, x2),
-        rtol=1e-12, atol=1e-13,
-    )
+    with jax.enable_x64(True):  # the reference is plain JAX: it computes in the caller's mode
+        net = make()
+        params = net.init(jax.random.PRNGKey(5))
+        dim = 1 if "W" in net.trainable and params["plus"]["W"].shape[1] == 1 else 2
+        rng = np.random.default_rng(6)
+        x1, x2 = rng.normal(size=(7, dim)), rng.normal(size=(4, dim))
+        np.testing.assert_allclose(
+            kernels.empirical_ntk(net, params, x1, x2), _jacobian_contraction(net, params, x1, x2),
+            rtol=1e-12, atol=1e-13,
+        )
 
 
 def test_safe_map_and_safe_zip_behave_as_jax_util_did():
@@ -127,12 +128,13 @@ def test_safe_map_and_safe_zip_behave_as_jax_util_did():
 def test_zeros_like_placeholder_is_inert():
     """The placeholder is a primitive nothing binds: differentiating the networks the project
     uses never meets it (so neural-tangents' rules registered for it are never consulted)."""
-    prim = jax_ad.zeros_like_p_placeholder
-    assert prim.name == "zeros_like"
-    net = models.ff_network(nf.distribution("gaussian:1"), 1.0, 8)
-    params = net.init(jax.random.PRNGKey(0))
-    jaxpr = jax.make_jaxpr(jax.jacobian(lambda p: net.apply(p, jnp.ones((3, 1)))))(params)
-    assert all(eqn.primitive is not prim for eqn in jaxpr.jaxpr.eqns)
+    with jax.enable_x64(True):  # apply is plain JAX: it computes in the caller's mode
+        prim = jax_ad.zeros_like_p_placeholder
+        assert prim.name == "zeros_like"
+        net = models.ff_network(nf.distribution("gaussian:1"), 1.0, 8)
+        params = net.init(jax.random.PRNGKey(0))
+        jaxpr = jax.make_jaxpr(jax.jacobian(lambda p: net.apply(p, jnp.ones((3, 1)))))(params)
+        assert all(eqn.primitive is not prim for eqn in jaxpr.jaxpr.eqns)
 
 
 def test_mode_reports_the_loader_and_no_tensorflow():

@@ -19,32 +19,34 @@ from ntk_freq.training import train
 
 def test_linear_model_has_a_constant_kernel_and_no_linearisation_gap():
     # f(θ, x) = x·w: Θ(x, x') = x·x' whatever w, and f_lin = f exactly
-    x = jnp.asarray(np.random.default_rng(0).normal(size=(50, 3)))
-    w0 = {"w": jnp.array([1.0, -2.0, 0.5])}
-    probe = rg.regime_probe(lambda th, z: z @ th["w"], w0, x, points=20)
-    change, stderr, dist, gap = probe({"w": jnp.array([3.0, 1.0, -4.0])})
-    assert change == pytest.approx(0.0, abs=1e-14) and gap == pytest.approx(0.0, abs=1e-12)
-    assert dist == pytest.approx(np.linalg.norm([2.0, 3.0, -4.5]) / np.linalg.norm([1.0, -2.0, 0.5]), rel=1e-12)
+    with jax.enable_x64(True):  # the probe computes in the caller's mode (train and fit set it)
+        x = jnp.asarray(np.random.default_rng(0).normal(size=(50, 3)))
+        w0 = {"w": jnp.array([1.0, -2.0, 0.5])}
+        probe = rg.regime_probe(lambda th, z: z @ th["w"], w0, x, points=20)
+        change, stderr, dist, gap = probe({"w": jnp.array([3.0, 1.0, -4.0])})
+        assert change == pytest.approx(0.0, abs=1e-14) and gap == pytest.approx(0.0, abs=1e-12)
+        assert dist == pytest.approx(np.linalg.norm([2.0, 3.0, -4.5]) / np.linalg.norm([1.0, -2.0, 0.5]), rel=1e-12)
 
 
 def test_product_model_kernel_changes_by_the_known_factor():
     # f = a·b·x: Θ(x, x') = (a² + b²) x x', so δ_Θ = |a_t² + b_t² − a_0² − b_0²|/(a_0² + b_0²) on
     # any subset (Θ_t ∝ Θ_0: the estimator is exact, its jackknife error 0), and the
     # linearisation gap is |Δa Δb| / |a_t b_t − a_0 b_0|
-    x = jnp.linspace(-1.0, 1.0, 200)[:, None]
-    th0 = {"a": jnp.array(1.0), "b": jnp.array(0.5)}
+    with jax.enable_x64(True):  # the probe computes in the caller's mode (train and fit set it)
+        x = jnp.linspace(-1.0, 1.0, 200)[:, None]
+        th0 = {"a": jnp.array(1.0), "b": jnp.array(0.5)}
 
-    def f(th, z):
-        return th["a"] * th["b"] * z[:, 0]
+        def f(th, z):
+            return th["a"] * th["b"] * z[:, 0]
 
-    probe = rg.regime_probe(f, th0, x, points=16)
-    assert probe.points == 16 and probe.n_inputs == 200
-    a, b = 1.3, 0.2
-    change, stderr, dist, gap = probe({"a": jnp.array(a), "b": jnp.array(b)})
-    assert change == pytest.approx(abs(a**2 + b**2 - 1.25) / 1.25, rel=1e-12)
-    assert stderr == pytest.approx(0.0, abs=1e-12)
-    assert dist == pytest.approx(np.hypot(0.3, -0.3) / np.hypot(1.0, 0.5), rel=1e-12)
-    assert gap == pytest.approx(abs(0.3 * -0.3) / abs(a * b - 0.5), rel=1e-10)
+        probe = rg.regime_probe(f, th0, x, points=16)
+        assert probe.points == 16 and probe.n_inputs == 200
+        a, b = 1.3, 0.2
+        change, stderr, dist, gap = probe({"a": jnp.array(a), "b": jnp.array(b)})
+        assert change == pytest.approx(abs(a**2 + b**2 - 1.25) / 1.25, rel=1e-12)
+        assert stderr == pytest.approx(0.0, abs=1e-12)
+        assert dist == pytest.approx(np.hypot(0.3, -0.3) / np.hypot(1.0, 0.5), rel=1e-12)
+        assert gap == pytest.approx(abs(0.3 * -0.3) / abs(a * b - 0.5), rel=1e-10)
 
 
 def test_frobenius_estimate_is_unbiased_over_subsets():
@@ -80,16 +82,17 @@ def test_probe_matches_neural_tangents_on_all_points_and_estimates_within_its_er
     # the exact NTK of every parameter by neural-tangents' empirical_ntk_fn (Jacobian
     # contraction), against the probe's own Jacobians: exact when the probe sees every input;
     # on 40 of 160 inputs within 4 jackknife standard errors (a Gaussian 4σ band)
-    _, X = _circle(160)
-    net, p0, p1 = _moved_network(256, 0.3)
-    exact = np.linalg.norm(dg.empirical_ntk_gram(net.apply, p1, X) - dg.empirical_ntk_gram(net.apply, p0, X)) \
-        / np.linalg.norm(dg.empirical_ntk_gram(net.apply, p0, X))
-    Xj = jnp.asarray(X)
-    full = rg.regime_probe(net.apply, p0, Xj, points=160)(p1)
-    assert full[0] == pytest.approx(exact, rel=1e-9) and full[1] == 0.0
-    change, stderr, _, _ = rg.regime_probe(net.apply, p0, Xj, points=40)(p1)
-    assert 0 < stderr < 0.3 * exact
-    assert abs(change - exact) <= 4 * stderr, (change, exact, stderr)
+    with jax.enable_x64(True):  # the probe computes in the caller's mode (train and fit set it)
+        _, X = _circle(160)
+        net, p0, p1 = _moved_network(256, 0.3)
+        exact = np.linalg.norm(dg.empirical_ntk_gram(net.apply, p1, X) - dg.empirical_ntk_gram(net.apply, p0, X)) \
+            / np.linalg.norm(dg.empirical_ntk_gram(net.apply, p0, X))
+        Xj = jnp.asarray(X)
+        full = rg.regime_probe(net.apply, p0, Xj, points=160)(p1)
+        assert full[0] == pytest.approx(exact, rel=1e-9) and full[1] == 0.0
+        change, stderr, _, _ = rg.regime_probe(net.apply, p0, Xj, points=40)(p1)
+        assert 0 < stderr < 0.3 * exact
+        assert abs(change - exact) <= 4 * stderr, (change, exact, stderr)
 
 
 def _train(amplitude, width, regime=True):
