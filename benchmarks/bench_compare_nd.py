@@ -16,8 +16,8 @@ import warnings
 import numpy as np
 
 import ntk_freq  # noqa: F401
-from ntk_freq import experiments
-from ntk_freq.compare import compare
+from ntk_freq.experiments import _run as experiments
+from ntk_freq.comparison._compare import compare
 
 
 def eigh_seconds(n: int) -> float:

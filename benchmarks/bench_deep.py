@@ -22,7 +22,8 @@ import numpy as np
 from bench_kernels import best_time  # same folder: the scripts run as `python benchmarks/…`
 
 import ntk_freq as nf
-from ntk_freq import deep, kernels, models
+from ntk_freq.kernels import _deep as deep, _closed_form as kernels
+from ntk_freq._nn import models
 from ntk_freq._nt import load
 
 KW = dict(hidden=(1, 1), activation="relu", w_std=1.0, b_std=0.1)
@@ -41,7 +42,7 @@ def main():
 
     x = np.linspace(-2, 2, args.n)[:, None]
     t_deep, _ = best_time(lambda: deep.ff_mlp_ntk(x, x, rho, **KW), args.repeats)
-    t_two, _ = best_time(lambda: kernels.ff_ntk(x, x, rho, 1.0), args.repeats)
+    t_two, _ = best_time(lambda: kernels.ff_ntk(x, x, rho, sigma_a=1.0), args.repeats)
     rows.append((f"deep Gram, N = {args.n}, L = 3 relu, Laplace ρ_w", "two-layer closed form ff_ntk",
                  t_deep, t_two, f"{t_deep / t_two:.1f}× slower"))
 

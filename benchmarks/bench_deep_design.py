@@ -19,8 +19,8 @@ import time
 import numpy as np
 from bench_kernels import best_time  # same folder: the scripts run as `python benchmarks/…`
 
-from ntk_freq import deep_design as dd
-from ntk_freq.design import RateProfile, design_rho
+from ntk_freq.design import _deep as dd
+from ntk_freq.design._design import RateProfile, design_rho
 
 NET = dict(hidden=(1, 1), activation="relu", w_std=1.0, b_std=0.0)
 C = 1 / 20

@@ -11,7 +11,7 @@ import timeit
 import numpy as np
 
 import ntk_freq  # noqa: F401
-from ntk_freq.design import design_rho, learning_times, make_objective
+from ntk_freq.design._design import design_rho, learning_times, make_objective
 
 N_POINTS, SIGMA_A, C = 2000, 3.0, 0.05
 CASES = [
@@ -31,7 +31,7 @@ def main():
         xi = d.rho.axes[0]
         n_steps = d.curve_times.size - 1  # the report's solves use twice the loop's steps
         t_solve = min(timeit.repeat(lambda: learning_times(
-            d.rho, SIGMA_A, C, xi, d.epsilon, d.curve_times[-1] / 2, n_steps // 2),
+            d.rho, SIGMA_A, C, xi=xi, epsilon=d.epsilon, t_max=d.curve_times[-1] / 2, n_steps=n_steps // 2),
             number=1, repeat=3))
         gain = d.worst_time("gaussian") / d.worst_time()
         print(f"{name:<30} {t_design:10.2f} {d.iterations:6d} {d.residual:9.3g} "

@@ -26,7 +26,8 @@ import optax
 
 import ntk_freq  # noqa: F401
 from bench_training import best_seconds  # the script's folder is on sys.path
-from ntk_freq import classics, diagnostics as dg, fitting
+from ntk_freq.diagnostics import _classics as classics, _spectral_bias as dg
+from ntk_freq.training import _fitting as fitting
 
 
 
@@ -39,16 +40,16 @@ def main(experiments: bool) -> None:
     nn, _ = dg.data_scale(x)
     a = np.random.default_rng(1).normal(size=(n, n))
     rows.append(("filtering method, N = 1797, 40 snapshots x 10 outputs",
-                 "one N x N @ N x 400 product", best_seconds(lambda: dg.filtered_errors(preds, y, x, nn)),
+                 "one N x N @ N x 400 product", best_seconds(lambda: dg.filtered_errors(preds, y, x, delta=nn)),
                  best_seconds(lambda: a @ preds.reshape(40, n, 10).transpose(1, 0, 2).reshape(n, 400))))
     net = classics._digits_mlp(128)
     params = net.init(jax.random.PRNGKey(0))
     flat = np.tile(x, (44, 1))[: 600 * 129]
     apply = jax.jit(net.apply)
     rows.append(("interpolation spectra, 2 x 300 paths x 129 points", "MLP forward on 77,400 points",
-                 best_seconds(lambda: dg.interpolation_spectra(apply, params, x, labels, n_pairs=300), 1),
+                 best_seconds(lambda: dg.interpolation_spectra(apply, params, x, labels=labels, n_pairs=300), 1),
                  best_seconds(lambda: np.asarray(apply(params, flat)), 1)))
-    step = {dt: (lambda dt=dt: fitting.fit(net, params, x, y, optax.adam(1e-3), np.array([100]),
+    step = {dt: (lambda dt=dt: fitting.fit(net, params, x, y=y, optimizer=optax.adam(1e-3), snapshot_steps=np.array([100]),
                                            dtype=dt, progress=False)) for dt in ("float32", "float64")}
     rows.append(("100 Adam steps, digits MLP, float32", "same in float64",
                  best_seconds(step["float32"], 1), best_seconds(step["float64"], 1)))

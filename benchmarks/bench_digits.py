@@ -22,7 +22,7 @@ def main():
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--only", choices=NAMES)
     args = parser.parse_args()
-    from ntk_freq import reproduce
+    from ntk_freq.experiments import _reproduce as reproduce
 
     root = Path(tempfile.mkdtemp(prefix="bench-digits-"))
     print(f"{os.cpu_count()} cores; load average (1 min) at the start {os.getloadavg()[0]:.1f}\n")

@@ -20,14 +20,15 @@ import numpy as np
 
 import ntk_freq  # noqa: F401
 from ntk_freq import WindowedSines, initial_error_hat, solve_frequency_pde
-from ntk_freq.data import PointMeasure, data_density
-from ntk_freq.distributions import Gaussian, distribution
-from ntk_freq.data import measured_spectrum, training_measure
-from ntk_freq.fourier import frequency_grid, midpoint_grid
-from ntk_freq.kernels import ff_ntk
+from ntk_freq.data._density import PointMeasure, data_density
+from ntk_freq.distributions._families import Gaussian
+from ntk_freq.distributions._spec import distribution
+from ntk_freq.data._density import measured_spectrum, training_measure
+from ntk_freq.data._fourier import frequency_grid, midpoint_grid
+from ntk_freq.kernels._closed_form import ff_ntk
 from ntk_freq.pde import e2 as e2_module
 from ntk_freq.pde.e2 import x_rule
-from ntk_freq.training import KernelOperator
+from ntk_freq.kernels._operator import KernelOperator
 
 SIGMA_A, L, N = 0.5, 10.0, 160
 TIMES = 0.5 * np.arange(0, 301, 10)  # the default run's 31 snapshots, t ≤ 150
@@ -48,8 +49,8 @@ def main():
     rho = Gaussian(3.0)
     R = rho.support_radius(1e-8)
     h = 2 * R / 1000  # P2: 2001 DOFs
-    e3, t_e3 = timed(lambda: solve_frequency_pde(rho, SIGMA_A, 1 / (2 * L), initial_error_hat(Y),
-                                                 TIMES, mesh_size=h))
+    e3, t_e3 = timed(lambda: solve_frequency_pde(rho, SIGMA_A, 1 / (2 * L), u0_hat=initial_error_hat(Y),
+                                                 times=TIMES, mesh_size=h))
     x, _ = midpoint_grid(L, N)
     cases = [
         ("grid point measure (N = 160)", PointMeasure(x), {}),
@@ -90,7 +91,7 @@ def two_d():
         m = training_measure(None, 1.5, n, dim=2)
 
         def kernel():
-            op = KernelOperator.from_gram(ff_ntk(m.coords, m.coords, rho, 0.7, "full"))
+            op = KernelOperator.from_gram(ff_ntk(m.coords, m.coords, rho, sigma_a=0.7, part="full"))
             return measured_spectrum(op.flow(-y(m.coords), times), m, xi)
 
         def pde():

@@ -17,11 +17,11 @@ import time
 
 import numpy as np
 
-from ntk_freq.compare import snapshot_times
-from ntk_freq.distributions import distribution
-from ntk_freq.fourier import midpoint_grid
-from ntk_freq.structured import kernel_operator
-from ntk_freq.training import snapshot_steps
+from ntk_freq.problem import snapshot_times
+from ntk_freq.distributions._spec import distribution
+from ntk_freq.data._fourier import midpoint_grid
+from ntk_freq.kernels._structured import kernel_operator
+from ntk_freq.kernels._operator import snapshot_steps
 
 ETA, STEPS = 0.25, 600
 
@@ -36,7 +36,7 @@ def run(method: str, dim: int, n: int) -> dict:
     rho, x, u0 = problem(dim, n)
     times = snapshot_times(ETA, STEPS, 25)
     c0, w0 = time.process_time(), time.perf_counter()
-    op = kernel_operator(rho, 0.5, "full", x, method=method)
+    op = kernel_operator(rho, 0.5, "full", x=x, method=method)
     limit = op.stability_limit
     u = np.concatenate([op.flow(u0, times), op.gd(u0, ETA, snapshot_steps(times, ETA))])
     return dict(cpu=time.process_time() - c0, wall=time.perf_counter() - w0, u=u, limit=limit,

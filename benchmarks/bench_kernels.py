@@ -23,7 +23,7 @@ import jax
 import numpy as np
 
 import ntk_freq as nf
-from ntk_freq import kernels, spectra
+from ntk_freq.kernels import _closed_form as kernels, _spectra as spectra
 
 
 def best_time(fn, repeats: int) -> tuple[float, object]:
@@ -68,14 +68,14 @@ def main():
     kernel_jit = jax.jit(lambda a: kernel_fn(a, a, "ntk"))
     t_nt, K_nt = best_time(lambda: np.asarray(kernel_jit(x)), args.repeats)
     rho = nf.Gaussian(s)
-    t_ours, K = best_time(lambda: kernels.ff_ntk(x, x, rho, s), args.repeats)
+    t_ours, K = best_time(lambda: kernels.ff_ntk(x, x, rho, sigma_a=s), args.repeats)
     assert np.allclose(K, K_nt, rtol=1e-9, atol=1e-12), "kernels disagree"
     rows.append((f"FF Gram N={n}, Gaussian", "neural-tangents analytic (jit)", t_ours, t_nt))
     t_floor, _ = best_time(lambda: np.empty((n, n)).fill(1.0), args.repeats)
     rows.append((f"write floor N={n}", "ours against writing N² float64 once", t_floor, t_ours))
     xs = np.sort(np.random.default_rng(0).uniform(-2, 2, n))[:, None]
     t_nt_s, K_nt_s = best_time(lambda: np.asarray(kernel_jit(xs)), args.repeats)
-    t_ours_s, K_s = best_time(lambda: kernels.ff_ntk(xs, xs, rho, s), args.repeats)
+    t_ours_s, K_s = best_time(lambda: kernels.ff_ntk(xs, xs, rho, sigma_a=s), args.repeats)
     assert np.allclose(K_s, K_nt_s, rtol=1e-9, atol=1e-12), "kernels disagree"
     rows.append((f"FF Gram N={n}, scattered", "neural-tangents analytic (jit)", t_ours_s, t_nt_s))
 
@@ -84,7 +84,7 @@ def main():
     rho_l = nf.Laplace(2.0)
     m = int(math.ceil(1 / args.eps**2))
     t_mc, K_mc = best_time(lambda: mc_kernel(xm, rho_l, m, jax.random.PRNGKey(0)), 1)
-    t_cf, K_cf = best_time(lambda: kernels.ff_ntk(xm, xm, rho_l, 1.0, "readout"), args.repeats)
+    t_cf, K_cf = best_time(lambda: kernels.ff_ntk(xm, xm, rho_l, sigma_a=1.0, part="readout"), args.repeats)
     err = np.max(np.abs(K_mc - K_cf))
     rows.append((f"FF kernel N={args.n_mc}, Laplace", f"Monte Carlo m={m} (max err {err:.1e})", t_cf, t_mc))
 

@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 
-from ntk_freq.distributions import Gaussian
+from ntk_freq.distributions._families import Gaussian
 from ntk_freq.pde import fem
 from ntk_freq.pde import time as pde_time
 from ntk_freq.pde.mesh import build_mesh, default_domain
@@ -35,7 +35,7 @@ def case(dim: int, h: float, n_steps: int, solver: str) -> dict:
 
     def setup():
         basis = fem.make_basis(build_mesh(domain, h), 2)
-        D, alpha = fem.coefficients(rho, SIGMA_A, C, fem.quadrature_points(basis))
+        D, alpha = fem.coefficients(rho, SIGMA_A, C, xi=fem.quadrature_points(basis))
         M, A = fem.assemble(basis, D, alpha)
         return basis, M, A
 

@@ -21,11 +21,11 @@ import time
 
 import numpy as np
 
-from ntk_freq.distributions import distribution
+from ntk_freq.distributions._spec import distribution
 from ntk_freq.pde import fem, solve as pde_solve
 from ntk_freq.pde import time as pde_time
 from ntk_freq.pde.mesh import breakpoints, default_domain
-from ntk_freq.targets import initial_error_hat, target
+from ntk_freq.data._targets import initial_error_hat, target
 
 
 def cpu(fn, *args, **kwargs):

@@ -19,14 +19,15 @@ import optax
 
 
 def cases():
-    from ntk_freq import classics, fitting
-    from ntk_freq.distributions import distribution
-    from ntk_freq.models import ff_network
-    from ntk_freq.training import train
+    from ntk_freq.diagnostics import _classics as classics
+    from ntk_freq.training import _fitting as fitting
+    from ntk_freq.distributions._spec import distribution
+    from ntk_freq._nn.models import ff_network
+    from ntk_freq.training._train import train
 
     x = np.linspace(-1, 1, 160)[:, None]
     y = np.sin(3 * np.pi * x[:, 0]) + 0.5 * np.sin(9 * np.pi * x[:, 0])
-    net = ff_network(distribution("gaussian:3", 1), 0.5, 2048, "full")
+    net = ff_network(distribution("gaussian:3", 1), 0.5, 2048, part="full")
     p0 = net.init(jax.random.PRNGKey(0))
     xd, labels = fitting.load_digits()
     yd = fitting.one_hot(labels, 10)
@@ -35,9 +36,9 @@ def cases():
     steps = classics._log_steps(400, 40)
     return {
         "FF-NN m=2048, N=160, 300 GD steps, 31 snapshots":
-            lambda r: train(net, p0, x, y, 0.1, 0.1 * np.arange(0, 301, 10), progress=False, regime=r),
+            lambda r: train(net, p0, x, y=y, eta=0.1, times=0.1 * np.arange(0, 301, 10), progress=False, regime=r),
         "digits MLP 128x128, N=1797, 400 Adam steps, 41 snapshots":
-            lambda r: fitting.fit(mlp, q0, xd, yd, optax.adam(1e-3), steps, progress=False, regime=r),
+            lambda r: fitting.fit(mlp, q0, xd, y=yd, optimizer=optax.adam(1e-3), snapshot_steps=steps, progress=False, regime=r),
     }
 
 

@@ -9,7 +9,7 @@ import os
 import tempfile
 import time
 
-from ntk_freq.reproduce import reproduce_all
+from ntk_freq.experiments._reproduce import reproduce_all
 
 
 def main():

@@ -82,8 +82,9 @@ def main():
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="bench-sweep-"))
-    from ntk_freq import store, sweep
-    from ntk_freq.results import dataset_bytes, point_bytes
+    from ntk_freq._util import store
+    from ntk_freq.experiments import _sweep as sweep
+    from ntk_freq.comparison._results import dataset_bytes, point_bytes
 
     cfg = config(args.points, args.width)
     spec = sweep.parse_config(cfg)

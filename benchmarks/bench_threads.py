@@ -18,7 +18,7 @@ import numpy as np
 from scipy import linalg
 from threadpoolctl import threadpool_limits
 
-from ntk_freq._threads import blas_thread_count
+from ntk_freq._util.threads import blas_thread_count
 
 STEP = """
 import time, jax, jax.numpy as jnp, numpy as np, ntk_freq

@@ -26,10 +26,10 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from ntk_freq import training
-from ntk_freq._precision import precision
-from ntk_freq.distributions import distribution
-from ntk_freq.models import ff_network, split
+from ntk_freq.training import _train as training
+from ntk_freq._util.precision import precision
+from ntk_freq.distributions._spec import distribution
+from ntk_freq._nn.models import ff_network, split
 
 WIDTH, N_POINTS, REPEATS = 10_000, 1024, 3
 
@@ -124,7 +124,7 @@ def cpu_of_command(args: list) -> tuple[float, float]:
 def checks_table() -> None:
     """The checks before training (memory, stability λ_max) against a 300-step run, main-job
     size (m = 4096, N = 160, float32), each cold (compilation included), in this process."""
-    from ntk_freq.experiments import experiment_settings
+    from ntk_freq.experiments._run import experiment_settings
 
     s = experiment_settings("default")
     with precision(s["dtype"]):  # the mode train() runs this dtype in
@@ -133,7 +133,7 @@ def checks_table() -> None:
         lam = training.network_lambda_max(net, params, x)
         check = time.process_time() - t0
     t0 = time.process_time()
-    training.train(net, params, x, y, 0.5 * 2 / lam, 0.5 * 2 / lam * np.arange(0, s["steps"] + 1, 10),
+    training.train(net, params, x, y=y, eta=0.5 * 2 / lam, times=0.5 * 2 / lam * np.arange(0, s["steps"] + 1, 10),
                    dtype=s["dtype"], progress=False)
     run = time.process_time() - t0
     print(f"\nchecks before training, m = {s['width']}, N = {s['n_points']}, {s['dtype']} (CPU s): "
@@ -146,16 +146,16 @@ def main_job_table() -> None:
     import (ntk_freq and JAX), the theory routes (kernel flow, PDE) and the figures and files as
     measured in an in-process run, plus 600 training steps at the sin/cos limit (CPU seconds
     per evaluation) of the main job's own phases (and at the sorted-range limit)."""
-    from ntk_freq.experiments import experiment_settings, run_experiment
+    from ntk_freq.experiments._run import experiment_settings, run_experiment
 
-    cmp_module = importlib.import_module("ntk_freq.compare")  # the module, not the function
+    cmp_module = importlib.import_module("ntk_freq.comparison._compare")  # the module, not the function
 
     s = experiment_settings("default")
     with tempfile.TemporaryDirectory() as out:
         cpu_cmd, wall_cmd = cpu_of_command([sys.executable, "-m", "ntk_freq.cli", "run", "--out", out,
                                             "--name", "bench", "--quiet"])
     cpu_import, _ = cpu_of_command([sys.executable, "-c", "import ntk_freq, jax"])
-    exp_module = importlib.import_module("ntk_freq.experiments")
+    exp_module = importlib.import_module("ntk_freq.experiments._run")
     wrapped = {(cmp_module, "nn_route"): "training", (cmp_module, "kernel_route"): "theory",
                (cmp_module, "pde_route"): "theory", (exp_module, "_write_comparison"): "figures"}
     cpu = {"training": 0.0, "theory": 0.0, "figures": 0.0}

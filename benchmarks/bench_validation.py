@@ -15,7 +15,7 @@ import time
 import numpy as np
 
 import ntk_freq as nf
-from ntk_freq import models
+from ntk_freq._nn import models
 
 CHECKS = ("_validation.py", "check_cost", "check_data_grid", "check_output", "check_representable")
 
@@ -32,7 +32,7 @@ REFUSALS = {
     "ff_network(width=10**12)": lambda: models.ff_network(nf.Gaussian(1.0), 1.0, 10**12),
     "StudentT('3', 1)": lambda: nf.StudentT("3", 1.0),
     "solve_frequency_pde(mesh_size=1e-9)": lambda: nf.solve_frequency_pde(
-        nf.Gaussian(3.0), 1.0, 0.05, nf.initial_error_hat(nf.WindowedSines([2.0])), [0.0, 1.0],
+        nf.Gaussian(3.0), 1.0, 0.05, u0_hat=nf.initial_error_hat(nf.WindowedSines([2.0])), times=[0.0, 1.0],
         mesh_size=1e-9),
 }
 

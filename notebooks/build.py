@@ -34,12 +34,13 @@ Conventions (angular frequencies, t = η · step, c = 1/|D|) are in `docs/theory
 import matplotlib.pyplot as plt
 import numpy as np
 import ntk_freq as nf
-from ntk_freq import models
 
-settings = nf.experiment_settings("quick")   # the default experiment with a smaller network
-rho_g, rho_u = (nf.distribution(s) for s in settings["rhos"])
-y_fn = nf.WindowedSines([2.0, 7.0], width=1.5)   # the target 'windowed-sines:2,7;width=1.5'
-print(settings["rhos"], settings["width"], settings["eta"], settings["steps"])"""),
+settings = nf.experiments.experiment_settings("quick")   # the default experiment, smaller network
+problems, options = nf.comparison.problems_from_settings(settings)   # one Problem per ρ_w
+p = problems[0]
+rho_g, rho_u = (q.rho_w for q in problems)
+y_fn = p.target_fn   # the target 'windowed-sines:2,7;width=1.5'
+print([q.rho for q in problems], p.network, p.schedule)"""),
     ("markdown", """## 1. ρ_w and the target
 
 The target is y(x) = e^{−x²/2w²}(sin 2x + sin 7x): its transform has bumps at ξ = 2 and ξ = 7.
@@ -60,13 +61,13 @@ print("rho_g(7)/rho_g(2) =", float(rho_g.pdf(np.array([7.0]))[0] / rho_g.pdf(np.
 N points fill D = [−L, L] (a cell-centred grid, data density c = 1/|D|). Gradient descent on the
 mean loss is stable for η < 2/λ_max(Θ(X, X)/N); the kernel flow is u(t) = exp(−tΘ/N)u₀ with
 u₀ = −y (the doubling makes the initial network output zero)."""),
-    ("code", """L, N = settings["half_width"], settings["n_points"]
-sigma_a, eta, steps = settings["sigma_a"], settings["eta"], settings["steps"]
-x, dx = nf.midpoint_grid(L, N)
+    ("code", """L, N = p.half_width, p.n_points
+sigma_a, eta, steps = p.network.sigma_a, p.schedule.eta, p.schedule.steps
+x, dx = nf.data.midpoint_grid(L, N)
 y = y_fn(x)
 times = eta * np.arange(0, steps + 1, steps // 15)
-theta = nf.ff_ntk(x, x, rho_g, sigma_a)
-op = nf.KernelOperator.from_gram(theta)
+theta = nf.ff_ntk(x, x, rho_g, sigma_a=sigma_a)
+op = nf.kernels.KernelOperator.from_gram(theta)
 print(f"largest stable step 2/λ_max = {op.stability_limit:.3f}; we use η = {eta}, up to t = {times[-1]:g}")
 u_kernel = op.flow(-y, times)
 kappa = np.array([2.0, 7.0])
@@ -76,7 +77,8 @@ print("kernel flow, remaining |û(κ,t)|/|û(κ,0)| at the final time:", np.abs(
 
 (E3): ∂_t û = c(2π)[σ_a² ∂_ξ(ρ̄_w ∂_ξ û) − ρ̄_w û], û(ξ, 0) = −ŷ(ξ), by finite elements. It
 predicts the same remaining fractions as the kernel flow on the data."""),
-    ("code", """sol = nf.solve_frequency_pde(rho_g, sigma_a, 1 / (2 * L), nf.initial_error_hat(y_fn), times)
+    ("code", """sol = nf.solve_frequency_pde(rho_g, sigma_a, 1 / (2 * L), u0_hat=nf.data.initial_error_hat(y_fn),
+                             times=times)
 fig, ax = plt.subplots(figsize=(6, 3.2))
 for t in times[::5]:
     ax.semilogy(xi, np.abs(sol(xi, t)), label=f"t = {t:g}")
@@ -89,8 +91,8 @@ print("PDE, remaining at κ = 2, 7:", pde_left.round(4))"""),
 
 The FF-NN of width m with the doubling initialisation (f₀ ≡ 0), trained by full-batch gradient
 descent in float32; its error on the grid is recorded at the same flow times."""),
-    ("code", """net = models.ff_network(rho_g, sigma_a, settings["width"], "full")
-fit = nf.train(net, net.init(jax.random.PRNGKey(settings["seed"])), x, y, eta, times,
+    ("code", """net = p.network.finite(rho_g)   # FourierFeatures(sigma_a, width, part="full") as a JAX network
+fit = nf.train(net, net.init(jax.random.PRNGKey(settings["seed"])), x, y=y, eta=eta, times=times,
                dtype="float32", progress=False)
 nn_left = nf.fourier_transform(fit.u, x, kappa, cell_volume=dx)
 print("network, remaining at κ = 2, 7:", np.abs(nn_left[-1] / nn_left[0]).round(4))
@@ -98,10 +100,11 @@ gap = np.linalg.norm(fit.u - u_kernel, axis=1) / np.linalg.norm(y)
 print("‖u_nn − u_kernel‖/‖y‖ at the final time:", round(float(gap[-1]), 4))"""),
     ("markdown", """## 5. All three routes, both ρ_w
 
-`nf.compare(...)` runs the routes for each ρ_w and returns the spectra on a common ξ grid, the
+`nf.compare(problems)` runs the routes for each problem (here one per ρ_w) and returns the
+spectra on a common ξ grid, the
 relative L² gaps and the remaining fractions at the target frequencies; the package's figures
 show ρ̄_w, the learning curves and the error spectra."""),
-    ("code", """cmp = nf.compare(**settings, progress=False)
+    ("code", """cmp = nf.compare(problems, **options, progress=False)
 for name, s in cmp.summary().items():
     print(name, "PDE gap", f"{s['pde_vs_kernel_rel_l2']:.2g}", "NN gap", f"{s['nn_vs_kernel_rel_l2']:.2g}",
           {k: round(v, 4) for k, v in s["remaining_fraction"]["kernel"].items()})"""),
@@ -179,7 +182,7 @@ def main() -> int:
         return 1 if names else 0
     for name, cells in NOTEBOOKS.items():
         nb = execute(make(cells))
-        from ntk_freq.store import atomic_write
+        from ntk_freq._util.store import atomic_write
 
         atomic_write(HERE / name, lambda f, nb=nb: f.write(nbformat.writes(nb).encode()))
         print(f"wrote {HERE / name}")

@@ -1,127 +1,114 @@
 """ntk-freq: how neural networks learn each frequency in the neural tangent kernel regime.
 
+One :class:`Problem` (ρ_w, network, loss, data, target, schedule) is read by every route:
+``compare(problem)`` runs the frequency PDE, the exact kernel flow and a trained network on it.
+The top level holds the names a study starts from; everything else lives in its subpackage
+(``ntk_freq.distributions``, ``data``, ``networks``, ``kernels``, ``losses``, ``training``,
+``pde``, ``diagnostics``, ``comparison``, ``design``, ``plotting``, ``experiments``).
+
 Importing the package leaves JAX's settings alone (``jnp.ones(2).dtype`` is what it was
 before). Theory code computes in float64 all the same: each function that computes with JAX
 enters JAX's 64-bit mode for its own call (``jax.enable_x64`` as a context), and training runs
-in the dtype it is asked for (:mod:`ntk_freq._precision`). The package does not import JAX until
-a name that needs it is used, so ``ntk-freq --help`` starts without it. Conventions and
-symbols: docs/theory.md.
-
-Public names are imported on first use (PEP 562), so ``import ntk_freq`` and the ``ntk-freq``
-command start quickly; ``dir(ntk_freq)`` and ``ntk_freq.__all__`` list them all.
+in the dtype it is asked for. Names are imported on first use (PEP 562), so ``import ntk_freq``
+and ``ntk-freq --help`` start without JAX; ``dir(ntk_freq)`` and ``ntk_freq.__all__`` list them.
+Names and module paths of the 0.1 layout still work for one release, with a DeprecationWarning
+(:mod:`ntk_freq._util.deprecations`). Conventions and symbols: docs/theory.md.
 """
 
 import importlib
-import os
 import sys
-import types
+import warnings
+
+from ntk_freq._util.deprecations import install_moved_modules
 
 try:  # the one version literal is pyproject.toml's, read back from the installed metadata
     __version__ = importlib.import_module("importlib.metadata").version("ntk-freq")
 except ModuleNotFoundError:  # PackageNotFoundError: a source tree that was never installed
     __version__ = "0+unknown"
 
-# public name -> (module, attribute), in pipeline order
+#: The subpackages (facades over private modules), from the bottom layer up.
+SUBPACKAGES = ("plotting", "distributions", "data", "kernels", "training", "pde", "networks",
+               "losses", "diagnostics", "comparison", "design", "experiments")
+
+# public name -> module, in pipeline order
 _PUBLIC = {
-    "Cauchy": ("distributions", "Cauchy"),
-    "distribution": ("distributions", "distribution"),
-    "Empirical": ("distributions", "Empirical"),
-    "FrequencyDistribution": ("distributions", "FrequencyDistribution"),
-    "Gaussian": ("distributions", "Gaussian"),
-    "Laplace": ("distributions", "Laplace"),
-    "Mixture": ("distributions", "Mixture"),
-    "Product": ("distributions", "Product"),
-    "save_tabulated": ("distributions", "save_tabulated"),
-    "Shift": ("distributions", "Shift"),
-    "StudentT": ("distributions", "StudentT"),
-    "Tabulated": ("distributions", "Tabulated"),
-    "Uniform": ("distributions", "Uniform"),
-    "empirical_ntk": ("kernels", "empirical_ntk"),
-    "ff_ntk": ("kernels", "ff_ntk"),
-    "monte_carlo_ntk": ("kernels", "monte_carlo_ntk"),
-    "two_layer_ntk": ("kernels", "two_layer_ntk"),
-    "neural_tangents_mode": ("_nt", "mode"),
-    "NeuralTangentsUnavailable": ("_nt", "NeuralTangentsUnavailable"),
-    "box_quadrature": ("spectra", "box_quadrature"),
-    "DecayFit": ("spectra", "DecayFit"),
-    "fit_decay": ("spectra", "fit_decay"),
-    "gram_spectrum": ("spectra", "gram_spectrum"),
-    "nystrom_spectrum": ("spectra", "nystrom_spectrum"),
-    "periodic_spectrum": ("spectra", "periodic_spectrum"),
-    "Spectrum": ("spectra", "Spectrum"),
-    "sphere_spectrum": ("spectra", "sphere_spectrum"),
-    "fourier_transform": ("fourier", "fourier_transform"),
-    "frequency_grid": ("fourier", "frequency_grid"),
-    "midpoint_grid": ("fourier", "midpoint_grid"),
-    "initial_error_hat": ("targets", "initial_error_hat"),
-    "load_target": ("targets", "load_target"),
-    "WindowedSines": ("targets", "WindowedSines"),
-    "data_density": ("data", "data_density"),
-    "DataDensity": ("data", "DataDensity"),
-    "PointMeasure": ("data", "PointMeasure"),
-    "ProductDensity": ("data", "ProductDensity"),
-    "FrequencySolution": ("pde", "FrequencySolution"),
-    "solve_frequency_pde": ("pde", "solve_frequency_pde"),
-    "kernel_flow": ("training", "kernel_flow"),
-    "KernelOperator": ("training", "KernelOperator"),
-    "kernel_gd": ("training", "kernel_gd"),
-    "stability_limit": ("training", "stability_limit"),
-    "train": ("training", "train"),
-    "TrainingDiverged": ("training", "TrainingDiverged"),
-    "TrainResult": ("training", "TrainResult"),
-    "compare": ("compare", "compare"),
-    "Comparison": ("compare", "Comparison"),
-    "RhoComparison": ("compare", "RhoComparison"),
-    "width_study": ("compare", "width_study"),
-    "WidthStudy": ("compare", "WidthStudy"),
-    "experiment_settings": ("experiments", "experiment_settings"),
-    "EXPERIMENTS": ("experiments", "EXPERIMENTS"),
-    "run_experiment": ("experiments", "run_experiment"),
-    "Design": ("design", "Design"),
-    "design_rho": ("design", "design_rho"),
-    "RateProfile": ("design", "RateProfile"),
-    "ReachByTime": ("design", "ReachByTime"),
-    "design_product_rho": ("design", "design_product_rho"),
-    "ProductDesign": ("design", "ProductDesign"),
-    "Radial": ("radial", "Radial"),
-    "open_results": ("results", "open_results"),
-    "ff_mlp_ntk": ("deep", "ff_mlp_ntk"),
-    "effective_densities": ("deep", "effective_densities"),
-    "EffectiveDensities": ("deep", "EffectiveDensities"),
+    "Problem": "ntk_freq.problem",
+    "Schedule": "ntk_freq.problem",
+    "FourierFeatures": "ntk_freq.networks",
+    "DeepFourierFeatures": "ntk_freq.networks",
+    "MeanSquared": "ntk_freq.losses",
+    "distribution": "ntk_freq.distributions",
+    "data_density": "ntk_freq.data",
+    "target": "ntk_freq.data",
+    "fourier_transform": "ntk_freq.data",
+    "ff_ntk": "ntk_freq.kernels",
+    "ff_mlp_ntk": "ntk_freq.kernels",
+    "gram_spectrum": "ntk_freq.kernels",
+    "periodic_spectrum": "ntk_freq.kernels",
+    "kernel_flow": "ntk_freq.kernels",
+    "train": "ntk_freq.training",
+    "solve_frequency_pde": "ntk_freq.pde",
+    "compare": "ntk_freq.comparison",
+    "Comparison": "ntk_freq.comparison",
+    "width_study": "ntk_freq.comparison",
+    "open_results": "ntk_freq.comparison",
+    "design_rho": "ntk_freq.design",
+    "run_experiment": "ntk_freq.experiments",
 }
 
-__all__ = sorted(_PUBLIC, key=str.lower)
+#: Names the top level held before the move -> their subpackage (DeprecationWarning).
+_MOVED_TOP = {
+    "Cauchy": "ntk_freq.distributions", "Empirical": "ntk_freq.distributions",
+    "FrequencyDistribution": "ntk_freq.distributions", "Gaussian": "ntk_freq.distributions",
+    "Laplace": "ntk_freq.distributions", "Mixture": "ntk_freq.distributions",
+    "Product": "ntk_freq.distributions", "save_tabulated": "ntk_freq.distributions",
+    "Shift": "ntk_freq.distributions", "StudentT": "ntk_freq.distributions",
+    "Tabulated": "ntk_freq.distributions", "Uniform": "ntk_freq.distributions",
+    "Radial": "ntk_freq.distributions",
+    "empirical_ntk": "ntk_freq.kernels", "monte_carlo_ntk": "ntk_freq.kernels",
+    "two_layer_ntk": "ntk_freq.kernels", "box_quadrature": "ntk_freq.kernels",
+    "DecayFit": "ntk_freq.kernels", "fit_decay": "ntk_freq.kernels",
+    "nystrom_spectrum": "ntk_freq.kernels", "Spectrum": "ntk_freq.kernels",
+    "sphere_spectrum": "ntk_freq.kernels", "KernelOperator": "ntk_freq.kernels",
+    "kernel_gd": "ntk_freq.kernels", "stability_limit": "ntk_freq.kernels",
+    "effective_densities": "ntk_freq.kernels", "EffectiveDensities": "ntk_freq.kernels",
+    "neural_tangents_mode": ("ntk_freq._nt", "mode"),
+    "NeuralTangentsUnavailable": "ntk_freq._nt",
+    "frequency_grid": "ntk_freq.data", "midpoint_grid": "ntk_freq.data",
+    "initial_error_hat": "ntk_freq.data", "load_target": "ntk_freq.data",
+    "WindowedSines": "ntk_freq.data", "DataDensity": "ntk_freq.data",
+    "PointMeasure": "ntk_freq.data", "ProductDensity": "ntk_freq.data",
+    "FrequencySolution": "ntk_freq.pde",
+    "TrainingDiverged": "ntk_freq.training", "TrainResult": "ntk_freq.training",
+    "RhoComparison": "ntk_freq.comparison", "WidthStudy": "ntk_freq.comparison",
+    "experiment_settings": "ntk_freq.experiments", "EXPERIMENTS": "ntk_freq.experiments",
+    "Design": "ntk_freq.design", "RateProfile": "ntk_freq.design",
+    "ReachByTime": "ntk_freq.design", "design_product_rho": "ntk_freq.design",
+    "ProductDesign": "ntk_freq.design",
+}
+
+__all__ = [*_PUBLIC, "__version__"]
+
+install_moved_modules(__name__, SUBPACKAGES)
 
 
 def __getattr__(name: str):
     if name in _PUBLIC:
-        module, attr = _PUBLIC[name]
-        value = getattr(importlib.import_module(f".{module}", __name__), attr)
-        globals()[name] = value
-        return value
-    try:
-        return importlib.import_module(f".{name}", __name__)
-    except ModuleNotFoundError:
-        raise AttributeError(f"module 'ntk_freq' has no attribute {name!r}") from None
+        value = getattr(importlib.import_module(_PUBLIC[name]), name)
+    elif name in SUBPACKAGES:
+        value = importlib.import_module(f"{__name__}.{name}")
+    elif name in _MOVED_TOP:
+        module, attr = _MOVED_TOP[name] if isinstance(_MOVED_TOP[name], tuple) else (_MOVED_TOP[name], name)
+        warnings.warn(f"ntk_freq.{name} moved to {module}.{attr}; the top-level name goes in the "
+                      "next release", DeprecationWarning, stacklevel=2)
+        return getattr(importlib.import_module(module), attr)
+    elif f"{__name__}.{name}" in sys.modules:  # a moved module path (``import ntk_freq.models``)
+        return sys.modules[f"{__name__}.{name}"]
+    else:
+        raise AttributeError(f"module 'ntk_freq' has no attribute {name!r}")
+    globals()[name] = value
+    return value
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_PUBLIC))
-
-
-class _Package(types.ModuleType):
-    """This package's module type. ``ntk_freq.compare`` names the function
-    :func:`ntk_freq.compare.compare`, the public entry point; the import system would bind the
-    submodule of the same name there once it is imported, and that binding is ignored (the
-    submodule stays reachable as ``sys.modules["ntk_freq.compare"]``)."""
-
-    @property
-    def compare(self):
-        return importlib.import_module(".compare", __name__).compare
-
-    @compare.setter
-    def compare(self, submodule):
-        pass
-
-
-sys.modules[__name__].__class__ = _Package
+    return sorted(set(globals()) | set(_PUBLIC) | set(SUBPACKAGES))

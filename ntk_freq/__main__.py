@@ -1,7 +1,7 @@
 """``python -m ntk_freq ...``: the ``ntk-freq`` command (click names it ``python -m ntk_freq``
 in usage lines)."""
 
-from .cli import main
+from ntk_freq.cli import main
 
 if __name__ == "__main__":
     main()

@@ -7,7 +7,7 @@ import math
 
 import click
 
-from . import __version__
+from ntk_freq import __version__
 
 
 class _Group(click.Group):
@@ -29,7 +29,7 @@ def _check_out(out, force: bool = False):
     """The output folder, checked before any computation (module docstring of ntk_freq.store)."""
     from pathlib import Path
 
-    from . import store
+    from ntk_freq._util import store
 
     out = Path(out)
     if store.holds_results(out) and not force:
@@ -139,7 +139,7 @@ def _write_csv(path, header: str, columns) -> None:
     """Write columns as csv through a temporary name."""
     import numpy as np
 
-    from .store import atomic_write
+    from ntk_freq._util.store import atomic_write
 
     table = np.column_stack(columns)
     atomic_write(path, lambda f: np.savetxt(f, table, delimiter=",", header=header, comments=""))
@@ -200,8 +200,11 @@ def spectrum(rho_spec, activation, sigma_a, part, b_std, domain, dim, kmax, poin
     """Eigenvalues of an NTK against frequency, with a figure and a fitted decay law."""
     import numpy as np
 
-    from . import kernels, plotting, spectra, store
-    from .distributions import distribution, is_isotropic
+    from ntk_freq.kernels import _closed_form as kernels, _spectra as spectra
+    from ntk_freq.plotting import _style as plotting
+    from ntk_freq._util import store
+    from ntk_freq.distributions._spec import distribution
+    from ntk_freq.distributions._families import is_isotropic
 
     options = dict(click.get_current_context().params)
     if (rho_spec is None) == (activation is None):
@@ -218,11 +221,11 @@ def spectrum(rho_spec, activation, sigma_a, part, b_std, domain, dim, kmax, poin
             rho = distribution(rho_spec, d)
             sigma_a = 1.0 if sigma_a is None else sigma_a
             part = part or ("readout" if kind == "periodic" else "full")
-            kernel = lambda a, b: kernels.ff_ntk(a, b, rho, sigma_a, part)  # noqa: E731
+            kernel = lambda a, b: kernels.ff_ntk(a, b, rho, sigma_a=sigma_a, part=part)  # noqa: E731
             name = f"FF-NN, ρ_w = {rho_spec}, σ_a = {sigma_a}, {part}"
         else:
             b_std, part = b_std or 0.0, part or "full"
-            kernel = lambda a, b: kernels.two_layer_ntk(a, b, activation, 1.0, b_std, part)  # noqa: E731
+            kernel = lambda a, b: kernels.two_layer_ntk(a, b, activation, w_std=1.0, b_std=b_std, part=part)  # noqa: E731
             name = f"two-layer {activation}, bias std {b_std}, {part}"
         if kind == "periodic":
             if not rho_spec or part != "readout":
@@ -270,7 +273,7 @@ def spectrum(rho_spec, activation, sigma_a, part, b_std, domain, dim, kmax, poin
         _write_csv(tmp / "spectrum.csv", "frequency,eigenvalue,multiplicity", [freq, lam, mult])
         store.write_json(tmp / "spectrum.json", {"command": "spectrum", "options": options,
                                                  "fit": fit.__dict__, "provenance": store.provenance()})
-        plotting.plot_spectrum(freq, lam, fit, tmp / "spectrum.png", xlabel, name,
+        plotting.plot_spectrum(freq, lam, fit, path=tmp / "spectrum.png", xlabel=xlabel, title=name,
                                note=f"domain {kind}{'' if arg is None else f' {arg}'}; d = {d}")
     click.echo(f"wrote {out}/ (spectrum.png and .pdf, spectrum.csv, spectrum.json)")
 
@@ -303,15 +306,15 @@ def _floats(text):
 def run(experiment, config, out, name, quiet, **settings):
     """The main job: PDE vs kernel flow vs trained FF-NN for each ρ_w; writes figures,
     summary.json, results.npz and results.nc under OUT/NAME/."""
-    from . import experiments
-    from .training import estimated_seconds
+    from ntk_freq.experiments import _run as experiments
+    from ntk_freq.training._train import estimated_seconds
 
     try:
         cfg = experiments.load_config(config) if config else None
         settings = experiments.experiment_settings(
             experiment, cfg, **{**settings, "rhos": settings["rhos"] or None})
         _announce(estimated_seconds(settings["width"], settings["n_points"] ** settings.get("dim", 1), settings["steps"],
-                                    settings["dtype"], runs=len(settings["rhos"])), "this run")
+                                    dtype=settings["dtype"], runs=len(settings["rhos"])), "this run")
         result = experiments.run_experiment(settings, out, name, progress=not quiet)
     except (ValueError, TypeError, MemoryError, RuntimeError) as err:
         raise click.ClickException(str(err)) from None
@@ -338,13 +341,13 @@ def _figure_names(dim: int) -> str:
 def width_study(rho, widths, seeds, steps, eta, sigma_a, dtype, target, part, n_points, half_width,
                 dim, out, name, quiet):
     """Network-vs-kernel gap against width, with the fitted exponent (theory −1/2)."""
-    from . import experiments
-    from .problem import Problem
-    from .training import estimated_seconds
+    from ntk_freq.experiments import _run as experiments
+    from ntk_freq.problem import Problem
+    from ntk_freq.training._train import estimated_seconds
 
     try:
         ws = tuple(int(w) for w in _floats(widths))
-        _announce(sum(estimated_seconds(m, n_points**dim, steps, dtype, runs=seeds) for m in ws),
+        _announce(sum(estimated_seconds(m, n_points**dim, steps, dtype=dtype, runs=seeds) for m in ws),
                   "this width study")
         problem = Problem.from_settings(
             rho=rho, steps=steps, eta=eta, n_snapshots=2, sigma_a=sigma_a, dtype=dtype,
@@ -399,21 +402,22 @@ def design(kind, band, support, rate, slope, epsilon, T, sigma_a, density, point
     """Design ρ_w for a wanted per-frequency learning profile under the frequency PDE."""
     import time
 
-    from . import plotting, store
+    from ntk_freq.plotting import _style as plotting
+    from ntk_freq._util import store
     import numpy as np
 
-    from .design import design_rho, make_objective, pde_check, trained_times
+    from ntk_freq.design._design import design_rho, make_objective, pde_check, trained_times
 
     options = dict(click.get_current_context().params)
     out = _check_out(out, force)
     try:
-        objective = make_objective(kind, _floats(band), support, rate, slope, epsilon, T)
+        objective = make_objective(kind, _floats(band), support, rate=rate, slope=slope, epsilon=epsilon, T=T)
         t0 = time.perf_counter()
         if hidden_layers is None:
             d = design_rho(objective, sigma_a=sigma_a, density=density, n_points=points, tol=tol,
                            dim=dim)
         else:
-            from .deep_design import design_deep_rho
+            from ntk_freq.design._deep import design_deep_rho
 
             if hidden_layers < 0 or train_width or dim != 1:
                 raise ValueError("--hidden-layers must be >= 0 and cannot be combined with --train "
@@ -507,12 +511,12 @@ def pde(rho_spec, dim, sigma_a, density, data_spec, target_spec, data_half_width
     at probe frequencies."""
     import numpy as np
 
-    from . import _validation as v
-    from . import store
-    from .distributions import distribution
-    from .pde import solve_frequency_pde
-    from .pde.figures import plot_frequency_pde, probe_table, probe_vectors
-    from .targets import initial_error_hat, target
+    from ntk_freq._util import validation as v
+    from ntk_freq._util import store
+    from ntk_freq.distributions._spec import distribution
+    from ntk_freq.pde import solve_frequency_pde
+    from ntk_freq.pde.figures import plot_frequency_pde, probe_table, probe_vectors
+    from ntk_freq.data._targets import initial_error_hat, target
 
     options = dict(click.get_current_context().params)
     out = _check_out(out, force)
@@ -569,7 +573,7 @@ def _e2_model(data_spec, dim, y) -> dict:
     error u₀ = −y in x; refuses an explicit --density alongside (it would be ignored)."""
     import numpy as np
 
-    from .data import data_density
+    from ntk_freq.data._density import data_density
 
     source = click.get_current_context().get_parameter_source("density")
     if source is not None and source.name == "COMMANDLINE":
@@ -589,7 +593,7 @@ def _e2_model(data_spec, dim, y) -> dict:
 def reproduce(name, show_list, quick, force, out, quiet):
     """Run a named experiment, or all of them (figures, data and summary.json under OUT/NAME/;
     a result of the same spec and version is reused), or --list them."""
-    from . import reproduce as registry
+    from ntk_freq.experiments import _reproduce as registry
 
     if show_list or not name:
         click.echo(registry.listing())
@@ -620,7 +624,7 @@ def sweep(config, out, scheduler, workers, serial, max_disk, quiet):
     """Sweep compare's settings over a grid (TOML config) on Dask; one labelled results.nc."""
     from pathlib import Path
 
-    from . import sweep as sweeps
+    from ntk_freq.experiments import _sweep as sweeps
 
     if serial and (scheduler or workers):
         raise click.UsageError("--serial runs in this process: leave --scheduler and --workers out")
@@ -660,8 +664,8 @@ def sweep(config, out, scheduler, workers, serial, max_disk, quiet):
 def diagnose(data, predictions, targets, inputs, times, deltas, n_peaks, xi_max, level, out, force):
     """F-principle diagnostics (Δ_F at spectral peaks, filtering method) on saved predictions:
     DATA is an .npz holding predictions, targets, inputs (and times), or pass .npy files."""
-    from . import diagnose as report
-    from . import store
+    from ntk_freq.diagnostics import _diagnose as report
+    from ntk_freq._util import store
 
     out = _check_out(out, force)
     try:
@@ -669,7 +673,7 @@ def diagnose(data, predictions, targets, inputs, times, deltas, n_peaks, xi_max,
                                     times=times)
         with store.replacing_directory(out, force) as tmp:
             summary = report.diagnose(arrays, tmp, None if deltas is None else _floats(deltas),
-                                      n_peaks, xi_max, level)
+                                      n_peaks=n_peaks, xi_max=xi_max, level=level)
     except (ValueError, TypeError, MemoryError) as err:
         raise click.ClickException(str(err)) from None
     for p in summary.get("peaks", []):

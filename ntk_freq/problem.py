@@ -29,13 +29,14 @@ import warnings
 
 import numpy as np
 
-from . import _validation as v
-from .data import data_density, training_measure
-from .distributions import FrequencyDistribution, distribution
-from .fourier import frequency_grid
-from .losses import loss as parse_loss
-from .networks import NETWORKS, DeepFourierFeatures, FourierFeatures
-from .targets import WindowedSines, target as parse_target
+from ntk_freq._util import validation as v
+from ntk_freq.data._density import data_density, training_measure
+from ntk_freq.distributions._families import FrequencyDistribution
+from ntk_freq.distributions._spec import distribution
+from ntk_freq.data._fourier import frequency_grid
+from ntk_freq.losses import loss as parse_loss
+from ntk_freq.networks import NETWORKS, DeepFourierFeatures, FourierFeatures
+from ntk_freq.data._targets import WindowedSines, target as parse_target
 
 #: Input dimensions d the routes cover (the PDE's finite elements).
 DIMS = (1, 2, 3)
@@ -362,7 +363,7 @@ class Problem:
     @functools.cached_property
     def measure(self):
         """The training points and their weights (:func:`ntk_freq.data.training_measure`)."""
-        return training_measure(self.data, self.half_width, self.n_points, self.data_layout, self.dim)
+        return training_measure(self.data, self.half_width, self.n_points, layout=self.data_layout, dim=self.dim)
 
     @property
     def weights(self):

@@ -13,7 +13,7 @@ def no_training(monkeypatch):
     def train(*args, **kwargs):
         raise AssertionError("a network was trained")
 
-    monkeypatch.setattr(importlib.import_module("ntk_freq.compare"), "nn_route", train)
+    monkeypatch.setattr(importlib.import_module("ntk_freq.comparison._compare"), "nn_route", train)
 
 
 @pytest.fixture
@@ -23,4 +23,4 @@ def untrained(monkeypatch):
         return types.SimpleNamespace(u=np.zeros((len(problem.times), problem.measure.n)),
                                      loss=np.zeros(1))
 
-    monkeypatch.setattr(importlib.import_module("ntk_freq.compare"), "nn_route", fake)
+    monkeypatch.setattr(importlib.import_module("ntk_freq.comparison._compare"), "nn_route", fake)

@@ -7,7 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from ntk_freq import classics, diagnostics as dg, reproduce
+from ntk_freq.diagnostics import _classics as classics, _spectral_bias as dg
+from ntk_freq.experiments import _reproduce as reproduce
 
 
 @pytest.mark.parametrize("dim", [2, 3])

@@ -8,7 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 import ntk_freq  # noqa: F401
-from ntk_freq import open_results, store
+from ntk_freq import open_results
+from ntk_freq._util import store
 from ntk_freq.cli import main
 
 CONFIG = """
@@ -108,7 +109,7 @@ def test_unwritable_output_is_refused_before_any_computation(tmp_path, monkeypat
     def never(*args, **kwargs):
         raise AssertionError("computed before checking the output folder")
 
-    monkeypatch.setattr(importlib.import_module("ntk_freq.experiments"), "compare_settings", never)
+    monkeypatch.setattr(importlib.import_module("ntk_freq.experiments._run"), "compare_settings", never)
     blocker = tmp_path / "file"
     blocker.write_text("x")
     res = CliRunner().invoke(main, ["run", "--out", str(blocker / "sub"), "--quiet"])
@@ -118,7 +119,7 @@ def test_unwritable_output_is_refused_before_any_computation(tmp_path, monkeypat
 def test_summary_table_keeps_long_labels_whole_and_aligned():
     """3-D wave vectors and product ρ_w specs are longer than the 1-D columns: printed whole,
     the value columns stay aligned."""
-    from ntk_freq.experiments import summary_table
+    from ntk_freq.experiments._run import summary_table
 
     rem = {"xi=(1.2,0,0)": 0.3, "xi=(0,0,1.2)": 0.6}
     entry = {"pde_vs_kernel_rel_l2": 0.07, "nn_vs_kernel_rel_l2": 0.5,

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 import ntk_freq as nf
-from ntk_freq import spectra
+from ntk_freq.kernels import _spectra as spectra
 from ntk_freq.cli import main
 
 

@@ -14,11 +14,14 @@ import numpy as np
 import pytest
 
 import ntk_freq  # noqa: F401
-from ntk_freq.compare import ROUTES, compare, fit_power_law, rho_record, width_study
-from ntk_freq.distributions import Empirical, Gaussian, Mixture, Tabulated
-from ntk_freq import experiments, store
+from ntk_freq.comparison._results import ROUTES
+from ntk_freq.comparison._compare import compare, fit_power_law, width_study
+from ntk_freq.problem import rho_record
+from ntk_freq.distributions._families import Empirical, Gaussian, Mixture, Tabulated
+from ntk_freq.experiments import _run as experiments
+from ntk_freq._util import store
 
-compare_module = importlib.import_module("ntk_freq.compare")  # the package exports the function
+compare_module = importlib.import_module("ntk_freq.comparison._compare")  # the package exports the function
 SMALL = dict(experiments.EXPERIMENTS["quick"], width=512, n_snapshots=7, n_xi=81)
 
 
@@ -251,10 +254,10 @@ def test_compare_counts_the_parameters_that_train_counts(dim):
     FF-NN of width m has 2m(d + 2) parameters (a, b and the d frequencies per neuron)."""
     import jax
 
-    from ntk_freq.distributions import distribution
-    from ntk_freq.models import ff_network
+    from ntk_freq.distributions._spec import distribution
+    from ntk_freq._nn.models import ff_network
 
-    net = ff_network(distribution("gaussian:1", dim), 0.5, 16, "full")
+    net = ff_network(distribution("gaussian:1", dim), 0.5, 16, part="full")
     n_params = sum(np.size(a) for a in jax.tree_util.tree_leaves(net.init(jax.random.PRNGKey(0))))
     assert n_params == 2 * 16 * (dim + 2)
 
@@ -262,7 +265,7 @@ def test_compare_counts_the_parameters_that_train_counts(dim):
 def test_training_beyond_the_budget_is_refused_before_any_route(no_training, monkeypatch):
     import importlib
 
-    module = importlib.import_module("ntk_freq.compare")
+    module = importlib.import_module("ntk_freq.comparison._compare")
     monkeypatch.setattr(module, "kernel_route", lambda *a, **k: pytest.fail("a route ran"))
     with pytest.raises(MemoryError, match=r"training 200000 steps .* budget of 2e\+12"):
         compare(**{**SMALL, "width": 4096, "steps": 200_000}, progress=False)

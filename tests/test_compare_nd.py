@@ -15,9 +15,12 @@ import numpy as np
 import pytest
 
 import ntk_freq  # noqa: F401
-from ntk_freq import experiments
-from ntk_freq.compare import ROUTES, compare, kappa_key, width_study
-from ntk_freq.distributions import Gaussian, Product, distribution
+from ntk_freq.experiments import _run as experiments
+from ntk_freq.comparison._results import ROUTES
+from ntk_freq.comparison._compare import compare, width_study
+from ntk_freq._util.labels import kappa_key
+from ntk_freq.distributions._families import Gaussian, Product
+from ntk_freq.distributions._spec import distribution
 
 SMALL_2D = dict(experiments.EXPERIMENTS["quick-2d"], width=1024, n_snapshots=5, n_xi=17)
 KAPPA = np.array([[2.0, 0.0], [0.0, 2.0]])

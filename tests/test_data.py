@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from scipy import integrate
 
 import ntk_freq
-from ntk_freq.data import (GaussianData, PointMeasure, box, data_density, grid, measured_spectrum,
-                           pieces, training_measure)
-from ntk_freq.fourier import fourier_transform, midpoint_grid
+from ntk_freq.data._density import (GaussianData, PointMeasure, box, data_density, grid,
+                                    measured_spectrum, pieces, training_measure)
+from ntk_freq.data._fourier import fourier_transform, midpoint_grid
 
 SPECS = ["box:10", "box:-2,5", "gaussian:3", "gaussian:2,1", "pieces:-10,0,10/0.8,0.2",
          "pieces:-3,-1,2,6/0.1,0.6,0.3"]
@@ -105,7 +105,7 @@ def test_point_measure_is_its_sum_and_the_grid_measure_is_the_quadrature_transfo
     u = np.sin(3 * x[:, 0]) * np.exp(-x[:, 0] ** 2 / 4)
     np.testing.assert_allclose(measured_spectrum(u, m, zeta),
                                fourier_transform(u, x, zeta, cell_volume=dx), atol=1e-13)
-    w = training_measure("pieces:-10,0,10/0.8,0.2", 10.0, 160, "weights")
+    w = training_measure("pieces:-10,0,10/0.8,0.2", 10.0, 160, layout="weights")
     assert np.allclose(w.weights[:80], 4 * w.weights[80:]) and abs(w.weights.sum() - 1) < 1e-12
 
 
@@ -144,7 +144,7 @@ def test_bad_grids_weights_and_points(tmp_path):
     with pytest.raises(ValueError, match="weights must be >= 0"):
         PointMeasure(x, np.array([0.6, -0.1, 0.2, 0.2, 0.1]))
     with pytest.raises(ValueError, match="lie where the data density box:5 is 0"):
-        training_measure("box:5", 10.0, 40, "weights")
+        training_measure("box:5", 10.0, 40, layout="weights")
     with pytest.raises(ValueError, match="layout must be one of"):
-        training_measure("box:5", 5.0, 40, "random")
+        training_measure("box:5", 5.0, 40, layout="random")
     assert ntk_freq.data_density("box:10") is not None

@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import ntk_freq as nf
-from ntk_freq import deep, kernels, models
+from ntk_freq.kernels import _deep as deep, _closed_form as kernels
+from ntk_freq._nn import models
 from ntk_freq._nt import load
 
 X = np.linspace(-1.5, 1.5, 6)
@@ -32,7 +33,7 @@ def test_matches_mean_empirical_ntk_of_wide_networks(spec, activation):
     net = models.ff_mlp_network(rho, 256, hidden=(256,), activation=activation, w_std=W_STD,
                                 b_std=B_STD)
     draws = np.array([kernels.empirical_ntk(net, net.init(jax.random.PRNGKey(s)), X[:, None],
-                                            X[:, None]) for s in range(6)])
+                                            x2=X[:, None]) for s in range(6)])
     se = draws.std(axis=0, ddof=1) / math.sqrt(len(draws))
     assert se.max() < 0.1 * np.abs(exact).max()
     assert np.all(np.abs(draws.mean(axis=0) - exact) <= 7 * se), np.max(
@@ -48,7 +49,7 @@ def test_two_hidden_layers_match_wide_empirical_ntk(train_frequencies):
     exact = deep.ff_mlp_ntk(X, X, rho, **kw)
     net = models.ff_mlp_network(rho, 512, **kw)
     draws = np.array([kernels.empirical_ntk(net, net.init(jax.random.PRNGKey(s)), X[:, None],
-                                            X[:, None]) for s in range(8)])
+                                            x2=X[:, None]) for s in range(8)])
     se = draws.std(axis=0, ddof=1) / math.sqrt(len(draws))
     assert np.all(np.abs(draws.mean(axis=0) - exact) <= 6 * se)
 
@@ -93,7 +94,7 @@ def test_depth_one_is_the_two_layer_closed_form(spec):
     w, b = 1.3, 0.4
     for train, part in ((True, "full"), (False, "readout")):
         got = deep.ff_mlp_ntk(X, X, rho, hidden=(), w_std=w, b_std=b, train_frequencies=train)
-        np.testing.assert_allclose(got, w**2 / 2 * kernels.ff_ntk(X, X, rho, 1.0, part) + b**2,
+        np.testing.assert_allclose(got, w**2 / 2 * kernels.ff_ntk(X, X, rho, sigma_a=1.0, part=part) + b**2,
                                    rtol=1e-13, atol=1e-14)
 
 
@@ -232,10 +233,10 @@ def test_deep_pde_matches_deep_kernel_flow_as_well_as_the_two_layer_pde(train_fr
     (N = 160 on [−10, 10], windowed sines at 2 and 7): they differ by the data model (local
     limit p ≡ c vs the grid) and the discretisation. The two-layer PDE, in the same setting,
     sets the scale of that gap: the deep one must be within 3 times it (plus 1e-4), and small."""
-    from ntk_freq.compare import kernel_route, pde_route
-    from ntk_freq.deep_compare import compare_deep
-    from ntk_freq.fourier import fourier_transform, midpoint_grid, relative_l2
-    from ntk_freq.targets import target
+    from ntk_freq.comparison._compare import kernel_route, pde_route
+    from ntk_freq.comparison._deep_compare import compare_deep
+    from ntk_freq.data._fourier import fourier_transform, midpoint_grid, relative_l2
+    from ntk_freq.data._targets import target
 
     rho = nf.distribution("gaussian:3")
     deep_cmp = compare_deep(rho, hidden=(1,), activation="erf", w_std=1.5,
@@ -245,8 +246,8 @@ def test_deep_pde_matches_deep_kernel_flow_as_well_as_the_two_layer_pde(train_fr
     y_fn = target("windowed-sines:2,7;width=1.5", 1)
     x, dx = midpoint_grid(10.0, 160, 1)
     part = "full" if train_frequencies else "readout"
-    u_ker = kernel_route(rho, 0.5, part, x, -y_fn(x), 0.25, deep_cmp.times)[0]
-    u_pde = pde_route(rho, 0.5, part, 1 / 20, y_fn, deep_cmp.times, {})(deep_cmp.xi)
+    u_ker = kernel_route(rho, 0.5, part, x=x, u0=-y_fn(x), eta=0.25, times=deep_cmp.times)[0]
+    u_pde = pde_route(rho, 0.5, part, density=1 / 20, y=y_fn, times=deep_cmp.times, options={})(deep_cmp.xi)
     ref = fourier_transform(u_ker, x, deep_cmp.xi, cell_volume=dx)
     gap_two = np.array([relative_l2(a, b) for a, b in zip(u_pde, ref)])
     assert np.all(gap_deep <= 3 * gap_two + 1e-4), (gap_deep, gap_two)
@@ -264,7 +265,7 @@ def test_depth_profile_quick(tmp_path):
     trained networks' times against the predictions (below)."""
     from scipy.integrate import quad
 
-    from ntk_freq.deep_experiments import depth_profile
+    from ntk_freq.experiments._deep import depth_profile
 
     s = depth_profile(tmp_path, quick=True, progress=False)
     for name in ("depth_profile.png", "depth_profile.pdf", "depth_profile.npz"):
@@ -308,8 +309,8 @@ def test_trained_deep_networks_approach_the_deep_kernel_like_m_to_the_minus_half
     and 512 (features and hidden), two seeds: the RMS gap at t = 75 should shrink by 4^{1/2} = 2;
     accepted: a ratio in [1.4, 2.9] (exponent −0.25 … −0.77, two seeds' scatter). Measured once
     (one seed, also m = 2048): gaps 0.47, 0.19, 0.14."""
-    from ntk_freq.deep_compare import compare_deep
-    from ntk_freq.fourier import relative_l2
+    from ntk_freq.comparison._deep_compare import compare_deep
+    from ntk_freq.data._fourier import relative_l2
 
     def gap(m, seed):
         c = compare_deep("gaussian:3", hidden=(m,), activation="erf", w_std=1.5, width=m,

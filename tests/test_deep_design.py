@@ -11,10 +11,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ntk_freq import deep
-from ntk_freq.deep_design import DampingMap, design_deep_rho
-from ntk_freq.design import RateProfile, ReachByTime
-from ntk_freq.distributions import Tabulated
+from ntk_freq.kernels import _deep as deep
+from ntk_freq.pde._deep import solve_deep_frequency_pde
+from ntk_freq.design._deep import DampingMap, design_deep_rho
+from ntk_freq.design._design import RateProfile, ReachByTime
+from ntk_freq.distributions._families import Tabulated
 
 C = 1 / 20  # data density of compare's default grid, D = [−10, 10]
 NET = dict(hidden=(8,), activation="relu")  # one network for most tests: stax compiles once
@@ -51,14 +52,14 @@ def test_designed_times_under_the_deep_pde(relu_rising):
     from the white start û₀ ≡ 1 reaches 1/e at the wanted times within 1 % on the band (mesh
     projection of the tabulated ρ_α); the Design's own times (closed-form frozen solution) to
     2e-3."""
-    from ntk_freq.design import first_passage
+    from ntk_freq.design._design import first_passage
 
     d = relu_rising
     np.testing.assert_allclose(d.times["designed"], d.wanted, rtol=2e-3)
     xi = np.linspace(-3 * 8, 3 * 8, 1201)
     eff = deep.effective_densities(d.rho, xi, hidden=(1,), activation="relu", train_frequencies=False)
     times = np.linspace(0, 2 * d.wanted.max(), 201)
-    sol = deep.solve_deep_frequency_pde(eff, C, lambda k: np.ones(k.shape[:-1]), times,
+    sol = solve_deep_frequency_pde(eff, C, lambda k: np.ones(k.shape[:-1]), times,
                                         mesh_size=0.02, order=1)
     fractions = np.abs(sol(d.xi[::10, None], times))
     np.testing.assert_allclose(first_passage(times, fractions, d.epsilon), d.wanted[::10], rtol=1e-2)
@@ -69,8 +70,8 @@ def test_designed_rates_hold_for_the_exact_deep_kernel_flow(relu_rising):
     c = 1/20) with windowed sines at 3, 5, 7 as target: the time for |û(κ, t)| to reach 1/e of
     |û(κ, 0)| equals the design's at κ within 3 % (the window's spread over ξ and the finite
     grid; the two-layer PDE-vs-flow gap in this setting is ~1e-4)."""
-    from ntk_freq.deep_compare import compare_deep
-    from ntk_freq.design import first_passage
+    from ntk_freq.comparison._deep_compare import compare_deep
+    from ntk_freq.design._design import first_passage
 
     d = relu_rising
     kappa = np.array([3.0, 5.0, 7.0])

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import ntk_freq as nf
-from ntk_freq import deep, spectra
+from ntk_freq.kernels import _deep as deep, _spectra as spectra
 
 
 def periodised_deep_gram(rho, P, n, images, network):

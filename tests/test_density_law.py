@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 
-from ntk_freq import reproduce
-from ntk_freq.density_law import e_folding_time
+from ntk_freq.experiments import _reproduce as reproduce
+from ntk_freq.experiments._density_law import e_folding_time
 
 
 def test_e_folding_time_is_exact_for_exponentials():

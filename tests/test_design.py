@@ -11,12 +11,12 @@ from scipy.optimize import minimize_scalar
 from skfem import MeshLine
 
 import ntk_freq  # noqa: F401
-from ntk_freq.design import (E_FOLD, RateProfile, ReachByTime, design_rho, first_passage,
-                             learning_times)
-from ntk_freq.distributions import Gaussian, Tabulated, Uniform
+from ntk_freq.design._design import (E_FOLD, RateProfile, ReachByTime, design_rho, first_passage,
+                                     learning_times)
+from ntk_freq.distributions._families import Gaussian, Tabulated, Uniform
 from ntk_freq.pde.fem import assemble, coefficients, make_basis, quadrature_points
 from ntk_freq.pde.time import eigen_exact
-from ntk_freq.training import TrainingDiverged
+from ntk_freq.training._train import TrainingDiverged
 
 C = 1 / 20  # data density of D = [−10, 10]
 
@@ -49,7 +49,7 @@ def _exact_times(rho, sigma_a, xi_nodes, epsilon, t_max, n_t=1500):
     """Independent route: P2 elements on another mesh, exact in time (generalised eigenproblem),
     white start; first time each vertex reaches ε."""
     basis = make_basis(MeshLine(xi_nodes), 2)
-    D, alpha = coefficients(rho, sigma_a, C, quadrature_points(basis))
+    D, alpha = coefficients(rho, sigma_a, C, xi=quadrature_points(basis))
     M, A = assemble(basis, D, alpha)
     t = np.linspace(0, t_max, n_t)
     U = eigen_exact(M, A, np.ones((M.shape[0], 1)), t)
@@ -90,7 +90,7 @@ def test_reach_by_time_beats_the_best_gaussian_on_the_worst_frequency():
         h = 0.04
         R = 8 + 6 * s
         grid = np.linspace(-R, R, int(2 * R / h) + 1)
-        t = learning_times(Gaussian(s), sigma_a, C, grid, eps, 6 * designed, 1500)
+        t = learning_times(Gaussian(s), sigma_a, C, xi=grid, epsilon=eps, t_max=6 * designed, n_steps=1500)
         return float(np.max(np.interp(band, grid, t)))
 
     best = minimize_scalar(gaussian_worst, bounds=(3.0, 20.0), method="bounded",
@@ -218,7 +218,7 @@ def test_cli_design_reports_infeasible_objectives(tmp_path):
 
 def test_trained_times_at_a_single_frequency():
     """Regression: one κ (a scalar) crashed compare's PDE route. Small networks, times finite."""
-    from ntk_freq.design import trained_times
+    from ntk_freq.design._design import trained_times
 
     d = design_rho(RateProfile(1.0, (0, 6), absolute=False), sigma_a=1.0, density=C, n_points=101)
     kappa, tt = trained_times(d, kappa=5.0, width=64, n_snapshots=9, n_xi=41, progress=False)
@@ -233,7 +233,7 @@ def test_trained_times_data_grid_resolves_the_band(monkeypatch):
     the band [0, 6]; the grid must grow with L (here to twice the target's top κ + 5/w)."""
     import importlib
 
-    from ntk_freq.design import trained_times
+    from ntk_freq.design._design import trained_times
 
     seen = {}
 
@@ -241,7 +241,7 @@ def test_trained_times_data_grid_resolves_the_band(monkeypatch):
         seen.update(n_points=problems[0].n_points, half_width=problems[0].half_width)
         raise RuntimeError("stop")
 
-    monkeypatch.setattr(importlib.import_module("ntk_freq.compare"), "compare", fake_compare)
+    monkeypatch.setattr(importlib.import_module("ntk_freq.comparison._compare"), "compare", fake_compare)
     d = design_rho(RateProfile(1.0, (0, 6), absolute=False), sigma_a=1.0, density=0.01,
                    n_points=101)
     with pytest.raises(RuntimeError, match="stop"):
@@ -264,7 +264,7 @@ def test_cli_design_train_failures_are_clean_errors(tmp_path, monkeypatch, error
     def failing(*args, **kwargs):
         raise error
 
-    monkeypatch.setattr(importlib.import_module("ntk_freq.design"), "trained_times", failing)
+    monkeypatch.setattr(importlib.import_module("ntk_freq.design._design"), "trained_times", failing)
     res = CliRunner().invoke(main, ["design", "--band", "0,6", "--points", "101", "--train", "16",
                                     "--out", str(tmp_path / "d")])
     assert res.exit_code == 1 and isinstance(res.exception, SystemExit), res.output
@@ -276,7 +276,7 @@ def test_trained_networks_follow_the_design():
     """Networks trained with the designed ρ_w (reverse bias, σ_a = 1) learn the higher band
     frequencies sooner, as the design says and unlike the Gaussian baseline; their times at κ
     agree with the kernel flow within 10 % (finite width m = 2048; measured ≤ 5 %). ~90 s."""
-    from ntk_freq.design import trained_times
+    from ntk_freq.design._design import trained_times
 
     d = design_rho(RateProfile(lambda k: 1 + 3 * k / 8, (0, 8), absolute=False), sigma_a=1.0,
                    density=C, n_points=401)

@@ -10,10 +10,11 @@ import numpy as np
 import pytest
 
 import ntk_freq  # noqa: F401
-from ntk_freq.design import (E_FOLD, RateProfile, ReachByTime, _axis_times, design_product_rho,
-                             design_rho, pde_check)
-from ntk_freq.distributions import Gaussian, distribution, is_isotropic
-from ntk_freq.radial import Radial, sphere_area, uniform_ball
+from ntk_freq.design._design import (E_FOLD, RateProfile, ReachByTime, _axis_times,
+                                     design_product_rho, design_rho, pde_check)
+from ntk_freq.distributions._families import Gaussian, is_isotropic
+from ntk_freq.distributions._spec import distribution
+from ntk_freq.distributions._radial import Radial, sphere_area, uniform_ball
 
 C2 = 1 / 400  # data density of D = [−10, 10]²
 

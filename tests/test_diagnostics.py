@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from scipy import integrate, special
 
-from ntk_freq import diagnostics as dg
+from ntk_freq.diagnostics import _spectral_bias as dg
 
 PERIODIC = np.linspace(0, 2 * np.pi, 128, endpoint=False)
 
@@ -44,7 +44,7 @@ def test_delta_f_is_the_missing_fraction_of_each_sine(a, b):
     # on a full period the DFT at an integer frequency sees only its own sine: Δ_F = |1 − a|
     s3, s7 = np.sin(3 * PERIODIC), 0.5 * np.sin(7 * PERIODIC)
     h = a * s3 + b * s7
-    d = dg.delta_f(h, s3 + s7, PERIODIC, [3.0, 7.0])
+    d = dg.delta_f(h, s3 + s7, PERIODIC, xi=[3.0, 7.0])
     np.testing.assert_allclose(d[0], [abs(1 - a), abs(1 - b)], atol=1e-12)
 
 
@@ -53,22 +53,22 @@ def test_delta_f_in_2d_and_at_several_snapshots():
     X = np.stack(np.meshgrid(g, g, indexing="ij"), -1).reshape(-1, 2)
     low, high = np.cos(X[:, 0] + X[:, 1]), np.sin(4 * X[:, 0] - 2 * X[:, 1])
     h = np.stack([0 * low, low, low + 0.5 * high, low + high])
-    d = dg.delta_f(h, low + high, X, [[1.0, 1.0], [4.0, -2.0]])
+    d = dg.delta_f(h, low + high, X, xi=[[1.0, 1.0], [4.0, -2.0]])
     np.testing.assert_allclose(d, [[1, 1], [0, 1], [0, 0.5], [0, 0]], atol=1e-12)
 
 
 def test_delta_f_refuses_bad_input():
     y = np.sin(3 * PERIODIC)
     with pytest.raises(ValueError, match=r"predictions has shape \(2, 100\); expected \(T, 128\)"):
-        dg.delta_f(np.zeros((2, 100)), y, PERIODIC, [3.0])
+        dg.delta_f(np.zeros((2, 100)), y, PERIODIC, xi=[3.0])
     h = np.zeros((3, 128))
     h[1, 5] = np.nan
     with pytest.raises(ValueError, match=r"snapshot\(s\) \[1\]"):
-        dg.delta_f(h, y, PERIODIC, [3.0])
+        dg.delta_f(h, y, PERIODIC, xi=[3.0])
     with pytest.raises(ValueError, match="vanishes"):
-        dg.delta_f(h[0], y, PERIODIC, [5.0])
+        dg.delta_f(h[0], y, PERIODIC, xi=[5.0])
     with pytest.raises(ValueError, match="y has shape"):
-        dg.delta_f(h, y[:10], PERIODIC, [3.0])
+        dg.delta_f(h, y[:10], PERIODIC, xi=[3.0])
 
 
 # --- the filtering method --------------------------------------------------------------------
@@ -94,7 +94,7 @@ def test_filtered_errors_of_known_parts():
     g1, g8 = (special.ive(k, delta**-2) / special.ive(0, delta**-2) for k in (1, 8))
     y_low = g1 * np.cos(THETA) + g8 * np.cos(8 * THETA)
     # predictions: nothing, exactly the low part, everything
-    fe = dg.filtered_errors(np.stack([0 * y, y_low, y]), y, CIRCLE, delta)
+    fe = dg.filtered_errors(np.stack([0 * y, y_low, y]), y, CIRCLE, delta=delta)
     np.testing.assert_allclose(fe.e_low, [1.0, np.linalg.norm(dg.low_pass(y - y_low, CIRCLE, delta))
                                           / np.linalg.norm(y_low), 0.0], atol=1e-12)
     # the low part of y_low is y_low filtered again: gains g², so its high part is known too
@@ -111,17 +111,17 @@ def test_filter_width_outside_the_data_scale_is_refused():
     np.testing.assert_allclose([nn, diameter], [2 * np.sin(np.pi / 256), 2.0], rtol=1e-12)
     for delta in (nn / 5, 2.5):
         with pytest.raises(ValueError, match="outside the data's scale"):
-            dg.filtered_errors(np.zeros((1, 256)), np.cos(THETA), CIRCLE, delta)
+            dg.filtered_errors(np.zeros((1, 256)), np.cos(THETA), CIRCLE, delta=delta)
 
 
 def test_filtered_errors_multi_output_and_shape_checks():
     y = np.c_[np.cos(THETA), np.cos(8 * THETA)]
-    fe = dg.filtered_errors(np.stack([0 * y, y]), y, CIRCLE, 0.3)
+    fe = dg.filtered_errors(np.stack([0 * y, y]), y, CIRCLE, delta=0.3)
     np.testing.assert_allclose(fe.e_low, [1, 0], atol=1e-12)
     with pytest.raises(ValueError, match=r"expected \(T, 256, 2\)"):
-        dg.filtered_errors(np.zeros((2, 256, 3)), y, CIRCLE, 0.3)
+        dg.filtered_errors(np.zeros((2, 256, 3)), y, CIRCLE, delta=0.3)
     with pytest.raises(ValueError, match="NaN"):
-        dg.filtered_errors(np.full((2, 256, 2), np.nan), y, CIRCLE, 0.3)
+        dg.filtered_errors(np.full((2, 256, 2), np.nan), y, CIRCLE, delta=0.3)
 
 
 # --- interpolation spectra -------------------------------------------------------------------
@@ -162,7 +162,7 @@ def test_interpolation_spectra_of_a_known_function():
     def apply_fn(params, z):             # sin(2π m x0): on a path with Δx0 = n, sin(2π m n s)
         return jnp.sin(2 * jnp.pi * m * z[:, 0])
 
-    res = dg.interpolation_spectra(apply_fn, None, x, labels, n_pairs=40, n_points=129,
+    res = dg.interpolation_spectra(apply_fn, None, x, labels=labels, n_pairs=40, n_points=129,
                                    bands=((1, 4), (4, 64)))
     expected = np.zeros(65)
     expected[m] = 0.5
@@ -178,9 +178,9 @@ def test_interpolation_needs_two_examples_per_class():
     labels = labels.copy()
     labels[-1] = 3
     with pytest.raises(ValueError, match=r"class\(es\) \[2, 3\] have fewer than 2 examples"):
-        dg.interpolation_spectra(lambda p, z: z[:, 0], None, x, labels)
+        dg.interpolation_spectra(lambda p, z: z[:, 0], None, x, labels=labels)
     with pytest.raises(ValueError, match="labels has shape"):
-        dg.interpolation_spectra(lambda p, z: z[:, 0], None, x, labels[:4])
+        dg.interpolation_spectra(lambda p, z: z[:, 0], None, x, labels=labels[:4])
     with pytest.raises(ValueError, match="single class"):
         dg.class_pairs(np.zeros(6, int), 4)
 
@@ -245,14 +245,14 @@ def test_kernel_predict_matches_the_ode_of_gradient_flow():
     K, Ks = kern(X, X), kern(Xs, X)
     y = np.sin(X[:, 0])
     times = np.array([0.0, 2.0, 20.0])
-    pred = dg.kernel_predict(Ks, K, -y, times)
+    pred = dg.kernel_predict(Ks, K, -y, times=times)
     # dF/dt = −Θ(·, X)(f(X) − y)/N for the train and test outputs together, f_0 = 0
     def rhs(t, F):
         return -np.concatenate([K, Ks]) @ (F[:12] - y) / 12
     sol = integrate.solve_ivp(rhs, (0, 20), np.zeros(17), t_eval=times, rtol=1e-11, atol=1e-13)
     np.testing.assert_allclose(pred, sol.y[12:].T, atol=1e-8)
     # at t → ∞: kernel regression Θ(x*, X) Θ^{-1} y
-    np.testing.assert_allclose(dg.kernel_predict(Ks, K, -y, [1e9])[0], Ks @ np.linalg.solve(K, y),
+    np.testing.assert_allclose(dg.kernel_predict(Ks, K, -y, times=[1e9])[0], Ks @ np.linalg.solve(K, y),
                                rtol=1e-5)
 
 

@@ -1,6 +1,7 @@
 """ρ_w: closed-form densities and characteristic functions against independent routes
 (quadrature of the density, Monte Carlo of the sampler, the equivalent law written another way)."""
 
+from ntk_freq.distributions._families import _trapezoid_weights
 import math
 
 import jax
@@ -126,7 +127,7 @@ class TestTabulated:
         axes = (np.linspace(-3, 3, 31), np.linspace(-1, 4, 26))
         X, Y = np.meshgrid(*axes, indexing="ij")
         dens = np.exp(-(X**2) - (Y - 1) ** 2 / 2) * (1 + 0.5 * np.sin(X))
-        dens /= np.sum(dens * nf.distributions._trapezoid_weights(axes))
+        dens /= np.sum(dens * _trapezoid_weights(axes))
         rho = nf.Tabulated(axes, dens)
         mc_check(rho, np.random.default_rng(6).normal(size=(6, 2)))
 

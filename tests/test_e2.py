@@ -14,14 +14,15 @@ import numpy as np
 import pytest
 
 import ntk_freq  # noqa: F401
-from ntk_freq.data import GaussianData, PointMeasure, box, data_density
-from ntk_freq.distributions import Gaussian, Uniform, distribution
-from ntk_freq.fourier import fourier_transform, midpoint_grid, relative_l2
-from ntk_freq.kernels import ff_ntk
+from ntk_freq.data._density import GaussianData, PointMeasure, box, data_density
+from ntk_freq.distributions._families import Gaussian, Uniform
+from ntk_freq.distributions._spec import distribution
+from ntk_freq.data._fourier import fourier_transform, midpoint_grid, relative_l2
+from ntk_freq.kernels._closed_form import ff_ntk
 from ntk_freq.pde import solve_frequency_pde
 from ntk_freq.pde import e2 as e2_module
-from ntk_freq.targets import WindowedSines, initial_error_hat
-from ntk_freq.training import kernel_flow
+from ntk_freq.data._targets import WindowedSines, initial_error_hat
+from ntk_freq.kernels._operator import kernel_flow
 
 Y = WindowedSines([2.0, 5.0], width=1.0)
 
@@ -29,7 +30,7 @@ Y = WindowedSines([2.0, 5.0], width=1.0)
 def kernel_reference(rho, sigma_a, part, L, N, times, xi):
     """The exact kernel flow on the cell-centred grid, transformed by quadrature."""
     x, dx = midpoint_grid(L, N)
-    u = kernel_flow(ff_ntk(x, x, rho, sigma_a, part), -Y(x), times)
+    u = kernel_flow(ff_ntk(x, x, rho, sigma_a=sigma_a, part=part), -Y(x), times)
     return x, fourier_transform(u, x, xi, cell_volume=dx)
 
 
@@ -120,7 +121,7 @@ def test_boxes_of_growing_width_converge_to_e3():
     for L in Ls:
         t = [0.0, 15.0 * L]
         e2 = solve_frequency_pde(rho, 0.5, box(L), times=t, u0=lambda x: -Y(x))
-        e3 = solve_frequency_pde(rho, 0.5, 1 / (2 * L), initial_error_hat(Y), t)
+        e3 = solve_frequency_pde(rho, 0.5, 1 / (2 * L), u0_hat=initial_error_hat(Y), times=t)
         gaps.append(relative_l2(e2(xi, t[1]), e3(xi, t[1])))
     slope = np.polyfit(Ls**2, np.log(gaps), 1)[0]
     assert -0.5 < slope < -0.2, (gaps, slope)
@@ -138,7 +139,7 @@ def test_uniform_band_boxes_converge_to_e3_algebraically():
     for L in Ls:
         e2 = solve_frequency_pde(rho, 0.5, box(L), times=[0.0, 150.0], u0=lambda x: -Y(x),
                                  domain=10.5)
-        e3 = solve_frequency_pde(rho, 0.5, 1 / (2 * L), initial_error_hat(Y), [0.0, 150.0])
+        e3 = solve_frequency_pde(rho, 0.5, 1 / (2 * L), u0_hat=initial_error_hat(Y), times=[0.0, 150.0])
         gaps.append(relative_l2(e2(xi, 150.0), e3(xi, 150.0)))
     assert -3.3 < np.polyfit(np.log(Ls), np.log(gaps), 1)[0] < -2.3, gaps
 
@@ -188,7 +189,7 @@ def test_nonsymmetric_data_couple_real_and_imaginary_parts():
     xi = np.linspace(-6, 6, 241)
     y = WindowedSines([3.0], width=0.7)
     shifted = lambda z: y(z - 3.0)  # noqa: E731
-    u = kernel_flow(ff_ntk(x[:, None], x[:, None], rho, 0.7), -shifted(x[:, None]), times)
+    u = kernel_flow(ff_ntk(x[:, None], x[:, None], rho, sigma_a=0.7), -shifted(x[:, None]), times)
     ref = fourier_transform(u, x[:, None], xi, cell_volume=6 / 48)
     sol = solve_frequency_pde(rho, 0.7, PointMeasure(x), times=times, u0=lambda z: -shifted(z))
     assert relative_l2(sol(xi, 15.0), ref[-1]) < 20 * sol.resolution["u0_hat"] < 1e-2
@@ -199,7 +200,7 @@ def test_nonsymmetric_data_couple_real_and_imaginary_parts():
 def test_bad_input():
     rho = Gaussian(2.0)
     with pytest.raises(TypeError, match="needs the initial error in x"):
-        solve_frequency_pde(rho, 1.0, box(3.0), initial_error_hat(Y), [0.0, 1.0])
+        solve_frequency_pde(rho, 1.0, box(3.0), u0_hat=initial_error_hat(Y), times=[0.0, 1.0])
     with pytest.raises(ValueError, match="lives in d = 1, not 2"):
         solve_frequency_pde(Gaussian(2.0, 2), 1.0, box(3.0), times=[1.0], u0=lambda x: x[..., 0])
     with pytest.raises(ValueError, match="unknown data density"):

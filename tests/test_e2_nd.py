@@ -22,15 +22,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import ntk_freq  # noqa: F401
-from ntk_freq.data import (PointMeasure, ProductDensity, data_density, measured_spectrum,
-                           training_measure)
-from ntk_freq.distributions import Gaussian
-from ntk_freq.fourier import frequency_grid, midpoint_grid, relative_l2
-from ntk_freq.kernels import ff_ntk
+from ntk_freq.data._density import (PointMeasure, ProductDensity, data_density, measured_spectrum,
+                                    training_measure)
+from ntk_freq.distributions._families import Gaussian
+from ntk_freq.data._fourier import frequency_grid, midpoint_grid, relative_l2
+from ntk_freq.kernels._closed_form import ff_ntk
 from ntk_freq.pde import e2 as e2_module
 from ntk_freq.pde import solve_frequency_pde
-from ntk_freq.targets import WindowedSines
-from ntk_freq.training import KernelOperator
+from ntk_freq.data._targets import WindowedSines
+from ntk_freq.kernels._operator import KernelOperator
 
 RHO = Gaussian(0.7, 2)
 Y = WindowedSines([[1.0, 0.5], [0.0, 2.0]], width=0.8, dim=2)
@@ -109,15 +109,15 @@ def test_training_measures_in_2d():
     """Quantile layout of a product: each axis holds its factor's quantile points; weights
     layout: q_i ∝ p(x_i) on the grid; both N = n² points with the density's level."""
     p = data_density("pieces:-1,0,1/0.8,0.2*box:1")
-    q = training_measure(p, 1.0, 10, "quantiles", dim=2)
+    q = training_measure(p, 1.0, 10, layout="quantiles", dim=2)
     assert q.coords.shape == (100, 2)
     np.testing.assert_allclose(np.unique(q.coords[:, 0]), p.factors[0].quantile_points(10)[:, 0])
     assert math.isclose(q.level, p.level)
-    w = training_measure(p, 1.0, 10, "weights", dim=2)
+    w = training_measure(p, 1.0, 10, layout="weights", dim=2)
     np.testing.assert_allclose(w.weights, p.pdf(w.coords) / p.pdf(w.coords).sum())
     with pytest.raises(ValueError, match="needs independent coordinates"):
         training_measure(PointMeasure(np.zeros((3, 2)) + [[0, 0], [1, 0], [0, 1]]), 1.0, 4,
-                         "quantiles", dim=2)
+                         layout="quantiles", dim=2)
 
 
 @settings(max_examples=30, deadline=None)
@@ -151,7 +151,7 @@ def _kernel_route(part, weights):
     if weights:
         q = np.exp(-np.sum(m.coords**2, axis=1) / 2)
         m = PointMeasure(m.coords, q / q.sum(), m.level)
-    op = KernelOperator.from_gram(ff_ntk(m.coords, m.coords, RHO, 0.7, part),
+    op = KernelOperator.from_gram(ff_ntk(m.coords, m.coords, RHO, sigma_a=0.7, part=part),
                                   m.weights if weights else None)
     return m, op.flow(-Y(m.coords), TIMES)
 
@@ -258,7 +258,7 @@ def test_3d_point_measure_makes_e2_the_exact_kernel_flow():
     rho = Gaussian(0.5, 3)
     y = WindowedSines([[1.0, 0.5, 0.0]], width=0.6, dim=3)
     m = training_measure(None, 1.0, 5, dim=3)
-    op = KernelOperator.from_gram(ff_ntk(m.coords, m.coords, rho, 0.7, "full"))
+    op = KernelOperator.from_gram(ff_ntk(m.coords, m.coords, rho, sigma_a=0.7, part="full"))
     xi = frequency_grid(2.5, 11, 3)
     ref = measured_spectrum(op.flow(-y(m.coords), TIMES), m, xi)
     sol = solve_frequency_pde(rho, 0.7, m, times=TIMES, u0=-y(m.coords), mesh_size=0.8)

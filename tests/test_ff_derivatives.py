@@ -17,11 +17,11 @@ import optax
 import pytest
 
 import ntk_freq  # noqa: F401
-from ntk_freq import ff_derivatives as ffd
-from ntk_freq import training as tr
-from ntk_freq.distributions import distribution
-from ntk_freq.kernels import empirical_ntk
-from ntk_freq.models import PARTS, ff_network, merge, split
+from ntk_freq._nn import derivatives as ffd
+from ntk_freq.training import _train as tr
+from ntk_freq.distributions._spec import distribution
+from ntk_freq.kernels._closed_form import empirical_ntk
+from ntk_freq._nn.models import PARTS, ff_network, merge, split
 
 RHOS = {1: distribution("gaussian:2"), 2: distribution("gaussian:2", dim=2)}
 
@@ -37,7 +37,7 @@ def _theory_f(params, x):
 
 
 def _problem(dim, part, seed=0, width=37, n=23):
-    net = ff_network(RHOS[dim], 0.7, width, part)
+    net = ff_network(RHOS[dim], 0.7, width, part=part)
     key = jax.random.PRNGKey(seed)
     params = net.init(key)
     # move the copies apart, as training does, so the two halves no longer cancel
@@ -76,7 +76,7 @@ def test_ntk_gram_is_neural_tangents_empirical_ntk(dim, part):
     with jax.enable_x64(True):  # helpers of training: they compute in the caller's mode
         net, params, x, _ = _problem(dim, part, width=29, n=11)
         ours = np.asarray(ffd.ntk_gram(params, x, net.trainable))
-        reference = empirical_ntk(net, params, x, x)
+        reference = empirical_ntk(net, params, x, x2=x)
         np.testing.assert_allclose(ours, reference, rtol=1e-10, atol=1e-10 * np.abs(reference).max())
 
 
@@ -86,9 +86,9 @@ def test_stability_limit_from_the_gram_matrix_matches_power_iteration():
     with jax.enable_x64(True):  # helpers of training: they compute in the caller's mode
         net, params, x, _ = _problem(1, "full", width=64, n=30)
         exact = tr.network_lambda_max(net, params, x)
-        assert tr.empirical_lambda_max(net, params, x, 300) == pytest.approx(exact, rel=1e-6)
+        assert tr.empirical_lambda_max(net, params, x, iterations=300) == pytest.approx(exact, rel=1e-6)
         q = np.asarray(jax.random.dirichlet(jax.random.PRNGKey(1), jnp.ones(len(x))))
-        G = empirical_ntk(net, params, x, x)
+        G = empirical_ntk(net, params, x, x2=x)
         reference = np.max(np.linalg.eigvals(G * q[None, :]).real)
         assert tr.network_lambda_max(net, params, x, weights=q) == pytest.approx(reference, rel=1e-10)
 
@@ -104,7 +104,7 @@ def test_training_compiles_its_step_once_per_shape():
 
     def run(rho, steps, seed=0, optimizer=None):
         net = ff_network(distribution(rho), 0.5, 48)
-        tr.train(net, net.init(jax.random.PRNGKey(seed)), x, y, 0.1, 0.1 * np.asarray(steps),
+        tr.train(net, net.init(jax.random.PRNGKey(seed)), x, y=y, eta=0.1, times=0.1 * np.asarray(steps),
                  dtype="float32", progress=False, optimizer=optimizer)
 
     run("gaussian:3", np.arange(0, 40, 5))

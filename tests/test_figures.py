@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from matplotlib.colors import LogNorm
 
-from ntk_freq import plotting
+from ntk_freq.plotting import _style as plotting
 
 T = np.linspace(0, 10, 6)
 XI = np.linspace(0, 8, 30)
@@ -41,7 +41,7 @@ def drawn(monkeypatch):
 def test_learning_curves_share_rows_draw_rho_and_carry_a_caption(drawn):
     panels = [("gaussian:3", _remaining(0.5), GAPS), ("uniform:10", _remaining(0.2), GAPS)]
     rho_bars = [np.exp(-XI**2 / 18), np.full(XI.size, 0.05)]
-    plotting.plot_learning_curves(T, KAPPA, panels, "x.png", xi=XI, rho_bars=rho_bars, note="m = 8")
+    plotting.plot_learning_curves(T, KAPPA, panels, path="x.png", xi=XI, rho_bars=rho_bars, note="m = 8")
     (fig,) = drawn
     axes = np.array(fig.axes).reshape(3, 2)
     for row in axes:
@@ -55,7 +55,7 @@ def test_learning_curves_share_rows_draw_rho_and_carry_a_caption(drawn):
 
 def test_heatmaps_show_the_reference_and_differences_on_log_colour_scales(drawn):
     rows = [("gaussian:3", _routes(0.5)), ("uniform:10", _routes(0.2))]
-    plotting.plot_spectrum_heatmaps(T, XI, rows, "x.png", note="caption")
+    plotting.plot_spectrum_heatmaps(T, XI, rows, path="x.png", note="caption")
     (fig,) = drawn
     panels = [ax for ax in fig.axes if ax.get_label() != "<colorbar>"]
     meshes = [c for ax in panels for c in ax.collections]
@@ -81,7 +81,7 @@ def test_the_style_does_not_leak_into_the_users_matplotlib(tmp_path):
 
     before = dict(matplotlib.rcParams)
     plotting.plot_width_study([10, 100, 1000], np.array([[1.0, 1.1], [0.3, 0.32], [0.1, 0.1]]),
-                              -0.5, 3.0, tmp_path / "w.png")
+                              -0.5, prefactor=3.0, path=tmp_path / "w.png")
     assert dict(matplotlib.rcParams) == before
     assert (tmp_path / "w.pdf").exists()
 

@@ -8,9 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import ntk_freq as nf
-from ntk_freq import fourier
-from ntk_freq.fourier import (fourier_transform, frequency_grid, grid_cell_volume, midpoint_grid,
-                              relative_l2, remaining_fraction)
+from ntk_freq.data import _fourier as fourier
+from ntk_freq.data._fourier import (fourier_transform, frequency_grid, grid_cell_volume,
+                                    midpoint_grid, relative_l2, remaining_fraction)
 
 
 def gaussian_hat(xi, w):

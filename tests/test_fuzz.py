@@ -29,7 +29,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import ntk_freq as nf
-from ntk_freq import models
+from ntk_freq._nn import models
 
 LIMIT_S = 90  # refusals come in under 2 s; a valid small case (first JIT compile, loaded machine) well within this
 
@@ -126,8 +126,8 @@ def e_family(draw):
 
 def e_ff_ntk(draw):
     rho = nf.distribution(draw(st.sampled_from(["gaussian:2", "uniform:3", "student:1000,1"])))
-    return nf.ff_ntk(draw(arrays()), draw(arrays()), rho, draw(scalar([0.0, 0.5, 1.0])),
-                     draw(st.sampled_from(["full", "readout", "frequency", "W", 3])))
+    return nf.ff_ntk(draw(arrays()), draw(arrays()), rho, sigma_a=draw(scalar([0.0, 0.5, 1.0])),
+                     part=draw(st.sampled_from(["full", "readout", "frequency", "W", 3])))
 
 
 def e_gram_spectrum(draw):
@@ -143,7 +143,7 @@ def e_periodic_spectrum(draw):
 
 
 def e_sphere_spectrum(draw):
-    return nf.sphere_spectrum(lambda a, b: nf.ff_ntk(a, b, nf.Gaussian(1.0, a.shape[1]), 1.0),
+    return nf.sphere_spectrum(lambda a, b: nf.ff_ntk(a, b, nf.Gaussian(1.0, a.shape[1]), sigma_a=1.0),
                               draw(st.sampled_from([2, 3, 1, 0, 2.5])),
                               draw(st.sampled_from([4, 0, -1, 2.7, 10**8, "3"])))
 
@@ -172,7 +172,7 @@ def e_windowed_sines(draw):
 
 
 def e_kernel_flow(draw):
-    K = nf.ff_ntk(np.linspace(-1, 1, 6), np.linspace(-1, 1, 6), nf.Gaussian(2.0), 1.0)
+    K = nf.ff_ntk(np.linspace(-1, 1, 6), np.linspace(-1, 1, 6), nf.Gaussian(2.0), sigma_a=1.0)
     return nf.kernel_flow(draw(st.sampled_from([K, K[:3], -K, np.full_like(K, np.nan)])),
                           draw(arrays(((6,),))), draw(st.sampled_from([[0.0, 1.0], [1.0, 0.0], [-1.0], [], [np.inf]])))
 
@@ -183,15 +183,15 @@ def e_pde(draw):
     kw = draw(st.sampled_from([{}, {"dt": 1e-9}, {"max_dofs": 10**9, "mesh_size": 1e-7}, {"mesh_size": -1},
                                {"scheme": "rk4"}, {"part": "W"}, {"order": 3}, {"domain": 1e-3}]))
     return nf.solve_frequency_pde(rho, draw(scalar([0.5, 1.0])), draw(scalar([0.05])),
-                                  nf.initial_error_hat(y), draw(st.sampled_from([[0.0, 10.0], [10.0, 0.0], [], [np.nan]])),
+                                  u0_hat=nf.initial_error_hat(y), times=draw(st.sampled_from([[0.0, 10.0], [10.0, 0.0], [], [np.nan]])),
                                   **kw)(np.array([2.0]), 0.0)
 
 
 def e_train(draw):
     net = models.ff_network(nf.Gaussian(2.0), 0.5, 16)
     x = np.linspace(-1, 1, 8)[:, None]
-    return nf.train(net, net.init(jax.random.PRNGKey(0)), x, draw(arrays(((8,),))),
-                    draw(scalar([0.1, 0.5])), draw(st.sampled_from([[0.0, 0.5], [0.0, 1e9], [0.0, 0.3], [], "t"])),
+    return nf.train(net, net.init(jax.random.PRNGKey(0)), x, y=draw(arrays(((8,),))),
+                    eta=draw(scalar([0.1, 0.5])), times=draw(st.sampled_from([[0.0, 0.5], [0.0, 1e9], [0.0, 0.3], [], "t"])),
                     optimizer=draw(st.sampled_from([None, "adam", 3])),
                     dtype=draw(st.sampled_from(["float32", "float64", "int8"])), progress=False).u
 
@@ -199,7 +199,7 @@ def e_train(draw):
 def e_network(draw):
     net = models.ff_network(draw(st.sampled_from([nf.Gaussian(2.0), "gaussian:3", None])),
                             draw(scalar([0.5])), draw(st.sampled_from([8, 0, -1, 2.5, 10**12])),
-                            draw(st.sampled_from(["full", "readout", "x"])),
+                            part=draw(st.sampled_from(["full", "readout", "x"])),
                             dtype=draw(st.sampled_from(["float32", "int8", np.float64])))
     return net.apply(net.init(jax.random.PRNGKey(0)), np.ones((3, 1)))
 

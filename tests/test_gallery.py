@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import ntk_freq
-from ntk_freq import gallery, reproduce
+from ntk_freq.experiments import _gallery as gallery, _reproduce as reproduce
 
 
 def test_design_quick_meets_its_profile_and_a_second_run_hits_the_cache(tmp_path, monkeypatch):

@@ -7,15 +7,18 @@ import numpy as np
 import optax
 import pytest
 
-from ntk_freq import diagnostics as dg, fitting, kernels, mlp
+from ntk_freq.diagnostics import _spectral_bias as dg
+from ntk_freq.training import _fitting as fitting
+from ntk_freq.kernels import _closed_form as kernels
+from ntk_freq._nn import mlp
 
 
 @pytest.mark.parametrize("activation", ["relu", "erf"])
 def test_monte_carlo_ntk_matches_the_analytic_kernel(activation):
     x = np.random.default_rng(0).normal(size=(12, 3))
     net = mlp.mlp_network(3, (256, 256), activation, w_std=1.5, b_std=0.3)
-    K_mc = kernels.monte_carlo_ntk(net, x, x, jax.random.PRNGKey(0), 4)
-    K = mlp.mlp_ntk(x, x, 3, activation, 1.5, 0.3)
+    K_mc = kernels.monte_carlo_ntk(net, x, x, key=jax.random.PRNGKey(0), n_draws=4)
+    K = mlp.mlp_ntk(x, x, 3, activation=activation, w_std=1.5, b_std=0.3)
     # finite-width fluctuations of a depth-3 NTK are O(depth/√width) per draw (measured 0.04 at
     # width 1024 × 4 draws); 4 draws at width 256: ~0.08, so 0.2 is a 2.5σ bound
     assert np.linalg.norm(K_mc - K) / np.linalg.norm(K) < 0.2
@@ -25,8 +28,8 @@ def test_parametrisations_agree_at_init_and_bias_init_zero():
     with jax.enable_x64(True):  # apply is plain JAX: it computes in the caller's mode
         x = np.random.default_rng(1).normal(size=(7, 2))
         key = jax.random.PRNGKey(3)
-        a = mlp.mlp_network(2, (32, 16), "tanh", 1.3, 0.4, parameterization="ntk", doubling=False)
-        b = mlp.mlp_network(2, (32, 16), "tanh", 1.3, 0.4, parameterization="standard", doubling=False)
+        a = mlp.mlp_network(2, (32, 16), "tanh", w_std=1.3, b_std=0.4, parameterization="ntk", doubling=False)
+        b = mlp.mlp_network(2, (32, 16), "tanh", w_std=1.3, b_std=0.4, parameterization="standard", doubling=False)
         np.testing.assert_allclose(a.apply(a.init(key), x), b.apply(b.init(key), x), rtol=1e-12)
         z = mlp.mlp_network(2, (8,), bias_init="zero", out_dim=3, doubling=False)
         p = z.init(key)["net"]
@@ -40,7 +43,7 @@ def test_first_layer_only_training_moves_only_the_first_layer():
     y = np.sin(x[:, 0])
     net = mlp.mlp_network(2, (16, 16), train="first")
     p0 = net.init(jax.random.PRNGKey(0))
-    res = fitting.fit(net, p0, x, y, optax.sgd(0.1), np.array([0, 20]), progress=False,
+    res = fitting.fit(net, p0, x, y=y, optimizer=optax.sgd(0.1), snapshot_steps=np.array([0, 20]), progress=False,
                       dtype="float64")
     p1 = res.params[-1]
     for side in ("plus", "minus"):
@@ -52,7 +55,7 @@ def test_first_layer_only_training_moves_only_the_first_layer():
 
 def test_tanh_has_no_analytic_kernel():
     with pytest.raises(ValueError, match="tanh"):
-        mlp.mlp_ntk(np.zeros((2, 1)), np.zeros((2, 1)), 2, "tanh")
+        mlp.mlp_ntk(np.zeros((2, 1)), np.zeros((2, 1)), 2, activation="tanh")
 
 
 @pytest.mark.slow
@@ -63,12 +66,12 @@ def test_wide_network_follows_the_kernel_prediction_between_and_beyond_the_data(
     x = np.linspace(-1, 1, 16)[:, None]
     xs = np.linspace(-2, 2, 41)[:, None]
     y = 0.01 * np.sin(3 * x[:, 0])
-    net = mlp.mlp_network(1, (4096, 4096), "erf", 1.0, 0.5)
+    net = mlp.mlp_network(1, (4096, 4096), "erf", w_std=1.0, b_std=0.5)
     p0 = net.init(jax.random.PRNGKey(0))
     eta, steps = 0.5, 400
-    res = fitting.fit(net, p0, x, y, optax.sgd(eta), np.array([steps]), progress=False,
+    res = fitting.fit(net, p0, x, y=y, optimizer=optax.sgd(eta), snapshot_steps=np.array([steps]), progress=False,
                       dtype="float64")
     f_nn = np.asarray(net.apply(res.params[-1], xs))
-    K, Ks = mlp.mlp_ntk(x, x, 3, "erf", 1.0, 0.5), mlp.mlp_ntk(xs, x, 3, "erf", 1.0, 0.5)
-    f_k = dg.kernel_predict(Ks, K, -y, [eta * steps])[0]
+    K, Ks = mlp.mlp_ntk(x, x, 3, activation="erf", w_std=1.0, b_std=0.5), mlp.mlp_ntk(xs, x, 3, activation="erf", w_std=1.0, b_std=0.5)
+    f_k = dg.kernel_predict(Ks, K, -y, times=[eta * steps])[0]
     assert np.linalg.norm(f_nn - f_k) / np.linalg.norm(f_k) < 0.05

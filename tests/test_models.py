@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import ntk_freq  # noqa: F401
-from ntk_freq import models
-from ntk_freq.distributions import distribution
+from ntk_freq._nn import models
+from ntk_freq.distributions._spec import distribution
 
 RHO = distribution("uniform:5")
 X = np.linspace(-3, 3, 17)[:, None]
@@ -17,8 +17,8 @@ X = np.linspace(-3, 3, 17)[:, None]
 
 NETWORKS = {
     "ff": lambda dt: models.ff_network(RHO, 0.7, 32, dtype=dt),
-    "ff-readout": lambda dt: models.ff_network(RHO, 0.7, 32, "readout", dtype=dt),
-    "two-layer": lambda dt: models.two_layer_network(1, 32, "erf", 1.0, 0.5, dtype=dt),
+    "ff-readout": lambda dt: models.ff_network(RHO, 0.7, 32, part="readout", dtype=dt),
+    "two-layer": lambda dt: models.two_layer_network(1, 32, "erf", w_std=1.0, b_std=0.5, dtype=dt),
     "ff-mlp": lambda dt: models.ff_mlp_network(RHO, 16, (8, 8), dtype=dt),
 }
 
@@ -59,7 +59,7 @@ def test_ff_network_is_the_formula_of_theory_md():
 @pytest.mark.parametrize("part, trained", [("full", {"a", "b", "W"}), ("readout", {"a", "b"}),
                                            ("frequency", {"W"})])
 def test_trainable_parts(part, trained):
-    net = models.ff_network(RHO, 1.0, 4, part)
+    net = models.ff_network(RHO, 1.0, 4, part=part)
     theta, frozen = models.split(net.init(jax.random.PRNGKey(0)), net.trainable)
     assert set(theta["plus"]) == trained and set(frozen["minus"]) == {"a", "b", "W"} - trained
     assert models.merge(theta, frozen)["plus"].keys() == {"a", "b", "W"}

@@ -20,7 +20,8 @@ import numpy as np
 import pytest
 
 import ntk_freq as nf
-from ntk_freq import kernels, models
+from ntk_freq.kernels import _closed_form as kernels
+from ntk_freq._nn import models
 from ntk_freq._nt import jax_ad, jax_util
 
 
@@ -73,8 +74,8 @@ def test_analytic_two_layer_kernels_match_closed_forms(activation, w_std, b_std,
     x1, x2 = rng.normal(size=(6, dim)), rng.normal(size=(5, dim))
     K, K_dot = closed_form(activation, x1, x2, w_std, b_std)
     q12 = _covariances(x1, x2, w_std, b_std)[1]
-    nngp = kernels.two_layer_ntk(x1, x2, activation, w_std, b_std, part="readout")
-    ntk = kernels.two_layer_ntk(x1, x2, activation, w_std, b_std, part="full")
+    nngp = kernels.two_layer_ntk(x1, x2, activation, w_std=w_std, b_std=b_std, part="readout")
+    ntk = kernels.two_layer_ntk(x1, x2, activation, w_std=w_std, b_std=b_std, part="full")
     # neural-tangents takes θ = arccos(cos θ): at (anti)collinear pairs (every pair in d = 1
     # without bias) a cosine rounded by ε = 2.2e-16 moves θ by up to √(2ε) ≈ 2e-8, so there the
     # ReLU kernels are good to √(2ε)|q12|/(2π) only; elsewhere to 1e-12 relative.
@@ -96,10 +97,10 @@ def _jacobian_contraction(network, params, x1, x2):
 
 
 @pytest.mark.parametrize("make", [
-    lambda: models.ff_network(nf.distribution("laplace:2"), 0.7, 64, "full"),
-    lambda: models.ff_network(nf.distribution("uniform:3"), 0.7, 64, "frequency"),
-    lambda: models.two_layer_network(2, 48, "erf", 1.3, 0.4, "full"),
-    lambda: models.two_layer_network(2, 48, "relu", 1.0, 0.0, "readout"),
+    lambda: models.ff_network(nf.distribution("laplace:2"), 0.7, 64, part="full"),
+    lambda: models.ff_network(nf.distribution("uniform:3"), 0.7, 64, part="frequency"),
+    lambda: models.two_layer_network(2, 48, "erf", w_std=1.3, b_std=0.4, part="full"),
+    lambda: models.two_layer_network(2, 48, "relu", w_std=1.0, b_std=0.0, part="readout"),
 ])
 def test_empirical_ntk_equals_plain_jax_jacobian_contraction(make):
     with jax.enable_x64(True):  # the reference is plain JAX: it computes in the caller's mode
@@ -109,7 +110,7 @@ def test_empirical_ntk_equals_plain_jax_jacobian_contraction(make):
         rng = np.random.default_rng(6)
         x1, x2 = rng.normal(size=(7, dim)), rng.normal(size=(4, dim))
         np.testing.assert_allclose(
-            kernels.empirical_ntk(net, params, x1, x2), _jacobian_contraction(net, params, x1, x2),
+            kernels.empirical_ntk(net, params, x1, x2=x2), _jacobian_contraction(net, params, x1, x2),
             rtol=1e-12, atol=1e-13,
         )
 
@@ -162,7 +163,7 @@ def test_tensorflow_and_native_neural_tangents_are_never_imported():
         "x = np.linspace(-1, 1, 4)[:, None]\n"
         "kernels.two_layer_ntk(x, x, 'relu')\n"
         "net = models.two_layer_network(1, 8, 'erf')\n"
-        "kernels.empirical_ntk(net, net.init(jax.random.PRNGKey(0)), x, x)\n"
+        "kernels.empirical_ntk(net, net.init(jax.random.PRNGKey(0)), x, x2=x)\n"
         "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in "
         "('tensorflow', 'tf2jax', 'neural_tangents'))))\n"
     )
@@ -185,7 +186,7 @@ def test_missing_neural_tangents_fails_at_first_use_with_the_fix():
         HIDE_NT
         + "import numpy as np, ntk_freq as nf\n"
         "x = np.zeros((2, 1))\n"
-        "print(nf.ff_ntk(x, x, nf.Gaussian(1.0), 1.0).shape)\n"  # the rest of the package works
+        "print(nf.ff_ntk(x, x, nf.distributions.Gaussian(1.0), sigma_a=1.0).shape)\n"  # the rest of the package works
         "try:\n    nf.two_layer_ntk(x, x, 'tanh')\nexcept ValueError as e:\n    print('VALIDATED', e)\n"
         "try:\n    nf.two_layer_ntk(x, x, 'relu')\nexcept ImportError as e:\n    print('REFUSED', e)\n"
         "print('MODE', nf.neural_tangents_mode()['available'])\n"

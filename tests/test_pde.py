@@ -14,13 +14,13 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import ntk_freq
-from ntk_freq import _validation
-from ntk_freq.distributions import Gaussian, Mixture, Shift, Uniform
-from ntk_freq.fourier import midpoint_grid, fourier_transform, relative_l2
-from ntk_freq.kernels import ff_ntk
+from ntk_freq._util import validation as _validation
+from ntk_freq.distributions._families import Gaussian, Mixture, Shift, Uniform
+from ntk_freq.data._fourier import midpoint_grid, fourier_transform, relative_l2
+from ntk_freq.kernels._closed_form import ff_ntk
 from ntk_freq.pde import Domain, coefficients, solve_frequency_pde
-from ntk_freq.targets import WindowedSines, initial_error_hat
-from ntk_freq.training import kernel_flow
+from ntk_freq.data._targets import WindowedSines, initial_error_hat
+from ntk_freq.kernels._operator import kernel_flow
 
 
 def band_mode(B, n):
@@ -57,12 +57,12 @@ def test_coefficients_follow_theory():
     rho = Gaussian(2.0, 2)
     xi = np.array([[0.5, -1.0], [3.0, 0.0]])
     rho_bar = np.exp(-np.sum(xi**2, axis=1) / 8) / (2 * np.pi * 4)  # N(0, 4 I) density by hand
-    D, alpha = coefficients(rho, 0.7, 0.05, xi)
+    D, alpha = coefficients(rho, 0.7, 0.05, xi=xi)
     assert np.allclose(alpha, 0.05 * (2 * np.pi) ** 2 * rho_bar, rtol=1e-14)
     assert np.allclose(D, 0.49 * alpha, rtol=1e-14)
-    D, alpha = coefficients(rho, 0.7, 0.05, xi, part="readout")
+    D, alpha = coefficients(rho, 0.7, 0.05, xi=xi, part="readout")
     assert np.all(D == 0) and np.all(alpha > 0)
-    D, alpha = coefficients(rho, 0.7, 0.05, xi, part="frequency")
+    D, alpha = coefficients(rho, 0.7, 0.05, xi=xi, part="frequency")
     assert np.all(alpha == 0) and np.all(D > 0)
 
 
@@ -81,7 +81,7 @@ def test_frozen_w_is_pure_exponential_decay(dim):
     y = WindowedSines([[3.0] + [1.0] * (dim - 1)], width=1.0, dim=dim)
     u0, c, times = initial_error_hat(y), 0.05, [0.0, 20.0, 80.0]
     tol = 1e-6 if dim == 1 else 1e-3
-    sol = solve_frequency_pde(rho, 1.3, c, u0, times, part="readout", resolution_tol=tol)
+    sol = solve_frequency_pde(rho, 1.3, c, u0_hat=u0, times=times, part="readout", resolution_tol=tol)
     xi = np.random.default_rng(0).uniform(-6, 6, size=(400, dim))
     alpha = c * (2 * np.pi) ** dim * rho.symmetrised_pdf(xi)
     for t in times:
@@ -96,7 +96,7 @@ def test_only_w_training_conserves_the_integral():
     # (Gaussian integrand, degree-6 rule: < 1e-12) and û₀'s tail outside Ω (e^{−11²/2} ≈ 1e-26).
     rho = Gaussian(2.0)
     bump = WindowedSines([0.0, 2.0], amplitudes=[1.0, 0.5], phases=[np.pi / 2, 0.0])
-    sol = solve_frequency_pde(rho, 2.0, 0.1, initial_error_hat(bump), [0.0, 50.0, 400.0],
+    sol = solve_frequency_pde(rho, 2.0, 0.1, u0_hat=initial_error_hat(bump), times=[0.0, 50.0, 400.0],
                               part="frequency", scheme="cn", dt=0.5)
     expected = -2 * np.pi * bump(0.0)
     xi = np.linspace(-8, 8, 161)
@@ -115,7 +115,7 @@ def test_uniform_band_reproduces_neumann_mode_rates(n):
     u0 = band_mode(B, n)
     times = np.array([0.0, 2.0, 10.0])
     h, kappa = 0.05, n * np.pi / (2 * B)
-    sol = solve_frequency_pde(Uniform(B), s, c, u0, times, mesh_size=h, scheme="eigen",
+    sol = solve_frequency_pde(Uniform(B), s, c, u0_hat=u0, times=times, mesh_size=h, scheme="eigen",
                               resolution_tol=1e-5)
     assert sol.domain.radius == B
     r = band_rate(B, n, c, s)
@@ -129,7 +129,7 @@ def test_uniform_band_reproduces_neumann_mode_rates(n):
 
 def test_jumps_of_rho_are_mesh_nodes():
     rho = Mixture((Shift(Uniform(1.0), (2.5,)), Gaussian(1.0)), (0.5, 0.5))
-    sol = solve_frequency_pde(rho, 1.0, 0.1, band_mode(1.0, 1), [0.0, 1.0], mesh_size=0.3,
+    sol = solve_frequency_pde(rho, 1.0, 0.1, u0_hat=band_mode(1.0, 1), times=[0.0, 1.0], mesh_size=0.3,
                               order=1, resolution_tol=1.0)
     nodes = sol.mesh.p[0]
     for jump in (-3.5, -1.5, 1.5, 3.5):
@@ -153,7 +153,7 @@ def test_space_convergence_1d(order, h0):
     exact = lambda xi: band_mode(B, n)(xi) * np.exp(-band_rate(B, n, c, s) * t)  # noqa: E731
     errors = []
     for h in (h0, h0 / 2, h0 / 4, h0 / 8):
-        sol = solve_frequency_pde(Uniform(B), s, c, band_mode(B, n), [t], mesh_size=h,
+        sol = solve_frequency_pde(Uniform(B), s, c, u0_hat=band_mode(B, n), times=[t], mesh_size=h,
                                   order=order, scheme="eigen", resolution_tol=1.0)
         errors.append(l2_error_on_grid(sol, exact, t, B, 4001))
     assert np.all(np.abs(observed_orders(errors) - (order + 1)) < 0.25), errors
@@ -166,7 +166,7 @@ def test_space_convergence_2d(order, h0):
     exact = lambda xi: band_mode(B, n)(xi) * np.exp(-band_rate(B, n, c, s) * t)  # noqa: E731
     errors = []
     for h in (h0, h0 / 2, h0 / 4):
-        sol = solve_frequency_pde(Uniform(B, 2), s, c, band_mode(B, n), [t], mesh_size=h,
+        sol = solve_frequency_pde(Uniform(B, 2), s, c, u0_hat=band_mode(B, n), times=[t], mesh_size=h,
                                   order=order, scheme="eigen", resolution_tol=1.0)
         errors.append(l2_error_on_grid(sol, exact, t, B, 161))
     assert np.all(np.abs(observed_orders(errors) - (order + 1)) < 0.3), errors
@@ -179,7 +179,7 @@ def test_space_convergence_with_variable_damping():
     exact = lambda xi: u0(xi) * np.exp(-c * 2 * np.pi * rho.symmetrised_pdf(xi) * t)  # noqa: E731
     errors = []
     for h in (0.4, 0.2, 0.1, 0.05):
-        sol = solve_frequency_pde(rho, 1.0, c, u0, [t], part="readout", mesh_size=h, order=1,
+        sol = solve_frequency_pde(rho, 1.0, c, u0_hat=u0, times=[t], part="readout", mesh_size=h, order=1,
                                   domain=8.0, scheme="eigen", resolution_tol=1.0)
         errors.append(l2_error_on_grid(sol, exact, t, 8.0, 4001))
     assert np.all(np.abs(observed_orders(errors) - 2) < 0.25), errors
@@ -193,9 +193,9 @@ def test_crank_nicolson_is_second_order_in_time(dim, h):
     u0 = initial_error_hat(WindowedSines([[2.0] + [1.0] * (dim - 1)], width=1.0, dim=dim))
     kw = dict(mesh_size=h, order=1, domain=6.0, resolution_tol=1.0)
     times = [0.0, 20.0]
-    ref = solve_frequency_pde(rho, 1.0, 0.2, u0, times, scheme="eigen", **kw)
+    ref = solve_frequency_pde(rho, 1.0, 0.2, u0_hat=u0, times=times, scheme="eigen", **kw)
     xi = np.random.default_rng(1).uniform(-6, 6, size=(300, dim))
-    errors = [relative_l2(solve_frequency_pde(rho, 1.0, 0.2, u0, times, scheme="cn", dt=dt,
+    errors = [relative_l2(solve_frequency_pde(rho, 1.0, 0.2, u0_hat=u0, times=times, scheme="cn", dt=dt,
                                               **kw)(xi, 20.0), ref(xi, 20.0))
               for dt in (2.0, 1.0, 0.5, 0.25)]
     assert np.all(np.abs(observed_orders(errors) - 2) < 0.2), errors
@@ -207,9 +207,9 @@ def test_rannacher_start_up_damps_rough_data():
     rho = Gaussian(1.0)
     u0 = lambda xi: np.where(np.abs(xi[..., 0]) < 1.0, 1.0 + 0j, 0j)  # noqa: E731
     kw = dict(mesh_size=0.02, order=1, domain=6.0, resolution_tol=1.0)
-    ref = solve_frequency_pde(rho, 3.0, 1.0, u0, [0.0, 1.0], scheme="eigen", **kw)
+    ref = solve_frequency_pde(rho, 3.0, 1.0, u0_hat=u0, times=[0.0, 1.0], scheme="eigen", **kw)
     xi = np.linspace(-3, 3, 601)
-    err = {k: relative_l2(solve_frequency_pde(rho, 3.0, 1.0, u0, [0.0, 1.0], scheme="cn",
+    err = {k: relative_l2(solve_frequency_pde(rho, 3.0, 1.0, u0_hat=u0, times=[0.0, 1.0], scheme="cn",
                                               dt=0.1, rannacher=k, **kw)(xi, 1.0), ref(xi, 1.0))
            for k in (0, 2)}
     assert err[2] < 0.01 * err[0], err
@@ -219,7 +219,7 @@ def test_three_dimensional_consistency():
     # Coarse 3-D check, P1, h = 0.5 on [−2, 2]³ (9³ nodes): the band mode (1, 0, 1) against its
     # exact decay. P1 projection error (κh)²/12 · ~3 with κ = π/4: ≈ 4e-2; allow 5e-2.
     B, c, s, n, t = 2.0, 0.05, 1.0, (1, 0, 1), 2.0
-    sol = solve_frequency_pde(Uniform(B, 3), s, c, band_mode(B, n), [t], mesh_size=0.5, order=1,
+    sol = solve_frequency_pde(Uniform(B, 3), s, c, u0_hat=band_mode(B, n), times=[t], mesh_size=0.5, order=1,
                               resolution_tol=1.0)
     xi = np.random.default_rng(2).uniform(-B, B, size=(500, 3))
     exact = band_mode(B, n)(xi) * np.exp(-band_rate(B, n, c, s) * t)
@@ -247,10 +247,10 @@ def test_pde_matches_exact_kernel_flow():
     y = WindowedSines([4.0, 8.0], width=1.0)
     x, dV = midpoint_grid(L, N)
     times = np.array([25.0, 100.0])
-    u = kernel_flow(ff_ntk(x, x, rho, 1.0), -y(x), times)
+    u = kernel_flow(ff_ntk(x, x, rho, sigma_a=1.0), -y(x), times)
     xi = np.linspace(-20, 20, 801)
-    u_hat_kernel = fourier_transform(u, x, xi, dV)
-    sol = solve_frequency_pde(rho, 1.0, 1 / (2 * L), initial_error_hat(y), times)
+    u_hat_kernel = fourier_transform(u, x, xi, cell_volume=dV)
+    sol = solve_frequency_pde(rho, 1.0, 1 / (2 * L), u0_hat=initial_error_hat(y), times=times)
     u_hat_pde = sol(xi, times)
     for a, b in zip(u_hat_pde, u_hat_kernel):
         assert relative_l2(a, b) < 1e-4
@@ -276,8 +276,8 @@ def test_linearity_and_energy_decay(a_re, a_im, sigma_a, c, part):
     assume(abs(a) > 1e-100)
     kw = dict(part=part, mesh_size=0.3, order=1, domain=6.0, resolution_tol=1.0)
     times = [0.0, 1.0, 5.0, 25.0]
-    sol = solve_frequency_pde(rho, sigma_a, c, u0, times, **kw)
-    sol_a = solve_frequency_pde(rho, sigma_a, c, lambda xi: a * u0(xi), times, **kw)
+    sol = solve_frequency_pde(rho, sigma_a, c, u0_hat=u0, times=times, **kw)
+    sol_a = solve_frequency_pde(rho, sigma_a, c, u0_hat=lambda xi: a * u0(xi), times=times, **kw)
     xi = np.linspace(-6, 6, 121)
     assert np.allclose(sol_a(xi, times), a * sol(xi, times), atol=1e-12 * (1 + abs(a)))
     M = ntk_freq.pde.fem.asm(ntk_freq.pde.fem.mass_form, sol.basis)
@@ -293,7 +293,7 @@ def test_linearity_and_energy_decay(a_re, a_im, sigma_a, c, part):
 def test_evaluation_outside_domain_and_at_unsolved_times():
     rho = Uniform(2.0)
     u0 = band_mode(2.0, 1)
-    sol = solve_frequency_pde(rho, 1.0, 0.1, u0, [1.0, 2.0], mesh_size=0.05)
+    sol = solve_frequency_pde(rho, 1.0, 0.1, u0_hat=u0, times=[1.0, 2.0], mesh_size=0.05)
     assert sol.times.tolist() == [0.0, 1.0, 2.0]
     outside = np.array([[-5.0], [2.5]])
     assert np.allclose(sol(outside, 2.0), u0(outside))  # never learned beyond the band
@@ -307,14 +307,14 @@ def test_ball_domain_for_isotropic_rho():
     # Frozen W on the disc: exact û₀ e^{−αt}; P2 with resolution_tol 1e-3 (allow 2e-2).
     rho = Gaussian(1.0, 2)
     u0 = initial_error_hat(WindowedSines([[1.0, 0.5]], width=1.0, dim=2))
-    sol = solve_frequency_pde(rho, 1.0, 0.1, u0, [10.0], part="readout", shape="ball",
+    sol = solve_frequency_pde(rho, 1.0, 0.1, u0_hat=u0, times=[10.0], part="readout", shape="ball",
                               resolution_tol=1e-3)
     assert sol.domain.shape == "ball"
     xi = np.random.default_rng(3).normal(size=(300, 2)) * 1.5
     exact = u0(xi) * np.exp(-0.1 * (2 * np.pi) ** 2 * rho.symmetrised_pdf(xi) * 10.0)
     assert relative_l2(sol(xi, 10.0), exact) < 2e-2
     with pytest.raises(ValueError, match="isotropic"):
-        solve_frequency_pde(Uniform(1.0, 2), 1.0, 0.1, u0, [1.0], shape="ball")
+        solve_frequency_pde(Uniform(1.0, 2), 1.0, 0.1, u0_hat=u0, times=[1.0], shape="ball")
 
 
 GOOD = dict(rho=Gaussian(1.0), sigma_a=1.0, density=0.1, u0_hat=band_mode(1.0, 1), times=[1.0])
@@ -339,7 +339,7 @@ def test_bad_input_raises_before_the_solve(change, match):
     args = {**GOOD, **change}
     with pytest.raises(ValueError, match=match):
         solve_frequency_pde(args.pop("rho"), args.pop("sigma_a"), args.pop("density"),
-                            args.pop("u0_hat"), args.pop("times"), **args)
+                            u0_hat=args.pop("u0_hat"), times=args.pop("times"), **args)
 
 
 @settings(max_examples=20, deadline=None)
@@ -347,46 +347,46 @@ def test_bad_input_raises_before_the_solve(change, match):
        times=st.lists(st.floats(0, 10), min_size=2, max_size=5))
 def test_invalid_density_and_unsorted_times(density, times):
     with pytest.raises(ValueError, match="density"):
-        solve_frequency_pde(Gaussian(1.0), 1.0, density, band_mode(1.0, 1), [1.0])
+        solve_frequency_pde(Gaussian(1.0), 1.0, density, u0_hat=band_mode(1.0, 1), times=[1.0])
     if np.any(np.diff(times) <= 0):
         with pytest.raises(ValueError, match="times"):
-            solve_frequency_pde(Gaussian(1.0), 1.0, 0.1, band_mode(1.0, 1), times)
+            solve_frequency_pde(Gaussian(1.0), 1.0, 0.1, u0_hat=band_mode(1.0, 1), times=times)
 
 
 def test_type_errors():
     with pytest.raises(TypeError, match="rho"):
-        solve_frequency_pde("gaussian:1", 1.0, 0.1, band_mode(1.0, 1), [1.0])
+        solve_frequency_pde("gaussian:1", 1.0, 0.1, u0_hat=band_mode(1.0, 1), times=[1.0])
     with pytest.raises(TypeError, match="u0_hat"):
-        solve_frequency_pde(Gaussian(1.0), 1.0, 0.1, np.zeros(3), [1.0])
+        solve_frequency_pde(Gaussian(1.0), 1.0, 0.1, u0_hat=np.zeros(3), times=[1.0])
 
 
 def test_coarse_mesh_warns_with_estimate():
     u0 = initial_error_hat(WindowedSines([6.0], width=2.0))
     with pytest.warns(UserWarning, match=r"mesh too coarse.*relative L² error of û₀ is ~"):
-        solve_frequency_pde(Gaussian(4.0), 1.0, 0.1, u0, [1.0], mesh_size=2.0)
+        solve_frequency_pde(Gaussian(4.0), 1.0, 0.1, u0_hat=u0, times=[1.0], mesh_size=2.0)
     with pytest.warns(UserWarning, match="max_dofs"):
-        solve_frequency_pde(Gaussian(4.0), 1.0, 0.1, u0, [1.0], max_dofs=100)
+        solve_frequency_pde(Gaussian(4.0), 1.0, 0.1, u0_hat=u0, times=[1.0], max_dofs=100)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        sol = solve_frequency_pde(Gaussian(4.0), 1.0, 0.1, u0, [1.0])  # automatic: refines
+        sol = solve_frequency_pde(Gaussian(4.0), 1.0, 0.1, u0_hat=u0, times=[1.0])  # automatic: refines
     assert max(sol.resolution.values()) <= 1e-6
 
 
 def test_too_large_problem_is_refused(monkeypatch):
     monkeypatch.setattr(_validation, "available_memory_bytes", lambda: 2**26)
     with pytest.raises(MemoryError, match="DOFs"):
-        solve_frequency_pde(Gaussian(1.0, 2), 1.0, 0.1, band_mode(1.0, (1, 1)), [1.0],
+        solve_frequency_pde(Gaussian(1.0, 2), 1.0, 0.1, u0_hat=band_mode(1.0, (1, 1)), times=[1.0],
                             mesh_size=0.01)
 
 
 def test_domain_object_and_mass_check():
     rho = Gaussian(1.0)
-    sol = solve_frequency_pde(rho, 1.0, 0.1, band_mode(1.0, 1), [1.0], domain=Domain("box", 7.0, 1))
+    sol = solve_frequency_pde(rho, 1.0, 0.1, u0_hat=band_mode(1.0, 1), times=[1.0], domain=Domain("box", 7.0, 1))
     assert sol.domain.radius == 7.0 and sol.mass > 1 - 1e-6
     with pytest.raises(ValueError, match="mass"):
-        solve_frequency_pde(rho, 1.0, 0.1, band_mode(1.0, 1), [1.0], domain=3.0)
+        solve_frequency_pde(rho, 1.0, 0.1, u0_hat=band_mode(1.0, 1), times=[1.0], domain=3.0)
     assert math.isclose(
-        solve_frequency_pde(rho, 1.0, 0.1, band_mode(1.0, 1), [1.0], domain=3.0,
+        solve_frequency_pde(rho, 1.0, 0.1, u0_hat=band_mode(1.0, 1), times=[1.0], domain=3.0,
                             mass_tol=1e-2).mass, math.erf(3 / math.sqrt(2)), rel_tol=1e-8)
 
 
@@ -405,22 +405,22 @@ def test_unresolved_heavy_tail_says_which_domain_and_mass_tol_to_pass():
     """Cauchy(1) on Ω = [−6e7, 6e7]: no affordable mesh sees the peak; the error must not just
     say "widen the domain" but name a moderate R (1000 × the median radius 1) and mass_tol
     (tail 2/π·arctan(1/1000) ≈ 6.4e-4)."""
-    from ntk_freq.distributions import Cauchy
+    from ntk_freq.distributions._families import Cauchy
 
     u0 = initial_error_hat(WindowedSines([4.0], width=1.0))
     with pytest.warns(UserWarning, match="mesh too coarse"), pytest.raises(
             ValueError, match=r"does not resolve ρ̄_w .* domain=1000 .* mass_tol=0.0007"):
-        solve_frequency_pde(Cauchy(1.0), 1.0, 0.05, u0, [1.0], domain=6e7, max_dofs=2000)
+        solve_frequency_pde(Cauchy(1.0), 1.0, 0.05, u0_hat=u0, times=[1.0], domain=6e7, max_dofs=2000)
 
 
 def test_heavy_tail_default_domain_is_truncated_with_a_warning_and_solves():
     """The default box for Cauchy(1) is capped at R = 1000 (mass 6.4e-4 outside, warned);
     frozen W then matches the exact decay |ŷ| e^{−c 2π ρ̄ t} (mesh resolution 1e-4: rtol 1e-3)."""
-    from ntk_freq.distributions import Cauchy
+    from ntk_freq.distributions._families import Cauchy
 
     rho, y, c, t = Cauchy(1.0), WindowedSines([1.0, 4.0], width=1.0), 0.05, 30.0
     with pytest.warns(UserWarning, match=r"heavy tail.*R = 1000 .* leaves 0.00064 of the mass"):
-        sol = solve_frequency_pde(rho, 1.0, c, initial_error_hat(y), [t], part="readout",
+        sol = solve_frequency_pde(rho, 1.0, c, u0_hat=initial_error_hat(y), times=[t], part="readout",
                                   resolution_tol=1e-4)
     assert sol.domain.radius == pytest.approx(1000.0) and sol.mass > 1 - 6.4e-4
     xi = np.array([1.0, 4.0])

@@ -18,8 +18,8 @@ import math
 import numpy as np
 import pytest
 
-from ntk_freq.distributions import Gaussian, Uniform
-from ntk_freq.fourier import relative_l2
+from ntk_freq.distributions._families import Gaussian, Uniform
+from ntk_freq.data._fourier import relative_l2
 from ntk_freq.pde import fem, solve_frequency_pde
 from ntk_freq.pde import time as pde_time
 from ntk_freq.pde.mesh import Domain, build_mesh
@@ -36,7 +36,7 @@ def test_lanczos_matches_dense_eigenproblem():
     rho = Gaussian(1.0, 3)
     basis = fem.make_basis(build_mesh(Domain("box", 4.0, 3), 2.0), 2)
     assert basis.N == 729
-    D, alpha = fem.coefficients(rho, 1.0, 0.05, fem.quadrature_points(basis))
+    D, alpha = fem.coefficients(rho, 1.0, 0.05, xi=fem.quadrature_points(basis))
     M, A = fem.assemble(basis, D, alpha)
     xi = basis.doflocs.T
     U0 = np.stack([np.exp(-np.sum(xi**2, 1) / 2), np.cos(xi[:, 0]) * np.exp(-np.sum(xi**2, 1))], 1)
@@ -51,7 +51,7 @@ def test_band_mode_3d_p2():
     """Uniform ρ_w on [−B, B]³, mode n = (1, 0, 2), full part, t = 1 (e^{−rt} ≈ 0.45): the P2
     error is the projection error of the mode (reported as resolution ~1e-3 at h = B/4)."""
     B, c, s, n, t = 2.0, 0.05, 1.0, (1, 0, 2), 1.0
-    sol = solve_frequency_pde(Uniform(B, 3), s, c, band_mode(B, n), [t], mesh_size=B / 4,
+    sol = solve_frequency_pde(Uniform(B, 3), s, c, u0_hat=band_mode(B, n), times=[t], mesh_size=B / 4,
                               order=2, resolution_tol=1.0)
     assert sol.scheme == "lanczos" and sol.n_dofs > 1000
     rate = c * (2 * np.pi) ** 3 / (2 * B) ** 3 * (1 + s**2 * np.sum((np.array(n) * np.pi / (2 * B)) ** 2))
@@ -69,7 +69,7 @@ def test_readout_closed_form_3d():
     rho, c = Gaussian(1.0, 3), 0.05
     t = 2.0 / (c * (2 * np.pi) ** 1.5)
     u0 = lambda xi: np.exp(-np.sum(xi**2, axis=-1) / 4) + 0j  # noqa: E731
-    sol = solve_frequency_pde(rho, 1.0, c, u0, [t / 4, t], part="readout", domain=5.0,
+    sol = solve_frequency_pde(rho, 1.0, c, u0_hat=u0, times=[t / 4, t], part="readout", domain=5.0,
                               mass_tol=1e-5, mesh_size=1.25, resolution_tol=1.0)
     assert sol.scheme == "lanczos"
     xi = np.random.default_rng(3).uniform(-3, 3, size=(2000, 3))

@@ -7,7 +7,7 @@ import numpy as np
 from click.testing import CliRunner
 
 from ntk_freq.cli import main
-from ntk_freq.targets import target
+from ntk_freq.data._targets import target
 
 
 def test_pde_command_prints_exact_frozen_w_decay(tmp_path):

@@ -24,11 +24,11 @@ import optax
 import pytest
 
 import ntk_freq as nf
-from ntk_freq import _precision
-from ntk_freq.fitting import fit
-from ntk_freq.mlp import mlp_network
-from ntk_freq.models import Network, ff_network
-from ntk_freq.radial import uniform_ball
+from ntk_freq._util import precision as _precision
+from ntk_freq.training._fitting import fit
+from ntk_freq._nn.mlp import mlp_network
+from ntk_freq._nn.models import Network, ff_network
+from ntk_freq.distributions._radial import uniform_ball
 
 S, SIGMA_A, W_STD, B_STD, WIDTH = 3.0, 0.7, 1.3, 0.4, 16
 X1, X2 = np.linspace(-2.0, 2.0, 7), np.array([-1.3, 0.1, 0.45, 1.9])
@@ -44,12 +44,12 @@ import jax, jax.numpy as jnp
 {MODE}
 before = str(jnp.ones(2).dtype)
 import ntk_freq as nf
-from ntk_freq.models import ff_network
+from ntk_freq._nn.models import ff_network
 out = {{"before": before, "after_import": str(jnp.ones(2).dtype)}}
 rho = nf.distribution("gaussian:3")
 x1, x2 = np.linspace(-2.0, 2.0, 7), np.array([-1.3, 0.1, 0.45, 1.9])
 kernels = {{
-    "ff_ntk": nf.ff_ntk(x1, x2, rho, {SIGMA_A}),
+    "ff_ntk": nf.ff_ntk(x1, x2, rho, sigma_a={SIGMA_A}),
     "char_fn": rho.char_fn((x1[:, None] - x2[None, :])[..., None]),
     "deep0": nf.ff_mlp_ntk(x1, x2, rho, hidden=(), w_std={W_STD}, b_std={B_STD}),
     "deep1": nf.ff_mlp_ntk(x1, x2, rho, hidden=(1,), activation="relu", w_std={W_STD},
@@ -65,7 +65,7 @@ init = {{}}
 for dt in ("float64", "float32"):
     net = ff_network(rho, {SIGMA_A}, {WIDTH}, dtype=dt)
     init[dt] = net.init(jax.random.PRNGKey(1))
-    r = nf.train(net, init[dt], x, y, 0.1, [0.0, 1.0, 2.0], dtype=dt, progress=False,
+    r = nf.train(net, init[dt], x, y=y, eta=0.1, times=[0.0, 1.0, 2.0], dtype=dt, progress=False,
                  regime=False)
     out["train"][dt] = {{
         "init_dtypes": sorted({{str(a.dtype) for a in jax.tree_util.tree_leaves(init[dt])}}),
@@ -174,14 +174,14 @@ def test_training_computes_in_the_dtype_asked_for(dtype, caller_x64):
     with jax.enable_x64(caller_x64):
         seen = []
         ff = _recording(ff_network(rho, SIGMA_A, WIDTH, dtype=dtype), seen)
-        r = nf.train(ff, ff.init(jax.random.PRNGKey(2)), X_TRAIN, Y_TRAIN, 0.1, TIMES,
+        r = nf.train(ff, ff.init(jax.random.PRNGKey(2)), X_TRAIN, y=Y_TRAIN, eta=0.1, times=TIMES,
                      dtype=dtype, progress=False)
         assert seen and set().union(*seen) == {dtype}, seen
         assert {a.dtype for a in jax.tree_util.tree_leaves(r.params)} == {jnp.dtype(dtype)}
         seen.clear()
         mlp = _recording(mlp_network(1, (8,), "tanh"), seen)
-        f = fit(mlp, mlp.init(jax.random.PRNGKey(3)), X_TRAIN[:, None], Y_TRAIN, optax.sgd(0.05),
-                np.array([0, 5, 10]), dtype=dtype, progress=False)
+        f = fit(mlp, mlp.init(jax.random.PRNGKey(3)), X_TRAIN[:, None], y=Y_TRAIN, optimizer=optax.sgd(0.05),
+                snapshot_steps=np.array([0, 5, 10]), dtype=dtype, progress=False)
         assert seen and set().union(*seen) == {dtype}, seen
         assert all({a.dtype for a in jax.tree_util.tree_leaves(p)} == {jnp.dtype(dtype)}
                    for p in f.params[1:])
@@ -196,7 +196,7 @@ def test_float32_and_float64_training_agree_to_float32_round_off():
     u = {}
     for dt in ("float32", "float64"):
         net = ff_network(rho, SIGMA_A, WIDTH, dtype=dt)
-        u[dt] = nf.train(net, net.init(jax.random.PRNGKey(4)), X_TRAIN, Y_TRAIN, 0.1, TIMES,
+        u[dt] = nf.train(net, net.init(jax.random.PRNGKey(4)), X_TRAIN, y=Y_TRAIN, eta=0.1, times=TIMES,
                          dtype=dt, progress=False, regime=False).u
     gap = np.abs(u["float32"] - u["float64"]).max() / np.abs(u["float64"]).max()
     assert 1e-9 < gap < 1e-4, gap

@@ -11,7 +11,7 @@ import scipy.linalg
 from hypothesis import given, settings, strategies as st
 
 import ntk_freq as nf
-from ntk_freq.compare import compare
+from ntk_freq.comparison._compare import compare
 from ntk_freq.networks import DeepFourierFeatures, FourierFeatures
 from ntk_freq.problem import SETTINGS, Problem, Schedule
 
@@ -56,7 +56,7 @@ def test_settings_schema_is_the_fields_of_the_objects():
 
 def test_cli_options_name_settings_of_the_schema():
     from ntk_freq.cli import PROBLEM_OPTIONS
-    from ntk_freq.compare import OPTIONS
+    from ntk_freq.comparison._compare import OPTIONS
 
     assert set(PROBLEM_OPTIONS) <= set(SETTINGS) | set(OPTIONS) | {"rhos", "widths", "seeds", "network"}
 
@@ -137,12 +137,12 @@ def test_deep_comparison_is_compare_with_a_deep_network():
     gram = nf.ff_mlp_ntk(x, x, p.rho_w, **net.mlp)
     y = p.target_fn(x)
     u = np.stack([scipy.linalg.expm(-t * gram / len(x)) @ -y for t in c.times])
-    from ntk_freq.data import measured_spectrum
+    from ntk_freq.data._density import measured_spectrum
 
     np.testing.assert_allclose(c.results[0].u_hat["kernel"], measured_spectrum(u, p.measure, p.xi),
                                rtol=0, atol=1e-9)
     with pytest.warns(DeprecationWarning, match="compare_deep is deprecated"):
-        from ntk_freq.deep_compare import compare_deep
+        from ntk_freq.comparison._deep_compare import compare_deep
 
         old = compare_deep("gaussian:3", hidden=(16,), activation="erf", w_std=1.5, width=16,
                            n_points=64, half_width=8.0, eta=0.5, steps=40, n_snapshots=3,

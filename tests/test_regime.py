@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from ntk_freq import diagnostics as dg
-from ntk_freq import regime as rg
-from ntk_freq.models import two_layer_network
-from ntk_freq.training import train
+from ntk_freq.diagnostics import _spectral_bias as dg
+from ntk_freq.training import _regime as rg
+from ntk_freq._nn.models import two_layer_network
+from ntk_freq.training._train import train
 
 
 def test_linear_model_has_a_constant_kernel_and_no_linearisation_gap():
@@ -99,7 +99,7 @@ def _train(amplitude, width, regime=True):
     theta, X = _circle(32)
     net = two_layer_network(2, width, "relu", b_std=0.0)
     y = amplitude * np.cos(4 * theta)
-    return train(net, net.init(jax.random.PRNGKey(0)), X, y, 1.0, [0.0, 50.0, 400.0],
+    return train(net, net.init(jax.random.PRNGKey(0)), X, y=y, eta=1.0, times=[0.0, 50.0, 400.0],
                  progress=False, regime=regime)
 
 

@@ -5,7 +5,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from ntk_freq import reproduce
+from ntk_freq.experiments import _reproduce as reproduce
 from ntk_freq.cli import main
 
 

@@ -8,7 +8,7 @@ import pytest
 import xarray as xr
 
 import ntk_freq
-from ntk_freq.results import write_dataset
+from ntk_freq.comparison._results import write_dataset
 
 TINY = dict(rhos=["gaussian:3", "uniform:10"], width=16, steps=10, n_snapshots=3, n_xi=21,
             progress=False)
@@ -53,7 +53,7 @@ def test_open_results_names_a_missing_file(tmp_path):
 
 def test_point_file_round_trip_is_exact(tmp_path):
     # a sweep's point file (.npz): complex, string and scalar coordinates, attributes, NaN
-    from ntk_freq.results import point_bytes
+    from ntk_freq.comparison._results import point_bytes
 
     ds = xr.Dataset(
         {"u_hat": (("rho", "time"), np.array([[1 + 2j, np.nan + 0j]])),

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import ntk_freq as nf
-from ntk_freq import kernels, spectra
+from ntk_freq.kernels import _closed_form as kernels, _spectra as spectra
 
 
 def periodised_gram(rho, P, n, images):
@@ -59,7 +59,7 @@ def test_periodic_spectrum_2d_matches_gram():
     shifts = P * np.stack(np.meshgrid(*[np.arange(-3, 4)] * 2, indexing="ij"), -1).reshape(-1, 2)
     diff = X[:, None, None, :] - X[None, :, None, :] + shifts[None, None]
     K = rho.char_fn(diff).sum(-1)
-    bochner = spectra.periodic_spectrum(rho, P, n // 2, n)
+    bochner = spectra.periodic_spectrum(rho, P, n // 2, n_points=n)
     assert bochner.multiplicity.sum() == n**2  # every grid mode once, Nyquist modes included
     np.testing.assert_allclose(spectra.gram_spectrum(K), bochner.expanded(), atol=1e-12)
 
@@ -120,7 +120,7 @@ def test_nystrom_converges_to_gram_on_fine_grid():
     """Both discretise T_K for the uniform density on [−1, 1]: Gauss–Legendre Nyström (60 nodes,
     spectrally accurate for this smooth kernel) vs the midpoint Gram on N = 2000 points (O(N⁻²))."""
     rho = nf.Gaussian(4.0)
-    kernel = lambda a, b: kernels.ff_ntk(a, b, rho, 0.5)  # noqa: E731
+    kernel = lambda a, b: kernels.ff_ntk(a, b, rho, sigma_a=0.5)  # noqa: E731
     nodes, weights = spectra.box_quadrature(-1, 1, 60)
     assert weights.sum() == pytest.approx(1.0)
     nys = spectra.nystrom_spectrum(kernel, nodes, weights)

@@ -19,7 +19,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import ntk_freq as nf
-from ntk_freq import _threads, kernels, spectra
+from ntk_freq._util import threads as _threads
+from ntk_freq.kernels import _closed_form as kernels, _spectra as spectra
 
 
 @settings(max_examples=25, deadline=None)
@@ -33,7 +34,7 @@ def test_ff_ntk_on_uniform_grids_is_the_pairwise_kernel(n1, n2, h, a1, shift, pa
     phi = rho.char_fn(x1[:, None, :] - x2[None, :, :])
     weight = {"full": 1 + 0.49 * x1 @ x2.T, "readout": 1.0, "frequency": 0.49 * x1 @ x2.T}[part]
     reference = phi * weight
-    ours = kernels.ff_ntk(x1, x2, rho, 0.7, part)
+    ours = kernels.ff_ntk(x1, x2, rho, sigma_a=0.7, part=part)
     assert ours.shape == (n1, n2)
     np.testing.assert_allclose(ours, reference, rtol=0, atol=1e-12 * max(1.0, np.abs(reference).max()))
 
@@ -42,7 +43,7 @@ def test_scattered_points_take_the_pairwise_route():
     x = np.sort(np.random.default_rng(0).uniform(-2, 2, 50))[:, None]
     assert kernels.uniform_spacing(x) is None
     rho = nf.Gaussian(2.0)
-    np.testing.assert_allclose(kernels.ff_ntk(x, x, rho, 0.5),
+    np.testing.assert_allclose(kernels.ff_ntk(x, x, rho, sigma_a=0.5),
                                rho.char_fn(x[:, None, :] - x[None, :, :]) * (1 + 0.25 * x @ x.T),
                                rtol=1e-14, atol=1e-14)
 

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from ntk_freq import store
+from ntk_freq._util import store
 
 
 def test_stale_temporaries_of_a_killed_process_are_removed(tmp_path):

@@ -12,11 +12,12 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from ntk_freq.distributions import Gaussian, Shift, distribution
-from ntk_freq.kernels import ff_ntk
-from ntk_freq.structured import (STRUCTURED_MIN_POINTS, StructuredKernelOperator, ToeplitzNTK,
-                                 kernel_operator, uniform_grid)
-from ntk_freq.training import KernelOperator
+from ntk_freq.distributions._families import Gaussian, Shift
+from ntk_freq.distributions._spec import distribution
+from ntk_freq.kernels._closed_form import ff_ntk
+from ntk_freq.kernels._structured import (STRUCTURED_MIN_POINTS, StructuredKernelOperator,
+                                          ToeplitzNTK, kernel_operator, uniform_grid)
+from ntk_freq.kernels._operator import KernelOperator
 
 TOL = 1e-9
 
@@ -49,7 +50,7 @@ def test_matvec_is_the_closed_form_gram(rho, shape, lo, hi):
     u = np.random.default_rng(1).standard_normal(len(x))
     for part in ("full", "readout", "frequency"):
         theta = ToeplitzNTK(rho, 0.7, part, x, uniform_grid(x))
-        dense = ff_ntk(x, x, rho, 0.7, part) @ u
+        dense = ff_ntk(x, x, rho, sigma_a=0.7, part=part) @ u
         assert np.max(np.abs(theta.matvec(u) - dense)) < 1e-12 * np.max(np.abs(dense))
 
 
@@ -60,8 +61,8 @@ def test_flow_and_gd_match_dense(rho, shape, lo, hi, part, weighted):
     x = grid_points(shape, lo, hi)
     q = weights_for(x) if weighted else None
     u0 = np.exp(-np.sum(x**2, 1) / 4) * np.sin(3 * x[:, 0] + 0.5)
-    s = kernel_operator(rho, 0.5, part, x, q, method="structured")
-    d = KernelOperator.from_gram(ff_ntk(x, x, rho, 0.5, part), q)
+    s = kernel_operator(rho, 0.5, part, x=x, weights=q, method="structured")
+    d = KernelOperator.from_gram(ff_ntk(x, x, rho, sigma_a=0.5, part=part), q)
     assert isinstance(s, StructuredKernelOperator)
     times = np.array([0.0, 0.5, 7.0, 60.0, 400.0])
     assert np.max(np.abs(s.flow(u0, times) - d.flow(u0, times))) < TOL
@@ -81,8 +82,8 @@ def test_stability_limit_matches_eigvalsh(rho, shape, lo, hi, weighted):
     x = grid_points(shape, lo, hi)
     q = weights_for(x) if weighted else np.full(len(x), 1.0 / len(x))
     r = np.sqrt(q)
-    lam = np.linalg.eigvalsh(r[:, None] * ff_ntk(x, x, rho, 0.5, "full") * r[None, :])[-1]
-    s = kernel_operator(rho, 0.5, "full", x, q if weighted else None, method="structured")
+    lam = np.linalg.eigvalsh(r[:, None] * ff_ntk(x, x, rho, sigma_a=0.5, part="full") * r[None, :])[-1]
+    s = kernel_operator(rho, 0.5, "full", x=x, weights=q if weighted else None, method="structured")
     assert s.stability_limit == pytest.approx(2.0 / lam, rel=1e-10)
 
 
@@ -90,12 +91,12 @@ def test_auto_picks_the_route():
     rho = distribution("gaussian:3", 1)
     n = STRUCTURED_MIN_POINTS
     grid = np.linspace(-5, 5, n)
-    assert isinstance(kernel_operator(rho, 0.5, "full", grid), StructuredKernelOperator)
-    assert isinstance(kernel_operator(rho, 0.5, "full", grid[: n - 1]), KernelOperator)
+    assert isinstance(kernel_operator(rho, 0.5, "full", x=grid), StructuredKernelOperator)
+    assert isinstance(kernel_operator(rho, 0.5, "full", x=grid[: n - 1]), KernelOperator)
     scattered = np.sort(np.random.default_rng(0).uniform(-5, 5, n))
-    assert isinstance(kernel_operator(rho, 0.5, "full", scattered), KernelOperator)
+    assert isinstance(kernel_operator(rho, 0.5, "full", x=scattered), KernelOperator)
     with pytest.raises(ValueError, match="method='structured' needs x on a uniform"):
-        kernel_operator(rho, 0.5, "full", scattered, method="structured")
+        kernel_operator(rho, 0.5, "full", x=scattered, method="structured")
 
 
 @settings(max_examples=30, deadline=None)
@@ -130,12 +131,12 @@ def test_bad_input_is_named():
     rho = distribution("gaussian:3", 1)
     x = np.linspace(-5, 5, 50)
     with pytest.raises(ValueError, match="weights must be 50 numbers > 0"):
-        kernel_operator(rho, 0.5, "full", x, weights=np.full(50, 0.03))
+        kernel_operator(rho, 0.5, "full", x=x, weights=np.full(50, 0.03))
     with pytest.raises(ValueError, match="part"):
-        kernel_operator(rho, 0.5, "both", x)
+        kernel_operator(rho, 0.5, "both", x=x)
     with pytest.raises(ValueError, match="method"):
-        kernel_operator(rho, 0.5, "full", x, method="fast")
-    op = kernel_operator(rho, 0.5, "full", x, method="structured")
+        kernel_operator(rho, 0.5, "full", x=x, method="fast")
+    op = kernel_operator(rho, 0.5, "full", x=x, method="structured")
     with pytest.raises(ValueError, match="times must be >= 0"):
         op.flow(np.ones(50), [-1.0])
     with pytest.raises(ValueError, match="u0 must have shape"):

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings, strategies as st
 
 import ntk_freq
-from ntk_freq import sweep
+from ntk_freq.experiments import _sweep as sweep
 from ntk_freq.cli import main
 
 # two tiny points (a few seconds each): sigma_a and seed zipped, one rho_w
@@ -47,7 +47,7 @@ SERIAL = """
 import sys
 from pathlib import Path
 import ntk_freq
-from ntk_freq import sweep
+from ntk_freq.experiments import _sweep as sweep
 spec = sweep.load_sweep_config(sys.argv[1])
 for _, c, s in spec.points():
     data = sweep.dataset_bytes(ntk_freq.compare(**s, progress=False).to_dataset())
@@ -234,7 +234,7 @@ def test_the_disk_estimate_bounds_a_two_dimensional_point(tmp_path):
 
 PIN = """
 import json, os, sys, types
-from ntk_freq import sweep
+from ntk_freq.experiments import _sweep as sweep
 before = sorted(os.sched_getaffinity(0))
 fresh = sweep._single_thread_worker(types.SimpleNamespace(name=json.loads(sys.argv[1])))
 print(json.dumps([fresh, before, sorted(os.sched_getaffinity(0)), os.environ["OPENBLAS_NUM_THREADS"]]))

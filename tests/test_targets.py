@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import integrate
 
-from ntk_freq.targets import (FunctionTarget, WindowedSines, initial_error_hat, load_target,
-                              target)
+from ntk_freq.data._targets import (FunctionTarget, WindowedSines, initial_error_hat, load_target,
+                                    target)
 
 
 @pytest.mark.parametrize("xi", [-12.5, -4.0, 0.0, 0.3, 3.9, 12.0])

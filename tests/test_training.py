@@ -14,26 +14,27 @@ from hypothesis import given, settings, strategies as st
 import ntk_freq  # noqa: F401
 import ntk_freq.mlp
 import ntk_freq.models
-from ntk_freq import training as tr
-from ntk_freq.distributions import distribution
-from ntk_freq.fourier import midpoint_grid
-from ntk_freq.kernels import empirical_ntk, ff_ntk
-from ntk_freq.models import ff_network, ff_mlp_network, split
+from ntk_freq.kernels import _operator as kop
+from ntk_freq.training import _train as tr
+from ntk_freq.distributions._spec import distribution
+from ntk_freq.data._fourier import midpoint_grid
+from ntk_freq.kernels._closed_form import empirical_ntk, ff_ntk
+from ntk_freq._nn.models import ff_network, ff_mlp_network, split
 
 RHO = distribution("gaussian:2")
 SIGMA_A = 0.5
 X, _ = midpoint_grid(4.0, 48, 1)
 Y = np.exp(-X[:, 0] ** 2 / 2) * np.sin(2 * X[:, 0])
-THETA = ff_ntk(X, X, RHO, SIGMA_A)
+THETA = ff_ntk(X, X, RHO, sigma_a=SIGMA_A)
 ETA = 0.2  # 2/λ_max = 4.38 for this kernel
 STEPS = np.array([0, 50, 100])
 TIMES = ETA * STEPS
 
 
 def _train(width, seed=0, **kw):
-    net = ff_network(RHO, SIGMA_A, width, kw.pop("part", "full"))
-    return net, tr.train(net, net.init(jax.random.PRNGKey(seed)), X, Y, kw.pop("eta", ETA),
-                         kw.pop("times", TIMES), progress=False, **kw)
+    net = ff_network(RHO, SIGMA_A, width, part=kw.pop("part", "full"))
+    return net, tr.train(net, net.init(jax.random.PRNGKey(seed)), X, y=Y, eta=kw.pop("eta", ETA),
+                         times=kw.pop("times", TIMES), progress=False, **kw)
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +44,7 @@ def wide():
 
 def test_wide_network_follows_the_discrete_kernel_map(wide):
     """Expected gap 0.3/√2048 ≈ 0.007 of ‖y‖; tolerance 0.03 (4x)."""
-    u_gd = tr.kernel_gd(THETA, -Y, ETA, STEPS)
+    u_gd = kop.kernel_gd(THETA, -Y, ETA, steps=STEPS)
     _, fit = wide
     assert np.allclose(fit.u[0], -Y)  # doubling: f₀ ≡ 0
     assert np.linalg.norm(fit.u[-1] - u_gd[-1]) / np.linalg.norm(Y) < 0.03
@@ -51,7 +52,7 @@ def test_wide_network_follows_the_discrete_kernel_map(wide):
 
 def test_wide_network_follows_the_flow_at_small_eta(wide):
     """Flow vs map differ by O(η) ≈ 0.5% here; same finite-width tolerance as above."""
-    u_flow = tr.kernel_flow(THETA, -Y, TIMES)
+    u_flow = kop.kernel_flow(THETA, -Y, TIMES)
     _, fit = wide
     assert np.linalg.norm(fit.u[-1] - u_flow[-1]) / np.linalg.norm(Y) < 0.03
 
@@ -69,8 +70,8 @@ def test_flow_vs_gd_gap_shrinks_linearly_with_eta():
     gaps = []
     for eta in (0.4, 0.2, 0.1):
         k = round(t / eta)
-        gaps.append(np.linalg.norm(tr.kernel_gd(THETA, -Y, eta, [k])[0]
-                                   - tr.kernel_flow(THETA, -Y, [t])[0]))
+        gaps.append(np.linalg.norm(kop.kernel_gd(THETA, -Y, eta, steps=[k])[0]
+                                   - kop.kernel_flow(THETA, -Y, [t])[0]))
     ratios = np.array([gaps[0] / gaps[1], gaps[1] / gaps[2]])
     assert np.all((ratios > 1.7) & (ratios < 2.3)), ratios
 
@@ -79,9 +80,9 @@ def test_power_iteration_matches_the_empirical_ntk_from_neural_tangents():
     """λ_max of J Jᵀ/N by JVPs vs eigvalsh of the neural-tangents empirical NTK (1e-6)."""
     net = ff_network(RHO, SIGMA_A, 300)
     p = net.init(jax.random.PRNGKey(3))
-    lam_nt = np.linalg.eigvalsh(empirical_ntk(net, p, X, X))[-1] / len(X)
+    lam_nt = np.linalg.eigvalsh(empirical_ntk(net, p, X, x2=X))[-1] / len(X)
     with jax.enable_x64(True):  # a helper of training: it computes in the caller's mode
-        assert tr.empirical_lambda_max(net, p, jax.numpy.asarray(X), 300) == pytest.approx(lam_nt, rel=1e-6)
+        assert tr.empirical_lambda_max(net, p, jax.numpy.asarray(X), iterations=300) == pytest.approx(lam_nt, rel=1e-6)
 
 
 def test_float32_matches_float64():
@@ -103,7 +104,7 @@ def test_same_seed_same_numbers_and_frozen_parts_stay_put():
 
 def test_optax_optimiser_and_multilayer_network_train():
     net = ff_mlp_network(RHO, 64, hidden=(32,))
-    fit = tr.train(net, net.init(jax.random.PRNGKey(0)), X, Y, 1.0, [0.0, 200.0],
+    fit = tr.train(net, net.init(jax.random.PRNGKey(0)), X, y=Y, eta=1.0, times=[0.0, 200.0],
                    optimizer=optax.adam(3e-3), progress=False)
     assert np.isnan(fit.max_stable_eta)
     assert fit.loss[-1] < 0.2 * fit.loss[0]
@@ -113,7 +114,7 @@ def test_optax_optimiser_and_multilayer_network_train():
 
 
 def test_eta_above_the_stability_limit_is_refused_before_training():
-    limit = tr.stability_limit(THETA)
+    limit = kop.stability_limit(THETA)
     with pytest.raises(ValueError, match=r"eta = .* stability limit 2/λ_max"):
         _train(2048, eta=1.2 * limit, times=[0.0, 1.2 * limit])
 
@@ -136,7 +137,7 @@ def test_width_times_points_that_cannot_fit_is_refused():
     net = ff_network(RHO, SIGMA_A, 2_000_000)
     x = np.linspace(-1, 1, 200_000)
     with pytest.raises(MemoryError, match="training step"):
-        tr.train(net, net.init(jax.random.PRNGKey(0)), x, np.sin(x), 1e-3, [0.0, 1e-3],
+        tr.train(net, net.init(jax.random.PRNGKey(0)), x, y=np.sin(x), eta=1e-3, times=[0.0, 1e-3],
                  progress=False)
 
 
@@ -171,17 +172,17 @@ def test_bad_eta_is_named(bad):
 def test_bad_dtype_and_network_type():
     net = ff_network(RHO, SIGMA_A, 8)
     with pytest.raises(ValueError, match="dtype"):
-        tr.train(net, net.init(jax.random.PRNGKey(0)), X, Y, ETA, TIMES, dtype="float16")
+        tr.train(net, net.init(jax.random.PRNGKey(0)), X, y=Y, eta=ETA, times=TIMES, dtype="float16")
     with pytest.raises(TypeError, match="network"):
-        tr.train((net.init, net.apply), None, X, Y, ETA, TIMES)
+        tr.train((net.init, net.apply), None, X, y=Y, eta=ETA, times=TIMES)
     with pytest.raises(ValueError, match="y has 3 values"):
-        tr.train(net, net.init(jax.random.PRNGKey(0)), X, Y[:3], ETA, TIMES)
+        tr.train(net, net.init(jax.random.PRNGKey(0)), X, y=Y[:3], eta=ETA, times=TIMES)
 
 
 @pytest.mark.slow
 def test_network_kernel_gap_shrinks_like_one_over_sqrt_width():
     """rms gap over 4 seeds at m = 256 … 16384; fitted exponent −1/2 ± 0.15."""
-    u_gd = tr.kernel_gd(THETA, -Y, ETA, STEPS)[-1]
+    u_gd = kop.kernel_gd(THETA, -Y, ETA, steps=STEPS)[-1]
     widths = np.array([256, 1024, 4096, 16384])
     rms = []
     for m in widths:
@@ -192,7 +193,7 @@ def test_network_kernel_gap_shrinks_like_one_over_sqrt_width():
 
 
 def test_split_keeps_only_trainable_entries():
-    net = ff_network(RHO, SIGMA_A, 4, "frequency")
+    net = ff_network(RHO, SIGMA_A, 4, part="frequency")
     theta, frozen = split(net.init(jax.random.PRNGKey(0)), net.trainable)
     assert set(theta["plus"]) == {"W"} and set(frozen["plus"]) == {"a", "b"}
 
@@ -200,7 +201,7 @@ def test_split_keeps_only_trainable_entries():
 @pytest.mark.parametrize("make", [
     lambda seed: ntk_freq.models.two_layer_network(1, 32, "erf", b_std=0.1),
     lambda seed: ntk_freq.mlp.mlp_network(1, (16, 16), "tanh"),
-    lambda seed: ff_mlp_network(distribution(f"gaussian:{1 + seed}"), 16, (16,), "relu"),
+    lambda seed: ff_mlp_network(distribution(f"gaussian:{1 + seed}"), 16, (16,), activation="relu"),
 ], ids=["two-layer", "mlp", "ff-mlp"])
 def test_networks_of_one_configuration_share_their_compilations(make):
     """A second network object of the same configuration and shapes (another ρ_w or seed)
@@ -214,7 +215,7 @@ def test_networks_of_one_configuration_share_their_compilations(make):
     def run(seed):
         net = make(seed)
         assert net.apply is make(seed + 1).apply
-        tr.train(net, net.init(jax.random.PRNGKey(seed)), x, y, 0.1, [0.0, 1.0, 2.0],
+        tr.train(net, net.init(jax.random.PRNGKey(seed)), x, y=y, eta=0.1, times=[0.0, 1.0, 2.0],
                  progress=False)
 
     run(0)

@@ -4,6 +4,6 @@ Today the mean-squared loss; operator losses (PINN residuals, Sobolev weights) s
 :class:`Loss` with their weight q(ξ) = |P(ξ)|² on the error's spectrum.
 """
 
-from ._mse import LOSSES, Loss, MeanSquared, loss
+from ntk_freq.losses._mse import LOSSES, Loss, MeanSquared, loss
 
 __all__ = ["LOSSES", "Loss", "MeanSquared", "loss"]

@@ -1,7 +1,24 @@
-"""Network objects of a :class:`ntk_freq.Problem`: each gives the finite network (init, apply),
-its exact NTK for any ρ_w and its frequency PDE's coefficients."""
+"""Network objects of a :class:`ntk_freq.Problem` (:class:`FourierFeatures`,
+:class:`DeepFourierFeatures`): each gives the finite network (init, apply), its exact NTK for
+any ρ_w and its frequency PDE's coefficients; the finite networks as pure JAX functions (one
+MLP), and the hand-written derivatives of the FF-NN.
 
-from ._fourier_features import (DTYPES, NETWORKS, DeepFourierFeatures, FourierFeatures,
-                                PDECoefficients)
+Every name loads its private module on first use."""
 
-__all__ = ["DTYPES", "NETWORKS", "DeepFourierFeatures", "FourierFeatures", "PDECoefficients"]
+from ntk_freq._util.facade import lazy_facade
+
+#: public name -> the private module it lives in
+_HOMES = {
+    **dict.fromkeys(["mlp_network", "mlp_ntk"], "ntk_freq._nn.mlp"),
+    **dict.fromkeys(
+        ["ACTIVATIONS", "Network", "ff_mlp_network", "ff_network", "two_layer_network"],
+        "ntk_freq._nn.models",
+    ),
+    **dict.fromkeys(
+        ["DTYPES", "DeepFourierFeatures", "FourierFeatures", "NETWORKS", "PDECoefficients"],
+        "ntk_freq.networks._fourier_features",
+    ),
+}
+
+__all__ = sorted(_HOMES)
+__getattr__, __dir__ = lazy_facade(__name__, _HOMES)

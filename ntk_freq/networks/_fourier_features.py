@@ -23,7 +23,7 @@ from typing import ClassVar, NamedTuple
 
 import numpy as np
 
-from .. import _validation as v
+from ntk_freq._util import validation as v
 
 #: Training precisions of the finite networks.
 DTYPES = ("float32", "float64")
@@ -93,23 +93,23 @@ class FourierFeatures:
 
     def finite(self, rho):
         """The finite network of width m (:func:`ntk_freq.models.ff_network`)."""
-        from ..models import ff_network
-        from ..training import DTYPES as JAX_DTYPES
+        from ntk_freq._nn.models import ff_network
+        from ntk_freq.training._train import DTYPES as JAX_DTYPES
 
-        return ff_network(rho, self.sigma_a, self.width, self.part, dtype=JAX_DTYPES[self.dtype])
+        return ff_network(rho, self.sigma_a, self.width, part=self.part, dtype=JAX_DTYPES[self.dtype])
 
     def ntk(self, x1, x2, rho) -> np.ndarray:
         """Θ(x1, x2) in closed form (:func:`ntk_freq.kernels.ff_ntk`)."""
-        from ..kernels import ff_ntk
+        from ntk_freq.kernels._closed_form import ff_ntk
 
-        return ff_ntk(x1, x2, rho, self.sigma_a, self.part)
+        return ff_ntk(x1, x2, rho, sigma_a=self.sigma_a, part=self.part)
 
     def kernel_operator(self, rho, x, weights=None):
         """Θ(X, X) diag(q) (:func:`ntk_freq.structured.kernel_operator`: FFT + Lanczos on a
         uniform grid, dense elsewhere)."""
-        from ..structured import kernel_operator
+        from ntk_freq.kernels._structured import kernel_operator
 
-        return kernel_operator(rho, self.sigma_a, self.part, x, weights)
+        return kernel_operator(rho, self.sigma_a, self.part, x=x, weights=weights)
 
     def pde_coefficients(self, rho, xi) -> PDECoefficients:
         """ρ_α = ρ̄_w (absent when only W trains) and ρ_D = σ_a² ρ̄_w (absent with W frozen)
@@ -120,13 +120,13 @@ class FourierFeatures:
         D = self.sigma_a**2 * rho_bar if self.part != "readout" else np.zeros_like(rho_bar)
         return PDECoefficients(xi, alpha, D)
 
-    def solve_pde(self, rho, density, u0_hat=None, times=None, **options):
+    def solve_pde(self, rho, density, u0_hat=None, *, times=None, **options):
         """The frequency PDE (:func:`ntk_freq.pde.solve_frequency_pde`): (E3) for a constant
         data density c, (E2) for a data measure (pass ``u0``, the initial error on its points).
         Returns ``(solution, info)`` with ``info`` an empty dict (nothing beyond the solution)."""
-        from ..pde import solve_frequency_pde
+        from ntk_freq.pde import solve_frequency_pde
 
-        sol = solve_frequency_pde(rho, self.sigma_a, density, u0_hat, times, part=self.part,
+        sol = solve_frequency_pde(rho, self.sigma_a, density, u0_hat=u0_hat, times=times, part=self.part,
                                   **options)
         return sol, {}
 
@@ -164,11 +164,11 @@ class DeepFourierFeatures:
     N_XI_TABLE: ClassVar[int] = 4001
 
     def __post_init__(self):
-        from ..deep import _check_mlp
+        from ntk_freq.kernels._deep import check_mlp
 
         object.__setattr__(self, "hidden", tuple(self.hidden) if hasattr(self.hidden, "__iter__")
                            and not isinstance(self.hidden, str) else self.hidden)
-        _, _, w_std, b_std = _check_mlp(self.hidden, self.activation, self.w_std, self.b_std)
+        _, _, w_std, b_std = check_mlp(self.hidden, self.activation, self.w_std, self.b_std)
         object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
         object.__setattr__(self, "w_std", w_std)
         object.__setattr__(self, "b_std", b_std)
@@ -200,28 +200,28 @@ class DeepFourierFeatures:
 
     def finite(self, rho):
         """The finite network (:func:`ntk_freq.models.ff_mlp_network`)."""
-        from ..models import ff_mlp_network
-        from ..training import DTYPES as JAX_DTYPES
+        from ntk_freq._nn.models import ff_mlp_network
+        from ntk_freq.training._train import DTYPES as JAX_DTYPES
 
         return ff_mlp_network(rho, self.width, dtype=JAX_DTYPES[self.dtype], **self.mlp)
 
     def ntk(self, x1, x2, rho) -> np.ndarray:
         """The deep NTK Θ(x1, x2) (:func:`ntk_freq.deep.ff_mlp_ntk`)."""
-        from ..deep import ff_mlp_ntk
+        from ntk_freq.kernels._deep import ff_mlp_ntk
 
         return ff_mlp_ntk(x1, x2, rho, **self.mlp)
 
     def kernel_operator(self, rho, x, weights=None):
         """Θ(X, X) diag(q) from the dense Gram matrix
         (:meth:`ntk_freq.training.KernelOperator.from_gram`)."""
-        from ..training import KernelOperator
+        from ntk_freq.kernels._operator import KernelOperator
 
         x = v.point_list("x", x, rho.dim)
         return KernelOperator.from_gram(self.ntk(x, x, rho), weights)
 
     def effective_densities(self, rho):
         """ρ_α, ρ_D on [−XI_REACH·R, XI_REACH·R] (:func:`ntk_freq.deep.effective_densities`)."""
-        from ..deep import effective_densities
+        from ntk_freq.kernels._deep import effective_densities
 
         reach = self.XI_REACH * rho.support_radius(1e-8)
         return effective_densities(rho, np.linspace(-reach, reach, self.N_XI_TABLE), **self.mlp)
@@ -229,7 +229,7 @@ class DeepFourierFeatures:
     def pde_coefficients(self, rho, xi) -> PDECoefficients:
         """ρ_α (its continuous part) and ρ_D at ξ of shape (..., 1)
         (:func:`ntk_freq.deep.effective_densities` at those frequencies)."""
-        from ..deep import effective_densities
+        from ntk_freq.kernels._deep import effective_densities
 
         xi = np.asarray(xi, dtype=np.float64)
         nodes = np.unique(xi[..., 0])
@@ -237,11 +237,11 @@ class DeepFourierFeatures:
         at = np.searchsorted(nodes, xi[..., 0])
         return PDECoefficients(xi, eff.alpha[at], eff.D[at])
 
-    def solve_pde(self, rho, density, u0_hat=None, times=None, **options):
+    def solve_pde(self, rho, density, u0_hat=None, *, times=None, **options):
         """(E3) with the effective densities (:func:`ntk_freq.deep.solve_deep_frequency_pde`)
         for a constant data density c. Returns ``(solution, info)``: ``info`` holds the atom
         κ(0) of ρ_α, the captured masses and the densities' error estimate."""
-        from ..deep import solve_deep_frequency_pde
+        from ntk_freq.pde._deep import solve_deep_frequency_pde
 
         eff = self.effective_densities(rho)
         sol = solve_deep_frequency_pde(eff, density, u0_hat, times, **options)

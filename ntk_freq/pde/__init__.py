@@ -2,10 +2,11 @@
 coefficients (:mod:`.fem`), truncation domains and meshes (:mod:`.mesh`), time integration
 (:mod:`.time`) and the end-to-end :func:`solve_frequency_pde` (:mod:`.solve`)."""
 
-from .fem import PARTS, coefficients
-from .mesh import Domain, breakpoints, default_domain
-from .solve import FrequencySolution, memory_estimate, solve_frequency_pde
-from .time import SCHEMES
+from ntk_freq.pde.fem import PARTS, coefficients
+from ntk_freq.pde.mesh import Domain, breakpoints, default_domain
+from ntk_freq.pde._solution import FrequencySolution
+from ntk_freq.pde.solve import memory_estimate, solve_frequency_pde
+from ntk_freq.pde.time import SCHEMES
 
 __all__ = [
     "PARTS",

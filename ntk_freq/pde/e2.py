@@ -49,12 +49,12 @@ import numpy as np
 from scipy import linalg, sparse
 from skfem import asm
 
-from .. import _validation as v
-from ..data import DataDensity, PointMeasure, ProductDensity, tensor_rule
-from ..distributions import FrequencyDistribution
-from . import fem
-from . import time as pde_time
-from .mesh import Domain, axis_nodes, breakpoints, build_mesh, estimated_dofs
+from ntk_freq._util import validation as v
+from ntk_freq.data._density import DataDensity, PointMeasure, ProductDensity, tensor_rule
+from ntk_freq.distributions._families import FrequencyDistribution
+from ntk_freq.pde import fem
+from ntk_freq.pde import time as pde_time
+from ntk_freq.pde.mesh import Domain, axis_nodes, breakpoints, build_mesh, estimated_dofs
 
 ASSEMBLIES = ("auto", "factored", "dense")
 E2_SCHEMES = ("auto", "lowrank", "expm", "cn")
@@ -393,7 +393,7 @@ def solve_e2(rho: FrequencyDistribution, sigma_a: float, density: DataDensity, u
     evaluated; ``max_dofs`` of the automatic refinement defaults to ``MAX_DOFS[d]``). The
     memory and operations of each planned mesh are estimated (:func:`e2_cost`) and refused with
     a MemoryError naming what would fit before it is built."""
-    from .solve import FrequencySolution, _domain
+    from ntk_freq.pde._solution import FrequencySolution, _domain
 
     d = rho.dim
     if d > 3:

@@ -20,7 +20,7 @@ from skfem import (Basis, BilinearForm, ElementLineP1, ElementLineP2, ElementTet
                    ElementTriP1, ElementTriP2, LinearForm, asm)
 from skfem.helpers import dot, grad
 
-from ..distributions import FrequencyDistribution
+from ntk_freq.distributions._families import FrequencyDistribution
 
 PARTS = ("full", "readout", "frequency")
 ORDERS = (1, 2)
@@ -32,7 +32,7 @@ _ELEMENTS = {
 }
 
 
-def coefficients(rho: FrequencyDistribution, sigma_a: float, density: float, xi,
+def coefficients(rho: FrequencyDistribution, sigma_a: float, density: float, *, xi,
                  part: str = "full") -> tuple[np.ndarray, np.ndarray]:
     """(D(ξ), α(ξ)) at points ξ of shape (..., d): D = c (2π)^d σ_a² ρ̄_w, α = c (2π)^d ρ̄_w, with
     D = 0 for part "readout" and α = 0 for part "frequency". c = ``density`` = 1/|D_data|;

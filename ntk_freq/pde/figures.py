@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..plotting import DECADES, FULL, LogNorm, caption, figure, save_figure, styled
-from .solve import FrequencySolution
+from ntk_freq.plotting._style import DECADES, FULL, LogNorm, caption, figure, save_figure, styled
+from ntk_freq.pde._solution import FrequencySolution
 
 
 def probe_table(sol: FrequencySolution, probes) -> np.ndarray:

@@ -16,9 +16,9 @@ import numpy as np
 from scipy.spatial import cKDTree
 from skfem import MeshLine, MeshTet, MeshTri
 
-from .. import _validation as v
-from ..distributions import (FrequencyDistribution, Laplace, Mixture, Product, Shift, Tabulated,
-                             Uniform)
+from ntk_freq._util import validation as v
+from ntk_freq.distributions._families import (FrequencyDistribution, Laplace, Mixture, Product,
+                                              Shift, Tabulated, Uniform)
 
 SHAPES = ("box", "ball")
 

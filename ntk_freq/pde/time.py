@@ -156,7 +156,7 @@ def lanczos_exact(M, A, U0: np.ndarray, times: np.ndarray, m_solve, callback=Non
     ‖U₀‖_M per column); ``m_solve`` applies M⁻¹. ``callback(1)`` after each Lanczos step."""
     from functools import partial
 
-    from ..krylov import decay, lanczos_functions
+    from ntk_freq.kernels._krylov import decay, lanczos_functions
 
     functions = [partial(decay, t) for t in times]
     step = None if callback is None else (lambda: callback(1))

@@ -1,0 +1,366 @@
+"""Named experiments and the main job: run the three-way comparison and write a run directory.
+
+An experiment is a set of keyword arguments for :func:`ntk_freq.compare.compare`. Settings are
+merged in the order: the named experiment < a TOML config file < explicit overrides (CLI flags).
+A config file holds the same keys at top level, e.g.::
+
+    experiment = "default"
+    rhos = ["gaussian:3", "laplace:2", "uniform:10"]
+    width = 8192
+    seed = 3
+
+The run directory ``<out>/<name>/`` holds ``learning_curves`` and ``spectra`` (PNG and PDF),
+``summary.json`` (per ρ_w: gaps at the final time, remaining fractions, wall times) and
+``results.npz`` (every array, the full spec and the provenance) and ``results.nc`` (the same as a
+labelled xarray Dataset, :func:`ntk_freq.open_results`); it appears only when complete.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import math
+import time
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from ntk_freq._util import store
+from ntk_freq.comparison._compare import (OPTIONS, Comparison, WidthStudy, compare_settings,
+                                          width_study)
+from ntk_freq.comparison._results import ROUTES
+from ntk_freq.networks import NETWORKS
+from ntk_freq.problem import SETTINGS as PROBLEM_SETTINGS
+
+EXPERIMENTS = {
+    # Gaussian vs uniform ρ_w on a two-frequency target: the Gaussian prior learns κ = 2 long
+    # before κ = 7 (ρ̄ differs by e^{-45/18} ≈ 0.08 between them); the band [−10, 10] learns both
+    # at the same rate cπ/B. Wide domain D = [−10, 10] ≫ window w = 1.5; Nyquist π/Δx = 25.
+    "default": dict(
+        rhos=("gaussian:3", "uniform:10"), target="windowed-sines:2,7;width=1.5", sigma_a=0.5,
+        width=4096, eta=0.5, steps=300, n_snapshots=31, half_width=10.0, n_points=160,
+        n_xi=241, seed=0, part="full", dtype="float32",
+    ),
+    # The same science with small settings (the notebook and the tests).
+    "quick": dict(
+        rhos=("gaussian:3", "uniform:10"), target="windowed-sines:2,7;width=1.5", sigma_a=0.5,
+        width=1024, eta=0.5, steps=300, n_snapshots=16, half_width=10.0, n_points=160,
+        n_xi=121, seed=0, part="full", dtype="float32",
+    ),
+    # Directional bias in d = 2: an anisotropic Gaussian ρ_w (s = 3 along ξ₁, 1 along ξ₂) vs the
+    # uniform ρ_w on the square [−4, 4]², learning wave vectors κ = (2, 0) and (0, 2). With W
+    # frozen the rates c(2π)²ρ̄_w(κ) differ by e^{2(1 − 1/9)} ≈ 5.9 between the two κ under the
+    # Gaussian and are equal under the uniform ρ_w. Data: 32² points on [−8, 8]² (Nyquist
+    # π/Δx = 6.3 above max κ + 5/w = 5.3; window reach 5w = 7.5 < 8).
+    "default-2d": dict(
+        rhos=("gaussian:3/1", "uniform:4"), target="windowed-sines:2/0,0/2;width=1.5",
+        sigma_a=0.5, width=1024, eta=1.0, steps=300, n_snapshots=16, half_width=8.0,
+        n_points=32, n_xi=49, seed=0, part="full", dtype="float32", dim=2,
+        pde_options={"resolution_tol": 1e-3},
+    ),
+    # d = 3: an isotropic Gaussian vs one narrow along ξ₃ (s = 1.5, 1.5, 0.6), κ = 1.2 e₁ and
+    # 1.2 e₃, on 21³ points of [−6, 6]³ (Nyquist π/Δx = 5.5 above 1.2 + 5/1.2 = 5.4; window reach
+    # 5w = 6 = L). Frozen-W rates c(2π)³ρ̄_w(κ): equal under the isotropic law, e^{0.72(1/0.36 −
+    # 1/2.25)} ≈ 5.4 apart under the narrow one. Width and steps keep the run near a minute
+    # at N = 9261.
+    "default-3d": dict(
+        rhos=("gaussian:1", "gaussian:1.5/1.5/0.6"), target="windowed-sines:1.2/0/0,0/0/1.2;width=1.2",
+        sigma_a=0.5, width=256, eta=1.5, steps=200, n_snapshots=8, half_width=6.0,
+        n_points=21, n_xi=15, seed=0, part="full", dtype="float32", dim=3,
+        # P2 elements of size 0.8 (3·10⁴–9·10⁴ DOFs): û₀ and ρ̄_w resolved to ~1.5 %, below the
+        # (E3)-vs-kernel gap; the automatic first mesh (R/16: 2.7·10⁵ DOFs) takes minutes
+        pde_options={"mesh_size": 0.8, "resolution_tol": 5e-2, "mass_tol": 1e-4},
+    ),
+}
+# The quick forms of the d-D defaults (``ntk-freq reproduce default-2d --quick``, the tests): the
+# same science, fewer neurons, steps, snapshots and ξ nodes (and a coarser 3-D mesh).
+EXPERIMENTS["quick-2d"] = {**EXPERIMENTS["default-2d"], "width": 512, "n_snapshots": 8, "n_xi": 25}
+EXPERIMENTS["quick-3d"] = {
+    **EXPERIMENTS["default-3d"], "width": 128, "steps": 100, "n_snapshots": 4, "n_xi": 9,
+    "pde_options": {"mesh_size": 1.2, "resolution_tol": 1e-1, "mass_tol": 1e-3},
+}
+
+#: The named experiment a run of dimension d starts from when none is named.
+DEFAULT_BY_DIM = {1: "default", 2: "default-2d", 3: "default-3d"}
+#: The reduced ("quick") form of each default experiment.
+QUICK_FORM = {"default": "quick", "default-2d": "quick-2d", "default-3d": "quick-3d"}
+
+#: The flat settings a run takes: ``rhos`` (one problem per ρ_w), the fields of the problem,
+#: its network and its schedule (:data:`ntk_freq.problem.SETTINGS`, but one ``rho`` and the
+#: optimizer object) with the network by name, and compare's options.
+SETTINGS = ("rhos", "network", *(k for k in PROBLEM_SETTINGS if k not in ("rho", "optimizer")),
+            *OPTIONS)
+
+
+def read_toml(path, what: str = "config file") -> dict:
+    """A TOML file as a dict; ValueError naming ``what`` if it is missing or not TOML."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as f:
+            return tomllib.load(f)
+    except FileNotFoundError:
+        raise ValueError(f"{what} {str(path)!r} does not exist") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ValueError(f"{what} {str(path)!r} is not valid TOML: {e}") from None
+
+
+def load_config(path) -> dict:
+    """Read a TOML config (module docstring); unknown keys raise ValueError listing the allowed."""
+    config = read_toml(path)
+    _check_keys(config, f"config file {path}", extra=("experiment",))
+    return config
+
+
+def experiment_settings(experiment: str | None = None, config: dict | None = None,
+                        **overrides) -> dict:
+    """The settings of a run: the named experiment (``experiment``, else the config's
+    "experiment", else the default of the dimension asked for, :data:`DEFAULT_BY_DIM`), then
+    ``config``, then the overrides that are not None."""
+    config = dict(config or {})
+    dim = overrides.get("dim") or config.get("dim") or 1
+    if not (experiment or config.get("experiment")) and dim not in DEFAULT_BY_DIM:
+        raise ValueError(f"there is no default experiment in d = {dim!r} (defaults: d in "
+                         f"{sorted(DEFAULT_BY_DIM)}); name the ρ_w, target and grid in a config file "
+                         "with experiment = \"default-2d\" as a start")
+    experiment = experiment or config.pop("experiment", None) or DEFAULT_BY_DIM[dim]
+    config.pop("experiment", None)
+    if experiment not in EXPERIMENTS:
+        raise ValueError(f"experiment must be one of {sorted(EXPERIMENTS)}, got {experiment!r}")
+    overrides = {k: val for k, val in overrides.items() if val is not None}
+    _check_keys(overrides, "overrides")
+    base = EXPERIMENTS[experiment]
+    network = overrides.get("network") or config.get("network")
+    if network is not None:  # the experiment's settings of another network do not apply
+        own = {f.name for f in dataclasses.fields(NETWORKS[network])} if network in NETWORKS else set()
+        others = {k for k, (owner, _) in PROBLEM_SETTINGS.items() if owner in NETWORKS.values()}
+        base = {k: val for k, val in base.items() if k not in others - own}
+    settings = {**base, **config, **overrides}
+    if isinstance(settings["rhos"], str):
+        settings["rhos"] = (settings["rhos"],)
+    settings["rhos"] = tuple(settings["rhos"])
+    return settings
+
+
+def _check_keys(d: dict, where: str, extra=()) -> None:
+    bad = sorted(set(d) - set(SETTINGS) - set(extra))
+    if bad:
+        raise ValueError(f"{where}: unknown setting(s) {bad}; allowed: {sorted(SETTINGS + extra)}")
+
+
+@dataclass(frozen=True)
+class Run:
+    """A finished run: its directory, the result (comparison or width study) and the summary
+    written to summary.json."""
+
+    path: Path
+    result: Comparison | WidthStudy
+    summary: dict
+
+
+def default_run_name(prefix: str = "run") -> str:
+    """``<prefix>-YYYYmmdd-HHMMSS`` (UTC)."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+    return f"{prefix}-{now:%Y%m%d-%H%M%S}"
+
+
+def comparison_arrays(cmp: Comparison) -> dict:
+    """Every array of a comparison, keyed ``xi``, ``times``, …, ``rho<i>.<kind>.<route>``."""
+    arrays = {"xi": cmp.xi, "times": cmp.times, "kappa": cmp.kappa, "x": cmp.x, "y": cmp.y}
+    for i, r in enumerate(cmp.results):
+        for route in ROUTES:
+            arrays[f"rho{i}.u_hat.{route}"] = r.u_hat[route]
+            arrays[f"rho{i}.remaining.{route}"] = r.remaining[route]
+        for name, gap in r.rel_l2.items():
+            arrays[f"rho{i}.rel_l2.{name}"] = gap
+        arrays[f"rho{i}.loss"] = r.loss
+    return arrays
+
+
+#: A generous size for one run directory (figures, results.npz/.nc), for the free-space check.
+RUN_BYTES = 50e6
+
+PART_WORDS = {"full": "all of a, b, W", "readout": "a, b (W frozen)", "frequency": "W only"}
+
+
+def target_label(record) -> str:
+    """A windowed-sines target as a formula, y = e^{−x²/2w²}(A₁ sin(κ₁x + φ₁) + …) in 1-D,
+    y = e^{−|x|²/2w²}(A₁ sin(κ₁·x + φ₁) + …) with κ₁ = (2, 0) written out in d ≥ 2; any other
+    record as written."""
+    from ntk_freq._util.labels import vector_text
+
+    if not isinstance(record, dict) or "frequencies" not in record:
+        return str(record)
+    terms = []
+    dim = len(record["frequencies"][0])
+    for k, a, p in zip(record["frequencies"], record["amplitudes"], record["phases"]):
+        kx = f"{k[0]:g}x" if dim == 1 else f"{vector_text(k)}·x"
+        amp = "" if a == 1 else f"{a:g} "
+        phase = "" if p == 0 else f" + {p:g}"
+        terms.append(f"{amp}sin({kx}{phase})")
+    x2 = "x²" if dim == 1 else "|x|²"
+    return f"y = exp(−{x2}/2·{record['width']:g}²)·({' + '.join(terms)})"
+
+
+def comparison_caption(spec: dict, final_time: float) -> str:
+    """The parameter line of a comparison's figures."""
+    L, d, n = spec["half_width"], spec.get("dim", 1), spec["n_points"]
+    points = f"N = {n} points on D = [−{L:g}, {L:g}]" if d == 1 else \
+        f"N = {n}^{d} points on D = [−{L:g}, {L:g}]^{d}"
+    if "hidden" in spec:  # a deep FF-NN
+        network = (f"deep FF-NN m = {spec['width']} features, hidden {tuple(spec['hidden'])}, "
+                   f"{spec['activation']}, W {'trained' if spec['train_frequencies'] else 'frozen'}, ")
+    else:
+        network = (f"FF-NN width m = {spec['width']} (2m neurons after doubling), σ_a = "
+                   f"{spec['sigma_a']:g}, trained: {PART_WORDS.get(spec['part'], spec['part'])}, ")
+    return (f"target {target_label(spec['target'])}; {network}"
+            f"gradient descent η = {spec['eta']:g} × {spec['steps']} steps ({spec['dtype']}), "
+            f"final t = η·step = {final_time:g}; {points}, PDE model {spec.get('model') or 'E3'}, "
+            f"seed {spec['seed']}")
+
+
+def write_figures(cmp: Comparison, directory) -> list:
+    """The learning curves (with ρ̄_w) and the |û(ξ, t)| maps of a comparison, PNG and PDF; in
+    d ≥ 2 (:func:`write_figures_nd`) the learning curves, |û(ξ₁, ξ₂, t)| panels and the
+    per-direction rates."""
+    from ntk_freq.plotting import _style as plotting  # matplotlib: loaded only when figures are drawn
+    from ntk_freq.distributions._spec import distribution
+
+    directory = Path(directory)
+    note = comparison_caption(cmp.spec, float(cmp.times[-1]))
+    if cmp.dim > 1:
+        return write_figures_nd(cmp, directory, note)
+    records = cmp.spec["rhos"]
+    rho_bars = None
+    if all(isinstance(r, str) for r in records):
+        rho_bars = [distribution(r).symmetrised_pdf(cmp.xi) for r in records]
+    return [
+        plotting.plot_learning_curves(
+            cmp.times, cmp.kappa, [(r.rho, r.remaining, r.rel_l2) for r in cmp.results],
+            path=directory / "learning_curves.png", xi=cmp.xi, rho_bars=rho_bars, note=note),
+        plotting.plot_spectrum_heatmaps(
+            cmp.times, cmp.xi, [(r.rho, r.u_hat) for r in cmp.results], path=directory / "spectra.png",
+            note=note),
+    ]
+
+
+def write_figures_nd(cmp: Comparison, directory: Path, note: str) -> list:
+    """The figures of a d-D comparison (:mod:`ntk_freq.figures_nd`): ``learning_curves`` per
+    target wave vector, ``spectra`` (|û(ξ₁, ξ₂, t)| per route and time; the plane ξ₃ = 0 in
+    3-D) and ``directions`` (the rate along each axis against the frozen-W rate c(2π)^d ρ̄_w,
+    with the shell average for an isotropic ρ_w)."""
+    from ntk_freq.plotting import _nd as figures_nd, _style as plotting
+    from ntk_freq.distributions._spec import distribution
+    from ntk_freq.distributions._families import is_isotropic
+
+    c = 1.0 / (2 * cmp.spec["half_width"]) ** cmp.dim
+    directions = []
+    for record, r in zip(cmp.spec["rhos"], cmp.results):
+        rho = distribution(record, cmp.dim) if isinstance(record, str) else None
+        frozen = None if rho is None else (
+            lambda xi, rho=rho: c * (2 * math.pi) ** cmp.dim * rho.symmetrised_pdf(xi))
+        directions.append((r.rho, r.u_hat, frozen, rho is not None and is_isotropic(rho)))
+    return [
+        plotting.plot_learning_curves(
+            cmp.times, cmp.kappa, [(r.rho, r.remaining, r.rel_l2) for r in cmp.results],
+            path=directory / "learning_curves.png", note=note),
+        figures_nd.plot_spectrum_panels(cmp.times, cmp.xi, [(r.rho, r.u_hat) for r in cmp.results],
+                                        path=directory / "spectra.png", note=note),
+        figures_nd.plot_direction_rates(cmp.times, cmp.xi, directions,
+                                        path=directory / "directions.png", note=note),
+    ]
+
+
+def run_experiment(settings: dict, out="ntk-freq-results", name: str | None = None,
+                   *, progress: bool = True) -> Run:
+    """Run :func:`compare` with ``settings`` and write the run directory ``out/name`` (module
+    docstring). The name is checked before any computation; the directory appears complete or
+    not at all."""
+    path = store.check_output(store.new_run_path(out, name or default_run_name()), RUN_BYTES)
+    t0 = time.perf_counter()
+    cmp = compare_settings(settings, progress=progress)
+    summary = {"run": path.name, "spec": cmp.spec, "rho": cmp.summary(),
+               "seconds_total": time.perf_counter() - t0}
+    with store.run_directory(path) as tmp:
+        summary["seconds_total"] = time.perf_counter() - t0
+        _write_comparison(cmp, tmp, summary["rho"])
+        store.write_json(tmp / "summary.json", summary)
+    return Run(path=path, result=cmp, summary=summary)
+
+
+def _write_comparison(cmp: Comparison, directory: Path, metrics: dict) -> None:
+    """The figures, results.npz and results.nc (labelled, :mod:`ntk_freq.results`) of a comparison."""
+    from ntk_freq.comparison._results import write_dataset
+
+    write_figures(cmp, directory)
+    write_dataset(directory / "results.nc", cmp.to_dataset())
+    store.write_results(directory / "results.npz", comparison_arrays(cmp),
+                        {"spec": cmp.spec, "seed": cmp.spec["seed"], "metrics": metrics})
+
+
+def default_settings(quick: bool = False, experiment: str = "default") -> dict:
+    """The settings of the registered experiment ``experiment`` (a key of :data:`QUICK_FORM`),
+    its :data:`QUICK_FORM` when ``quick`` (its cache key)."""
+    return experiment_settings(QUICK_FORM[experiment] if quick else experiment)
+
+
+def reproduce_default(directory: Path, quick: bool = False, progress: bool = True,
+                      *, experiment: str = "default") -> dict:
+    """The registered experiments "default", "default-2d" and "default-3d" (``ntk-freq
+    reproduce default``): that comparison (its quick form when ``quick``), its figures and
+    results in ``directory``; returns the per-ρ_w summary."""
+    cmp = compare_settings(default_settings(quick, experiment), progress=progress)
+    summary = {"spec": cmp.spec, "rho": cmp.summary()}
+    _write_comparison(cmp, directory, summary["rho"])
+    return summary
+
+
+def summary_table(summary: dict) -> str:
+    """The run's result in about 80 columns (wider only for long ρ_w specs or wave vectors):
+    what is measured and when, then per ρ_w the gaps to the exact kernel flow and, per target
+    frequency κ, the remaining fraction from each route."""
+    spec = summary["spec"]
+    t_final = spec["eta"] * spec["steps"]
+    labels = [k.removeprefix("xi=") for s in summary["rho"].values() for k in s["remaining_fraction"]["kernel"]]
+    w_rho = max(16, 2 + max(len(rho) for rho in summary["rho"]))
+    w_kappa = max(6, 2 + max(len(k) for k in labels))
+    lines = [
+        f"At the final time t = η·step = {t_final:g}:",
+        "  gap       = relative L² distance over ξ to the exact kernel flow (E1)",
+        "  remaining = |û(κ,t)|/|û(κ,0)|, the error left at target frequency κ",
+        "",
+        f"{'ρ_w':<{w_rho}}{'PDE gap':>9}{'NN gap':>9}{'κ':>{w_kappa}}   {'remaining:':<10}{'PDE':>8}{'kernel':>9}{'FF-NN':>9}",
+    ]
+    for rho, s in summary["rho"].items():
+        rem = s["remaining_fraction"]
+        for i, key in enumerate(rem["kernel"]):
+            head = (f"{rho:<{w_rho}}{s['pde_vs_kernel_rel_l2']:>9.2g}{s['nn_vs_kernel_rel_l2']:>9.2g}"
+                    if i == 0 else " " * (w_rho + 18))
+            cells = "".join(f"{rem[r][key]:>{w}.3g}" for r, w in (("pde", 8), ("kernel", 9), ("nn", 9)))
+            lines.append(f"{head}{key.removeprefix('xi='):>{w_kappa}}   {'':<10}{cells}")
+    lines.append("")
+    for rho, s in summary["rho"].items():  # what the local model would cost
+        if "pde_e3_vs_kernel_rel_l2" in s:
+            lines.append(f"(E3), the local PDE, gap for {rho}: {s['pde_e3_vs_kernel_rel_l2']:.2g}")
+    return "\n".join(lines)
+
+
+def run_width_study(problem, out="ntk-freq-results", name: str | None = None, *,
+                    widths, seeds, progress: bool = True) -> Run:
+    """Run :func:`ntk_freq.compare.width_study` on ``problem`` and write ``out/name/`` with
+    ``width_study.png``, ``summary.json`` (widths, gaps, fitted exponent) and ``results.npz``."""
+    from ntk_freq.plotting import _style as plotting
+
+    path = store.check_output(store.new_run_path(out, name or default_run_name("width-study")), RUN_BYTES)
+    t0 = time.perf_counter()
+    study = width_study(problem, widths=widths, seeds=seeds, progress=progress)
+    summary = {"run": path.name, "spec": study.spec, "widths": study.widths.tolist(),
+               "gap_rms": study.gap.tolist(), "exponent": study.exponent,
+               "prefactor": study.prefactor, "seconds_total": time.perf_counter() - t0}
+    with store.run_directory(path) as tmp:
+        plotting.plot_width_study(study.widths, study.gaps, study.exponent, prefactor=study.prefactor,
+                                  path=tmp / "width_study.png", title=study.rho)
+        store.write_results(tmp / "results.npz", {"widths": study.widths, "gaps": study.gaps},
+                            {"spec": study.spec, "seed": study.spec["seeds"],
+                             "metrics": {"exponent": study.exponent, "prefactor": study.prefactor}})
+        store.write_json(tmp / "summary.json", summary)
+    return Run(path=path, result=study, summary=summary)

@@ -1,0 +1,101 @@
+"""The kernel-regime operator Θ(X, X) diag(q) on the training points, diagonalised once: the
+exact kernel flow u(t) = exp(−tΘ/N) u₀, its gradient-descent twin u_{k+1} = (I − ηΘ/N) u_k and
+the stability limit 2/λ_max(Θ/N)."""
+
+from __future__ import annotations
+from dataclasses import dataclass
+import numpy as np
+from ntk_freq._util import validation as v
+from ntk_freq.kernels._spectra import gram_spectrum
+
+
+@dataclass(frozen=True, eq=False)
+class KernelOperator:
+    """Θ(X, X)/N diagonalised once (:func:`ntk_freq.spectra.gram_spectrum`): eigenvalues ``lam``
+    (rounding-level negatives set to 0; Θ is positive semi-definite) and eigenvectors ``V``.
+    Every kernel-regime prediction on the data (flow, GD map, stability limit) reads these."""
+
+    lam: np.ndarray
+    V: np.ndarray
+    scale: np.ndarray | None = None
+
+    @classmethod
+    def from_gram(cls, theta_gram, weights=None) -> "KernelOperator":
+        """From Θ(X, X); with ``weights`` q_i (Σ q_i = 1; the weighted loss ½ Σ q_i (f − y)²)
+        the operator is Θ diag(q), diagonalised through its symmetric twin
+        S Θ S/N with S = diag(√(N q)) (u ↦ S u maps one onto the other)."""
+        if weights is None:
+            lam, V = gram_spectrum(theta_gram, vectors=True)
+            return cls(np.clip(lam, 0.0, None), V)
+        s = np.sqrt(len(weights) * np.asarray(weights, dtype=float))
+        lam, V = gram_spectrum(s[:, None] * np.asarray(theta_gram) * s[None, :], vectors=True)
+        return cls(np.clip(lam, 0.0, None), V, s)
+
+    def _in(self, u0):
+        return np.asarray(u0) if self.scale is None else self.scale * np.asarray(u0)
+
+    def _out(self, u):
+        return u if self.scale is None else u / self.scale
+
+    @property
+    def stability_limit(self) -> float:
+        """The largest stable gradient-descent step 2/λ_max(Θ/N)."""
+        return 2.0 / self.lam.max()
+
+    def flow(self, u0, times) -> np.ndarray:
+        """u(t) = exp(−t Θ/N) u₀ at each flow time t, shape (T, N)."""
+        t = v.finite_array("times", times).reshape(-1)
+        if np.any(t < 0):
+            raise ValueError(f"times must be >= 0, got min {t.min()}")
+        c = self.V.T @ self._in(u0)
+        return self._out((np.exp(-np.outer(t, self.lam)) * c) @ self.V.T)
+
+    def gd(self, u0, eta: float, steps) -> np.ndarray:
+        """u_k = (I − η Θ/N)^k u₀ at each k in ``steps``, shape (T, N)."""
+        eta = v.positive("eta", eta)
+        k = np.asarray(steps).reshape(-1)
+        c = self.V.T @ self._in(u0)
+        return self._out((np.power.outer(1.0 - eta * self.lam, k).T * c) @ self.V.T)
+
+
+def kernel_flow(theta_gram, u0, times) -> np.ndarray:
+    """The error under gradient flow, u(t) = exp(−t Θ(X, X)/N) u₀, at each t in ``times``.
+
+    theta_gram: Θ(X, X), shape (N, N); u0: shape (N,) (real or complex); times: flow times
+    t = η · step, shape (T,). Returns shape (T, N). Exact: one eigendecomposition."""
+    return KernelOperator.from_gram(theta_gram).flow(u0, times)
+
+
+def kernel_gd(theta_gram, u0, eta: float, *, steps) -> np.ndarray:
+    """The error after k steps of the linearised gradient descent u_{k+1} = (I − η Θ/N) u_k, at
+    each k in ``steps`` (shape (T,)); returns shape (T, N). Its gap to :func:`kernel_flow` at
+    t = η k is the time-discretisation error."""
+    return KernelOperator.from_gram(theta_gram).gd(u0, eta, steps)
+
+
+def stability_limit(theta_gram) -> float:
+    """The largest stable gradient-descent step 2/λ_max(Θ(X, X)/N) for a Gram matrix Θ(X, X)."""
+    return KernelOperator.from_gram(theta_gram).stability_limit
+
+
+def snapshot_steps(times, eta: float) -> np.ndarray:
+    """The gradient-descent steps k = t/η of the snapshot times t (sorted, ≥ 0, multiples of η).
+
+    Raises ValueError naming the first time that is not a multiple of η (relative tolerance
+    1e-9) and the nearest times that are."""
+    eta = v.positive("eta", eta)
+    t = v.finite_array("times", times).reshape(-1)
+    if t.size == 0:
+        raise ValueError("times must hold at least one snapshot time t = eta * step")
+    if np.any(t < 0) or np.any(np.diff(t) < 0):
+        raise ValueError(f"times must be >= 0 and sorted ascending, got {t.tolist()[:8]}")
+    k = np.rint(t / eta)
+    bad = np.abs(t / eta - k) > 1e-9 * np.maximum(1.0, k)
+    if np.any(bad):
+        t0 = float(t[bad][0])
+        lo = np.floor(t0 / eta) * eta
+        raise ValueError(
+            f"times: t = {t0!r} is not a multiple of eta = {eta!r} (gradient-descent time is "
+            f"t = eta * step); use e.g. {lo:.12g} or {lo + eta:.12g}, or eta * np.arange(...)"
+        )
+    return k.astype(np.int64)
