@@ -537,6 +537,7 @@ def pde(rho_spec, dim, sigma_a, density, data_spec, target_spec, data_half_width
         else:
             model = _e2_model(data_spec, dim, y)
         sol = solve_frequency_pde(rho, sigma_a, model.pop("density"), times=t_solve, part=part,
+                                  model="E3" if data_spec is None else "E2",
                                   order=int(order), scheme=scheme, mesh_size=mesh_size,
                                   max_dofs=max_dofs, progress=True, **model)
     except (ValueError, TypeError, MemoryError) as err:

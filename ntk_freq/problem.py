@@ -338,7 +338,7 @@ class Problem:
 
     @functools.cached_property
     def target_fn(self) -> WindowedSines:
-        """The target as a :class:`ntk_freq.targets.WindowedSines` on R^d."""
+        """The target as a :class:`ntk_freq.data.WindowedSines` on R^d."""
         return parse_windowed_target(self.target, self.dim)
 
     @functools.cached_property

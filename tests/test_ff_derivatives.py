@@ -21,7 +21,8 @@ from ntk_freq._nn import derivatives as ffd
 from ntk_freq.training import _train as tr
 from ntk_freq.distributions._spec import distribution
 from ntk_freq.kernels._closed_form import empirical_ntk
-from ntk_freq._nn.models import PARTS, ff_network, merge, split
+from ntk_freq._nn.models import ff_network, merge, split
+from ntk_freq._util.validation import PARTS
 
 RHOS = {1: distribution("gaussian:2"), 2: distribution("gaussian:2", dim=2)}
 

@@ -152,6 +152,18 @@ def test_moved_names_and_module_paths_still_work_with_a_deprecation_warning():
         ntk_freq.no_such_name
 
 
+def test_every_moved_name_resolves_to_its_new_home():
+    from ntk_freq._util.moved import MOVED
+
+    missing = []
+    for old, table in MOVED.items():
+        for name, new in table.items():
+            module, _, attr = new.partition(":")
+            if not hasattr(importlib.import_module(module), attr or name):
+                missing.append(f"{old}.{name} -> {new}")
+    assert not missing
+
+
 def test_import_leaves_jax_alone_and_old_compare_path_does_not_shadow_the_function():
     code = ("import ntk_freq, sys; assert 'jax' not in sys.modules; "
             "import ntk_freq.compare; assert callable(ntk_freq.compare)")

@@ -172,3 +172,44 @@ def test_the_mse_loss_weights_every_frequency_equally():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert Problem(loss=nf.losses.MeanSquared()).record()["loss"] == {"spec": "mse"}
+
+
+def test_the_pde_model_is_said_not_inferred_from_the_density_type():
+    from ntk_freq.data import initial_error_hat
+
+    rho, y = nf.distribution("gaussian:3"), Problem().target_fn
+    with pytest.raises(ValueError, match="model='E2' needs a data density"):
+        nf.solve_frequency_pde(rho, 0.5, 0.05, u0_hat=initial_error_hat(y), times=[0.0, 1.0],
+                               model="E2")
+    with pytest.raises(ValueError, match="model='E3' needs a constant data density"):
+        nf.solve_frequency_pde(rho, 0.5, "box:10", times=[0.0, 1.0], u0=lambda x: -y(x),
+                               model="E3")
+    with pytest.warns(FutureWarning, match="pass model='E2'"):
+        old = nf.solve_frequency_pde(rho, 0.5, "box:10", times=[0.0, 1.0], u0=lambda x: -y(x),
+                                     mesh_size=0.5)
+    new = nf.solve_frequency_pde(rho, 0.5, "box:10", times=[0.0, 1.0], u0=lambda x: -y(x),
+                                 mesh_size=0.5, model="E2")
+    assert old.model == new.model
+    xi = np.linspace(0, 8, 5)[:, None]
+    np.testing.assert_allclose(old(xi, 1.0), new(xi, 1.0), rtol=0, atol=1e-12)
+
+
+def test_design_rho_takes_the_problems_network():
+    """One entry point: a FourierFeatures network designs under (E3) exactly as the former
+    sigma_a keyword did; a problem lends its data density c = 1/|D|; a deep network with W
+    frozen gets the deep design."""
+    from ntk_freq.design import DeepDesign, RateProfile
+
+    objective = RateProfile(1.0, (0, 4), absolute=False)
+    kw = dict(density=0.05, n_points=101)
+    a = nf.design_rho(objective, network=FourierFeatures(sigma_a=0.5), **kw)
+    b = nf.design_rho(objective, sigma_a=0.5, **kw)
+    np.testing.assert_array_equal(a.rho.values, b.rho.values)
+    c = nf.design_rho(objective, problem=Problem(half_width=10.0), n_points=101)
+    assert c.density == 1 / 20 and np.array_equal(c.rho.values, a.rho.values)
+    deep = DeepFourierFeatures(hidden=(8,), activation="erf", train_frequencies=False)
+    assert isinstance(nf.design_rho(objective, network=deep, density=0.05), DeepDesign)
+    with pytest.raises(ValueError, match="W frozen"):
+        nf.design_rho(objective, network=DeepFourierFeatures(), density=0.05)
+    with pytest.raises(TypeError, match="exactly one of"):
+        nf.design_rho(objective, network=FourierFeatures(), sigma_a=0.5, density=0.05)

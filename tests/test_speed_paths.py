@@ -19,13 +19,14 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import ntk_freq as nf
+from ntk_freq._util.validation import PARTS
 from ntk_freq._util import threads as _threads
 from ntk_freq.kernels import _closed_form as kernels, _spectra as spectra
 
 
 @settings(max_examples=25, deadline=None)
 @given(n1=st.integers(2, 60), n2=st.integers(2, 60), h=st.floats(1e-3, 0.5),
-       a1=st.floats(-5, 5), shift=st.integers(-30, 30), part=st.sampled_from(kernels.FF_PARTS),
+       a1=st.floats(-5, 5), shift=st.integers(-30, 30), part=st.sampled_from(PARTS),
        rho=st.sampled_from([nf.Gaussian(3.0), nf.Laplace(2.0), nf.Uniform(4.0)]))
 def test_ff_ntk_on_uniform_grids_is_the_pairwise_kernel(n1, n2, h, a1, shift, part, rho):
     x1 = (a1 + h * np.arange(n1))[:, None]

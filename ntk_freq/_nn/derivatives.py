@@ -1,6 +1,6 @@
 """Hand-written derivatives of the doubled Fourier-feature network (docs/training-speed.md).
 
-The doubling f = (g(θ₊) − g(θ₋))/√2 of :func:`ntk_freq.models.ff_network` is evaluated as one
+The doubling f = (g(θ₊) − g(θ₋))/√2 of :func:`ntk_freq._nn.models.ff_network` is evaluated as one
 network of 2m neurons: the two copies are stacked on a leading axis k ∈ {+, −}, so
 
     f(x_i) = (1/√(2m)) Σ_k s_k Σ_j [a_kj C_kij + b_kj S_kij],   C = cos(z), S = sin(z),

@@ -1,4 +1,4 @@
-"""The plain deep networks of the classic spectral-bias papers, as :class:`ntk_freq.models.Network`
+"""The plain deep networks of the classic spectral-bias papers, as :class:`ntk_freq.networks.Network`
 objects: fully connected, any depth and activation, biases initialised at zero or Gaussian,
 "ntk" or "standard" parametrisation, all layers trained or only the first (or only the last),
 scalar or vector outputs; and their analytic infinite-width NTK through neural-tangents.
@@ -11,21 +11,20 @@ Layer l maps h ↦ act(z) with (``n_in`` the fan-in, V_l of shape (n_in, n_out),
 (the two agree at initialisation and differ in how fast each layer trains); the output layer has
 no activation. ``bias_init="zero"`` starts every c_l at 0 (PyTorch-style training still moves
 it). With ``doubling`` (the default) the network is the antisymmetric pair of
-:func:`ntk_freq.models.antisymmetric`, so f₀ ≡ 0 and the initial error is −y.
+:func:`ntk_freq._nn.models.antisymmetric`, so f₀ ≡ 0 and the initial error is −y.
 """
 
 from __future__ import annotations
 
 from typing import Callable
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 
 from ntk_freq._util import validation as v
 from ntk_freq._util.precision import float64
 from ntk_freq._nn.models import (ACTIVATIONS, Network, antisymmetric, antisymmetric_apply,
-                                 n_layers_of, shared)
+                                 mlp_forward, mlp_layers, n_layers_of, shared)
 
 PARAMETERIZATIONS = ("ntk", "standard")
 BIAS_INITS = ("gaussian", "zero")
@@ -33,17 +32,6 @@ TRAIN = ("all", "first", "last")
 #: Activations of :func:`mlp_network`: those of the two-layer networks and tanh.
 MLP_ACTIVATIONS = {**ACTIVATIONS, "tanh": jnp.tanh}
 STAX_ACTIVATIONS = ("relu", "erf", "sin", "cos", "gelu", "abs")
-
-
-def mlp_forward(p: dict, h, n_layers: int, act: Callable, scale_w, scale_b):
-    """h ↦ the output of the MLP with layers ``V{l}``, ``c{l}`` in ``p``: z = scale_w(n_in) h V +
-    scale_b c, ``act`` between layers, none on the output; shape (n, n_out)."""
-    for i in range(n_layers):
-        V = p[f"V{i}"]
-        h = scale_w(V.shape[0]) * (h @ V) + scale_b * p[f"c{i}"]
-        if i < n_layers - 1:
-            h = act(h)
-    return h
 
 
 def mlp_network(dim: int, hidden=(256, 256), activation: str = "relu", *, w_std: float = 1.0,
@@ -71,11 +59,9 @@ def mlp_network(dim: int, hidden=(256, 256), activation: str = "relu", *, w_std:
     ntk = parameterization == "ntk"
 
     def init_g(key):
-        p = {}
-        for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-            key, k_w, k_b = jax.random.split(key, 3)
-            V = jax.random.normal(k_w, (n_in, n_out), dtype=jnp.float64)
-            c = jax.random.normal(k_b, (n_out,), dtype=jnp.float64)
+        p = mlp_layers(key, sizes)
+        for i, n_in in enumerate(sizes[:-1]):
+            V, c = p[f"V{i}"], p[f"c{i}"]
             if bias_init == "zero":
                 c = jnp.zeros_like(c)
             p[f"V{i}"] = (V if ntk else V * w_std / np.sqrt(n_in)).astype(dtype)

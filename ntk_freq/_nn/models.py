@@ -23,7 +23,8 @@ from ntk_freq._nn import derivatives as ffd
 from ntk_freq._util.precision import float64
 from ntk_freq.distributions._families import FrequencyDistribution
 
-PARTS = {"full": ("a", "b", "W"), "readout": ("a", "b"), "frequency": ("W",)}
+#: The trained parameters of each part (:data:`ntk_freq._util.validation.PARTS`).
+TRAINED = {"full": ("a", "b", "W"), "readout": ("a", "b"), "frequency": ("W",)}
 
 ACTIVATIONS: dict[str, Callable] = {
     "relu": jax.nn.relu,
@@ -139,7 +140,7 @@ def ff_network(rho: FrequencyDistribution, sigma_a: float, width: int, *, part: 
     _check_rho(rho)
     sigma_a = v.std("sigma_a", sigma_a)
     m = v.positive_int("width", width)
-    v.choice("part", part, PARTS)
+    v.choice("part", part, v.PARTS)
     dtype = float_dtype(dtype)
     v.fits_in_memory(f"the parameters of an FF-NN of width {m}", 8.0 * 2 * m * (rho.dim + 2) * 2)
 
@@ -151,18 +152,24 @@ def ff_network(rho: FrequencyDistribution, sigma_a: float, width: int, *, part: 
             "b": (sigma_a * jax.random.normal(k_b, (m,), dtype=jnp.float64)).astype(dtype),
         }
 
-    return Network(doubled_init(init_g), ffd.ff_apply, PARTS[part], ffd.loss_and_grad,
+    return Network(doubled_init(init_g), ffd.ff_apply, TRAINED[part], ffd.loss_and_grad,
                    ffd.ntk_gram)
 
 
-def _mlp_init(key, sizes, dtype):
-    """Unit-variance weights V_i (n_in, n_out) and biases c_i of an NTK-parametrised MLP."""
+def mlp_layers(key, sizes) -> dict:
+    """Unit-variance weights V_i (n_in, n_out) and biases c_i of an MLP with layer ``sizes``,
+    drawn in float64 (the caller scales and rounds them to its dtype)."""
     layers = {}
     for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
         key, k_w, k_b = jax.random.split(key, 3)
-        layers[f"V{i}"] = jax.random.normal(k_w, (n_in, n_out), dtype=jnp.float64).astype(dtype)
-        layers[f"c{i}"] = jax.random.normal(k_b, (n_out,), dtype=jnp.float64).astype(dtype)
+        layers[f"V{i}"] = jax.random.normal(k_w, (n_in, n_out), dtype=jnp.float64)
+        layers[f"c{i}"] = jax.random.normal(k_b, (n_out,), dtype=jnp.float64)
     return layers
+
+
+def _mlp_init(key, sizes, dtype):
+    """Unit-variance weights and biases of an NTK-parametrised MLP, in ``dtype``."""
+    return {k: a.astype(dtype) for k, a in mlp_layers(key, sizes).items()}
 
 
 def n_layers_of(p: dict) -> int:
@@ -170,15 +177,21 @@ def n_layers_of(p: dict) -> int:
     return sum(1 for k in p if k.startswith("V"))
 
 
-def _mlp_apply(p, h, act, w_std, b_std):
-    """NTK-parametrised MLP: h ← act((w_std/√n_in) h V + b_std c), no activation on the output."""
-    n_layers = n_layers_of(p)
+def mlp_forward(p: dict, h, n_layers: int, act: Callable, scale_w, scale_b):
+    """h ↦ the output of the MLP with layers ``V{l}``, ``c{l}`` in ``p``: z = scale_w(n_in) h V +
+    scale_b c, ``act`` between layers, none on the output; shape (n, n_out). The one MLP of the
+    package: the FF-MLP, the two-layer networks' readout and :func:`ntk_freq._nn.mlp.mlp_network`."""
     for i in range(n_layers):
         V = p[f"V{i}"]
-        h = (w_std / jnp.sqrt(V.shape[0])) * (h @ V) + b_std * p[f"c{i}"]
+        h = scale_w(V.shape[0]) * (h @ V) + scale_b * p[f"c{i}"]
         if i < n_layers - 1:
             h = act(h)
-    return h[:, 0]
+    return h
+
+
+def _mlp_apply(p, h, act, w_std, b_std):
+    """NTK-parametrised MLP: h ← act((w_std/√n_in) h V + b_std c), no activation on the output."""
+    return mlp_forward(p, h, n_layers_of(p), act, lambda n_in: w_std / jnp.sqrt(n_in), b_std)[:, 0]
 
 
 def two_layer_network(dim: int, width: int, activation: str = "relu", *, w_std: float = 1.0,

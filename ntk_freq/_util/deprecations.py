@@ -7,7 +7,7 @@ is now a subpackage (``ntk_freq.data``) serves its former names through the faca
 (``ntk_freq.compare``, ``ntk_freq.models``) is a :class:`MovedModule` registered in
 ``sys.modules`` when the package is imported (no import of the new modules until a name is read),
 which reads and writes its names on their new modules, so ``from ntk_freq.models import
-ff_network`` and monkeypatching ``ntk_freq.compare.nn_route`` still act on the real function.
+ff_network`` and monkeypatching ``ntk_freq.comparison.nn_route`` still act on the real function.
 """
 
 from __future__ import annotations
@@ -20,10 +20,14 @@ import warnings
 from ntk_freq._util.moved import MOVED
 
 
-def _warn(old: str, name: str, new: str) -> None:
-    warnings.warn(f"{old}.{name} moved to {new}.{name} (import it from there or from the "
+def _resolve(old: str, name: str, new: str):
+    """Warn that ``old.name`` moved to ``new`` ("module" or "module:attr") and return it."""
+    module, _, attr = new.partition(":")
+    attr = attr or name
+    warnings.warn(f"{old}.{name} moved to {module}.{attr} (import it from there or from the "
                   f"subpackage); the old path goes in the next release", DeprecationWarning,
                   stacklevel=3)
+    return getattr(importlib.import_module(module), attr)
 
 
 def moved_names_getattr(module_name: str):
@@ -32,8 +36,7 @@ def moved_names_getattr(module_name: str):
 
     def __getattr__(name: str):
         if name in table:
-            _warn(module_name, name, table[name])
-            return getattr(importlib.import_module(table[name]), name)
+            return _resolve(module_name, name, table[name])
         raise AttributeError(f"module {module_name!r} has no attribute {name!r}")
 
     return __getattr__
@@ -44,27 +47,29 @@ class MovedModule(types.ModuleType):
     modules, each read with a DeprecationWarning."""
 
     def __init__(self, name: str, table: dict):
-        super().__init__(name, f"Moved: the names of {name} now live in {sorted(set(table.values()))}.")
+        homes = sorted({new.partition(":")[0] for new in table.values()})
+        super().__init__(name, f"Moved: the names of {name} now live in {homes}.")
         self.__dict__["_moved"] = table
 
     def __getattr__(self, name: str):
         table = self.__dict__["_moved"]
         if name in table:
-            _warn(self.__name__, name, table[name])
-            return getattr(importlib.import_module(table[name]), name)
+            return _resolve(self.__name__, name, table[name])
         raise AttributeError(f"module {self.__name__!r} has no attribute {name!r}")
 
     def __setattr__(self, name: str, value) -> None:
         table = self.__dict__["_moved"]
         if name in table:
-            setattr(importlib.import_module(table[name]), name, value)
+            module, _, attr = table[name].partition(":")
+            setattr(importlib.import_module(module), attr or name, value)
         else:
             super().__setattr__(name, value)
 
     def __delattr__(self, name: str) -> None:
         table = self.__dict__["_moved"]
         if name in table:
-            delattr(importlib.import_module(table[name]), name)
+            module, _, attr = table[name].partition(":")
+            delattr(importlib.import_module(module), attr or name)
         else:
             super().__delattr__(name)
 

@@ -2,6 +2,7 @@
 :mod:`ntk_freq._util.deprecations`, which serves them with a DeprecationWarning for one
 release. Generated once, when the modules moved; delete with the shims."""
 
+#: A value "module:attr" names an object that was renamed too.
 MOVED = {
     "ntk_freq._precision": {
         "F": "ntk_freq._util.precision",
@@ -417,7 +418,7 @@ MOVED = {
     },
     "ntk_freq.kernels": {
         "BLOCK": "ntk_freq.kernels._closed_form",
-        "FF_PARTS": "ntk_freq.kernels._closed_form",
+        "FF_PARTS": "ntk_freq._util.validation:PARTS",
         "FrequencyDistribution": "ntk_freq.distributions._families",
         "Network": "ntk_freq._nn.models",
         "TWO_LAYER_ACTIVATIONS": "ntk_freq.kernels._closed_form",
@@ -450,7 +451,7 @@ MOVED = {
         "antisymmetric": "ntk_freq._nn.models",
         "antisymmetric_apply": "ntk_freq._nn.models",
         "float64": "ntk_freq._util.precision",
-        "mlp_forward": "ntk_freq._nn.mlp",
+        "mlp_forward": "ntk_freq._nn.models",
         "mlp_network": "ntk_freq._nn.mlp",
         "mlp_ntk": "ntk_freq._nn.mlp",
         "mlp_stax": "ntk_freq._nn.mlp",
@@ -460,7 +461,7 @@ MOVED = {
     "ntk_freq.models": {
         "FrequencyDistribution": "ntk_freq.distributions._families",
         "Network": "ntk_freq._nn.models",
-        "PARTS": "ntk_freq._nn.models",
+        "PARTS": "ntk_freq._nn.models:TRAINED",
         "antisymmetric": "ntk_freq._nn.models",
         "antisymmetric_apply": "ntk_freq._nn.models",
         "doubled_init": "ntk_freq._nn.models",
@@ -577,7 +578,7 @@ MOVED = {
         "write_results": "ntk_freq._util.store"
     },
     "ntk_freq.structured": {
-        "FF_PARTS": "ntk_freq.kernels._closed_form",
+        "FF_PARTS": "ntk_freq._util.validation:PARTS",
         "FrequencyDistribution": "ntk_freq.distributions._families",
         "GRID_RTOL": "ntk_freq.kernels._structured",
         "STRUCTURED_MIN_POINTS": "ntk_freq.kernels._structured",

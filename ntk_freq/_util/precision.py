@@ -9,7 +9,7 @@ of the package that computes with JAX enters JAX's 64-bit mode itself, as a cont
   initialisation, the diagnostics of :mod:`ntk_freq.diagnostics`, …) runs under
   :func:`float64`: inside the call float64 is JAX's default, so arrays made from Python or
   NumPy numbers are float64;
-- training (:func:`ntk_freq.training.train`, :func:`ntk_freq.fitting.fit`) runs under
+- training (:func:`ntk_freq.training.train`, :func:`ntk_freq.training.fit`) runs under
   :func:`precision` of the dtype it is asked for: float64 in 64-bit mode, float32 in 32-bit
   mode whatever the caller's setting, so that nothing in a float32 run is silently promoted
   to float64 (parameters, data, every intermediate and the returned parameters are float32).
@@ -19,9 +19,9 @@ is the float64 one of the same key rounded (the same draws in either mode of the
 
 Plain JAX building blocks that take the caller's JAX arrays and are traced inside training
 compute in the caller's mode, as any JAX function does: a network's ``apply`` and
-``loss_and_grad`` (:mod:`ntk_freq.ff_derivatives`), :func:`ntk_freq.regime.regime_probe`,
+``loss_and_grad`` (:mod:`ntk_freq.ff_derivatives`), :func:`ntk_freq.training.regime_probe`,
 :func:`ntk_freq.training.empirical_lambda_max`, the ``stax`` triples of
-:func:`ntk_freq.kernels.two_layer_stax` and :func:`ntk_freq.mlp.mlp_stax`. Train and fit call
+:func:`ntk_freq.kernels.two_layer_stax` and :func:`ntk_freq._nn.mlp.mlp_stax`. Train and fit call
 them in the mode of their dtype; to evaluate a float64 network yourself in a 32-bit process,
 call it inside ``with jax.enable_x64(True):``.
 
@@ -33,7 +33,7 @@ arrays only where the API says so (draws, network parameters).
 
 The scope is the calling thread's (JAX keeps these settings per thread): code that hands JAX
 work to other threads must enter it there too (the package's threaded kernel fill,
-:func:`ntk_freq._threads.map_blocks`, runs NumPy only). A jitted function compiles once per
+:func:`ntk_freq._util.threads.map_blocks`, runs NumPy only). A jitted function compiles once per
 mode: the 64-bit flag is part of JAX's compilation cache key, so the same function called in
 and out of the scope traces twice and never mixes the two.
 """

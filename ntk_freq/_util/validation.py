@@ -88,7 +88,7 @@ def nonnegative_int(name: str, value: int) -> int:
 
 #: Elementary operations a call may plan before it is refused as too long to wait for: about
 #: ten minutes of numpy work on the reference 2-core machine. (Training has its own budget,
-#: :data:`ntk_freq.training.MAX_TRAINING_OPERATIONS`.)
+#: :data:`ntk_freq.training._train.MAX_TRAINING_OPERATIONS`.)
 MAX_OPERATIONS = 5e10
 
 

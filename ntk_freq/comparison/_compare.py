@@ -63,7 +63,7 @@ class RhoComparison:
     (T,) gaps ("pde_vs_kernel", "nn_vs_kernel", "kernel_gd_vs_kernel"); loss: the network's
     training loss per step; max_stable_eta: 2/λ_max(Θ(X, X)/N) of the closed-form kernel;
     seconds[route]: wall time of each route; regime: the network's kernel-regime diagnostics
-    (:class:`ntk_freq.regime.RegimeTrace`) or None."""
+    (:class:`ntk_freq.training.RegimeTrace`) or None."""
 
     rho: str
     u_hat: dict
@@ -119,7 +119,7 @@ class Comparison:
         return out
 
     def to_dataset(self):
-        """The comparison as a labelled xarray Dataset (:func:`ntk_freq.results.comparison_dataset`)."""
+        """The comparison as a labelled xarray Dataset (:func:`ntk_freq.comparison.comparison_dataset`)."""
         from ntk_freq.comparison._results import comparison_dataset
 
         return comparison_dataset(self)
@@ -187,7 +187,7 @@ def nn_route(problem, key, progress):
 
 def check_pde_options(options) -> dict:
     """The options passed on to :func:`ntk_freq.pde.solve_frequency_pde`: a dict (or None) of
-    its keyword options, except ``part`` and ``u0``, which the comparison sets."""
+    its keyword options, except those the comparison sets (part, u0, u0_hat, times, model)."""
     from ntk_freq.pde import solve_frequency_pde
 
     if options is None:
@@ -195,7 +195,8 @@ def check_pde_options(options) -> dict:
     if not isinstance(options, dict):
         raise TypeError(f"pde_options must be a dict of solve_frequency_pde options, got {options!r}")
     allowed = [p.name for p in inspect.signature(solve_frequency_pde).parameters.values()
-               if p.kind is p.KEYWORD_ONLY and p.name not in ("part", "u0")]
+               if p.kind is p.KEYWORD_ONLY
+               and p.name not in ("part", "u0", "u0_hat", "times", "model")]
     unknown = sorted(set(options) - set(allowed))
     if unknown:
         raise ValueError(f"pde_options: unknown option(s) {unknown}; allowed: {allowed}")
@@ -215,9 +216,11 @@ def network_pde(network, rho, density, *, y, times, options, xi_max: float = 0.0
         R = options.get("domain") or default_domain(rho, options.get("support_tol", 1e-8)).radius
         if R < 1.02 * xi_max:
             options = {**options, "domain": 1.02 * xi_max}
-        sol, info = network.solve_pde(rho, density, times=times, u0=-y(density.coords), **options)
+        sol, info = network.solve_pde(rho, density, model="E2", times=times,
+                                      u0=-y(density.coords), **options)
     else:
-        sol, info = network.solve_pde(rho, density, initial_error_hat(y), times=times, **options)
+        sol, info = network.solve_pde(rho, density, initial_error_hat(y), model="E3", times=times,
+                                      **options)
     return (lambda xi: sol(xi, times)), info
 
 
@@ -471,7 +474,7 @@ def check_cost(network, n_points: int, steps: int, *, dim: int = 1) -> None:
     (:func:`ntk_freq.training.check_training_cost`, the same estimate as ``train``'s, from the
     doubled network's parameters). ``network``: a network object, or the width m of a FF-NN.
     (The kernel flow's own estimate, O(N) on a uniform grid and O(N²) for scattered points, is
-    made by :func:`ntk_freq.structured.kernel_operator` before it builds anything.)"""
+    made by :func:`ntk_freq.kernels.kernel_operator` before it builds anything.)"""
     from ntk_freq.training._train import check_training_cost
 
     if not hasattr(network, "n_params"):

@@ -1,4 +1,4 @@
-"""Deprecated: the deep comparison is :func:`ntk_freq.compare.compare` with a
+"""Deprecated: the deep comparison is :func:`ntk_freq.comparison.compare` with a
 :class:`ntk_freq.DeepFourierFeatures` network. ``compare_deep`` builds that problem and calls it,
 with a DeprecationWarning, for one release."""
 
@@ -19,7 +19,7 @@ def compare_deep(rho="gaussian:3", target="windowed-sines:2,7;width=1.5", hidden
     from ntk_freq.networks import DeepFourierFeatures
     from ntk_freq.problem import Problem, Schedule
 
-    warnings.warn("ntk_freq.deep_compare.compare_deep is deprecated: use ntk_freq.compare(ntk_freq."
+    warnings.warn("ntk_freq.comparison._deep_compare.compare_deep is deprecated: use ntk_freq.compare(ntk_freq."
                   "Problem(rho=..., network=ntk_freq.DeepFourierFeatures(...)), routes=...)",
                   DeprecationWarning, stacklevel=2)
     network = DeepFourierFeatures(width=width, hidden=hidden, activation=activation, w_std=w_std,

@@ -75,7 +75,7 @@ def _xr():
 
 
 def comparison_dataset(cmp) -> "xarray.Dataset":  # noqa: F821
-    """A :class:`ntk_freq.compare.Comparison` as a labelled Dataset (module docstring)."""
+    """A :class:`ntk_freq.comparison.Comparison` as a labelled Dataset (module docstring)."""
     from ntk_freq.comparison._results import ROUTES
 
     xr = _xr()

@@ -19,7 +19,6 @@ _HOMES = {
             "band_measure",
             "check_feasible",
             "design_product_rho",
-            "design_rho",
             "first_passage",
             "frozen_rho",
             "learning_times",
@@ -32,6 +31,8 @@ _HOMES = {
         "ntk_freq.design._design",
     ),
 }
+
+_HOMES["design_rho"] = "ntk_freq.design._entry"
 
 __all__ = sorted(_HOMES)
 __getattr__, __dir__ = lazy_facade(__name__, _HOMES)

@@ -16,7 +16,7 @@ allowed support [−R, R]), symmetric, possibly non-zero at ±R (a jump to 0 out
 :class:`ntk_freq.distributions.Tabulated` density the design returns and the network samples.
 Its characteristic function is exact, φ_w(z) = h sinc²(hz/2) Σ_{|j|<n} ρ_j cos(ξ_j z) + ρ_n E(z)
 (E: the two half-hats at ±R), the cosine sum by one DCT. Then, as in
-:func:`ntk_freq.deep.effective_densities`, ρ_α = a_1 ρ̄_w + (1/π)∫_0^∞ [κ(φ_w) − κ(0) − a_1 φ_w]
+:func:`ntk_freq.kernels.effective_densities`, ρ_α = a_1 ρ̄_w + (1/π)∫_0^∞ [κ(φ_w) − κ(0) − a_1 φ_w]
 cos(ξz) dz with the integral by the end-corrected trapezoid rule (a DCT) on a z grid that is 16
 times finer than π/R and reaches 4 periods 2π/h of the cosine sum. The Jacobian ∂ρ_α(ξ_i)/∂ρ_j
 is a_1 δ_ij + (h w_j/2)[M((i − j)h) + M((i + j)h)], M the cosine transform of
@@ -61,7 +61,7 @@ MAX_DEEP_DESIGN_POINTS = 4001
 
 class DampingMap:
     """ρ_w ↦ ρ_α for a deep FF-NN with W frozen, on the half grid ξ_j = j h, j = 0…n (module
-    docstring). ``mlp``: the network keywords of :func:`ntk_freq.deep.ff_mlp_ntk`.
+    docstring). ``mlp``: the network keywords of :func:`ntk_freq.kernels.ff_mlp_ntk`.
     Attributes: ``xi`` the nodes, ``mu`` the trapezoid weights (∫ρ̄_w = mu·ρ over the full
     line), ``kappa0`` κ(0), ``a1`` κ'(0), ``mass`` κ(1) − κ(0) (the mass of ρ_α for every ρ_w)."""
 
@@ -137,7 +137,7 @@ class DeepDesign(Design):
     """A :class:`ntk_freq.design.Design` for a deep FF-NN with W frozen (``sigma_a`` is 0: no
     diffusion). Adds ``network`` (the MLP keywords), ``atom`` (κ(0), the constant mode's weight,
     learned at ξ = 0 only), ``alpha_wanted`` and ``alpha`` (ρ_α* and the designed ρ_α at the
-    report frequencies ``xi``, the latter by :func:`ntk_freq.deep.effective_densities`, an
+    report frequencies ``xi``, the latter by :func:`ntk_freq.kernels.effective_densities`, an
     independent route). ``times`` come from the deep frequency PDE, which with W frozen is solved
     exactly by û(ξ, t) = û₀ e^{−c 2π ρ_α(ξ) t}."""
 
@@ -242,7 +242,7 @@ def design_deep_rho(objective, *, density: float, hidden=(256,), activation: str
                     gaussian_scale: float | None = None) -> DeepDesign:
     """Design ρ_w for ``objective`` (:class:`ntk_freq.design.RateProfile` or
     :class:`ntk_freq.design.ReachByTime`) for the deep FF-NN
-    :func:`ntk_freq.models.ff_mlp_network` with W frozen (``train_frequencies=False``): the MLP
+    :func:`ntk_freq._nn.models.ff_mlp_network` with W frozen (``train_frequencies=False``): the MLP
     keywords hidden, activation, w_std, b_std as there (only the number of hidden layers matters
     at infinite width).
 
@@ -321,7 +321,7 @@ def frozen_time(alpha, epsilon: float, density: float) -> np.ndarray:
 
 
 def _effective_alpha(rho, xi, mlp) -> np.ndarray:
-    """ρ_α of ``rho`` at the band frequencies by :func:`ntk_freq.deep.effective_densities`."""
+    """ρ_α of ``rho`` at the band frequencies by :func:`ntk_freq.kernels.effective_densities`."""
     return effective_densities(rho, xi, train_frequencies=False, **mlp).alpha
 
 

@@ -33,7 +33,7 @@ equation in r = |ξ| with the weight r^{d−1}:
 
 zero flux at r = R (and, by symmetry, at r = 0), solved by P1 elements on the nodes of g with
 the weighted mass and operator matrices. The frozen-W start is g = ln(1/ε)/(c(2π)^d τ); masses
-are |S^{d−1}| ∫ g r^{d−1} dr; the design is a :class:`ntk_freq.radial.Radial` ρ_w, and
+are |S^{d−1}| ∫ g r^{d−1} dr; the design is a :class:`ntk_freq.distributions.Radial` ρ_w, and
 :func:`pde_check` verifies it with the full d-D finite elements of
 :func:`ntk_freq.pde.solve_frequency_pde`. The baselines are the isotropic Gaussian and the
 uniform density on the ball |ξ| ≤ R.
@@ -356,7 +356,7 @@ class Design:
     def save(self, path):
         """Write ρ_w as a plain file, atomically: d = 1 the grid + density (``.npz`` or ``.csv``,
         read back by ``ntk_freq.Tabulated.load`` or any csv/npz reader); d ≥ 2 the radial
-        profile (``.npz`` with radius, values, dim: :meth:`ntk_freq.radial.Radial.load`). Either
+        profile (``.npz`` with radius, values, dim: :meth:`ntk_freq.distributions._radial.Radial.load`). Either
         loads with ``distribution("file:PATH", d)``."""
         return self.rho.save(path) if isinstance(self.rho, Radial) else save_tabulated(path, self.rho)
 
@@ -520,7 +520,7 @@ class ProductDesign:
     rho: the design (a :class:`ntk_freq.distributions.Product` of 1-D :class:`Tabulated`
     factors); objectives: one shape-only :class:`RateProfile` per axis; xi[i]: the band nodes
     |ξ_i| ≥ 0 of axis i; wanted[i]: the wanted times there (at the common speed the masses
-    give); times[name][i]: learning times along the axis ξ = s e_i under the d-D (E3) for
+    give); ``times[name][i]``: learning times along the axis ξ = s e_i under the d-D (E3) for
     "designed", "gaussian" (isotropic, the scale of the widest band) and "uniform" (the product
     of the bands' uniform laws); iterations, residual (max over axes of |t/τ − 1|), tol."""
 
@@ -704,7 +704,7 @@ def _check_designed(objective, values, band, xi, t_band, dim: int) -> None:
 def trained_times(design: Design, kappa=None, *, window: float = 1.5, horizon: float = 3.0,
                   eta: float = 0.25, **compare_options) -> tuple:
     """Learning times at the frequencies κ from networks trained with the designed ρ_w and its
-    baselines, through :func:`ntk_freq.compare.compare` (data domain [−L, L]^d with
+    baselines, through :func:`ntk_freq.comparison.compare` (data domain [−L, L]^d with
     L = c^{−1/d}/2, so the data density is the design's c, and by default n = ⌈4 L ξ_top/π⌉
     points per axis; in d ≥ 2 the wave vectors are κ e₁, the design being isotropic;
     so the grid's Nyquist limit π N/(2L) is twice the target's spectrum top ξ_top = max κ + 5/w;

@@ -104,7 +104,7 @@ def _circle(n: int):
 
 def relu_sphere_spectrum(kmax: int, b_std: float, dim: int = 2) -> np.ndarray:
     """λ_0 … λ_kmax of the two-layer ReLU NTK (bias std ``b_std``) on S^{dim−1} (dim = 2: the
-    circle), uniform measure (:func:`ntk_freq.spectra.sphere_spectrum` by Funk–Hecke)."""
+    circle), uniform measure (:func:`ntk_freq.kernels.sphere_spectrum` by Funk–Hecke)."""
     from ntk_freq.kernels._closed_form import two_layer_ntk
     from ntk_freq.kernels._spectra import sphere_spectrum
 

@@ -91,7 +91,7 @@ def spectral_peaks(y, x, xi_max: float, *, n_peaks: int = 5, n_xi: int | None = 
     w(x) = Π_i sin²(π(x_i − a_i)/(b_i − a_i)) over the data's bounding box Π [a_i, b_i]: without
     it the side lobes of each component of a finite sample shift the others' peaks by a fraction
     of 2π/L and add spurious ones. |F[w y]| is evaluated by
-    :func:`ntk_freq.fourier.fourier_transform` on a uniform ξ grid of
+    :func:`ntk_freq.data.fourier_transform` on a uniform ξ grid of
     [−ξ_max, ξ_max]^d with ``n_xi`` nodes per axis (default: 8 nodes per 2π/L, L the data's
     extent, so that a peak of width ~2π/L is resolved); only the half space whose first nonzero
     coordinate is positive is searched (ŷ(−ξ) = conj ŷ(ξ) for a real target). Peaks below
@@ -379,7 +379,7 @@ class NTKModes:
 
 
 def ntk_modes(theta_gram, y) -> NTKModes:
-    """Eigenmodes of Θ(X, X)/N (:class:`ntk_freq.training.KernelOperator`) and the projection of
+    """Eigenmodes of Θ(X, X)/N (:class:`ntk_freq.kernels.KernelOperator`) and the projection of
     the target y (shape (N,)) on them: the learning rates the kernel gives each part of y."""
     op = KernelOperator.from_gram(theta_gram)
     y = _targets(y, op.V.shape[0])

@@ -56,7 +56,7 @@ class FrequencyDistribution(abc.ABC):
     @abc.abstractmethod
     def sample(self, key: jax.Array, n: int) -> jax.Array:
         """n independent draws w ~ ρ_w, shape (n, d), float64: implementations are decorated
-        with :func:`ntk_freq._precision.float64` (they draw in JAX's 64-bit mode)."""
+        with :func:`ntk_freq._util.precision.float64` (they draw in JAX's 64-bit mode)."""
 
     @abc.abstractmethod
     def _tail(self, r, norm: str):

@@ -81,7 +81,7 @@ def _family(name: str, params: str, dim: int) -> FrequencyDistribution:
 
 
 def _load_file(path: str) -> FrequencyDistribution:
-    """A density file: a radial profile (.npz with 'radius', :class:`ntk_freq.radial.Radial`)
+    """A density file: a radial profile (.npz with 'radius', :class:`ntk_freq.distributions.Radial`)
     or a tabulated grid (:meth:`Tabulated.load`)."""
     if path.endswith(".npz") and Path(path).exists():
         with np.load(path, allow_pickle=False) as f:

@@ -2,14 +2,14 @@
 activation reshape the frequency profile of a Fourier-feature network with W frozen.
 
 For each ρ_w, activation and depth L (Dense layers after the embedding; L = 1 is the two-layer
-FF-NN), the damping density ρ_α(ξ) of :func:`ntk_freq.deep.effective_densities` gives the rate
+FF-NN), the damping density ρ_α(ξ) of :func:`ntk_freq.kernels.effective_densities` gives the rate
 c(2π)ρ_α(ξ) at which frequency ξ of the error decays (frozen W: exactly, (E3) case 1). The
 headline number per curve is the **bias ratio** ρ_α(ξ_lo)/ρ_α(ξ_hi) = t(ξ_hi)/t(ξ_lo), how many
 times longer the high frequency takes than the low one; depth amplifies the low-frequency bias
 where the ratio grows with L. Also reported: the median |ξ| of the continuous part of ρ_α and
 the atom's share κ(0)/κ(1) (the constant part of the kernel, learned at ξ = 0 only).
 
-Trained networks on top (:func:`trained_times`): deep FF-NNs (W frozen, :func:`ntk_freq.compare.compare`)
+Trained networks on top (:func:`trained_times`): deep FF-NNs (W frozen, :func:`ntk_freq.comparison.compare`)
 trained by full-batch gradient descent on windowed sines at the frequencies ``KAPPA``; the time
 each frequency's error takes to fall to 1/e, read as the damping density it implies,
 ρ_α = 1/(c 2π t), sits on the ρ_α(ξ) curves (the exact deep kernel flow on the same data beside

@@ -89,7 +89,7 @@ def density_law(quick: bool = False, progress: bool = True, seed: int = 0) -> di
             return np.abs(V) / np.abs(V[0])
 
         remaining["kernel"][region] = fraction(op.flow(-y, times))
-        sol = solve_frequency_pde(rho, s["sigma_a"], measure, times=times, u0=-y)
+        sol = solve_frequency_pde(rho, s["sigma_a"], measure, times=times, u0=-y, model="E2")
         V = sol(kappa, times)
         remaining["e2"][region] = np.abs(V) / np.abs(V[0])
         key = jax.random.fold_in(jax.random.PRNGKey(seed), i)

@@ -131,7 +131,7 @@ SIGMA_A = (0.0, 0.5, 1.0, 1.5)
 
 
 def sigma_a_config(quick: bool = False) -> dict:
-    """The sweep over σ_a (a config of :func:`ntk_freq.sweep.parse_config`)."""
+    """The sweep over σ_a (a config of :func:`ntk_freq.experiments.parse_config`)."""
     sizes = dict(width=256, steps=700, n_snapshots=15, n_xi=41) if quick else \
         dict(width=4096, steps=1400, n_snapshots=29, n_xi=121)
     # η = 0.15 stays below the stability limit 2/λ_max(Θ/N) ≈ 0.28 at σ_a = 1.5 (and that of
@@ -208,7 +208,7 @@ def width_problem(settings: dict):
 
 
 def width_convergence(directory: Path, quick: bool = False, progress: bool = True) -> dict:
-    """``width-convergence``: :func:`ntk_freq.compare.width_study` (network vs the kernel's GD
+    """``width-convergence``: :func:`ntk_freq.comparison.width_study` (network vs the kernel's GD
     map after the same steps) with the fitted exponent; data in ``width_study.npz``."""
     from ntk_freq.comparison._compare import width_study
     from ntk_freq.plotting._style import plot_width_study

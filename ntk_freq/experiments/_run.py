@@ -1,6 +1,6 @@
 """Named experiments and the main job: run the three-way comparison and write a run directory.
 
-An experiment is a set of keyword arguments for :func:`ntk_freq.compare.compare`. Settings are
+An experiment is a set of keyword arguments for :func:`ntk_freq.comparison.compare`. Settings are
 merged in the order: the named experiment < a TOML config file < explicit overrides (CLI flags).
 A config file holds the same keys at top level, e.g.::
 
@@ -346,7 +346,7 @@ def summary_table(summary: dict) -> str:
 
 def run_width_study(problem, out="ntk-freq-results", name: str | None = None, *,
                     widths, seeds, progress: bool = True) -> Run:
-    """Run :func:`ntk_freq.compare.width_study` on ``problem`` and write ``out/name/`` with
+    """Run :func:`ntk_freq.comparison.width_study` on ``problem`` and write ``out/name/`` with
     ``width_study.png``, ``summary.json`` (widths, gaps, fitted exponent) and ``results.npz``."""
     from ntk_freq.plotting import _style as plotting
 

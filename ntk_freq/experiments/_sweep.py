@@ -1,4 +1,4 @@
-"""Parameter sweeps of :func:`ntk_freq.compare.compare` on Dask distributed (``ntk-freq sweep``).
+"""Parameter sweeps of :func:`ntk_freq.comparison.compare` on Dask distributed (``ntk-freq sweep``).
 
 A sweep config (TOML) has four top-level keys, all optional but at least one varied field::
 
@@ -19,8 +19,8 @@ of several is ``rhos`` in ``[fixed]``. The dimension ``dim`` and ``pde_options``
 a sweep (``[fixed]``, or the named experiment's, e.g. ``experiment = "quick-2d"``).
 
 The output folder holds ``sweep.json`` (the normalised config, its hash, every point's settings
-by hash), ``points/<hash>.npz`` (one point's Dataset, :func:`ntk_freq.results.comparison_dataset`,
-in the NumPy archive of :func:`ntk_freq.results.point_bytes` (milliseconds to write and read,
+by hash), ``points/<hash>.npz`` (one point's Dataset, :func:`ntk_freq.comparison.comparison_dataset`,
+in the NumPy archive of :func:`ntk_freq.comparison.point_bytes` (milliseconds to write and read,
 where netCDF through h5netcdf takes 0.1–1 s per point); ``ntk_freq.open_results`` reads it),
 written atomically as soon as the point finishes) and, at the end, ``results.nc``: the points
 combined into one Dataset whose dimensions are the varied fields (then rho, route, time, xi, …;
@@ -252,8 +252,8 @@ def load_sweep_config(path) -> SweepSpec:
 
 
 def check_point(settings: dict) -> None:
-    """Every check :func:`ntk_freq.compare.compare` makes before its first route
-    (:func:`ntk_freq.compare.comparison_setup`: ρ_w, target, ranges, the data grid's Nyquist
+    """Every check :func:`ntk_freq.comparison.compare` makes before its first route
+    (:func:`ntk_freq.comparison.comparison_setup`: ρ_w, target, ranges, the data grid's Nyquist
     limit, the training budget, in the point's dimension), so that a bad value stops the
     sweep before any point runs."""
     from ntk_freq.comparison._compare import comparison_setup, problems_from_settings
@@ -346,8 +346,8 @@ def point_path(out: Path, key: str) -> Path:
 
 
 def compute_point(settings: dict, key: str) -> bytes:
-    """One point: :func:`ntk_freq.compare.compare` → its labelled Dataset, marked with its
-    hash, as the bytes of its point file (:func:`ntk_freq.results.point_bytes`; what the client
+    """One point: :func:`ntk_freq.comparison.compare` → its labelled Dataset, marked with its
+    hash, as the bytes of its point file (:func:`ntk_freq.comparison.point_bytes`; what the client
     stores). Runs in a Dask worker (or in this process
     for a serial sweep)."""
     from threadpoolctl import threadpool_limits

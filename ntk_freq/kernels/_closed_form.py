@@ -4,7 +4,7 @@
   Θ(x, x') = φ_w(x − x') · (1 + σ_a² x·x'), in numpy float64.
 - :func:`two_layer_ntk`: analytic NTKs of two-layer networks through neural-tangents' ``stax``.
 - :func:`empirical_ntk` / :func:`monte_carlo_ntk`: finite-width kernels of any
-  :class:`ntk_freq.models.Network` through ``nt.empirical_ntk_fn``, one draw or averaged.
+  :class:`ntk_freq.networks.Network` through ``nt.empirical_ntk_fn``, one draw or averaged.
 
 neural-tangents is reached only through :mod:`ntk_freq._nt` (loaded at first use, never with
 TensorFlow); every function here checks its arguments before that load, so a missing
@@ -24,7 +24,6 @@ from ntk_freq._util.threads import map_blocks
 from ntk_freq.distributions._families import FrequencyDistribution
 from ntk_freq._nn.models import Network, merge, split
 
-FF_PARTS = ("full", "readout", "frequency")
 TWO_LAYER_ACTIVATIONS = ("relu", "erf", "sin", "cos", "gelu", "abs")
 
 
@@ -46,7 +45,7 @@ def ff_ntk(x1, x2, rho: FrequencyDistribution, *, sigma_a: float, part: str = "f
         raise TypeError(f"rho must be a frequency distribution (ntk_freq.distribution), got {rho!r}")
     x1, x2 = v.point_list("x1", x1, rho.dim), v.point_list("x2", x2, rho.dim)
     sigma_a = v.std("sigma_a", sigma_a)
-    v.choice("part", part, FF_PARTS)
+    v.choice("part", part, v.PARTS)
     _gram_memory(len(x1), len(x2), rho.dim, "the Fourier-feature NTK")
     phi_rows = _phi_rows(x1, x2, rho)
     theta = np.empty((len(x1), len(x2)))
@@ -106,7 +105,7 @@ def two_layer_stax(activation: str = "relu", w_std: float = 1.0, b_std: float = 
         f(x) = (1/√m) Σ_j v_j σ((w_std/√d) u_j·x + b_std β_j),   u, β, v ~ N(0, 1)
 
     (``Dense(W_std=w_std, b_std=b_std)`` → σ → ``Dense(W_std=1)`` without bias); this is
-    :func:`ntk_freq.models.two_layer_network`."""
+    :func:`ntk_freq._nn.models.two_layer_network`."""
     w_std, b_std = v.std("w_std", w_std, allow_zero=False), v.std("b_std", b_std)
     v.choice("activation", activation, TWO_LAYER_ACTIVATIONS)
     v.choice("parameterization", parameterization, ("ntk", "standard"))
@@ -141,7 +140,7 @@ def empirical_ntk(network: Network, params, x1, *, x2) -> np.ndarray:
     """The finite-width NTK Σ_θ ∂f(x)/∂θ ∂f(x')/∂θ over the trainable parameters θ of a network
     at ``params``, by ``nt.empirical_ntk_fn`` (Jacobian contraction), shape (n1, n2)."""
     if not isinstance(network, Network):
-        raise TypeError(f"network must be an ntk_freq.models.Network, got {network!r}")
+        raise TypeError(f"network must be an ntk_freq.networks.Network, got {network!r}")
     x1, x2 = jnp.atleast_2d(jnp.asarray(x1)), jnp.atleast_2d(jnp.asarray(x2))
     theta, frozen = split(params, network.trainable)
     n_params = sum(int(np.size(a)) for a in jax.tree_util.tree_leaves(theta))

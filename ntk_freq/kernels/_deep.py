@@ -1,6 +1,6 @@
 """Infinite-width kernels of the multi-layer Fourier-feature network (docs/deep.md).
 
-The network is :func:`ntk_freq.models.ff_mlp_network`: the embedding γ(x) = [cos(Wx), sin(Wx)]
+The network is :func:`ntk_freq._nn.models.ff_mlp_network`: the embedding γ(x) = [cos(Wx), sin(Wx)]
 (w_j ~ ρ_w, m features, 2m channels) followed by an NTK-parametrised MLP with L = len(hidden) + 1
 Dense layers h ← (w_std/√n_in) h V + b_std c, the activation σ between them, none on the output.
 
@@ -111,7 +111,7 @@ def mlp_on_embedding(c, xx, hidden=(256,), *, activation: str = "relu", w_std: f
 def ff_mlp_ntk(x1, x2, rho: FrequencyDistribution, *, hidden=(256,), activation: str = "relu",
                w_std: float = 1.0, b_std: float = 0.0, train_frequencies: bool = True,
                get: str = "ntk") -> np.ndarray:
-    """Infinite-width kernel of :func:`ntk_freq.models.ff_mlp_network` (same keywords), any ρ_w:
+    """Infinite-width kernel of :func:`ntk_freq._nn.models.ff_mlp_network` (same keywords), any ρ_w:
 
         NTK   Θ(x, x') = κ(φ_w(x − x')) + (x·x') χ(φ_w(x − x'))   (χ term only if W trained)
         NNGP  K(x, x') = κ_Σ(φ_w(x − x'))                          (output covariance of one copy)

@@ -11,7 +11,7 @@ from ntk_freq.kernels._spectra import gram_spectrum
 
 @dataclass(frozen=True, eq=False)
 class KernelOperator:
-    """Θ(X, X)/N diagonalised once (:func:`ntk_freq.spectra.gram_spectrum`): eigenvalues ``lam``
+    """Θ(X, X)/N diagonalised once (:func:`ntk_freq.kernels.gram_spectrum`): eigenvalues ``lam``
     (rounding-level negatives set to 0; Θ is positive semi-definite) and eigenvectors ``V``.
     Every kernel-regime prediction on the data (flow, GD map, stability limit) reads these."""
 

@@ -127,13 +127,13 @@ def periodic_spectrum(rho: FrequencyDistribution, period: float, kmax: int,
     at 10⁵ images for heavy tails). k runs over :func:`half_lattice`, multiplicity 2 but for k=0
     (and for the Nyquist modes k_i = n/2, which are real).
 
-    ``network``: a deep FF-NN (:func:`ntk_freq.models.ff_mlp_network`), given by the keywords
-    of :func:`ntk_freq.deep.ff_mlp_ntk` (hidden, activation, w_std, b_std; d = 1, operator
+    ``network``: a deep FF-NN (:func:`ntk_freq._nn.models.ff_mlp_network`), given by the keywords
+    of :func:`ntk_freq.kernels.ff_mlp_ntk` (hidden, activation, w_std, b_std; d = 1, operator
     level only). Its NTK's stationary part κ(φ_w(x − x')) (all of it with W frozen) has, by
     Bochner, λ_k = (2π/P) ρ_α(ξ_k) = c 2π ρ_α(ξ_k) (c = 1/P) and, for k = 0, the atom κ(0)
     added; the result's ``densities`` holds ρ_α and ρ_D (the W-trained term's diffusion
     density, a non-stationary part that is not among these eigenvalues) at ξ_k
-    (:func:`ntk_freq.deep.effective_densities`)."""
+    (:func:`ntk_freq.kernels.effective_densities`)."""
     if not isinstance(rho, FrequencyDistribution):
         raise TypeError(f"rho must be a frequency distribution, got {rho!r}")
     P = v.scale("period", period)

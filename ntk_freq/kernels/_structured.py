@@ -26,7 +26,7 @@ u ↦ Q^{1/2} u. Everything is computed from B:
 
 :func:`kernel_operator` picks this route for a uniform tensor grid with at least
 ``STRUCTURED_MIN_POINTS`` points, and the dense eigendecomposition
-(:class:`ntk_freq.training.KernelOperator`) otherwise (scattered points, small grids).
+(:class:`ntk_freq.kernels.KernelOperator`) otherwise (scattered points, small grids).
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from scipy.sparse.linalg import LinearOperator, eigsh
 
 from ntk_freq._util import validation as v
 from ntk_freq.distributions._families import FrequencyDistribution
-from ntk_freq.kernels._closed_form import FF_PARTS, ff_ntk
+from ntk_freq.kernels._closed_form import ff_ntk
 from ntk_freq.kernels._krylov import decay, lanczos_functions
 
 #: Below this many points the dense eigendecomposition is as fast and exact; at and above it a
@@ -147,7 +147,7 @@ class ToeplitzNTK:
 
 class StructuredKernelOperator:
     """The kernel-regime operator K = Θ(X, X) diag(q) on a uniform grid, with the interface of
-    :class:`ntk_freq.training.KernelOperator` (``flow``, ``gd``, ``stability_limit``), computed
+    :class:`ntk_freq.kernels.KernelOperator` (``flow``, ``gd``, ``stability_limit``), computed
     by FFT mat-vecs and Lanczos (module docstring); q = 1/N without weights."""
 
     def __init__(self, theta: ToeplitzNTK, weights: np.ndarray | None = None):
@@ -229,7 +229,7 @@ def kernel_operator(rho: FrequencyDistribution, sigma_a: float, part: str, *, x,
 
     method "auto": the structured route (:class:`StructuredKernelOperator`, O(N log N) per
     mat-vec) when x is a uniform tensor grid with at least ``STRUCTURED_MIN_POINTS`` points,
-    else the dense eigendecomposition (:class:`ntk_freq.training.KernelOperator`); "structured"
+    else the dense eigendecomposition (:class:`ntk_freq.kernels.KernelOperator`); "structured"
     (ValueError if x is not a uniform grid) or "dense" force one. The dense route needs
     ``dense_bytes`` (≈ 8 (d + 3) N² bytes; N = 20 000 in 1-D: 13 GiB) and O(N³) time (N = 4 000:
     ~10 s on 2 cores); it refuses (MemoryError) what does not fit, before any work."""
@@ -238,7 +238,7 @@ def kernel_operator(rho: FrequencyDistribution, sigma_a: float, part: str, *, x,
     if not isinstance(rho, FrequencyDistribution):
         raise TypeError(f"rho must be a frequency distribution (ntk_freq.distribution), got {rho!r}")
     sigma_a = v.std("sigma_a", sigma_a)
-    v.choice("part", part, FF_PARTS)
+    v.choice("part", part, v.PARTS)
     v.choice("method", method, ("auto", "structured", "dense"))
     x = v.point_list("x", x, rho.dim)
     q = check_weights(weights, x.shape[0])

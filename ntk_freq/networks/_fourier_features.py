@@ -5,7 +5,7 @@ and ``kernel_fn`` from one description).
 Every route of a :class:`ntk_freq.Problem` reads its network through these methods:
 
 - ``finite(rho)``: the width-m network from its doubling initialisation (f₀ ≡ 0), a
-  :class:`ntk_freq.models.Network` with ``init(key)`` and ``apply(params, x)``;
+  :class:`ntk_freq.networks.Network` with ``init(key)`` and ``apply(params, x)``;
 - ``ntk(x1, x2, rho)``: the infinite-width NTK Θ(x1, x2), float64;
 - ``kernel_operator(rho, x, weights)``: Θ(X, X) diag(q) with ``flow``, ``gd`` and
   ``stability_limit`` (the exact kernel flow and its gradient-descent twin);
@@ -92,7 +92,7 @@ class FourierFeatures:
         return 2 * self.width * (dim + 2)
 
     def finite(self, rho):
-        """The finite network of width m (:func:`ntk_freq.models.ff_network`)."""
+        """The finite network of width m (:func:`ntk_freq._nn.models.ff_network`)."""
         from ntk_freq._nn.models import ff_network
         from ntk_freq.training._train import DTYPES as JAX_DTYPES
 
@@ -105,7 +105,7 @@ class FourierFeatures:
         return ff_ntk(x1, x2, rho, sigma_a=self.sigma_a, part=self.part)
 
     def kernel_operator(self, rho, x, weights=None):
-        """Θ(X, X) diag(q) (:func:`ntk_freq.structured.kernel_operator`: FFT + Lanczos on a
+        """Θ(X, X) diag(q) (:func:`ntk_freq.kernels.kernel_operator`: FFT + Lanczos on a
         uniform grid, dense elsewhere)."""
         from ntk_freq.kernels._structured import kernel_operator
 
@@ -120,14 +120,15 @@ class FourierFeatures:
         D = self.sigma_a**2 * rho_bar if self.part != "readout" else np.zeros_like(rho_bar)
         return PDECoefficients(xi, alpha, D)
 
-    def solve_pde(self, rho, density, u0_hat=None, *, times=None, **options):
-        """The frequency PDE (:func:`ntk_freq.pde.solve_frequency_pde`): (E3) for a constant
-        data density c, (E2) for a data measure (pass ``u0``, the initial error on its points).
-        Returns ``(solution, info)`` with ``info`` an empty dict (nothing beyond the solution)."""
+    def solve_pde(self, rho, density, u0_hat=None, *, model: str = "E3", times=None, **options):
+        """The frequency PDE (:func:`ntk_freq.pde.solve_frequency_pde`): ``model`` "E3" for a
+        constant data density c, "E2" for a data measure (pass ``u0``, the initial error on its
+        points). Returns ``(solution, info)`` with ``info`` an empty dict (nothing beyond the
+        solution)."""
         from ntk_freq.pde import solve_frequency_pde
 
-        sol = solve_frequency_pde(rho, self.sigma_a, density, u0_hat=u0_hat, times=times, part=self.part,
-                                  **options)
+        sol = solve_frequency_pde(rho, self.sigma_a, density, u0_hat=u0_hat, times=times,
+                                  part=self.part, model=model, **options)
         return sol, {}
 
 
@@ -137,13 +138,14 @@ class DeepFourierFeatures:
     features) followed by an NTK-parametrised MLP with ``hidden`` widths and a scalar output,
     doubled so f₀ ≡ 0. Its NTK is κ(φ_w(x − x')) + (x·x') χ(φ_w(x − x')) (neural-tangents'
     ``stax`` for the MLP part) and its frequency PDE has the effective densities ρ_α, ρ_D of
-    :func:`ntk_freq.deep.effective_densities` (d = 1, the local model (E3)).
+    :func:`ntk_freq.kernels.effective_densities` (d = 1, the local model (E3)).
 
     Args:
         width: m Fourier features (2m channels).
         hidden: widths of the hidden layers, e.g. (512,).
         activation: "relu", "erf", "sin", "cos", "gelu" or "abs".
-        w_std, b_std: the layers' weight and bias scales.
+        w_std: the layers' weight scale.
+        b_std: the layers' bias scale.
         train_frequencies: whether W trains (False: frozen embedding).
         dtype: the finite network's training precision.
     """
@@ -185,7 +187,7 @@ class DeepFourierFeatures:
 
     @property
     def mlp(self) -> dict:
-        """The MLP keywords of :func:`ntk_freq.deep.ff_mlp_ntk` and the network builders."""
+        """The MLP keywords of :func:`ntk_freq.kernels.ff_mlp_ntk` and the network builders."""
         return dict(hidden=self.hidden, activation=self.activation, w_std=self.w_std,
                     b_std=self.b_std, train_frequencies=self.train_frequencies)
 
@@ -199,28 +201,28 @@ class DeepFourierFeatures:
         return 2 * (self.width * dim + sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:])))
 
     def finite(self, rho):
-        """The finite network (:func:`ntk_freq.models.ff_mlp_network`)."""
+        """The finite network (:func:`ntk_freq._nn.models.ff_mlp_network`)."""
         from ntk_freq._nn.models import ff_mlp_network
         from ntk_freq.training._train import DTYPES as JAX_DTYPES
 
         return ff_mlp_network(rho, self.width, dtype=JAX_DTYPES[self.dtype], **self.mlp)
 
     def ntk(self, x1, x2, rho) -> np.ndarray:
-        """The deep NTK Θ(x1, x2) (:func:`ntk_freq.deep.ff_mlp_ntk`)."""
+        """The deep NTK Θ(x1, x2) (:func:`ntk_freq.kernels.ff_mlp_ntk`)."""
         from ntk_freq.kernels._deep import ff_mlp_ntk
 
         return ff_mlp_ntk(x1, x2, rho, **self.mlp)
 
     def kernel_operator(self, rho, x, weights=None):
         """Θ(X, X) diag(q) from the dense Gram matrix
-        (:meth:`ntk_freq.training.KernelOperator.from_gram`)."""
+        (:meth:`ntk_freq.kernels._operator.KernelOperator.from_gram`)."""
         from ntk_freq.kernels._operator import KernelOperator
 
         x = v.point_list("x", x, rho.dim)
         return KernelOperator.from_gram(self.ntk(x, x, rho), weights)
 
     def effective_densities(self, rho):
-        """ρ_α, ρ_D on [−XI_REACH·R, XI_REACH·R] (:func:`ntk_freq.deep.effective_densities`)."""
+        """ρ_α, ρ_D on [−XI_REACH·R, XI_REACH·R] (:func:`ntk_freq.kernels.effective_densities`)."""
         from ntk_freq.kernels._deep import effective_densities
 
         reach = self.XI_REACH * rho.support_radius(1e-8)
@@ -228,7 +230,7 @@ class DeepFourierFeatures:
 
     def pde_coefficients(self, rho, xi) -> PDECoefficients:
         """ρ_α (its continuous part) and ρ_D at ξ of shape (..., 1)
-        (:func:`ntk_freq.deep.effective_densities` at those frequencies)."""
+        (:func:`ntk_freq.kernels.effective_densities` at those frequencies)."""
         from ntk_freq.kernels._deep import effective_densities
 
         xi = np.asarray(xi, dtype=np.float64)
@@ -237,10 +239,12 @@ class DeepFourierFeatures:
         at = np.searchsorted(nodes, xi[..., 0])
         return PDECoefficients(xi, eff.alpha[at], eff.D[at])
 
-    def solve_pde(self, rho, density, u0_hat=None, *, times=None, **options):
-        """(E3) with the effective densities (:func:`ntk_freq.deep.solve_deep_frequency_pde`)
-        for a constant data density c. Returns ``(solution, info)``: ``info`` holds the atom
-        κ(0) of ρ_α, the captured masses and the densities' error estimate."""
+    def solve_pde(self, rho, density, u0_hat=None, *, model: str = "E3", times=None, **options):
+        """(E3) with the effective densities (:func:`ntk_freq.pde._deep.solve_deep_frequency_pde`)
+        for a constant data density c (``model`` must be "E3": the deep network has no (E2)).
+        Returns ``(solution, info)``: ``info`` holds the atom κ(0) of ρ_α, the captured masses
+        and the densities' error estimate."""
+        v.choice("model", model, self.pde_models)
         from ntk_freq.pde._deep import solve_deep_frequency_pde
 
         eff = self.effective_densities(rho)

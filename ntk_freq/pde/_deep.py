@@ -15,7 +15,7 @@ def solve_deep_frequency_pde(eff: EffectiveDensities, density: float, u0_hat, ti
     from ntk_freq.pde import solve_frequency_pde
 
     if not isinstance(eff, EffectiveDensities):
-        raise TypeError(f"eff must be ntk_freq.deep.EffectiveDensities, got {eff!r}")
+        raise TypeError(f"eff must be ntk_freq.kernels._deep.EffectiveDensities, got {eff!r}")
     density = v.positive("density", density)
     damping, mass = eff.damping_distribution()
     part = "full" if eff.spec["train_frequencies"] else "readout"

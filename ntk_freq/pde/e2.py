@@ -478,7 +478,7 @@ def solve_e2(rho: FrequencyDistribution, sigma_a: float, density: DataDensity, u
         raise ValueError("scheme='lowrank' needs the factored assembly (assembly='factored')")
     _check_cost(f"(E2) in d = {d} with {basis.N} DOFs (scheme {scheme!r})", basis.N, xi.shape[0],
                 rank, times, scheme, dt, d)
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     with tqdm(total=times.size - 1, disable=not progress, desc=f"(E2) {scheme}") as bar:
         if rank is not None:

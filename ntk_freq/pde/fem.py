@@ -21,8 +21,7 @@ from skfem import (Basis, BilinearForm, ElementLineP1, ElementLineP2, ElementTet
 from skfem.helpers import dot, grad
 
 from ntk_freq.distributions._families import FrequencyDistribution
-
-PARTS = ("full", "readout", "frequency")
+from ntk_freq._util.validation import PARTS  # noqa: F401 (ntk_freq.pde re-exports it)
 ORDERS = (1, 2)
 
 _ELEMENTS = {

@@ -100,12 +100,13 @@ def solve_frequency_pde(rho: FrequencyDistribution, sigma_a: float, density, *, 
                         resolution_tol: float | None = None, max_dofs: int | None = None,
                         scheme: str = "auto", dt: float | None = None, rannacher: int = 2,
                         linear_solver: str | None = None, progress: bool = False,
-                        diffusion=None, u0=None, assembly: str = "auto") -> FrequencySolution:
+                        diffusion=None, u0=None, assembly: str = "auto",
+                        model: str | None = None) -> FrequencySolution:
     """Solve (E3), ∂_t û = c(2π)^d [σ_a² ∇·(ρ̄_w ∇û) − ρ̄_w û], û(·, 0) = û₀, by finite elements.
 
     rho: ρ_w (d = rho.dim ∈ {1, 2, 3}); sigma_a: std of the readout weights; density: the data
     density c = 1/|D| (mean loss over N points filling D); u0_hat: callable ξ (..., d) ↦ complex
-    (...), e.g. :func:`ntk_freq.targets.initial_error_hat`; times: flow times t = η · step,
+    (...), e.g. :func:`ntk_freq.data.initial_error_hat`; times: flow times t = η · step,
     increasing, ≥ 0. Returns a :class:`FrequencySolution`.
 
     Options (automatic by default):
@@ -126,7 +127,7 @@ def solve_frequency_pde(rho: FrequencyDistribution, sigma_a: float, density, *, 
         default in d = 3 where the LU fills in too much).
       progress: show a progress bar over the time steps.
       diffusion: None, or a callable ξ (..., d) ↦ ρ_D(ξ) ≥ 0 that replaces σ_a² ρ̄_w in the
-        diffusion, D = c (2π)^d ρ_D (deep FF-NNs: :func:`ntk_freq.deep.solve_deep_frequency_pde`);
+        diffusion, D = c (2π)^d ρ_D (deep FF-NNs: :func:`ntk_freq.pde._deep.solve_deep_frequency_pde`);
         σ_a is then unused and ρ_w still sets the damping, the domain and the mesh.
 
     Non-uniform data, (E2): ``density`` a :class:`ntk_freq.data.DataDensity` or its spec
@@ -140,6 +141,11 @@ def solve_frequency_pde(rho: FrequencyDistribution, sigma_a: float, density, *, 
     (:func:`ntk_freq.pde.e2.e2_cost`) and a MemoryError says what would fit. The result's
     ``model`` says which equation was solved.
 
+    model: which equation, said by the caller: "E3" (``density`` a constant c) or "E2"
+    (``density`` a data density, its spec or a point measure). None is "E3" for a number; for a
+    data density it still means "E2" for one release, with a FutureWarning (the type of
+    ``density`` does not choose the equation silently).
+
     Raises ValueError / TypeError (naming the parameter) before any solve: bad scalars or
     options, negative or unsorted times, a domain that loses ρ_w's mass, NaN from u0_hat, and
     MemoryError when the estimated working set does not fit."""
@@ -150,7 +156,8 @@ def solve_frequency_pde(rho: FrequencyDistribution, sigma_a: float, density, *, 
     sigma_a = v.std("sigma_a", sigma_a)
     if times is None:
         raise TypeError("times (the flow times t = η · step to solve for) is required")
-    if isinstance(density, (str, DataDensity)):
+    model = _check_model(model, isinstance(density, (str, DataDensity)))
+    if model == "E2":
         if diffusion is not None:
             raise ValueError("diffusion (the deep FF-NN's ρ_D) is for the local equation (E3); "
                              "(E2) with a data density takes the two-layer σ_a² ρ̄_w")
@@ -165,7 +172,7 @@ def solve_frequency_pde(rho: FrequencyDistribution, sigma_a: float, density, *, 
     times = v.increasing_times("times", times)
     if times[0] > 0:
         times = np.concatenate([[0.0], times])
-    v.choice("part", part, fem.PARTS)
+    v.choice("part", part, v.PARTS)
     v.choice("order", order, fem.ORDERS)
     v.choice("scheme", scheme, time.SCHEMES)
     solver = linear_solver or ("cg" if rho.dim == 3 else "lu")
@@ -225,6 +232,28 @@ def solve_frequency_pde(rho: FrequencyDistribution, sigma_a: float, density, *, 
                              scheme, disc.resolution, mass)
 
 
+MODELS = ("E2", "E3")
+
+
+def _check_model(model, data: bool) -> str:
+    """The equation to solve: ``model`` as said, checked against the kind of density
+    (``data``: a data density or point measure, else a constant c)."""
+    if model is None:
+        if not data:
+            return "E3"
+        warnings.warn("solve_frequency_pde with a data density solves (E2): pass model='E2' "
+                      "(choosing the equation from the type of density goes in the next "
+                      "release)", FutureWarning, stacklevel=3)
+        return "E2"
+    model = v.choice("model", model, MODELS)
+    if (model == "E2") != data:
+        need = "a data density, its spec or a point measure" if model == "E2" else \
+            "a constant data density c (a number)"
+        got = "a data density" if data else "a number"
+        raise ValueError(f"model={model!r} needs {need} as density, got {got}")
+    return model
+
+
 def _solve_e2(rho, sigma_a, density, u0_hat, u0, times, part, domain, shape, support_tol,
               mass_tol, mesh_size, order, resolution_tol, max_dofs, scheme, assembly, dt,
               rannacher, progress) -> FrequencySolution:
@@ -239,7 +268,7 @@ def _solve_e2(rho, sigma_a, density, u0_hat, u0, times, part, domain, shape, sup
                         + ("" if u0_hat is None else " (u0_hat is not used by (E2))"))
     if shape != "box":
         raise ValueError(f"(E2) is solved on box domains Ω = [−R, R]^d; got shape={shape!r}")
-    v.choice("part", part, fem.PARTS)
+    v.choice("part", part, v.PARTS)
     v.choice("order", order, fem.ORDERS)
     for name, value in (("support_tol", support_tol), ("mass_tol", mass_tol)):
         v.positive(name, value)

@@ -152,7 +152,7 @@ def krylov_exact(M, A, U0: np.ndarray, times: np.ndarray, solver: str = "lu",
 
 def lanczos_exact(M, A, U0: np.ndarray, times: np.ndarray, m_solve, callback=None) -> np.ndarray:
     """U(t) = exp(−t M⁻¹A) U₀ at every time, by Lanczos on M⁻¹A, which is self-adjoint and
-    ⪰ 0 in ⟨x, y⟩_M = xᵀ M y (:func:`ntk_freq.krylov.lanczos_functions`, tolerance 1e-13 of
+    ⪰ 0 in ⟨x, y⟩_M = xᵀ M y (:func:`ntk_freq.kernels.lanczos_functions`, tolerance 1e-13 of
     ‖U₀‖_M per column); ``m_solve`` applies M⁻¹. ``callback(1)`` after each Lanczos step."""
     from functools import partial
 

@@ -1,7 +1,7 @@
 """Figures of a comparison in d = 2 and 3, in the style of :mod:`ntk_freq.plotting`.
 
 The common ξ grid of a d-D comparison is the box [−ξ_max, ξ_max]^d with an odd number n of
-nodes per axis (:func:`ntk_freq.compare.xi_grid`), so the axes ξ = s e_i and, in 3-D, the plane
+nodes per axis (:func:`ntk_freq.problem.xi_grid`), so the axes ξ = s e_i and, in 3-D, the plane
 ξ₃ = 0 are grid lines. Fields are arrays of shape (T, n, …, n) over flow time and that grid.
 """
 

@@ -121,7 +121,7 @@ def _log_floor(values, decades: int = DECADES) -> float:
 def plot_spectrum(frequency, eigenvalue, fit, *, path, xlabel: str = "angular frequency |ξ|",
                   title: str = "", note: str = ""):
     """Eigenvalue against frequency with the fitted decay law (a
-    :class:`ntk_freq.spectra.DecayFit`, or None): log–log axes for a power law (the zero mode
+    :class:`ntk_freq.kernels.DecayFit`, or None): log–log axes for a power law (the zero mode
     is then listed in the legend with its value), semi-log axes for an exponential law (every
     mode drawn). Modes below 1e-12 of the largest are counted in the legend, not drawn."""
     f, lam = np.asarray(frequency, float), np.asarray(eigenvalue, float)

@@ -1,4 +1,4 @@
-"""Training any :class:`ntk_freq.models.Network` with optax, keeping snapshots of its parameters
+"""Training any :class:`ntk_freq.networks.Network` with optax, keeping snapshots of its parameters
 and of its outputs at the training inputs: the raw material of :mod:`ntk_freq.diagnostics`.
 
 Unlike :func:`ntk_freq.training.train` (scalar regression by gradient descent, the theory's time
@@ -70,11 +70,11 @@ def fit(network: Network, params, x, *, y, optimizer, snapshot_steps, loss: str 
     float64 NumPy).
     Raises :class:`ntk_freq.training.TrainingDiverged` on a non-finite loss. ``regime``: record
     the kernel-regime diagnostics at each snapshot as :func:`ntk_freq.training.train` does
-    (warning with :class:`ntk_freq.regime.LazyRegimeWarning` when the run leaves the regime)."""
+    (warning with :class:`ntk_freq.training.LazyRegimeWarning` when the run leaves the regime)."""
     from ntk_freq.training._train import TrainingDiverged
 
     if not isinstance(network, Network):
-        raise TypeError(f"network must be an ntk_freq.models.Network, got {type(network).__name__}")
+        raise TypeError(f"network must be an ntk_freq.networks.Network, got {type(network).__name__}")
     v.choice("loss", loss, LOSSES)
     weight_decay = v.nonnegative("weight_decay", weight_decay)
     chunk = v.positive_int("chunk", chunk)

@@ -1,5 +1,5 @@
 """Kernel-regime diagnostics of a training run, recorded at its snapshots (every
-:func:`ntk_freq.training.train` and :func:`ntk_freq.fitting.fit` run carries them).
+:func:`ntk_freq.training.train` and :func:`ntk_freq.training.fit` run carries them).
 
 At each snapshot θ_t of the trained parameters (θ_0 the initial ones), over the training inputs
 X = (x_1 … x_N):
@@ -245,7 +245,7 @@ def regime_trace(rows, probe, threshold: float = LAZY_THRESHOLD, *, warn: bool =
 
 
 def regime_option(regime) -> dict | None:
-    """The ``regime`` keyword of :func:`ntk_freq.training.train` and :func:`ntk_freq.fitting.fit`:
+    """The ``regime`` keyword of :func:`ntk_freq.training.train` and :func:`ntk_freq.training.fit`:
     True (the probe's default subset, :func:`regime_probe`), False/None (no diagnostics) or the
     number of inputs n of the probe → the keywords of :func:`regime_probe`, or None (off)."""
     if regime is None or regime is False:

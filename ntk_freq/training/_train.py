@@ -276,9 +276,9 @@ def train(network: Network, params, x, *, y, eta: float, times, optimizer=None,
     regime: record the kernel-regime diagnostics (:mod:`ntk_freq.regime`: NTK change, parameter
     distance, linearisation gap) at every snapshot, the NTK change on ``regime`` inputs (True:
     64 divided by the number of outputs, at least 16); a run that leaves the kernel regime warns with
-    :class:`ntk_freq.regime.LazyRegimeWarning`. False skips them."""
+    :class:`ntk_freq.training.LazyRegimeWarning`. False skips them."""
     if not isinstance(network, Network):
-        raise TypeError(f"network must be an ntk_freq.models.Network, got {type(network).__name__}")
+        raise TypeError(f"network must be an ntk_freq.networks.Network, got {type(network).__name__}")
     v.choice("dtype", dtype, DTYPES)
     regime_points = regime_option(regime)
     chunk, patience = v.positive_int("chunk", chunk), v.positive_int("patience", patience)
