@@ -57,8 +57,8 @@ def _hidden(ctx, param, value):
 #: The settings of a problem (:data:`ntk_freq.problem.SETTINGS`) and of compare as options:
 #: setting → (flag, click keywords). One place, shared by every command that builds a problem.
 PROBLEM_OPTIONS = {
-    "dim": ("--dim", dict(type=click.IntRange(1, 3), help="Input dimension d; without "
-                          "--experiment, d = 2 runs default-2d and d = 3 default-3d.")),
+    "dim": ("--dim", dict(type=click.IntRange(1, 3), help="Input dimension d (1, 2 or 3); "
+                          "run without --experiment runs the default experiment of d.")),
     "rhos": ("--rho", dict(multiple=True, help="ρ_w spec, repeatable (e.g. gaussian:3).")),
     "rho": ("--rho", dict(help="ρ_w spec.")),
     "target": ("--target", dict(help="Windowed-sines target, e.g. 'windowed-sines:2,7;width=1.5'.")),
@@ -92,17 +92,18 @@ PROBLEM_OPTIONS = {
 }
 
 
-def problem_options(*names, defaults: dict | None = None):
+def problem_options(*names, defaults: dict | None = None, required=(), params: dict | None = None):
     """Click options for the settings ``names`` (:data:`PROBLEM_OPTIONS`), in that order; with
     ``defaults`` the given values are shown, else an option left out is None (the experiment's
-    or config's value then holds)."""
-    defaults = defaults or {}
+    or config's value then holds); ``required`` names must be given; ``params`` renames the
+    function parameter of a setting."""
+    defaults, params = defaults or {}, params or {}
 
     def decorate(f):
         for name in reversed(names):
             flag, kw = PROBLEM_OPTIONS[name]
-            f = click.option(flag, name, default=defaults.get(name), show_default=name in defaults,
-                             **kw)(f)
+            f = click.option(flag, params.get(name, name), default=defaults.get(name),
+                             show_default=name in defaults, required=name in required, **kw)(f)
         return f
 
     return decorate
@@ -377,13 +378,10 @@ def width_study(rho, widths, seeds, steps, eta, sigma_a, dtype, target, part, n_
 @click.option("--slope", default=1.0, show_default=True, help="Rise of the rising profile.")
 @click.option("--epsilon", default=0.01, show_default=True, help="Remaining fraction for reach.")
 @click.option("--T", "T", default=None, type=float, help="Time (t = η·step) for reach.")
-@click.option("--sigma-a", default=1.0, show_default=True, help="Readout std σ_a.")
+@problem_options("sigma_a", "dim", defaults=dict(sigma_a=1.0, dim=1))
 @click.option("--density", default=0.05, show_default=True, help="Data density c = 1/|D|.")
 @click.option("--points", default=1001, show_default=True,
               help="Nodes of the tabulated ρ_w (radii in d ≥ 2).")
-@click.option("--dim", type=click.IntRange(1, 3), default=1, show_default=True,
-              help="Dimension d; d ≥ 2 designs an isotropic ρ_w(ξ) = g(|ξ|) and checks it with "
-                   "the full d-D PDE.")
 @click.option("--tol", default=0.03, show_default=True, help="Tolerance on max |t/τ − 1|.")
 @click.option("--hidden-layers", default=None, type=int,
               help="Design for the deep FF-NN with this many hidden layers after the embedding "
@@ -470,9 +468,8 @@ PDE_FIGURE_TIMES = 61
 
 
 @main.command("pde")
-@click.option("--rho", "rho_spec", required=True, help="ρ_w spec, e.g. gaussian:4, uniform:8.")
-@click.option("--dim", default=1, show_default=True, type=int, help="Dimension d (1, 2 or 3).")
-@click.option("--sigma-a", default=1.0, show_default=True, help="Readout std σ_a.")
+@problem_options("rho", "dim", "sigma_a", defaults=dict(dim=1, sigma_a=1.0), required=("rho",),
+                 params=dict(rho="rho_spec"))
 @click.option("--density", default=0.05, show_default=True,
               help="Constant data density c = 1/|D| of the local equation (E3).")
 @click.option("--data", "data_spec", default=None, metavar="SPEC",

@@ -277,6 +277,9 @@ class Problem:
         (0.5, 0.25, 160)
         >>> p.replace(rho="uniform:10", sigma_a=1.0).network.sigma_a
         1.0
+
+    References:
+        docs/problem.md (the problem and its routes); docs/theory.md (conventions).
     """
 
     rho: object = "gaussian:3"

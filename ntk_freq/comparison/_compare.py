@@ -323,6 +323,9 @@ def compare(problems=None, *, routes=ROUTES, model: str | None = None,
         >>> c = nf.compare([p, p.replace(rho="uniform:10")], routes=("pde", "kernel"), progress=False)
         >>> [r.rho for r in c.results]
         ['gaussian:3', 'uniform:10']
+
+    References:
+        docs/theory.md, "Comparing theory with trained networks".
     """
     if old_keywords or problems is None or not _is_problems(problems):
         problems, options = _problems_from_old_call(problems, old_keywords)

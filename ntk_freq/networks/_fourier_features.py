@@ -66,6 +66,11 @@ class FourierFeatures:
         >>> theta = net.ntk(np.zeros((1, 1)), np.ones((1, 1)), nf.distribution("gaussian:1"))
         >>> round(float(theta[0, 0]), 12) == round(float(np.exp(-0.5)), 12)
         True
+
+    References:
+        Tancik et al. (2020), Fourier features let networks learn high frequency functions in
+        low dimensional domains; Jacot, Gabriel, Hongler (2018), Neural tangent kernel.
+        docs/theory.md, "The Fourier-feature network" and "Its neural tangent kernel".
     """
 
     sigma_a: float = 0.5
@@ -148,6 +153,10 @@ class DeepFourierFeatures:
         b_std: the layers' bias scale.
         train_frequencies: whether W trains (False: frozen embedding).
         dtype: the finite network's training precision.
+
+    References:
+        docs/deep.md (the kernel and the effective densities); Novak et al. (2020),
+        Neural Tangents: fast and easy infinite neural networks in Python (the MLP's kernel).
     """
 
     width: int = 512
