@@ -275,7 +275,7 @@ MOVED = {
         "class_pairs": "ntk_freq.diagnostics._spectral_bias",
         "data_scale": "ntk_freq.diagnostics._spectral_bias",
         "delta_f": "ntk_freq.diagnostics._spectral_bias",
-        "empirical_ntk_gram": "ntk_freq.diagnostics._spectral_bias",
+        "empirical_ntk_gram": "ntk_freq.kernels._closed_form:empirical_ntk",
         "filtered_errors": "ntk_freq.diagnostics._spectral_bias",
         "fit_exponent": "ntk_freq.diagnostics._spectral_bias",
         "float64": "ntk_freq._util.precision",

@@ -32,7 +32,6 @@ _HOMES = {
             "class_pairs",
             "data_scale",
             "delta_f",
-            "empirical_ntk_gram",
             "filtered_errors",
             "fit_exponent",
             "gaussian_filter_weights",

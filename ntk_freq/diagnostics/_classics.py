@@ -23,6 +23,7 @@ import numpy as np
 import optax
 
 from ntk_freq.diagnostics import _spectral_bias as dg
+from ntk_freq.kernels import empirical_ntk
 from ntk_freq._util import store
 from ntk_freq.training._fitting import fit, load_digits, noisy_labels, one_hot
 from ntk_freq._nn.mlp import mlp_network
@@ -206,8 +207,8 @@ def mode_study(net, res, X, *, y, times, n_modes: int) -> dict:
     |c_k(t)|/|c_k(0)| of the error u_t = f_t − y against the kernel's gradient-descent prediction
     (1 − ηλ_k)^{t/η}. ``gap``: the largest |measured − predicted| over those modes and times;
     ``energy``: the target's energy fraction on them."""
-    theta0 = dg.empirical_ntk_gram(net.apply, res.params[0], X)
-    thetaT = dg.empirical_ntk_gram(net.apply, res.params[-1], X)
+    theta0 = empirical_ntk(net.apply, res.params[0], X)
+    thetaT = empirical_ntk(net.apply, res.params[-1], X)
     modes = dg.ntk_modes(theta0, y)
     chosen = np.sort(np.argsort(modes.projection)[::-1][:n_modes])
     eta = float(times[-1] / res.steps[-1])

@@ -14,7 +14,7 @@ e^{−iξ·x_i} Δx^d on the data points, flow time t = η · step for gradient 
   the error through a normalised Gaussian filter of width δ over the samples;
 - :func:`path_power_spectrum`, :func:`interpolation_spectra`: the power spectrum of the output
   along straight paths between pairs of training inputs, within and across classes, per band;
-- :func:`empirical_ntk_gram`, :func:`ntk_modes`, :func:`mode_learning_curves`: the finite-width
+- :func:`ntk_freq.kernels.empirical_ntk`, :func:`ntk_modes`, :func:`mode_learning_curves`: the finite-width
   NTK, the target's projection on its eigenvectors, per-mode learning curves predicted vs measured;
 - :func:`kernel_predict`: the kernel regime's learned function at any test point;
 - :func:`kernel_regime`: ‖Θ_t − Θ_0‖/‖Θ_0‖, ‖θ_t − θ_0‖/‖θ_0‖ and the gap to the linearised
@@ -341,27 +341,6 @@ def interpolation_spectra(apply_fn: Callable, params, x, *, labels, n_pairs: int
 
 
 # --- the empirical NTK and its eigenmodes ----------------------------------------------------
-
-
-@float64
-def empirical_ntk_gram(apply_fn: Callable, params, x, *, x2=None) -> np.ndarray:
-    """The finite-width NTK Θ(x, x') = Σ_θ ∂f(x)/∂θ ∂f(x')/∂θ over all leaves of ``params``, by
-    neural-tangents' ``empirical_ntk_fn`` (Jacobian contraction), shape (n1, n2), float64. For
-    an output of shape (n, C) the kernel is averaged over the C outputs (the trace over the
-    output axis divided by C: the kernel of each output when, as at infinite width, the outputs
-    decouple). To train only part of a network, close ``apply_fn`` over the frozen part."""
-    from ntk_freq._nt import load
-
-    x1 = _inputs(x)
-    x2 = x1 if x2 is None else _inputs(x2)
-    n_params = sum(np.size(p) for p in jax.tree_util.tree_leaves(params))
-    v.fits_in_memory("the Jacobians of the empirical NTK", 8.0 * (x1.shape[0] + x2.shape[0]) * n_params)
-    out = jax.eval_shape(apply_fn, params, jnp.asarray(x1[:1]))
-    n_out = int(np.prod(out.shape[1:])) if len(out.shape) > 1 else 1
-    nt = load()
-    kernel = nt.empirical_ntk_fn(apply_fn, trace_axes=tuple(range(1, len(out.shape))), vmap_axes=0,
-                                 implementation=nt.NtkImplementation.JACOBIAN_CONTRACTION)
-    return np.asarray(kernel(jnp.asarray(x1), jnp.asarray(x2), params), dtype=np.float64) / n_out
 
 
 @dataclass(frozen=True)

@@ -136,25 +136,46 @@ def two_layer_ntk(x1, x2, activation: str = "relu", *, w_std: float = 1.0, b_std
 
 
 @float64
-def empirical_ntk(network: Network, params, x1, *, x2) -> np.ndarray:
-    """The finite-width NTK Σ_θ ∂f(x)/∂θ ∂f(x')/∂θ over the trainable parameters θ of a network
-    at ``params``, by ``nt.empirical_ntk_fn`` (Jacobian contraction), shape (n1, n2)."""
-    if not isinstance(network, Network):
-        raise TypeError(f"network must be an ntk_freq.networks.Network, got {network!r}")
-    x1, x2 = jnp.atleast_2d(jnp.asarray(x1)), jnp.atleast_2d(jnp.asarray(x2))
-    theta, frozen = split(params, network.trainable)
+def empirical_ntk(network, params, x1, *, x2=None) -> np.ndarray:
+    """The finite-width NTK Θ(x, x') = Σ_θ ∂f(x)/∂θ ∂f(x')/∂θ at ``params``, by
+    neural-tangents' ``empirical_ntk_fn`` (Jacobian contraction), shape (n1, n2), float64.
+
+    ``network``: a :class:`ntk_freq.networks.Network` (θ: its trainable entries; the frozen ones
+    are held fixed) or any apply function ``(params, x) -> f(x)`` (θ: every leaf of
+    ``params``; to train only part of it, close the function over the frozen part). Inputs x1,
+    x2 (x2 None: x1) of shape (n, d), or (n,) for scalar inputs. For an output of shape (n, C)
+    the kernel is averaged over the C outputs (the trace over the output axis divided by C: the
+    kernel of each output when, as at infinite width, the outputs decouple)."""
+    if isinstance(network, Network):
+        theta, frozen = split(params, network.trainable)
+
+        def f(theta, x):
+            return network.apply(merge(theta, frozen), x)
+    elif callable(network):
+        f, theta = network, params
+    else:
+        raise TypeError(f"network must be an ntk_freq.networks.Network or an apply function "
+                        f"(params, x) -> f(x), got {network!r}")
+    x1 = _inputs("x1", x1)
+    x2 = x1 if x2 is None else _inputs("x2", x2)
     n_params = sum(int(np.size(a)) for a in jax.tree_util.tree_leaves(theta))
     v.fits_in_memory("the empirical NTK (Jacobians of both point sets and their contraction)",
                      8.0 * (2 * (x1.shape[0] + x2.shape[0]) * n_params + x1.shape[0] * x2.shape[0]))
+    out = jax.eval_shape(f, theta, x1[:1])
+    n_out = int(np.prod(out.shape[1:])) if len(out.shape) > 1 else 1
     nt = _nt()
+    kernel = nt.empirical_ntk_fn(f, trace_axes=tuple(range(1, len(out.shape))), vmap_axes=0,
+                                 implementation=nt.NtkImplementation.JACOBIAN_CONTRACTION)
+    return np.asarray(kernel(x1, x2, theta), dtype=np.float64) / n_out
 
-    def f(theta, x):
-        return network.apply(merge(theta, frozen), x)
 
-    kernel = nt.empirical_ntk_fn(
-        f, trace_axes=(), vmap_axes=0, implementation=nt.NtkImplementation.JACOBIAN_CONTRACTION
-    )
-    return np.asarray(kernel(x1, x2, theta), dtype=np.float64)
+def _inputs(name: str, x):
+    """Inputs as a (n, d) array; (n,) is read as n scalar inputs."""
+    x = jnp.asarray(v.finite_array(name, x))
+    x = x[:, None] if x.ndim == 1 else x
+    if x.ndim != 2 or x.shape[0] < 1:
+        raise ValueError(f"{name} must be inputs of shape (n, d) (or (n,) in 1-D), got shape {x.shape}")
+    return x
 
 
 @float64

@@ -6,7 +6,7 @@ X = (x_1 … x_N):
 
 - ``ntk_change``: δ_Θ(t) = ‖Θ_t − Θ_0‖_F / ‖Θ_0‖_F, with Θ_t(x, x') = Σ_θ ∂f(x)/∂θ ∂f(x')/∂θ
   the empirical NTK over the *trained* parameters (an output of C components: the trace over
-  them divided by C, as in :func:`ntk_freq.diagnostics.empirical_ntk_gram`);
+  them divided by C, as in :func:`ntk_freq.kernels.empirical_ntk`);
 - ``param_distance``: ‖θ_t − θ_0‖ / ‖θ_0‖ (Euclidean norm over every trained entry);
 - ``linearisation_gap``: ‖f(θ_t) − f_lin(θ_t)‖ / ‖f(θ_t) − f(θ_0)‖ on all N inputs, where
   f_lin(θ) = f(θ_0) + J_0 (θ − θ_0) is the first-order Taylor model at the initialisation (the
