@@ -21,10 +21,15 @@ import warnings
 
 from ntk_freq._util.deprecations import install_moved_modules
 
-try:  # the one version literal is pyproject.toml's, read back from the installed metadata
-    __version__ = importlib.import_module("importlib.metadata").version("ntk-freq")
-except ModuleNotFoundError:  # PackageNotFoundError: a source tree that was never installed
-    __version__ = "0+unknown"
+
+
+def _version() -> str:
+    """The installed package's version: pyproject.toml holds the one literal, read back from
+    the package metadata (on first use of ``__version__``: importlib.metadata costs ~20 ms)."""
+    try:
+        return importlib.import_module("importlib.metadata").version("ntk-freq")
+    except ModuleNotFoundError:  # PackageNotFoundError: a source tree that was never installed
+        return "0+unknown"
 
 #: The subpackages (facades over private modules), from the bottom layer up.
 SUBPACKAGES = ("plotting", "distributions", "data", "kernels", "training", "pde", "networks",
@@ -93,7 +98,9 @@ install_moved_modules(__name__, SUBPACKAGES)
 
 
 def __getattr__(name: str):
-    if name in _PUBLIC:
+    if name == "__version__":
+        value = _version()
+    elif name in _PUBLIC:
         value = getattr(importlib.import_module(_PUBLIC[name]), name)
     elif name in SUBPACKAGES:
         value = importlib.import_module(f"{__name__}.{name}")

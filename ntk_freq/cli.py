@@ -7,7 +7,6 @@ import math
 
 import click
 
-from ntk_freq import __version__
 
 
 class _Group(click.Group):
@@ -110,7 +109,7 @@ def problem_options(*names, defaults: dict | None = None, required=(), params: d
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="ntk-freq")
+@click.version_option(package_name="ntk-freq", prog_name="ntk-freq")  # read on --version only
 def main():
     """ntk-freq: how neural networks learn each frequency in the NTK regime."""
     _persistent_compilation_cache()
