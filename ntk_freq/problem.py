@@ -321,8 +321,11 @@ class Problem:
         if self.rho_w.dim != dim:
             raise ValueError(f"rho = {self.rho!r} is a distribution on R^{self.rho_w.dim}, the "
                              f"problem's dim is {dim}")
-        self.xi  # the target, the ξ grid and the data, each checked
-        if self.data is None:
+        self.xi  # the target and the ξ grid, each checked
+        v.fits_in_memory(
+            f"the errors of the routes on N = {self.n_points}^{dim} training points (4 routes × "
+            f"{self.times.size} times × N, float64)", 8.0 * 4 * self.times.size * self.n_points**dim)
+        if self.data is None:  # the grid is built on first use (``measure``)
             check_data_grid(self.target_fn, self.half_width, self.n_points, self.xi_top)
         else:
             check_data_cover(self.target_fn, data_density(self.data, dim), self.measure, self.xi_top)

@@ -285,7 +285,7 @@ def comparison_setup(problems, *, routes=ROUTES, model=None, pde_options=None,
     seed = check_seed("seed", seed)
     pde_options = check_pde_options(pde_options)
     if "nn" in routes:
-        check_cost(p.network, p.measure.n, p.schedule.steps, dim=p.dim)
+        check_cost(p.network, p.n_points**p.dim, p.schedule.steps, dim=p.dim)
     return ComparisonSetup(problems, routes, model, pde_options, seed)
 
 
