@@ -130,3 +130,18 @@ def test_summary_table_keeps_long_labels_whole_and_aligned():
     assert len(rows) == 4 and "gaussian:1.5/1.5/0.6 " in table
     assert len({line.index("(") for line in rows}) == 1      # κ labels in one column
     assert len({len(line) for line in rows}) == 1            # and the values after them
+
+
+def test_run_with_a_deep_network_writes_its_results(tmp_path):
+    """`--network deep-fourier-features`: the same main job on the deep FF-NN (the FF-only
+    settings of the default experiment do not apply); its results file opens and records the
+    network."""
+    res = CliRunner().invoke(main, ["run", "--network", "deep-fourier-features", "--width", "16",
+                                    "--hidden", "16", "--steps", "10", "--eta", "0.25", "--rho", "gaussian:3",
+                                    "--out", str(tmp_path), "--name", "deep", "--quiet"])
+    assert res.exit_code == 0, res.output
+    ds = open_results(tmp_path / "deep" / "results.nc")
+    spec = json.loads(ds.attrs["spec"])
+    assert spec["network"] == "DeepFourierFeatures" and spec["hidden"] == [16]
+    assert spec["model"] == "E3" and "sigma_a" not in spec
+    assert np.isfinite(ds["u_hat"].sel(route="nn").values).all()

@@ -105,7 +105,7 @@ def comparison_dataset(cmp) -> "xarray.Dataset":  # noqa: F821
     coords = {
         "rho": [r.rho for r in results], "route": list(ROUTES), "gap": list(gaps),
         "time": cmp.times, "step": np.arange(n_steps),
-        **{f: cmp.spec[f] for f in SCALAR_FIELDS},
+        **{f: cmp.spec[f] for f in SCALAR_FIELDS if f in cmp.spec},  # sigma_a: FF-NNs only
     }
     if dim == 1:
         coords.update(xi=cmp.xi, kappa=cmp.kappa, x=np.asarray(cmp.x, float))
