@@ -524,7 +524,8 @@ MOVED = {
         "subsample": "ntk_freq.training._regime"
     },
     "ntk_freq.reproduce": {
-        "NamedExperiment": "ntk_freq.experiments._reproduce",
+        "NamedExperiment": "ntk_freq.experiments._registry",
+        "REGISTRY": "ntk_freq.experiments._registry",
         "cached": "ntk_freq.experiments._reproduce",
         "listing": "ntk_freq.experiments._reproduce",
         "reproduce": "ntk_freq.experiments._reproduce",

@@ -38,8 +38,9 @@ _HOMES = {
         ],
         "ntk_freq.experiments._gallery",
     ),
+    **dict.fromkeys(["NamedExperiment", "REGISTRY"], "ntk_freq.experiments._registry"),
     **dict.fromkeys(
-        ["NamedExperiment", "cached", "listing", "reproduce", "reproduce_all", "result_path"],
+        ["cached", "listing", "reproduce", "reproduce_all", "result_path"],
         "ntk_freq.experiments._reproduce",
     ),
     **dict.fromkeys(

@@ -1,4 +1,5 @@
-"""Named experiments: the registry behind ``ntk-freq reproduce``.
+"""``ntk-freq reproduce``: run the named experiments of the one registry
+(:mod:`ntk_freq.experiments._registry`), cached.
 
 Each entry names a function ``run(directory: Path, quick: bool, progress: bool) -> dict`` by its
 import path (``"module:function"``, imported only when that experiment runs, so listing is
@@ -20,119 +21,12 @@ what they show (``default``, ``depth-profile``).
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import importlib
 import json
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from ntk_freq._util import store
-
-
-@dataclass(frozen=True)
-class NamedExperiment:
-    """A registered experiment: its name, a one-line description, its entry point,
-    (optionally) ``settings``, "module:function" with ``function(quick) -> dict`` giving the
-    settings it runs with (part of the cache key), and ``options``, keyword arguments passed to
-    both (one entry point serving several experiments)."""
-
-    name: str
-    description: str
-    entry: str
-    settings: str | None = None
-    options: tuple = ()
-
-    def function(self):
-        return functools.partial(_load(self.entry), **dict(self.options))
-
-    def spec(self, quick: bool) -> dict:
-        """What identifies a result: name, entry point, form, settings, package version."""
-        from ntk_freq import __version__
-
-        settings = _load(self.settings)(quick, **dict(self.options)) if self.settings else None
-        return {"name": self.name, "entry": self.entry, "quick": quick, "settings": settings,
-                "ntk_freq_version": __version__}
-
-    def cache_key(self, quick: bool) -> str:
-        text = json.dumps(self.spec(quick), sort_keys=True, default=store._json_default)
-        return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _load(entry: str):
-    module, _, attr = entry.partition(":")
-    return getattr(importlib.import_module(module), attr)
-
-
-REGISTRY: dict[str, NamedExperiment] = {
-    e.name: e
-    for e in (
-        NamedExperiment(
-            "default",
-            "Gaussian vs uniform rho_w on a two-frequency target: PDE, kernel flow, trained FF-NN",
-            "ntk_freq.experiments._run:reproduce_default",
-            "ntk_freq.experiments._run:default_settings",
-        ),
-        NamedExperiment(
-            "default-2d",
-            "Directional bias in d = 2: anisotropic Gaussian vs uniform rho_w, wave vectors (2,0), (0,2)",
-            "ntk_freq.experiments._run:reproduce_default",
-            "ntk_freq.experiments._run:default_settings",
-            (("experiment", "default-2d"),),
-        ),
-        NamedExperiment(
-            "default-3d",
-            "d = 3: isotropic vs axis-narrow Gaussian rho_w, wave vectors along xi_1 and xi_3",
-            "ntk_freq.experiments._run:reproduce_default",
-            "ntk_freq.experiments._run:default_settings",
-            (("experiment", "default-3d"),),
-        ),
-        NamedExperiment(
-            "rho-gallery",
-            "Per-frequency learning times under Gaussian, uniform, Laplace, Cauchy and band-pass rho_w: PDE, kernel, network",
-            "ntk_freq.experiments._gallery:rho_gallery",
-            "ntk_freq.experiments._gallery:gallery_settings",
-        ),
-        NamedExperiment(
-            "sigma-a",
-            "Effect of sigma_a (the diffusion of (E3)) on the learning curves: a sweep over sigma_a",
-            "ntk_freq.experiments._gallery:sigma_a_effect",
-            "ntk_freq.experiments._gallery:sigma_a_config",
-        ),
-        NamedExperiment(
-            "width-convergence",
-            "Network-vs-kernel gap against width m, fitted exponent (theory -1/2)",
-            "ntk_freq.experiments._gallery:width_convergence",
-            "ntk_freq.experiments._gallery:width_settings",
-        ),
-        NamedExperiment(
-            "design",
-            "An initialisation designed to reverse the spectral bias, against Gaussian and uniform baselines",
-            "ntk_freq.experiments._gallery:design_demo",
-        ),
-        NamedExperiment(
-            "depth-profile",
-            "Deep FF-NNs: damping density rho_alpha(xi) for depths 1-4, relu/erf/gelu, three rho_w",
-            "ntk_freq.experiments._deep:depth_profile",
-        ),
-        NamedExperiment("rahaman-sines", "Rahaman et al.: a deep ReLU MLP learns equal-amplitude sines low frequency first (Δ_F)",
-                        "ntk_freq.diagnostics._classics:rahaman_sines"),
-        NamedExperiment("ronen-sphere", "Ronen et al.: two-layer ReLU on the circle, time to learn k ∝ k² (theory, kernel regime, O(1) amplitude)",
-                        "ntk_freq.diagnostics._classics:ronen_sphere"),
-        NamedExperiment("xu-digits", "Xu et al.: F-principle on 8x8 digits by the filtering method (low part converges first)",
-                        "ntk_freq.diagnostics._classics:xu_digits"),
-        NamedExperiment("fridovich-digits", "Fridovich-Keil et al.: interpolation spectra of digit classifiers, clean vs noisy labels",
-                        "ntk_freq.diagnostics._classics:fridovich_digits"),
-        NamedExperiment("lazy-map", "Kernel-regime boundary over target amplitude x width (two-layer ReLU on the circle)",
-                        "ntk_freq.diagnostics._classics:lazy_map"),
-        NamedExperiment(
-            "basri-density",
-            "Basri et al. 2020 density law: 4x denser data learn every frequency ~4x faster",
-            "ntk_freq.experiments._density_law:reproduce_basri_density",
-        ),
-    )
-}
+from ntk_freq.experiments._registry import REGISTRY, NamedExperiment  # noqa: F401 (re-exported)
 
 
 def listing() -> str:

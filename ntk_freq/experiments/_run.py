@@ -29,61 +29,19 @@ from ntk_freq._util import store
 from ntk_freq.comparison._compare import (OPTIONS, Comparison, WidthStudy, compare_settings,
                                           width_study)
 from ntk_freq.comparison._results import ROUTES
+from ntk_freq.experiments._registry import REGISTRY
 from ntk_freq.networks import NETWORKS
 from ntk_freq.problem import SETTINGS as PROBLEM_SETTINGS
 
-EXPERIMENTS = {
-    # Gaussian vs uniform ρ_w on a two-frequency target: the Gaussian prior learns κ = 2 long
-    # before κ = 7 (ρ̄ differs by e^{-45/18} ≈ 0.08 between them); the band [−10, 10] learns both
-    # at the same rate cπ/B. Wide domain D = [−10, 10] ≫ window w = 1.5; Nyquist π/Δx = 25.
-    "default": dict(
-        rhos=("gaussian:3", "uniform:10"), target="windowed-sines:2,7;width=1.5", sigma_a=0.5,
-        width=4096, eta=0.5, steps=300, n_snapshots=31, half_width=10.0, n_points=160,
-        n_xi=241, seed=0, part="full", dtype="float32",
-    ),
-    # The same science with small settings (the notebook and the tests).
-    "quick": dict(
-        rhos=("gaussian:3", "uniform:10"), target="windowed-sines:2,7;width=1.5", sigma_a=0.5,
-        width=1024, eta=0.5, steps=300, n_snapshots=16, half_width=10.0, n_points=160,
-        n_xi=121, seed=0, part="full", dtype="float32",
-    ),
-    # Directional bias in d = 2: an anisotropic Gaussian ρ_w (s = 3 along ξ₁, 1 along ξ₂) vs the
-    # uniform ρ_w on the square [−4, 4]², learning wave vectors κ = (2, 0) and (0, 2). With W
-    # frozen the rates c(2π)²ρ̄_w(κ) differ by e^{2(1 − 1/9)} ≈ 5.9 between the two κ under the
-    # Gaussian and are equal under the uniform ρ_w. Data: 32² points on [−8, 8]² (Nyquist
-    # π/Δx = 6.3 above max κ + 5/w = 5.3; window reach 5w = 7.5 < 8).
-    "default-2d": dict(
-        rhos=("gaussian:3/1", "uniform:4"), target="windowed-sines:2/0,0/2;width=1.5",
-        sigma_a=0.5, width=1024, eta=1.0, steps=300, n_snapshots=16, half_width=8.0,
-        n_points=32, n_xi=49, seed=0, part="full", dtype="float32", dim=2,
-        pde_options={"resolution_tol": 1e-3},
-    ),
-    # d = 3: an isotropic Gaussian vs one narrow along ξ₃ (s = 1.5, 1.5, 0.6), κ = 1.2 e₁ and
-    # 1.2 e₃, on 21³ points of [−6, 6]³ (Nyquist π/Δx = 5.5 above 1.2 + 5/1.2 = 5.4; window reach
-    # 5w = 6 = L). Frozen-W rates c(2π)³ρ̄_w(κ): equal under the isotropic law, e^{0.72(1/0.36 −
-    # 1/2.25)} ≈ 5.4 apart under the narrow one. Width and steps keep the run near a minute
-    # at N = 9261.
-    "default-3d": dict(
-        rhos=("gaussian:1", "gaussian:1.5/1.5/0.6"), target="windowed-sines:1.2/0/0,0/0/1.2;width=1.2",
-        sigma_a=0.5, width=256, eta=1.5, steps=200, n_snapshots=8, half_width=6.0,
-        n_points=21, n_xi=15, seed=0, part="full", dtype="float32", dim=3,
-        # P2 elements of size 0.8 (3·10⁴–9·10⁴ DOFs): û₀ and ρ̄_w resolved to ~1.5 %, below the
-        # (E3)-vs-kernel gap; the automatic first mesh (R/16: 2.7·10⁵ DOFs) takes minutes
-        pde_options={"mesh_size": 0.8, "resolution_tol": 5e-2, "mass_tol": 1e-4},
-    ),
-}
-# The quick forms of the d-D defaults (``ntk-freq reproduce default-2d --quick``, the tests): the
-# same science, fewer neurons, steps, snapshots and ξ nodes (and a coarser 3-D mesh).
-EXPERIMENTS["quick-2d"] = {**EXPERIMENTS["default-2d"], "width": 512, "n_snapshots": 8, "n_xi": 25}
-EXPERIMENTS["quick-3d"] = {
-    **EXPERIMENTS["default-3d"], "width": 128, "steps": 100, "n_snapshots": 4, "n_xi": 9,
-    "pde_options": {"mesh_size": 1.2, "resolution_tol": 1e-1, "mass_tol": 1e-3},
-}
-
+#: The run presets (``ntk-freq run --experiment NAME``): the compare settings of the registered
+#: experiments that have them (:data:`ntk_freq.experiments._registry.REGISTRY`), each with its
+#: quick form under its own name. Derived from the one registry, never edited here.
+EXPERIMENTS = {**{e.name: dict(e.preset) for e in REGISTRY.values() if e.preset},
+               **{e.quick_name: {**e.preset, **e.quick} for e in REGISTRY.values() if e.preset}}
 #: The named experiment a run of dimension d starts from when none is named.
-DEFAULT_BY_DIM = {1: "default", 2: "default-2d", 3: "default-3d"}
+DEFAULT_BY_DIM = {e.preset.get("dim", 1): e.name for e in REGISTRY.values() if e.preset}
 #: The reduced ("quick") form of each default experiment.
-QUICK_FORM = {"default": "quick", "default-2d": "quick-2d", "default-3d": "quick-3d"}
+QUICK_FORM = {e.name: e.quick_name for e in REGISTRY.values() if e.preset}
 
 #: The flat settings a run takes: ``rhos`` (one problem per ρ_w), the fields of the problem,
 #: its network and its schedule (:data:`ntk_freq.problem.SETTINGS`, but one ``rho`` and the
