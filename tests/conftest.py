@@ -24,3 +24,16 @@ def untrained(monkeypatch):
                                      loss=np.zeros(1))
 
     monkeypatch.setattr(importlib.import_module("ntk_freq.comparison._compare"), "nn_route", fake)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _release_jax_caches():
+    """After each test module, drop JAX's compiled programs and the arrays they hold: a worker
+    runs dozens of modules, and their compilations accumulate (about 2 GiB by the end)."""
+    yield
+    import gc
+    import sys
+
+    if "jax" in sys.modules:
+        sys.modules["jax"].clear_caches()
+    gc.collect()
