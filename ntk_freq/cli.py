@@ -183,7 +183,7 @@ def _parse_domain(domain: str):
 @click.option("--domain", default=None,
               help="periodic:P (Bochner), sphere (Funk–Hecke on S^{dim-1}) or interval:A,B (Gram "
                    "on --points uniform points). Default: periodic:2pi for --rho, sphere for --network.")
-@click.option("--dim", default=None, type=int,
+@click.option("--dim", default=None, type=click.IntRange(1, None),
               help="Input dimension (default 2, the circle, on a sphere; else 1).")
 @click.option("--kmax", default=32, show_default=True, help="Highest mode/degree reported.")
 @click.option("--points", default=512, show_default=True, help="Points for interval:A,B.")
@@ -214,7 +214,7 @@ def spectrum(rho_spec, activation, sigma_a, part, b_std, domain, dim, kmax, poin
     if activation and sigma_a is not None:
         raise click.UsageError("--sigma-a is for --rho (FF-NNs); two-layer nets use --bias")
     kind, arg = _parse_domain(domain or ("periodic:2pi" if rho_spec else "sphere"))
-    d = dim or (2 if kind == "sphere" else 1)
+    d = (2 if kind == "sphere" else 1) if dim is None else dim
     out = _check_out(out, force)
     try:
         if rho_spec:

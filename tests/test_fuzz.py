@@ -220,7 +220,7 @@ def e_design(draw):
 CLI_ARGS = {
     "spectrum": [["--rho", "gaussian:-1"], ["--rho", "uniform:8", "--domain", "interval:3,-3"],
                  ["--network", "relu", "--kmax", "-4"], ["--rho", "gaussian:2", "--kmax", "1e9"],
-                 ["--rho", "gaussian:2", "--domain", "sphere", "--dim", "2"], ["--points", "0"]],
+                 ["--rho", "gaussian:2", "--domain", "sphere", "--dim", "0"], ["--points", "0"]],
     "pde": [["--rho", "gaussian:3", "--times", "5,1"], ["--rho", "gaussian:3", "--probes", "nan"],
             ["--rho", "nope"], ["--rho", "gaussian:3", "--dim", "4"], ["--rho", "gaussian:3", "--density", "-1"],
             ["--rho", "gaussian:3", "--target", "file:/nonexistent.py"], ["--rho", "gaussian:3", "--mesh-size", "0"]],
