@@ -1,0 +1,175 @@
+"""Learning curves of a problem: the eigenlearning theory beside Monte-Carlo kernel regression
+(and trained networks), over sample sizes, flow times, modes and frequency bands."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+
+from ntk_freq._util import validation as v
+from ntk_freq.generalisation._eigenlearning import eigenlearning
+from ntk_freq.generalisation._monte_carlo import flow_times, kernel_regression, sample_sizes
+from ntk_freq.generalisation._population import Population, problem_population
+
+#: Quantiles of the Monte-Carlo test error over draws.
+QUANTILES = (0.1, 0.5, 0.9)
+
+
+def default_bands(problem) -> np.ndarray:
+    """Band edges in |ξ| that put each of the target's distinct frequencies |κ_k| in its own
+    band: the midpoints between them, from 0 to ∞."""
+    radii = np.unique(np.round(np.linalg.norm(np.atleast_2d(problem.kappa).reshape(-1, problem.dim)
+                                              if problem.dim > 1 else np.abs(problem.kappa)[:, None],
+                                              axis=-1), 12))
+    return np.concatenate([[0.0], 0.5 * (radii[1:] + radii[:-1]), [math.inf]])
+
+
+def band_edges(bands) -> np.ndarray:
+    """Band edges: increasing, from >= 0, at least two."""
+    edges = np.asarray(bands, dtype=np.float64).reshape(-1)
+    if edges.size < 2 or np.any(np.isnan(edges)) or edges[0] < 0 or np.any(np.diff(edges) <= 0):
+        raise ValueError(f"bands must be increasing edges in |ξ| from >= 0 (at least two), got {bands!r}")
+    return edges
+
+
+def _theory(population: Population, ns: np.ndarray, t: np.ndarray, ridge: float, noise: float,
+            edges: np.ndarray) -> dict:
+    """Eigenlearning at every (n, t): at finite t the ridge δ + n/t (early stopping acts like a
+    ridge of n/t in Gram units: mode μ of Θ(X, X) is learned once tμ/n ≳ 1). Per band, the
+    theory's error f − f* has mean −Σ_i (1 − L_i) v_i φ_i and covariance Σ_i m_i L_i² (E/n) φ_i⊗φ_i,
+    so its expected band power is P_b(mean) + Σ_i m_i L_i² (E/n) P_b(φ_i)."""
+    results = [[eigenlearning(population.eigenvalues, population.target_power, [size],
+                              multiplicity=population.multiplicity,
+                              ridge=ridge + (0.0 if math.isinf(time) else size / time), noise=noise)
+                for time in t] for size in ns]
+
+    def field(name):
+        return np.array([[getattr(r, name)[0] for r in row] for row in results])
+
+    out = {name: field(name) for name in ("kappa", "e0", "test_error", "train_error",
+                                          "learnability", "mode_error")}
+    power = population.band_power(edges)
+    if population.basis is None:
+        if edges.size > 2:
+            raise ValueError(f"{population.description}: per-band errors need the spectrum on the nodes")
+        out["band_error"] = out["mode_error"].sum(-1, keepdims=True)
+        return out
+    L, E = out["learnability"], out["test_error"]
+    phi = (population.basis / np.sqrt(population.w)[:, None]).T           # (K, M): φ_i(x_j)
+    signs = np.sign(population.coefficients(population.y))                  # v_i = ±√P_i
+    v_i = signs * np.sqrt(population.target_power)
+    mean = ((1 - L) * v_i) @ phi                                          # (S, T, M)
+    variance = (population.multiplicity * L**2 * (E / ns[:, None])[..., None]) @ power(phi)
+    out["band_error"] = power(mean) + variance
+    return out
+
+
+def _standard_error(per_draw: np.ndarray) -> np.ndarray:
+    """The standard error of the mean over draws (axis 1); NaN from a single draw."""
+    draws = per_draw.shape[1]
+    if draws < 2:
+        return np.full(per_draw.shape[:1] + per_draw.shape[2:], np.nan)
+    return per_draw.std(axis=1, ddof=1) / math.sqrt(draws)
+
+
+def learning_curve(problem, n, *, ridge: float = 0.0, noise: float = 0.0, draws: int = 0,
+                   seed: int = 0, progress: bool = True, times=None, bands=None,
+                   nodes: int | None = None):
+    """The test error of a problem's kernel regression against the sample size n: the
+    eigenlearning theory on the problem's own spectrum, and (``draws`` > 0) the exact answer by
+    Monte-Carlo kernel regression, with the theory's gap to it.
+
+    The population (:func:`problem_population`) is the problem's data density (``data``, or
+    uniform on [−L, L]^d) as a quadrature, its network's NTK under ρ_w and its target; training
+    sets are n independent draws from the density. docs/generalisation.md states the conventions.
+
+    Args:
+        problem: a :class:`ntk_freq.Problem`, or a :class:`Population` for a kernel of your own.
+        n: sample sizes (distinct integers ≥ 1).
+        ridge: δ ≥ 0 in Gram units, f = Θ(x, X)(Θ(X, X) + δI)⁻¹ y.
+        noise: σ² ≥ 0, the variance of Gaussian label noise; test errors are against noisy test
+            labels (they tend to σ²).
+        draws: independent training sets per n for Monte Carlo (0: the theory alone).
+        seed: the draws' seed (draw k of size n is seeded (seed, n, k)).
+        progress: show a progress bar.
+        times: flow times t of the kernel flow on the mean loss, stopped early (None: t = ∞
+            alone, the converged regression). The theory's early-stopping form uses ridge δ + n/t.
+        bands: edges in |ξ| of the frequency bands for per-band errors (None: one band per
+            distinct target frequency, split at the midpoints).
+        nodes: quadrature nodes per axis of the population (None: enough for the kernel's reach).
+
+    Returns:
+        xarray.Dataset over ``n``, ``time``, ``mode``, ``band`` (and ``quantile``) with
+        ``test_error_theory``, ``train_error_theory``, ``kappa``, ``e0``, ``learnability``,
+        ``mode_error_theory``, ``band_error_theory``, ``eigenvalue``, ``mode_frequency``,
+        ``target_power`` and, with draws, ``test_error_mc``, ``test_error_mc_se``,
+        ``test_error_mc_quantile``, ``train_error_mc``, ``band_error_mc``(``_se``) and
+        ``theory_gap`` = theory/Monte Carlo − 1. Attributes record the problem and settings.
+
+    Raises:
+        ValueError: n < 1, negative ridge or noise, bad times or bands; MemoryError: a
+            population or Monte Carlo beyond memory or the time budget (estimated first).
+
+    Examples:
+        >>> import ntk_freq as nf
+        >>> ds = nf.learning_curve(nf.Problem(), n=[20, 40], ridge=1e-6, draws=4, progress=False)
+        >>> sorted(ds.sizes.items())[:3], bool((ds.test_error_mc > 0).all())
+        ([('band', 2), ('mode', 239), ('n', 2)], True)
+    """
+    import xarray as xr
+
+    ns = sample_sizes(n)
+    ridge, noise = v.nonnegative("ridge", ridge), v.nonnegative("noise", noise)
+    draws, seed = v.nonnegative_int("draws", draws), v.nonnegative_int("seed", seed)
+    t = flow_times(math.inf if times is None else times)
+    if isinstance(problem, Population):
+        population, record = problem, {"population": problem.description}
+        edges = band_edges([0.0, math.inf] if bands is None else bands)
+    else:
+        population, record = problem_population(problem, nodes=nodes), problem.record()
+        edges = band_edges(default_bands(problem) if bands is None else bands)
+    th = _theory(population, ns, t, ridge, noise, edges)
+    dims = ("n", "time")
+    data = {
+        "test_error_theory": (dims, th["test_error"]),
+        "train_error_theory": (dims, th["train_error"]),
+        "kappa": (dims, th["kappa"]),
+        "e0": (dims, th["e0"]),
+        "learnability": ((*dims, "mode"), th["learnability"]),
+        "mode_error_theory": ((*dims, "mode"), th["mode_error"]),
+        "band_error_theory": ((*dims, "band"), th["band_error"]),
+        "eigenvalue": (("mode",), population.eigenvalues),
+        "mode_frequency": (("mode",), population.frequency),
+        "target_power": (("mode",), population.target_power),
+    }
+    if draws:
+        mc = kernel_regression(population, ns, draws=draws, ridge=ridge, noise=noise, times=t,
+                               bands=edges, seed=seed, progress=progress)
+        mean = mc.test_error.mean(axis=1)
+        data |= {
+            "test_error_mc": (dims, mean),
+            "test_error_mc_se": (dims, _standard_error(mc.test_error)),
+            "test_error_mc_quantile": ((*dims, "quantile"),
+                                       np.moveaxis(np.quantile(mc.test_error, QUANTILES, axis=1), 0, -1)),
+            "train_error_mc": (dims, mc.train_error.mean(axis=1)),
+            "theory_gap": (dims, th["test_error"] / mean - 1.0),
+        }
+        data |= {"band_error_mc": ((*dims, "band"), mc.band_error.mean(axis=1)),
+                 "band_error_mc_se": ((*dims, "band"), _standard_error(mc.band_error))}
+        if mc.mode_error is not None:
+            data["mode_error_mc"] = ((*dims, "mode"), mc.mode_error.mean(axis=1))
+    coords = {"n": ns, "time": t, "mode": np.arange(population.eigenvalues.size),
+              "band": [f"{a:g}<=|xi|<{b:g}" for a, b in zip(edges[:-1], edges[1:])],
+              "band_lower": ("band", edges[:-1]), "band_upper": ("band", edges[1:])}
+    if draws:
+        coords["quantile"] = list(QUANTILES)
+    return xr.Dataset(data, coords=coords, attrs={
+        "problem": json.dumps(record), "population": population.description,
+        "nodes": population.x.shape[0], "ridge": ridge, "noise": noise, "draws": draws, "seed": seed,
+        "trace": population.trace, "target_norm": population.target_norm,
+        "conventions": "f = Θ(x,X)(Θ(X,X)+δI)^-1 y (ridge δ in Gram units); test errors against noisy "
+                       "test labels (→ σ²); time t of the kernel flow on the mean loss from f0 = 0; "
+                       "theory at finite t uses ridge δ + n/t (docs/generalisation.md)",
+    })
