@@ -4,7 +4,7 @@ One :class:`Problem` (ρ_w, network, loss, data, target, schedule) is read by ev
 ``compare(problem)`` runs the frequency PDE, the exact kernel flow and a trained network on it.
 The top level holds the names a study starts from; everything else lives in its subpackage
 (``ntk_freq.distributions``, ``data``, ``networks``, ``kernels``, ``losses``, ``training``,
-``pde``, ``diagnostics``, ``comparison``, ``design``, ``plotting``, ``experiments``).
+``pde``, ``generalisation``, ``diagnostics``, ``comparison``, ``design``, ``plotting``, ``experiments``).
 
 Importing the package leaves JAX's settings alone (``jnp.ones(2).dtype`` is what it was
 before). Theory code computes in float64 all the same: each function that computes with JAX
@@ -33,7 +33,7 @@ def _version() -> str:
 
 #: The subpackages (facades over private modules), from the bottom layer up.
 SUBPACKAGES = ("plotting", "distributions", "data", "kernels", "training", "pde", "networks",
-               "losses", "diagnostics", "comparison", "design", "experiments")
+               "losses", "generalisation", "diagnostics", "comparison", "design", "experiments")
 
 # public name -> module, in pipeline order
 _PUBLIC = {
@@ -53,6 +53,7 @@ _PUBLIC = {
     "kernel_flow": "ntk_freq.kernels",
     "train": "ntk_freq.training",
     "solve_frequency_pde": "ntk_freq.pde",
+    "learning_curve": "ntk_freq.generalisation",
     "compare": "ntk_freq.comparison",
     "Comparison": "ntk_freq.comparison",
     "width_study": "ntk_freq.comparison",

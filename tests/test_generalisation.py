@@ -1,0 +1,212 @@
+"""Generalisation: the eigenlearning theory against exact results, the Monte-Carlo route
+against plain NumPy kernel regression and exact expectations, and learning curves of a problem."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import ntk_freq as nf
+from ntk_freq.generalisation import (Population, eigenlearning, kernel_regression, learning_curve,
+                                     nystrom, problem_population)
+
+
+def linear_population(lam, beta, test_points=500, seed=0) -> Population:
+    """The finite-rank kernel Θ(x, x') = Σ_i λ_i x_i x'_i on x ~ N(0, I_M): its eigenfunctions
+    are the coordinates x_i (orthonormal under p), eigenvalues λ_i, and the target f* = β·x has
+    power β_i² in mode i. The test nodes are a whitened Gaussian sample (mean 0 and covariance I
+    exactly), so the quadrature integrates every quadratic in x exactly: ∫ (f − f*)² p is exact."""
+    lam, beta = np.asarray(lam, float), np.asarray(beta, float)
+    z = np.random.default_rng(seed).standard_normal((test_points, lam.size))
+    z -= z.mean(axis=0)
+    z = z @ np.linalg.inv(np.linalg.cholesky(z.T @ z / test_points)).T
+
+    def kernel(x1, x2):
+        return (x1 * lam) @ x2.T
+
+    return nystrom(kernel, z, np.full(test_points, 1.0 / test_points),
+                   sample=lambda rng, n: rng.standard_normal((n, lam.size)),
+                   target=lambda x: x @ beta)
+
+
+# --- the theory ------------------------------------------------------------------------------
+
+
+def test_ridgeless_theory_matches_the_exact_wishart_expectation():
+    """Ridgeless regression with M Gaussian-design modes and n > M + 1 samples of pure noise σ²
+    has the exact expected test error σ² (1 + M/(n − M − 1)) (E[(XᵀX)⁻¹] = I/(n − M − 1)). The
+    theory gives σ² n/(n − M), exact up to its Gaussian-design O(M/n²) correction."""
+    M, sigma2 = 5, 0.3
+    for n in (20, 40, 160):
+        exact = sigma2 * (1 + M / (n - M - 1))
+        r = eigenlearning(np.linspace(1.0, 0.2, M), np.zeros(M), n, noise=sigma2)
+        assert r.kappa[0] == 0.0 and r.e0[0] == pytest.approx(n / (n - M), rel=1e-14)
+        assert abs(r.test_error[0] / exact - 1) <= 2 * M / n**2
+
+
+def test_monte_carlo_matches_the_exact_wishart_expectation():
+    """The Monte-Carlo route on the linear population: mean over 400 draws within 4 standard
+    errors of the exact σ²(1 + M/(n − M − 1)) + bias-free target (β is learned exactly)."""
+    M, n, sigma2, draws = 4, 24, 0.5, 400
+    pop = linear_population(np.linspace(1.0, 0.3, M), np.ones(M))
+    mc = kernel_regression(pop, [n], draws=draws, noise=sigma2, progress=False)
+    errors = mc.test_error[0, :, 0]
+    exact = sigma2 * (1 + M / (n - M - 1))
+    assert abs(errors.mean() - exact) < 4 * errors.std(ddof=1) / math.sqrt(draws)
+
+
+def test_theory_and_monte_carlo_agree_on_gaussian_design_with_ridge():
+    """Where the theory's assumption holds (Gaussian eigenfunctions) it predicts ridge regression
+    to its finite-size accuracy: 20 modes λ_i = i^(−2), n = 10…80, 300 draws; agreement within
+    3 standard errors plus a 5 % finite-size allowance (the theory is the n, M → ∞ limit)."""
+    lam = np.arange(1, 21, dtype=float) ** -2.0
+    pop = linear_population(lam, np.sqrt(lam))
+    ns, draws = [10, 20, 40, 80], 300
+    th = pop.theory(ns, ridge=1e-2, noise=0.05)
+    mc = kernel_regression(pop, ns, draws=draws, ridge=1e-2, noise=0.05, progress=False).test_error[:, :, 0]
+    se = mc.std(axis=1, ddof=1) / math.sqrt(draws)
+    assert np.all(np.abs(th.test_error - mc.mean(axis=1)) < 3 * se + 0.05 * th.test_error)
+
+
+@settings(max_examples=40, deadline=None)
+@given(lam=st.lists(st.floats(1e-6, 10.0), min_size=1, max_size=12),
+       n=st.integers(1, 30), ridge=st.floats(0.0, 5.0), noise=st.floats(0.0, 2.0),
+       seed=st.integers(0, 2**16))
+def test_eigenlearning_invariants(lam, n, ridge, noise, seed):
+    """κ solves its equation; 0 ≤ L ≤ 1; E_0 ≥ 1; the mode errors sum to E_test − σ²; E_test ≥ σ²."""
+    lam = np.array(lam)
+    P = np.random.default_rng(seed).uniform(0, 1, lam.size)
+    r = eigenlearning(lam, P, n, ridge=ridge, noise=noise, trace=float(lam.sum()))
+    k, L = r.kappa[0], r.learnability[0]
+    assert np.all((0 <= L) & (L <= 1)) and r.e0[0] >= 1
+    if k > 0:
+        assert L.sum() + ridge / k == pytest.approx(n, rel=1e-9)
+    else:
+        assert ridge == 0 and n >= lam.size
+    if np.isfinite(r.test_error[0]):
+        assert r.test_error[0] >= noise * (1 - 1e-12)
+        assert r.mode_error[0].sum() == pytest.approx(r.test_error[0] - noise, rel=1e-9, abs=1e-12)
+
+
+def test_eigenlearning_limits_and_multiplicities():
+    """An infinite ridge learns nothing (E = ΣP + σ²); a cos/sin pair counted by multiplicity 2
+    is the same as two modes listed apart."""
+    r = eigenlearning([1.0, 0.5], [0.3, 0.2], 10, ridge=1e12, noise=0.1)
+    assert r.test_error[0] == pytest.approx(0.6, rel=1e-9)
+    a = eigenlearning([1.0, 0.1], [0.4, 0.2], [3, 7], multiplicity=[2, 2], ridge=0.01)
+    b = eigenlearning([1.0, 1.0, 0.1, 0.1], [0.2, 0.2, 0.1, 0.1], [3, 7], ridge=0.01)
+    np.testing.assert_allclose(a.test_error, b.test_error, rtol=1e-12)
+    np.testing.assert_allclose(a.kappa, b.kappa, rtol=1e-12)
+
+
+def test_eigenlearning_reports_a_truncated_spectrum():
+    lam = 0.5 ** np.arange(10)
+    with pytest.warns(nf.generalisation.TruncatedSpectrumWarning, match="misses eigenvalue mass"):
+        r = eigenlearning(lam, np.ones(10), [50], ridge=0.0, trace=lam.sum() + 1.0)
+    assert r.missing_mass == pytest.approx(1.0)
+    r = eigenlearning(lam, np.ones(10), [5], target_norm=12.0)
+    assert r.missing_power == pytest.approx(2.0)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(n=0), "sample sizes >= 1"),
+    (dict(ridge=-1.0), "ridge must be"),
+    (dict(noise=-0.1), "noise must be"),
+    (dict(eigenvalues=[1.0, -0.5]), ">= 0"),
+    (dict(eigenvalues=[1.0, np.nan]), "eigenvalues"),
+    (dict(target_power=[1.0]), "target_power has 1"),
+    (dict(eigenvalues=1.0 / np.arange(1, 101), target_power=np.ones(100)), "do not sum"),
+    (dict(trace=0.5), "below the given eigenvalues"),
+])
+def test_eigenlearning_refuses_bad_input(kwargs, match):
+    args = dict(eigenvalues=[1.0, 0.5], target_power=[1.0, 1.0], n=4) | kwargs
+    with pytest.raises(ValueError, match=match):
+        eigenlearning(args.pop("eigenvalues"), args.pop("target_power"), args.pop("n"), **args)
+
+
+# --- the Monte-Carlo route ------------------------------------------------------------------
+
+
+def _plain_krr(pop, n, draws, ridge, noise, seed):
+    """Kernel ridge regression written plainly: one np.linalg.solve per draw."""
+    out = []
+    for k in range(draws):
+        rng = np.random.default_rng([seed, n, k])
+        X = pop.sample(rng, n)
+        y = pop.target(X) + math.sqrt(noise) * rng.standard_normal(n)
+        alpha = np.linalg.solve(pop.kernel(X, X) + ridge * np.eye(n), y)
+        f = pop.kernel(pop.x, X) @ alpha
+        out.append(np.sum(pop.w * (f - pop.y) ** 2) + noise)
+    return np.array(out)
+
+
+@pytest.fixture(scope="module")
+def default_population():
+    return problem_population(nf.Problem(network=nf.FourierFeatures(sigma_a=0.5, width=1024)))
+
+
+def test_monte_carlo_matches_plain_numpy_kernel_regression(default_population):
+    mc = kernel_regression(default_population, [7, 30], draws=3, ridge=1e-4, noise=0.01, seed=5,
+                           progress=False)
+    for s, n in enumerate([7, 30]):
+        np.testing.assert_allclose(mc.test_error[s, :, 0],
+                                   _plain_krr(default_population, n, 3, 1e-4, 0.01, 5), rtol=1e-8)
+
+
+def test_early_stopping_flow_limits(default_population):
+    """At large t the stopped flow is the converged regression; at small t it is the first-order
+    f_t = (t/n) Θ(x, X) y, whose test error ∫ (f_t − f*)² p → ∫ f*² p as t → 0."""
+    pop, n, ridge = default_population, 40, 1e-3
+    mc = kernel_regression(pop, [n], draws=2, ridge=ridge, times=[1e-6, 1e9, math.inf], progress=False)
+    e = mc.test_error[0]
+    np.testing.assert_allclose(e[:, 1], e[:, 2], rtol=1e-6)
+    np.testing.assert_allclose(e[:, 0], pop.target_norm, rtol=1e-4)
+
+
+def test_per_band_errors_sum_to_the_test_error_and_split_a_sine(default_population):
+    pop = default_population
+    power = pop.band_power([0.0, 4.5, math.inf])
+    y = pop.y  # windowed sines at 2 and 7: half the power below 4.5, half above
+    np.testing.assert_allclose(power(y).sum(), pop.target_norm, rtol=1e-12)
+    np.testing.assert_allclose(power(y) / pop.target_norm, [0.5, 0.5], atol=2e-3)
+
+
+def test_monte_carlo_refuses_work_beyond_its_budget_before_starting(default_population):
+    with pytest.raises(MemoryError, match="fewer draws or smaller n"):
+        kernel_regression(default_population, [20000], draws=1000, progress=False)
+
+
+# --- learning curves of a problem --------------------------------------------------------
+
+
+def test_learning_curve_dataset_and_theory_resolution():
+    """The issue's example runs; the population's quadrature is resolved (the theory moves by
+    less than 1e-6 relative between the default nodes and twice as many)."""
+    problem = nf.Problem(rho="gaussian:3", network=nf.FourierFeatures(sigma_a=0.5, width=1024),
+                         data="box:10", target="windowed-sines:2,7;width=1.5")
+    ds = learning_curve(problem, n=[20, 40, 80], ridge=1e-6, draws=6, progress=False)
+    for name in ("test_error_theory", "test_error_mc", "test_error_mc_se", "test_error_mc_quantile",
+                 "theory_gap", "learnability", "kappa", "e0", "band_error_theory", "band_error_mc"):
+        assert name in ds
+    np.testing.assert_allclose(ds.band_error_theory.sum("band"), ds.test_error_theory, rtol=1e-9)
+    np.testing.assert_allclose(ds.band_error_mc.sum("band"), ds.test_error_mc, rtol=1e-9)
+    fine = learning_curve(problem, n=[20, 40, 80], ridge=1e-6, nodes=2 * ds.attrs["nodes"], progress=False)
+    np.testing.assert_allclose(fine.test_error_theory, ds.test_error_theory, rtol=1e-6)
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(n=[0, 5]), ValueError, "sample sizes >= 1"),
+    (dict(n=[5, 5]), ValueError, "repeated"),
+    (dict(n=[2.5]), ValueError, "integers"),
+    (dict(ridge=-1e-3), ValueError, "ridge"),
+    (dict(noise=-1.0), ValueError, "noise"),
+    (dict(times=[10.0, 1.0]), ValueError, "increasing"),
+    (dict(bands=[3.0, 1.0]), ValueError, "increasing edges"),
+    (dict(n=[10**6], draws=10), MemoryError, "GiB|operations"),
+])
+def test_learning_curve_refuses_bad_input(kwargs, error, match):
+    args = dict(n=[10]) | kwargs
+    with pytest.raises(error, match=match):
+        learning_curve(nf.Problem(), args.pop("n"), progress=False, **args)
