@@ -363,6 +363,56 @@ def width_study(rho, widths, seeds, steps, eta, sigma_a, dtype, target, part, n_
     click.echo(f"fitted exponent {s['exponent']:.3f} (theory -0.5); wrote {result.path}/")
 
 
+@main.command("learning-curve")
+@problem_options("rho", "target", "network", "sigma_a", "hidden", "activation", "part",
+                 "half_width", "data", "dim",
+                 defaults=dict(rho="gaussian:3", target="windowed-sines:2,7;width=1.5", sigma_a=0.5,
+                               part="full", half_width=10.0, dim=1))
+@click.option("--n", "sizes", default="10,20,40,80,160,320", show_default=True,
+              help="Comma-separated sample sizes n.")
+@click.option("--ridge", default=0.0, show_default=True, type=float,
+              help="Ridge δ in Gram units: f = Θ(x, X)(Θ(X, X) + δI)⁻¹ y.")
+@click.option("--noise", default=0.0, show_default=True, type=float, help="Label-noise variance σ².")
+@click.option("--draws", default=20, show_default=True, type=click.IntRange(0),
+              help="Monte-Carlo training sets per n (0: the theory alone).")
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(0), help="Seed of the draws.")
+@click.option("--times", default=None,
+              help="Comma-separated flow times t of the early-stopped kernel flow (default: t = ∞, "
+                   "the converged regression; 'inf' allowed).")
+@click.option("--bands", default=None,
+              help="Comma-separated band edges in |ξ| (default: one band per target frequency).")
+@click.option("--nodes", default=None, type=click.IntRange(1),
+              help="Quadrature nodes per axis of the population (default: enough for the kernel).")
+@click.option("--out", default="ntk-freq-results", show_default=True, help="Root of the run directories.")
+@click.option("--name", default=None, help="Run directory name (default learning-curve-<UTC time>).")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def learning_curve(rho, target, network, sigma_a, hidden, activation, part, half_width, data, dim,
+                   sizes, ridge, noise, draws, seed, times, bands, nodes, out, name, quiet):
+    """Test error against the sample size n: the eigenlearning theory beside Monte-Carlo kernel
+    regression on the problem's data density; writes learning_curve.png, results.nc and
+    summary.json under OUT/NAME/."""
+    from ntk_freq.experiments import _run as experiments
+    from ntk_freq.problem import Problem
+
+    try:
+        settings = {k: val for k, val in dict(
+            rho=rho, target=target, network=network, sigma_a=sigma_a, hidden=hidden,
+            activation=activation, part=part, half_width=half_width, data=data, dim=dim).items()
+            if val is not None}
+        if settings.get("network") == "deep-fourier-features" or hidden is not None:
+            settings.pop("sigma_a", None), settings.pop("part", None)
+        problem = Problem.from_settings(**settings)
+        result = experiments.run_learning_curve(
+            problem, out, name, n=list(_floats(sizes)), ridge=ridge, noise=noise,
+            draws=draws, seed=seed, times=None if times is None else _floats(times),
+            bands=None if bands is None else _floats(bands), nodes=nodes, progress=not quiet)
+    except (ValueError, TypeError, MemoryError, RuntimeError) as err:
+        raise click.ClickException(str(err)) from None
+    click.echo(experiments.learning_curve_table(result.summary))
+    click.echo(f"total {result.summary['seconds_total']:.1f} s; wrote {result.path}/ "
+               "(learning_curve.png and .pdf, results.nc, summary.json)")
+
+
 @main.command()
 @click.option("--objective", "kind", default="flat", show_default=True,
               type=click.Choice(["flat", "rising", "reach"]),

@@ -210,3 +210,21 @@ def test_learning_curve_refuses_bad_input(kwargs, error, match):
     args = dict(n=[10]) | kwargs
     with pytest.raises(error, match=match):
         learning_curve(nf.Problem(), args.pop("n"), progress=False, **args)
+
+
+def test_cli_learning_curve_writes_the_run_and_refuses_bad_input(tmp_path):
+    from click.testing import CliRunner
+
+    from ntk_freq.cli import main
+
+    runner = CliRunner()
+    result = runner.invoke(main, ["learning-curve", "--n", "8,16", "--draws", "3", "--ridge", "1e-6",
+                                  "--out", str(tmp_path), "--name", "lc", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert {p.name for p in (tmp_path / "lc").iterdir()} == {
+        "learning_curve.png", "learning_curve.pdf", "results.nc", "summary.json"}
+    ds = nf.open_results(tmp_path / "lc")
+    assert list(ds.n.values) == [8, 16] and "theory_gap" in ds
+    for bad, match in ((["--n", "8,2.5"], "integers"), (["--noise", "-1"], "noise")):
+        result = runner.invoke(main, ["learning-curve", *bad, "--out", str(tmp_path), "--quiet"])
+        assert result.exit_code != 0 and match in result.output

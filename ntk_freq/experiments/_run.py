@@ -25,6 +25,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from ntk_freq._util import store
 from ntk_freq.comparison._compare import (OPTIONS, Comparison, WidthStudy, compare_settings,
                                           width_study)
@@ -111,7 +113,7 @@ class Run:
     written to summary.json."""
 
     path: Path
-    result: Comparison | WidthStudy
+    result: "Comparison | WidthStudy | xarray.Dataset"  # noqa: F821
     summary: dict
 
 
@@ -322,3 +324,53 @@ def run_width_study(problem, out="ntk-freq-results", name: str | None = None, *,
                              "metrics": {"exponent": study.exponent, "prefactor": study.prefactor}})
         store.write_json(tmp / "summary.json", summary)
     return Run(path=path, result=study, summary=summary)
+
+
+def learning_curve_summary(ds) -> dict:
+    """The learning curve's numbers at the last flow time: per n the theory, Monte Carlo (mean,
+    standard error) and their ratio, and the worst ratio."""
+    at = ds.isel(time=-1)
+    summary = {"n": at.n.values.tolist(), "time": float(at.time),
+               "test_error_theory": at.test_error_theory.values.tolist()}
+    if "test_error_mc" in at:
+        ratio = (at.test_error_theory / at.test_error_mc).values
+        summary |= {"test_error_mc": at.test_error_mc.values.tolist(),
+                    "test_error_mc_se": at.test_error_mc_se.values.tolist(),
+                    "theory_over_mc": ratio.tolist(),
+                    "worst_ratio": float(ratio[np.argmax(np.abs(np.log(ratio)))])}
+    return summary
+
+
+def learning_curve_table(summary: dict) -> str:
+    """The summary as a table: n, theory, Monte Carlo ± SE, theory / Monte Carlo."""
+    mc = "test_error_mc" in summary
+    rows = [f"{'n':>7} {'theory':>11}" + (f" {'Monte Carlo':>11} {'± SE':>9} {'theory/MC':>10}" if mc else "")]
+    for i, n in enumerate(summary["n"]):
+        row = f"{n:7d} {summary['test_error_theory'][i]:11.4g}"
+        if mc:
+            row += (f" {summary['test_error_mc'][i]:11.4g} {summary['test_error_mc_se'][i]:9.2g}"
+                    f" {summary['theory_over_mc'][i]:10.3g}")
+        rows.append(row)
+    return "\n".join(rows)
+
+
+def run_learning_curve(problem, out="ntk-freq-results", name: str | None = None, *, n,
+                       progress: bool = True, **options) -> Run:
+    """Run :func:`ntk_freq.learning_curve` on ``problem`` (``options``: its keywords) and write
+    ``out/name/`` with ``learning_curve.png``/``.pdf``, ``results.nc`` (the dataset) and
+    ``summary.json`` (:func:`learning_curve_summary`, the problem and the provenance)."""
+    from ntk_freq.comparison._results import write_dataset
+    from ntk_freq.generalisation import learning_curve
+    from ntk_freq.generalisation._figures import plot_learning_curve
+
+    path = store.check_output(store.new_run_path(out, name or default_run_name("learning-curve")), RUN_BYTES)
+    t0 = time.perf_counter()
+    ds = learning_curve(problem, n, progress=progress, **options)
+    summary = {"run": path.name, "problem": problem.record(), "options": options,
+               **learning_curve_summary(ds), "seconds_total": time.perf_counter() - t0,
+               "provenance": store.provenance()}
+    with store.run_directory(path) as tmp:
+        plot_learning_curve(ds, tmp / "learning_curve.png")
+        write_dataset(tmp / "results.nc", ds)
+        store.write_json(tmp / "summary.json", summary)
+    return Run(path=path, result=ds, summary=summary)

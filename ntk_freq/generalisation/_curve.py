@@ -66,6 +66,13 @@ def _theory(population: Population, ns: np.ndarray, t: np.ndarray, ridge: float,
     return out
 
 
+def _band_name(lower: float, upper: float) -> str:
+    """'|ξ| < 4.5', '4.5 ≤ |ξ| < 9', '|ξ| ≥ 9'."""
+    if lower == 0:
+        return "all |ξ|" if math.isinf(upper) else f"|ξ| < {upper:g}"
+    return f"|ξ| ≥ {lower:g}" if math.isinf(upper) else f"{lower:g} ≤ |ξ| < {upper:g}"
+
+
 def _standard_error(per_draw: np.ndarray) -> np.ndarray:
     """The standard error of the mean over draws (axis 1); NaN from a single draw."""
     draws = per_draw.shape[1]
@@ -161,7 +168,7 @@ def learning_curve(problem, n, *, ridge: float = 0.0, noise: float = 0.0, draws:
         if mc.mode_error is not None:
             data["mode_error_mc"] = ((*dims, "mode"), mc.mode_error.mean(axis=1))
     coords = {"n": ns, "time": t, "mode": np.arange(population.eigenvalues.size),
-              "band": [f"{a:g}<=|xi|<{b:g}" for a, b in zip(edges[:-1], edges[1:])],
+              "band": [_band_name(a, b) for a, b in zip(edges[:-1], edges[1:])],
               "band_lower": ("band", edges[:-1]), "band_upper": ("band", edges[1:])}
     if draws:
         coords["quantile"] = list(QUANTILES)
