@@ -19,7 +19,8 @@ _HOMES = {
                     "ntk_freq.generalisation._curve"),
     **dict.fromkeys(["MonteCarlo", "kernel_regression"], "ntk_freq.generalisation._monte_carlo"),
     **dict.fromkeys(["Population", "default_nodes", "nystrom", "problem_density",
-                     "problem_population"], "ntk_freq.generalisation._population"),
+                     "problem_population", "sphere_multiplicity", "TargetPowerWarning", "sphere_population",
+                     "uniform_sphere"], "ntk_freq.generalisation._population"),
 }
 
 __all__ = sorted(_HOMES)

@@ -10,7 +10,8 @@ import numpy as np
 
 from ntk_freq._util import validation as v
 from ntk_freq.generalisation._eigenlearning import eigenlearning
-from ntk_freq.generalisation._monte_carlo import flow_times, kernel_regression, sample_sizes
+from ntk_freq.generalisation._monte_carlo import (flow_times, kernel_regression, sample_sizes,
+                                                  training_set)
 from ntk_freq.generalisation._population import Population, problem_population
 
 #: Quantiles of the Monte-Carlo test error over draws.
@@ -73,6 +74,30 @@ def _band_name(lower: float, upper: float) -> str:
     return f"|ξ| ≥ {lower:g}" if math.isinf(upper) else f"{lower:g} ≤ |ξ| < {upper:g}"
 
 
+def network_route(problem, population: Population, ns: np.ndarray, t: np.ndarray, *, networks: int,
+                  noise: float, seed: int, progress: bool) -> np.ndarray:
+    """(S, networks, T) test errors of the problem's finite network trained by gradient descent
+    (step η of its schedule, the mean loss, no ridge) on the first ``networks`` Monte-Carlo
+    training sets of each size, recorded at every finite flow time (NaN at t = ∞) on the
+    population's quadrature, against noisy test labels like the other routes."""
+    import jax
+
+    from ntk_freq.training import train
+
+    finite = t[np.isfinite(t)]
+    net = problem.network.finite(problem.rho_w)
+    out = np.full((ns.size, networks, t.size), np.nan)
+    for s, size in enumerate(ns):
+        for k in range(networks):
+            X, y = training_set(population, size, k, seed=seed, noise=noise)
+            params = net.init(jax.random.fold_in(jax.random.PRNGKey(seed), 1000003 * int(size) + k))
+            run = train(net, params, X, y=y, eta=problem.schedule.eta, times=finite, dtype=problem.network.dtype,
+                        progress=f"network n={size} #{k}" if progress else False, regime=False,
+                        x_test=population.x)
+            out[s, k, np.isfinite(t)] = run.test_error(population.y, population.w) + noise
+    return out
+
+
 def _standard_error(per_draw: np.ndarray) -> np.ndarray:
     """The standard error of the mean over draws (axis 1); NaN from a single draw."""
     draws = per_draw.shape[1]
@@ -83,7 +108,7 @@ def _standard_error(per_draw: np.ndarray) -> np.ndarray:
 
 def learning_curve(problem, n, *, ridge: float = 0.0, noise: float = 0.0, draws: int = 0,
                    seed: int = 0, progress: bool = True, times=None, bands=None,
-                   nodes: int | None = None):
+                   nodes: int | None = None, networks: int = 0):
     """The test error of a problem's kernel regression against the sample size n: the
     eigenlearning theory on the problem's own spectrum, and (``draws`` > 0) the exact answer by
     Monte-Carlo kernel regression, with the theory's gap to it.
@@ -106,6 +131,9 @@ def learning_curve(problem, n, *, ridge: float = 0.0, noise: float = 0.0, draws:
         bands: edges in |ξ| of the frequency bands for per-band errors (None: one band per
             distinct target frequency, split at the midpoints).
         nodes: quadrature nodes per axis of the population (None: enough for the kernel's reach).
+        networks: train the problem's finite network on the first ``networks`` training sets of
+            each n (gradient descent, step η of the problem's schedule, no ridge) and record its
+            test error at every finite time in ``times`` (``test_error_nn``).
 
     Returns:
         xarray.Dataset over ``n``, ``time``, ``mode``, ``band`` (and ``quantile``) with
@@ -113,7 +141,8 @@ def learning_curve(problem, n, *, ridge: float = 0.0, noise: float = 0.0, draws:
         ``mode_error_theory``, ``band_error_theory``, ``eigenvalue``, ``mode_frequency``,
         ``target_power`` and, with draws, ``test_error_mc``, ``test_error_mc_se``,
         ``test_error_mc_quantile``, ``train_error_mc``, ``band_error_mc``(``_se``) and
-        ``theory_gap`` = theory/Monte Carlo − 1. Attributes record the problem and settings.
+        ``theory_gap`` = theory/Monte Carlo − 1; with networks, ``test_error_nn``(``_se``).
+        Attributes record the problem and settings.
 
     Raises:
         ValueError: n < 1, negative ridge or noise, bad times or bands; MemoryError: a
@@ -131,6 +160,10 @@ def learning_curve(problem, n, *, ridge: float = 0.0, noise: float = 0.0, draws:
     ridge, noise = v.nonnegative("ridge", ridge), v.nonnegative("noise", noise)
     draws, seed = v.nonnegative_int("draws", draws), v.nonnegative_int("seed", seed)
     t = flow_times(math.inf if times is None else times)
+    networks = v.nonnegative_int("networks", networks)
+    if networks and (isinstance(problem, Population) or ridge > 0 or not np.any(np.isfinite(t))):
+        raise ValueError("networks train a Problem's network by gradient descent without a ridge "
+                         "to finite times: give a Problem, ridge=0 and finite times")
     if isinstance(problem, Population):
         population, record = problem, {"population": problem.description}
         edges = band_edges([0.0, math.inf] if bands is None else bands)
@@ -167,6 +200,10 @@ def learning_curve(problem, n, *, ridge: float = 0.0, noise: float = 0.0, draws:
                  "band_error_mc_se": ((*dims, "band"), _standard_error(mc.band_error))}
         if mc.mode_error is not None:
             data["mode_error_mc"] = ((*dims, "mode"), mc.mode_error.mean(axis=1))
+    if networks:
+        nn = network_route(problem, population, ns, t, networks=networks, noise=noise, seed=seed,
+                           progress=progress)
+        data |= {"test_error_nn": (dims, nn.mean(axis=1)), "test_error_nn_se": (dims, _standard_error(nn))}
     coords = {"n": ns, "time": t, "mode": np.arange(population.eigenvalues.size),
               "band": [_band_name(a, b) for a, b in zip(edges[:-1], edges[1:])],
               "band_lower": ("band", edges[:-1]), "band_upper": ("band", edges[1:])}
@@ -175,6 +212,7 @@ def learning_curve(problem, n, *, ridge: float = 0.0, noise: float = 0.0, draws:
     return xr.Dataset(data, coords=coords, attrs={
         "problem": json.dumps(record), "population": population.description,
         "nodes": population.x.shape[0], "ridge": ridge, "noise": noise, "draws": draws, "seed": seed,
+        "networks": networks,
         "trace": population.trace, "target_norm": population.target_norm,
         "conventions": "f = Θ(x,X)(Θ(X,X)+δI)^-1 y (ridge δ in Gram units); test errors against noisy "
                        "test labels (→ σ²); time t of the kernel flow on the mean loss from f0 = 0; "

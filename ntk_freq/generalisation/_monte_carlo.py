@@ -112,6 +112,23 @@ def _coefficients(K: np.ndarray, y: np.ndarray, ridge: float, times: np.ndarray)
     return (_filters(mu, n, ridge, times) * (V.T @ y)[None, :]) @ V.T
 
 
+def training_set(population: Population, n: int, k: int, *, seed: int, noise: float) -> tuple:
+    """Draw k of size n: (X, y) with X ~ p (n points) and y = f*(X) + ε, ε ~ N(0, σ²), from the
+    NumPy generator seeded (seed, n, k) (every route sees the same training sets)."""
+    rng = np.random.default_rng([seed, int(n), int(k)])
+    X = population.sample(rng, int(n))
+    return X, population.target(X) + math.sqrt(noise) * rng.standard_normal(int(n))
+
+
+def test_set(population: Population, n: int, k: int, *, seed: int) -> tuple:
+    """The test points and f* there for draw k of size n: the population's quadrature, or a
+    fresh set of the same size (seeded (seed, n, k, 1)) when ``population.fresh_test``."""
+    if not population.fresh_test:
+        return population.x, population.y
+    x = population.sample(np.random.default_rng([seed, int(n), int(k), 1]), population.x.shape[0])
+    return x, population.target(x)
+
+
 def kernel_regression(population: Population, n, *, draws: int, ridge: float = 0.0,
                       noise: float = 0.0, times=(math.inf,), bands=(0.0, math.inf), seed: int = 0,
                       progress: bool = True) -> MonteCarlo:
@@ -139,7 +156,6 @@ def kernel_regression(population: Population, n, *, draws: int, ridge: float = 0
     seed = v.nonnegative_int("seed", seed)
     check_cost(population, ns, draws, t.size)
     band_power = population.band_power(bands)
-    y_star = population.y
     sw = np.sqrt(population.w)
     K_modes = None if population.basis is None else population.basis.shape[1]
     test = np.empty((ns.size, draws, t.size))
@@ -150,12 +166,11 @@ def kernel_regression(population: Population, n, *, draws: int, ridge: float = 0
               leave=False, unit="draw") as bar, blas_threads():
         for s, size in enumerate(ns):
             for k in range(draws):
-                rng = np.random.default_rng([seed, int(size), k])
-                X = population.sample(rng, int(size))
-                y = population.target(X) + math.sqrt(sigma2) * rng.standard_normal(int(size))
+                X, y = training_set(population, size, k, seed=seed, noise=sigma2)
                 K = np.asarray(population.kernel(X, X), dtype=np.float64)
                 c = _coefficients(K, y, ridge, t)                     # (T, n)
-                residual = (np.asarray(population.kernel(population.x, X)) @ c.T).T - y_star  # (T, M)
+                x_test, y_test = test_set(population, size, k, seed=seed)
+                residual = (np.asarray(population.kernel(x_test, X)) @ c.T).T - y_test  # (T, M)
                 test[s, k] = residual**2 @ population.w + sigma2
                 train[s, k] = np.mean((c @ K - y[None, :]) ** 2, axis=1)
                 if modes is not None:

@@ -13,6 +13,7 @@ population.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from typing import Callable
 
@@ -48,6 +49,9 @@ class Population:
         basis: (M, K) u_i (φ_i(x_j) = u_i[j]/√w_j), or None when the spectrum is known in
             closed form and not on the nodes (then no per-mode Monte Carlo).
         trace: ∫ Θ(x, x) p(x) dx by the quadrature; target_norm: ∫ f*² p dx.
+        fresh_test: draw a new test set of the same size from p for every Monte-Carlo draw (an
+            unbiased test error whose test-point noise averages out over draws), rather than
+            the fixed quadrature (x, w).
         level: the reference density c̄ of the measured spectra (1/|D| for the uniform density
             on D; None: no per-frequency-band errors, :func:`ntk_freq.data.measured_spectrum`).
         description: what the population is, for records.
@@ -67,6 +71,7 @@ class Population:
     target_norm: float
     level: float | None = None
     description: str = ""
+    fresh_test: bool = False
 
     @property
     def dim(self) -> int:
@@ -262,3 +267,114 @@ def problem_population(problem, *, nodes: int | None = None) -> Population:
 
     return nystrom(kernel, x, w, sample=_draws(p), target=target, reach=kernel_reach(problem), level=p.level,
                    description=f"{p.spec} ({x.shape[0]} nodes), {type(network).__name__}, ρ_w = {problem.rho_name}")
+
+
+#: Largest relative uncertainty (split-half) of an estimated target power before a warning.
+POWER_RTOL = 0.01
+
+
+class TargetPowerWarning(UserWarning):
+    """The target's power per degree, estimated from the test points, is uncertain."""
+
+
+def sphere_multiplicity(dim: int, k) -> np.ndarray:
+    """N(d, k): the number of degree-k spherical harmonics on S^{d−1} (1, then 2 on the circle)."""
+    k = np.asarray(k, dtype=np.int64)
+    if dim == 2:
+        return np.where(k == 0, 1, 2)
+    return np.array([math.comb(int(j) + dim - 1, dim - 1) - (math.comb(int(j) + dim - 3, dim - 1) if j >= 2 else 0)
+                     for j in np.ravel(k)], dtype=np.int64).reshape(k.shape)
+
+
+def uniform_sphere(rng: np.random.Generator, n: int, dim: int) -> np.ndarray:
+    """n independent uniform points on S^{dim−1} (normalised Gaussians), (n, dim)."""
+    z = rng.standard_normal((int(n), dim))
+    return z / np.linalg.norm(z, axis=1, keepdims=True)
+
+
+def _degree_power(y: np.ndarray, x: np.ndarray, dim: int, kmax: int) -> np.ndarray:
+    """The target's power in each degree k ≤ kmax from its values at M uniform points, by the
+    unbiased U-statistic N(d,k)/(M(M−1)) Σ_{j≠l} y_j y_l P_k(x_j·x_l) (P_k(1) = 1)."""
+    from scipy import special
+
+    M = y.size
+    t = np.clip(x @ x.T, -1.0, 1.0)
+    yy = np.outer(y, y)
+    np.fill_diagonal(yy, 0.0)
+    out = np.empty(kmax + 1)
+    for k in range(kmax + 1):
+        if dim == 2:
+            P = np.cos(k * np.arccos(t))
+        else:
+            alpha = (dim - 2) / 2
+            P = special.eval_gegenbauer(k, alpha, t) / special.eval_gegenbauer(k, alpha, 1.0)
+        out[k] = sphere_multiplicity(dim, k) * float(np.sum(yy * P)) / (M * (M - 1))
+    return np.clip(out, 0.0, None)
+
+
+def sphere_population(kernel: Callable, dim: int, target: Callable, *, kmax: int,
+                      test_points: int = 2000, target_power=None, seed: int = 0) -> Population:
+    """The population of a dot-product kernel κ(x·x') on the sphere S^{dim−1} under the uniform
+    density: eigenvalues per degree k by Funk–Hecke (:func:`ntk_freq.kernels.sphere_spectrum`)
+    with multiplicity N(d, k), and ``test_points`` uniform points (seeded) as the test set.
+
+    Args:
+        kernel: κ as a kernel of points, (n1, dim), (n2, dim) → (n1, n2) (e.g. the ReLU NTK
+            ``lambda a, b: ntk_freq.kernels.two_layer_ntk(a, b, "relu")``, or an FF kernel with an
+            isotropic ρ_w, a function of x − x' and x·x' only).
+        dim: d, the ambient dimension (2: the circle).
+        target: f*(x), (n, dim) → (n,).
+        kmax: the highest degree in the spectrum; the eigenvalue mass beyond it is reported
+            (``missing_mass`` of the theory: κ(1) − Σ_k N(d,k) λ_k).
+        test_points: M uniform test points, drawn afresh for each Monte-Carlo draw (the test
+            error is their mean, unbiased for ∫ (f − f*)²; in high dimension one fixed set would
+            bias every draw alike: its feature covariance is off by about √(modes/M)).
+        target_power: P_k per degree 0…kmax if known exactly (e.g. a polynomial target), else
+            estimated from the target's values at the test points (unbiased U-statistic; a
+            :class:`TargetPowerWarning` when its split-half spread exceeds 1 % of the norm, as it
+            does for M = 2000 points in d = 10: give it exactly there).
+        seed: seed of the test points.
+
+    Returns:
+        :class:`Population` with ``frequency`` = the degree k of each mode and no basis (per-mode
+        Monte Carlo is not available; one frequency band).
+    """
+    from ntk_freq.kernels import sphere_spectrum
+
+    d = v.positive_int("dim", dim)
+    if d < 2:
+        raise ValueError(f"dim must be >= 2 (the circle is dim = 2), got {dim}")
+    kmax = v.nonnegative_int("kmax", kmax)
+    M = v.positive_int("test_points", test_points)
+    if M < 2:
+        raise ValueError("test_points must be >= 2")
+    v.fits_in_memory(f"the sphere population's {M} test points", 8.0 * 3 * M * M)
+    x = uniform_sphere(np.random.default_rng([v.nonnegative_int("seed", seed), 7]), M, d)
+    lam = np.clip(sphere_spectrum(kernel, d, kmax), 0.0, None)
+    y = np.asarray(target(x), dtype=np.float64).reshape(-1)
+    if target_power is None:
+        P = _degree_power(y, x, d, kmax)
+        half = M // 2
+        spread = np.abs(_degree_power(y[:half], x[:half], d, kmax) - _degree_power(y[half:], x[half:], d, kmax))
+        norm = float(np.mean(y**2))
+        if spread.sum() / 2 > POWER_RTOL * norm:
+            warnings.warn(f"the target's power per degree, estimated from {M} points, is uncertain by "
+                          f"about {spread.sum() / 2 / norm:.1%} of its norm (split-half); give "
+                          "target_power exactly or more test_points", TargetPowerWarning, stacklevel=2)
+    else:
+        P = v.finite_array("target_power", target_power).reshape(-1)
+        if P.shape != (kmax + 1,) or np.any(P < 0):
+            raise ValueError(f"target_power must be kmax + 1 = {kmax + 1} numbers >= 0, got {P.shape}")
+        norm = float(P.sum())
+    e = np.zeros((1, d))
+    e[0, 0] = 1.0
+    trace = float(np.asarray(kernel(e, e)).reshape(-1)[0])
+
+    def sample(rng, n):
+        return uniform_sphere(rng, n, d)
+
+    return Population(kernel=kernel, sample=sample, target=target, x=x, w=np.full(M, 1.0 / M),
+                      eigenvalues=lam, multiplicity=sphere_multiplicity(d, np.arange(kmax + 1)),
+                      target_power=P, frequency=np.arange(kmax + 1, dtype=float), basis=None,
+                      trace=trace, target_norm=norm, fresh_test=True,
+                      description=f"uniform on S^{d - 1} ({M} fresh test points per draw), degrees ≤ {kmax}")

@@ -39,7 +39,9 @@ class TrainResult:
     (float64); loss: (steps + 1,) the mean loss (1/2N) Σ (f − y)² before each step and after the
     last; params: the final parameters; eta, max_stable_eta: the step and 2/λ_max of the
     network's own NTK at initialisation (NaN for optimisers other than plain gradient descent);
-    regime: the kernel-regime diagnostics at each snapshot (:mod:`ntk_freq.regime`), or None."""
+    regime: the kernel-regime diagnostics at each snapshot (:mod:`ntk_freq.regime`), or None;
+    f_test: (T, M) the network's outputs at the test points ``x_test`` at each snapshot (float64),
+    or None without test points."""
 
     times: np.ndarray
     steps: np.ndarray
@@ -49,6 +51,15 @@ class TrainResult:
     eta: float
     max_stable_eta: float
     regime: RegimeTrace | None = None
+    f_test: np.ndarray | None = None
+
+    def test_error(self, y_test, weights=None) -> np.ndarray:
+        """(T,) the test error Σ_j q_j (f(x_j) − y_j)² at each snapshot (q_j = 1/M by default:
+        the mean squared error over the test points)."""
+        if self.f_test is None:
+            raise ValueError("this run had no test points (train(..., x_test=…))")
+        r2 = (self.f_test - np.asarray(y_test, dtype=np.float64).reshape(1, -1)) ** 2
+        return r2.mean(axis=1) if weights is None else r2 @ np.asarray(weights, dtype=np.float64)
 
 
 def check_representable(name: str, values: np.ndarray, dtype: str) -> np.ndarray:
@@ -187,6 +198,12 @@ def _residual(params, x, y, apply: Callable):
     return apply(params, x) - y
 
 
+@functools.partial(jax.jit, static_argnames="apply")
+def _outputs(params, x, apply: Callable):
+    """f(x), compiled once per shape."""
+    return apply(params, x)
+
+
 def _check_memory(compiled, n_points: int, width_hint: str) -> None:
     """Refuse a training step whose XLA working set (from the compiled program, before any
     allocation) exceeds half the available memory."""
@@ -250,7 +267,7 @@ def merged_apply(apply: Callable) -> Callable:
 @in_dtype
 def train(network: Network, params, x, *, y, eta: float, times, optimizer=None,
           dtype: str = "float64", chunk: int = 200, progress: bool | str = True,
-          patience: int = 50, weights=None, regime: bool | int = True) -> TrainResult:
+          patience: int = 50, weights=None, regime: bool | int = True, x_test=None) -> TrainResult:
     """Full-batch training of ``network`` from ``params`` on (x, y), snapshots of the error
     u = f(x) − y at the flow times ``times`` (each a multiple of η; t = η · step).
 
@@ -276,7 +293,11 @@ def train(network: Network, params, x, *, y, eta: float, times, optimizer=None,
     regime: record the kernel-regime diagnostics (:mod:`ntk_freq.regime`: NTK change, parameter
     distance, linearisation gap) at every snapshot, the NTK change on ``regime`` inputs (True:
     64 divided by the number of outputs, at least 16); a run that leaves the kernel regime warns with
-    :class:`ntk_freq.training.LazyRegimeWarning`. False skips them."""
+    :class:`ntk_freq.training.LazyRegimeWarning`. False skips them.
+
+    x_test: points apart from the training points (the same dimension) at which the network's
+    outputs are recorded at every snapshot (``TrainResult.f_test``, ``test_error``); one run gives
+    the test error at every time."""
     if not isinstance(network, Network):
         raise TypeError(f"network must be an ntk_freq.networks.Network, got {type(network).__name__}")
     v.choice("dtype", dtype, DTYPES)
@@ -291,6 +312,11 @@ def train(network: Network, params, x, *, y, eta: float, times, optimizer=None,
     if y.shape[0] != x.shape[0]:
         raise ValueError(f"y has {y.shape[0]} values but x has {x.shape[0]} points")
     params = jax.tree_util.tree_map(lambda a: jnp.asarray(a, dtype=jdt), params)
+    if x_test is not None:
+        x_test = jnp.asarray(check_representable("x_test", v.finite_array("x_test", x_test), dtype), dtype=jdt)
+        x_test = x_test[:, None] if x_test.ndim == 1 else x_test
+        if x_test.ndim != 2 or x_test.shape[1] != x.shape[1]:
+            raise ValueError(f"x_test must be points of dimension {x.shape[1]} like x, got shape {x_test.shape}")
     q = None
     if weights is not None:
         q = v.finite_array("weights", weights).reshape(-1)
@@ -326,6 +352,7 @@ def train(network: Network, params, x, *, y, eta: float, times, optimizer=None,
         merged_apply(network.apply), theta, x, aux=frozen, **regime_points)
     rows = []
     u = np.empty((len(steps), x.shape[0]))
+    f_test = None if x_test is None else np.empty((len(steps), x_test.shape[0]))
     losses = []
     done, loss0 = 0, None
     label = progress if isinstance(progress, str) else "training"
@@ -343,13 +370,15 @@ def train(network: Network, params, x, *, y, eta: float, times, optimizer=None,
                 done += length
                 bar.update(length)
             u[i] = np.asarray(_residual(merge(theta, frozen), x, y, network.apply), dtype=np.float64)
+            if f_test is not None:
+                f_test[i] = np.asarray(_outputs(merge(theta, frozen), x_test, network.apply), dtype=np.float64)
             rows += [] if probe is None else [probe(theta)]
     final = 0.5 * float(np.mean(u[-1] ** 2) if q is None else np.sum(np.asarray(q) * u[-1] ** 2))
     all_losses = np.concatenate(losses + [np.array([final])])
     return TrainResult(
         times=np.asarray(times, dtype=np.float64).reshape(-1), steps=steps, u=u, loss=all_losses,
         params=merge(theta, frozen), eta=eta, max_stable_eta=max_eta,
-        regime=None if probe is None else regime_trace(rows, probe, what=label),
+        regime=None if probe is None else regime_trace(rows, probe, what=label), f_test=f_test,
     )
 
 
