@@ -51,27 +51,27 @@ def _theory(population: Population, ns: np.ndarray, t: np.ndarray, ridge: float,
 
     out = {name: field(name) for name in ("kappa", "e0", "test_error", "train_error",
                                           "learnability", "mode_error")}
-    power = population.band_power(edges)
-    if population.basis is None:
-        if edges.size > 2:
-            raise ValueError(f"{population.description}: per-band errors need the spectrum on the nodes")
-        out["band_error"] = out["mode_error"].sum(-1, keepdims=True)
+    if population.basis is None:  # modes with known frequencies (the sphere's degrees)
+        k = population.frequency
+        out["band_error"] = np.stack([out["mode_error"][..., (k >= a) & (k < b)].sum(-1)
+                                      for a, b in zip(edges[:-1], edges[1:])], -1)
         return out
+    power = population.band_power(edges)
     L, E = out["learnability"], out["test_error"]
     phi = (population.basis / np.sqrt(population.w)[:, None]).T           # (K, M): φ_i(x_j)
     signs = np.sign(population.coefficients(population.y))                  # v_i = ±√P_i
     v_i = signs * np.sqrt(population.target_power)
     mean = ((1 - L) * v_i) @ phi                                          # (S, T, M)
-    variance = (population.multiplicity * L**2 * (E / ns[:, None])[..., None]) @ power(phi)
-    out["band_error"] = power(mean) + variance
+    variance = (population.multiplicity * L**2 * (E / ns[:, None])[..., None]) @ power(phi, population.x)
+    out["band_error"] = power(mean, population.x) + variance
     return out
 
 
-def _band_name(lower: float, upper: float) -> str:
-    """'|ξ| < 4.5', '4.5 ≤ |ξ| < 9', '|ξ| ≥ 9'."""
+def _band_name(lower: float, upper: float, symbol: str = "|ξ|") -> str:
+    """'|ξ| < 4.5', '4.5 ≤ |ξ| < 9', '|ξ| ≥ 9' (``symbol`` "k" for the sphere's degrees)."""
     if lower == 0:
-        return "all |ξ|" if math.isinf(upper) else f"|ξ| < {upper:g}"
-    return f"|ξ| ≥ {lower:g}" if math.isinf(upper) else f"{lower:g} ≤ |ξ| < {upper:g}"
+        return f"all {symbol}" if math.isinf(upper) else f"{symbol} < {upper:g}"
+    return f"{symbol} ≥ {lower:g}" if math.isinf(upper) else f"{lower:g} ≤ {symbol} < {upper:g}"
 
 
 def network_route(problem, population: Population, ns: np.ndarray, t: np.ndarray, *, networks: int,
@@ -129,7 +129,8 @@ def learning_curve(problem, n, *, ridge: float = 0.0, noise: float = 0.0, draws:
         times: flow times t of the kernel flow on the mean loss, stopped early (None: t = ∞
             alone, the converged regression). The theory's early-stopping form uses ridge δ + n/t.
         bands: edges in |ξ| of the frequency bands for per-band errors (None: one band per
-            distinct target frequency, split at the midpoints).
+            distinct target frequency, split at the midpoints; on the sphere, edges in the
+            degree k, None: one band).
         nodes: quadrature nodes per axis of the population (None: enough for the kernel's reach).
         networks: train the problem's finite network on the first ``networks`` training sets of
             each n (gradient descent, step η of the problem's schedule, no ridge) and record its
@@ -205,7 +206,8 @@ def learning_curve(problem, n, *, ridge: float = 0.0, noise: float = 0.0, draws:
                            progress=progress)
         data |= {"test_error_nn": (dims, nn.mean(axis=1)), "test_error_nn_se": (dims, _standard_error(nn))}
     coords = {"n": ns, "time": t, "mode": np.arange(population.eigenvalues.size),
-              "band": [_band_name(a, b) for a, b in zip(edges[:-1], edges[1:])],
+              "band": [_band_name(a, b, "k" if population.degree_power else "|ξ|")
+                       for a, b in zip(edges[:-1], edges[1:])],
               "band_lower": ("band", edges[:-1]), "band_upper": ("band", edges[1:])}
     if draws:
         coords["quantile"] = list(QUANTILES)

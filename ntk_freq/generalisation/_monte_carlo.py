@@ -175,7 +175,7 @@ def kernel_regression(population: Population, n, *, draws: int, ridge: float = 0
                 train[s, k] = np.mean((c @ K - y[None, :]) ** 2, axis=1)
                 if modes is not None:
                     modes[s, k] = ((residual * sw) @ population.basis) ** 2
-                per_band[s, k] = band_power(residual)
+                per_band[s, k] = band_power(residual, x_test)
                 bar.update()
     return MonteCarlo(n=ns, times=t, test_error=test, train_error=train, mode_error=modes,
                       band_error=per_band)

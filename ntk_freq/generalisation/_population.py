@@ -12,6 +12,7 @@ population.
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from dataclasses import dataclass
@@ -52,6 +53,8 @@ class Population:
         fresh_test: draw a new test set of the same size from p for every Monte-Carlo draw (an
             unbiased test error whose test-point noise averages out over draws), rather than
             the fixed quadrature (x, w).
+        degree_power: on the sphere, ``degree_power(g, x)`` → the power of g in each degree
+            0…kmax from its values at points x (None elsewhere).
         level: the reference density c̄ of the measured spectra (1/|D| for the uniform density
             on D; None: no per-frequency-band errors, :func:`ntk_freq.data.measured_spectrum`).
         description: what the population is, for records.
@@ -72,6 +75,7 @@ class Population:
     level: float | None = None
     description: str = ""
     fresh_test: bool = False
+    degree_power: Callable | None = None
 
     @property
     def dim(self) -> int:
@@ -89,55 +93,74 @@ class Population:
         return (np.asarray(g) * np.sqrt(self.w)) @ self.basis
 
     def band_power(self, edges) -> Callable:
-        """The power of functions in frequency bands |ξ| ∈ [e_b, e_{b+1}): for values g at the
-        nodes (..., M), (..., B) with
-
-            P_b(g) = (2π)^{−d} c̄⁻¹ ∫_{band b} |ĝ_p(ξ)|² dξ,   ĝ_p(ξ) = Σ_j w_j g(x_j) e^{−iξ·x_j},
-
-        the band's share of ∫ g² p dx (Parseval, exact for a uniform density; for another density
-        the split weighs x by p(x)/c̄, as :func:`ntk_freq.data.measured_spectrum` does). The last
-        band (to ∞) is the rest of ∫ g² p dx, so the bands sum to it. The ξ integral is a
-        trapezoid rule with step π/(4R), R the nodes' half-extent.
-
-        Raises ValueError for more than one band when the population has no ``level``.
-        """
+        """``power(g, x)``: the power of functions g, given by their values (..., M) at test
+        points x (M, d), in frequency bands |ξ| ∈ [e_b, e_{b+1}), (..., B); the bands sum to
+        ∫ g² p dx as the test set measures it. On the sphere the frequency is the degree k and
+        the bands are degree ranges (:func:`sphere_population`); on a quadrature they are
+        Fourier bands (:func:`fourier_band_power`)."""
         edges = np.asarray(edges, dtype=np.float64)
         if edges.size == 2:
-            return lambda g: (np.asarray(g) ** 2 @ self.w)[..., None]
+            return lambda g, x=None: (np.asarray(g) ** 2 @ self.w)[..., None]
+        if self.degree_power is not None:
+            return functools.partial(_degree_bands, edges=edges, degree_power=self.degree_power, w=self.w)
         if self.level is None:
             raise ValueError(f"{self.description}: per-band errors need the density's level c̄ "
                              "(nystrom(..., level=…)); use one band")
-        top, d = float(edges[-2]), self.dim
-        half = 0.5 * float(np.max(np.ptp(self.x, axis=0)))
-        count = int(math.ceil(top / (np.pi / (4 * max(half, 1e-300))))) + 1
-        axis = np.linspace(0.0, top, count)
-        if d > 1:
-            axis = np.concatenate([-axis[:0:-1], axis])
-        xi = axis[:, None] if d == 1 else np.stack(np.meshgrid(*[axis] * d, indexing="ij"), -1).reshape(-1, d)
-        v.fits_in_memory(f"the band transform ({xi.shape[0]} frequencies × {self.x.shape[0]} nodes)",
-                         16.0 * xi.shape[0] * self.x.shape[0])
-        trapezoid = np.full(axis.size, axis[1] - axis[0])
-        trapezoid[[0, -1]] *= 0.5
-        cell = trapezoid if d == 1 else np.prod(np.stack(np.meshgrid(*[trapezoid] * d, indexing="ij"), -1)
-                                                 .reshape(-1, d), axis=-1)
-        radius = np.linalg.norm(xi, axis=-1)
-        weight = cell * (2.0 if d == 1 else 1.0) / ((2 * np.pi) ** d * self.level)  # 1-D: ±ξ
-        inside = np.stack([(radius >= a) & ((radius < b) | (b == top) & (radius <= b))
-                           for a, b in zip(edges[:-2], edges[1:-1])], -1)
-        B = weight[:, None] * inside  # (Ξ, B−1)
-        E = np.exp(-1j * (xi @ self.x.T)) * self.w[None, :]  # (Ξ, M)
-
-        def power(g):
-            g = np.asarray(g, dtype=np.float64)
-            lower = np.abs(g @ E.T) ** 2 @ B
-            return np.concatenate([lower, (g**2 @ self.w)[..., None] - lower.sum(-1, keepdims=True)], -1)
-
-        return power
+        return fourier_band_power(self.x, self.w, self.level, edges)
 
     def theory(self, n, *, ridge: float = 0.0, noise: float = 0.0) -> Eigenlearning:
         """:func:`ntk_freq.generalisation.eigenlearning` on this spectrum."""
         return eigenlearning(self.eigenvalues, self.target_power, n, multiplicity=self.multiplicity,
                              ridge=ridge, noise=noise, trace=self.trace, target_norm=self.target_norm)
+
+
+def fourier_band_power(x: np.ndarray, w: np.ndarray, level: float, edges: np.ndarray) -> Callable:
+    """The Fourier band powers on a fixed quadrature (x, w) of a density with level c̄:
+
+        P_b(g) = (2π)^{−d} c̄⁻¹ ∫_{band b} |ĝ_p(ξ)|² dξ,   ĝ_p(ξ) = Σ_j w_j g(x_j) e^{−iξ·x_j},
+
+    the band's share of ∫ g² p dx (Parseval, exact for a uniform density; for another density
+    the split weighs x by p(x)/c̄, as :func:`ntk_freq.data.measured_spectrum` does). The last
+    band (to ∞) is the rest of ∫ g² p dx, so the bands sum to it. The ξ integral is a
+    trapezoid rule with step π/(4R), R the nodes' half-extent."""
+    top, d = float(edges[-2]), x.shape[1]
+    half = 0.5 * float(np.max(np.ptp(x, axis=0)))
+    count = int(math.ceil(top / (np.pi / (4 * max(half, 1e-300))))) + 1
+    axis = np.linspace(0.0, top, count)
+    if d > 1:
+        axis = np.concatenate([-axis[:0:-1], axis])
+    xi = axis[:, None] if d == 1 else np.stack(np.meshgrid(*[axis] * d, indexing="ij"), -1).reshape(-1, d)
+    v.fits_in_memory(f"the band transform ({xi.shape[0]} frequencies × {x.shape[0]} nodes)",
+                     16.0 * xi.shape[0] * x.shape[0])
+    trapezoid = np.full(axis.size, axis[1] - axis[0])
+    trapezoid[[0, -1]] *= 0.5
+    cell = trapezoid if d == 1 else np.prod(np.stack(np.meshgrid(*[trapezoid] * d, indexing="ij"), -1)
+                                             .reshape(-1, d), axis=-1)
+    radius = np.linalg.norm(xi, axis=-1)
+    weight = cell * (2.0 if d == 1 else 1.0) / ((2 * np.pi) ** d * level)  # 1-D: ±ξ
+    inside = np.stack([(radius >= a) & ((radius < b) | (b == top) & (radius <= b))
+                       for a, b in zip(edges[:-2], edges[1:-1])], -1)
+    B = weight[:, None] * inside  # (Ξ, B−1)
+    E = np.exp(-1j * (xi @ x.T)) * w[None, :]  # (Ξ, M)
+
+    def power(g, at=None):
+        if at is not None and at is not x:
+            raise ValueError("Fourier band powers are for the population's own quadrature nodes")
+        g = np.asarray(g, dtype=np.float64)
+        lower = np.abs(g @ E.T) ** 2 @ B
+        return np.concatenate([lower, (g**2 @ w)[..., None] - lower.sum(-1, keepdims=True)], -1)
+
+    return power
+
+
+def _degree_bands(g, x, *, edges: np.ndarray, degree_power: Callable, w: np.ndarray) -> np.ndarray:
+    """Band powers from per-degree powers (the last band is the rest of the mean square)."""
+    g = np.asarray(g, dtype=np.float64)
+    per_degree = degree_power(g, x)                       # (..., kmax + 1)
+    k = np.arange(per_degree.shape[-1])
+    lower = np.stack([per_degree[..., (k >= a) & (k < b)].sum(-1)
+                      for a, b in zip(edges[:-2], edges[1:-1])], -1)
+    return np.concatenate([lower, (g**2 @ w)[..., None] - lower.sum(-1, keepdims=True)], -1)
 
 
 def _weighted_frequency(U: np.ndarray, x: np.ndarray, w: np.ndarray, reach: float) -> np.ndarray:
@@ -293,23 +316,25 @@ def uniform_sphere(rng: np.random.Generator, n: int, dim: int) -> np.ndarray:
 
 
 def _degree_power(y: np.ndarray, x: np.ndarray, dim: int, kmax: int) -> np.ndarray:
-    """The target's power in each degree k ≤ kmax from its values at M uniform points, by the
-    unbiased U-statistic N(d,k)/(M(M−1)) Σ_{j≠l} y_j y_l P_k(x_j·x_l) (P_k(1) = 1)."""
+    """The power of functions in each degree k ≤ kmax from their values y (..., M) at M uniform
+    points x, by the unbiased U-statistic N(d,k)/(M(M−1)) Σ_{j≠l} y_j y_l P_k(x_j·x_l)
+    (P_k(1) = 1); (..., kmax + 1). Unbiased, so single values may be slightly negative."""
     from scipy import special
 
-    M = y.size
+    y = np.asarray(y, dtype=np.float64)
+    M = y.shape[-1]
     t = np.clip(x @ x.T, -1.0, 1.0)
-    yy = np.outer(y, y)
-    np.fill_diagonal(yy, 0.0)
-    out = np.empty(kmax + 1)
+    np.fill_diagonal(t, np.nan)
+    out = np.empty(y.shape[:-1] + (kmax + 1,))
     for k in range(kmax + 1):
         if dim == 2:
             P = np.cos(k * np.arccos(t))
         else:
             alpha = (dim - 2) / 2
             P = special.eval_gegenbauer(k, alpha, t) / special.eval_gegenbauer(k, alpha, 1.0)
-        out[k] = sphere_multiplicity(dim, k) * float(np.sum(yy * P)) / (M * (M - 1))
-    return np.clip(out, 0.0, None)
+        np.fill_diagonal(P, 0.0)
+        out[..., k] = sphere_multiplicity(dim, k) * np.einsum("...j,jl,...l->...", y, P, y) / (M * (M - 1))
+    return out
 
 
 def sphere_population(kernel: Callable, dim: int, target: Callable, *, kmax: int,
@@ -353,7 +378,7 @@ def sphere_population(kernel: Callable, dim: int, target: Callable, *, kmax: int
     lam = np.clip(sphere_spectrum(kernel, d, kmax), 0.0, None)
     y = np.asarray(target(x), dtype=np.float64).reshape(-1)
     if target_power is None:
-        P = _degree_power(y, x, d, kmax)
+        P = np.clip(_degree_power(y, x, d, kmax), 0.0, None)
         half = M // 2
         spread = np.abs(_degree_power(y[:half], x[:half], d, kmax) - _degree_power(y[half:], x[half:], d, kmax))
         norm = float(np.mean(y**2))
@@ -377,4 +402,5 @@ def sphere_population(kernel: Callable, dim: int, target: Callable, *, kmax: int
                       eigenvalues=lam, multiplicity=sphere_multiplicity(d, np.arange(kmax + 1)),
                       target_power=P, frequency=np.arange(kmax + 1, dtype=float), basis=None,
                       trace=trace, target_norm=norm, fresh_test=True,
+                      degree_power=functools.partial(_degree_power, dim=d, kmax=kmax),
                       description=f"uniform on S^{d - 1} ({M} fresh test points per draw), degrees ≤ {kmax}")
