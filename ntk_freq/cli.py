@@ -85,6 +85,10 @@ PROBLEM_OPTIONS = {
     "data_layout": ("--data-layout", dict(type=click.Choice(["quantiles", "weights"]),
                                           help="Points at the density's quantiles, or the grid of "
                                                "D with loss weights ∝ p.")),
+    "test": ("--test", dict(type=click.IntRange(1),
+                            help="Test points apart from the training points: M Gauss nodes per "
+                                 "axis of the data density; the run reports test error beside "
+                                 "training error.")),
     "model": ("--model", dict(type=click.Choice(["E2", "E3"]),
                               help="PDE of the 'pde' route: E2 on the training measure (default "
                                    "in d = 1) or the local E3.")),
@@ -299,7 +303,7 @@ def _floats(text):
                    "schedule, and compare's options; see docs/cli.md).")
 @problem_options("dim", "rhos", "target", "network", "sigma_a", "width", "hidden", "activation",
                  "eta", "steps", "seed", "dtype", "part", "n_points", "half_width", "data",
-                 "data_layout", "model")
+                 "data_layout", "test", "model")
 @click.option("--out", default="ntk-freq-results", show_default=True, help="Root of the run directories.")
 @click.option("--name", default=None, help="Run directory name (default run-<UTC time>).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")

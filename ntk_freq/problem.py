@@ -165,6 +165,19 @@ def check_data_cover(y: WindowedSines, p, measure, xi_max: float) -> None:
 
 # --- records --------------------------------------------------------------------------------------
 
+def check_apart(x_test: np.ndarray, x_train: np.ndarray, rtol: float = 1e-9) -> None:
+    """Refuse test points that coincide with training points (within ``rtol`` of the data's
+    extent): their error is a training error, not a test error."""
+    scale = max(float(np.ptp(np.concatenate([x_test, x_train]), axis=0).max()), 1.0)
+    from scipy.spatial import cKDTree
+
+    distance, _ = cKDTree(x_train).query(x_test, k=1)
+    overlap = int(np.sum(distance <= rtol * scale))
+    if overlap:
+        raise ValueError(f"{overlap} of the {len(x_test)} test points coincide with training points; "
+                         "test points must lie apart from the training set")
+
+
 def rho_record(rho) -> str | dict:
     """ρ_w as a run's spec records it: a spec string as written; a distribution object as its
     class, repr and the SHA-256 of its fields, arrays included (a repr omits a Tabulated ρ_w's
@@ -252,7 +265,8 @@ class Problem:
         rho: ρ_w on R^d, a spec ("gaussian:3", "uniform:10", "gaussian:3/1" in d = 2, …) or a
             :class:`ntk_freq.distributions.FrequencyDistribution`.
         network: a network object, :class:`ntk_freq.FourierFeatures` (default σ_a = 0.5,
-            m = 4096) or :class:`ntk_freq.DeepFourierFeatures`.
+            m = 4096), :class:`ntk_freq.DeepFourierFeatures` or :class:`ntk_freq.networks.MLP`
+            (no frequency PDE; ρ_w is still required, though it plays no part in its kernel).
         loss: a loss object or spec (default the mean-squared loss, "mse").
         data: None (the cell-centred grid of D = [−L, L]^d) or a data density (spec such as
             "pieces:-10,0,10/0.8,0.2", "box:10*gaussian:3", or a
@@ -266,6 +280,10 @@ class Problem:
         data_layout: "quantiles" or "weights" (module docstring).
         xi_max: top of the common ξ grid (None: max κ + 5/w); n_xi: its nodes per axis (None:
             ``DEFAULT_N_XI[d]``).
+        test: test points apart from the training points, for the test error of the kernel flow
+            and the trained network (``compare``): None (no test error), an integer M (the Gauss
+            quadrature of the data density with M nodes per axis, weighted by it) or points
+            (M, d) (equal weights). Points that coincide with a training point are refused.
 
     Raises:
         ValueError, TypeError: on any bad value, naming it, when the problem is made.
@@ -294,6 +312,7 @@ class Problem:
     data_layout: str = "quantiles"
     xi_max: float | None = None
     n_xi: int | None = None
+    test: object = None
 
     def __post_init__(self):
         dim = check_dim(self.dim)
@@ -329,6 +348,11 @@ class Problem:
             check_data_grid(self.target_fn, self.half_width, self.n_points, self.xi_top)
         else:
             check_data_cover(self.target_fn, data_density(self.data, dim), self.measure, self.xi_top)
+        if self.test is not None:
+            if not isinstance(self.test, (int, np.integer)) or isinstance(self.test, bool):
+                points = v.point_list("test", self.test, dim)  # kept as a tuple: hashable, comparable
+                object.__setattr__(self, "test", tuple(map(tuple, points.tolist())))
+            self.test_points  # built and checked against the training points now
 
     # --- parsed once, on first use ---
 
@@ -376,6 +400,25 @@ class Problem:
         """Loss weights q_i of the training points (None: the mean loss)."""
         return None if self.data is None or self.data_layout == "quantiles" else self.measure.weights
 
+    @functools.cached_property
+    def test_points(self) -> tuple | None:
+        """(x, w): the test points (M, d) and their weights (summing to 1), or None
+        (``test``; the density is ``data``, or uniform on [−L, L]^d)."""
+        if self.test is None:
+            return None
+        if isinstance(self.test, tuple):
+            x = np.array(self.test, dtype=np.float64)
+            w = np.full(len(x), 1.0 / len(x))
+        else:
+            per_axis = v.positive_int("test", self.test)
+            v.fits_in_memory(f"{per_axis}^{self.dim} test points", 8.0 * (self.dim + 1) * per_axis**self.dim)
+            p = data_density(self.data if self.data is not None else f"box:{self.half_width:.17g}", self.dim)
+            x, w = p.quadrature(per_axis**self.dim)
+            x = x.reshape(len(w), self.dim)
+            w = w / w.sum()
+        check_apart(x, self.measure.coords)
+        return x, w
+
     @property
     def times(self) -> np.ndarray:
         """The schedule's flow times t = η · step."""
@@ -393,7 +436,10 @@ class Problem:
                 "loss": self.loss.record(), "data": data, "target": target,
                 "schedule": self.schedule.record(), "dim": self.dim,
                 "half_width": self.half_width, "n_points": self.n_points,
-                "data_layout": self.data_layout, "xi_max": self.xi_max, "n_xi": self.n_xi}
+                "data_layout": self.data_layout, "xi_max": self.xi_max, "n_xi": self.n_xi,
+                "test": self.test if self.test is None or isinstance(self.test, (int, np.integer))
+                else {"points": len(self.test),
+                      "sha256": hashlib.sha256(np.array(self.test, dtype=np.float64).tobytes()).hexdigest()}}
 
     def replace(self, **changes) -> "Problem":
         """A copy with ``changes``: fields of the problem, or of its network or schedule by

@@ -305,3 +305,33 @@ def test_train_records_outputs_at_test_points_at_every_snapshot():
     with pytest.raises(ValueError, match="x_test must be points of dimension 1"):
         train(net, net.init(jax.random.PRNGKey(0)), x, y=np.sin(2 * x), eta=0.25, times=[1.0],
               progress=False, regime=False, x_test=np.zeros((3, 2)))
+
+
+# --- test error in compare -----------------------------------------------------------------
+
+
+def test_flow_integral_gives_the_training_points_prediction_on_both_operators():
+    """f(X, t) = −Θ(X, X) diag(q) ∫₀ᵗ u ds must equal u(t) + y (the flow's own identity), for the
+    dense operator and the FFT + Lanczos one on a 600-point grid (Lanczos tolerance ~1e-10)."""
+    from ntk_freq.kernels import KernelOperator, kernel_operator
+
+    rho = nf.distribution("gaussian:3")
+    x = np.linspace(-10, 10, 600, endpoint=False) + 10 / 600
+    y = np.sin(2 * x) * np.exp(-x**2 / 4.5)
+    K = nf.ff_ntk(x, x, rho, sigma_a=0.5)
+    t = [0.5, 5.0, 50.0]
+    for op in (kernel_operator(rho, 0.5, "full", x=x), KernelOperator.from_gram(K)):
+        f = -(K / len(x)) @ op.integral(-y, t).T
+        np.testing.assert_allclose(f.T, op.flow(-y, t) + y, atol=1e-8)
+
+
+def test_compare_reports_test_error_beside_training_error(untrained):
+    problem = nf.Problem(network=nf.FourierFeatures(sigma_a=0.5, width=256), test=300)
+    cmp = nf.compare(problem, progress=False, routes=("kernel", "nn"))
+    s = cmp.summary()["gaussian:3"]
+    # the 160-point grid resolves the target: test and training error agree closely
+    assert s["test_error"]["kernel"] == pytest.approx(s["train_error"]["kernel"], rel=1e-3)
+    ds = cmp.to_dataset()
+    assert np.isnan(ds.test_error.sel(route="pde")).all() and (ds.test_error.sel(route="kernel") > 0).all()
+    with pytest.raises(ValueError, match="coincide with training points"):
+        nf.Problem(test=problem.measure.coords[::10])

@@ -63,7 +63,10 @@ class RhoComparison:
     (T,) gaps ("pde_vs_kernel", "nn_vs_kernel", "kernel_gd_vs_kernel"); loss: the network's
     training loss per step; max_stable_eta: 2/λ_max(Θ(X, X)/N) of the closed-form kernel;
     seconds[route]: wall time of each route; regime: the network's kernel-regime diagnostics
-    (:class:`ntk_freq.training.RegimeTrace`) or None."""
+    (:class:`ntk_freq.training.RegimeTrace`) or None; test_error[route]: (T,) the test error
+    Σ_j w_j (f(x_j, t) − y_j)² on the problem's test points of the kernel flow and the trained
+    network ("kernel", "nn"; empty without test points); train_error[route]: (T,) Σ_i q_i u_i²
+    on the training points beside it."""
 
     rho: str
     u_hat: dict
@@ -73,6 +76,8 @@ class RhoComparison:
     max_stable_eta: float
     seconds: dict
     regime: object = None
+    test_error: dict = dataclasses.field(default_factory=dict)
+    train_error: dict = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -113,6 +118,9 @@ class Comparison:
                     for route in ROUTES
                 },
                 "max_stable_eta": r.max_stable_eta,
+                **({"test_error": {route: float(e[-1]) for route, e in r.test_error.items()},
+                    "train_error": {route: float(e[-1]) for route, e in r.train_error.items()}}
+                   if r.test_error else {}),
                 "seconds": dict(r.seconds),
                 **({"regime": r.regime.summary()} if r.regime is not None else {}),
             }
@@ -182,7 +190,8 @@ def nn_route(problem, key, progress):
     label = f"training {type(problem.network).__name__} m={problem.network.width}, ρ_w = {problem.rho_w!r}"
     return train(net, net.init(key), x, y=problem.target_fn(x), eta=problem.schedule.eta, times=problem.times,
                  optimizer=problem.schedule.optimizer, dtype=problem.network.dtype,
-                 progress=label if progress else False, weights=problem.weights)
+                 progress=label if progress else False, weights=problem.weights,
+                 x_test=None if problem.test_points is None else problem.test_points[0])
 
 
 def check_pde_options(options) -> dict:
@@ -391,7 +400,8 @@ def settings_record(problem: Problem) -> dict:
             "part": problem.network.part, "network": type(problem.network).__name__,
             "loss": problem.loss.spec, **problem.schedule.record(), "half_width": problem.half_width,
             "n_points": problem.n_points, "data": data, "data_layout": problem.data_layout,
-            "xi_max": problem.xi_top, "n_xi": int(problem.xi.shape[0]), "dim": problem.dim}
+            "xi_max": problem.xi_top, "n_xi": int(problem.xi.shape[0]), "dim": problem.dim,
+            **({"test": problem.record()["test"]} if problem.test is not None else {})}
 
 
 def _run(setup: ComparisonSetup, progress: bool) -> Comparison:
@@ -423,6 +433,13 @@ def _run(setup: ComparisonSetup, progress: bool) -> Comparison:
             what=f"the NTK of {type(network).__name__} for rho = {rho!r} on {len(x)} points")
         seconds = {"kernel": time.perf_counter() - t0}
         u_hat, remaining = {}, {}
+        errors = {"train": {}, "test": {}}
+        if problem.test_points is not None:
+            x_test, w_test = problem.test_points
+            q = np.full(len(x), 1.0 / len(x)) if p.weights is None else np.asarray(p.weights)
+            f_test = -(network.ntk(x_test, x, rho) @ (q * op.integral(-y, times)).T).T  # (T, M)
+            errors["test"]["kernel"] = (f_test - y_fn(x_test)) ** 2 @ w_test
+            errors["train"]["kernel"] = u_ker**2 @ q
         spectra(u_hat, remaining, "kernel", u_ker)
         spectra(u_hat, remaining, "kernel_gd", u_gd)
         if "pde" in routes:
@@ -441,11 +458,11 @@ def _run(setup: ComparisonSetup, progress: bool) -> Comparison:
                 seconds["pde"] = seconds["pde_e3"]
                 warn_e3_gap(rho, u_hat["pde"][-1], u_hat["kernel"][-1], dim=dim,
                             has_e2="E2" in network.pde_models)
-        theory.append((u_hat, remaining, max_eta, seconds))
+        theory.append((u_hat, remaining, max_eta, seconds, errors))
 
     key = jax.random.PRNGKey(seed)
     results = []
-    for i, (problem, (u_hat, remaining, max_eta, seconds)) in enumerate(zip(problems, theory)):
+    for i, (problem, (u_hat, remaining, max_eta, seconds, errors)) in enumerate(zip(problems, theory)):
         loss, regime = np.zeros(0), None
         if "nn" in routes:
             t0 = time.perf_counter()
@@ -453,6 +470,11 @@ def _run(setup: ComparisonSetup, progress: bool) -> Comparison:
             seconds["nn"] = time.perf_counter() - t0
             spectra(u_hat, remaining, "nn", fit.u)
             loss, regime = fit.loss, getattr(fit, "regime", None)
+            if problem.test_points is not None and getattr(fit, "f_test", None) is not None:
+                x_test, w_test = problem.test_points
+                q = np.full(len(x), 1.0 / len(x)) if p.weights is None else np.asarray(p.weights)
+                errors["test"]["nn"] = (fit.f_test - y_fn(x_test)) ** 2 @ w_test
+                errors["train"]["nn"] = fit.u**2 @ q
         for route in ("pde", "nn"):  # a route not run is reported as NaN, never as a fake value
             if route not in u_hat:
                 u_hat[route] = np.full_like(u_hat["kernel"], np.nan)
@@ -460,6 +482,7 @@ def _run(setup: ComparisonSetup, progress: bool) -> Comparison:
         results.append(RhoComparison(
             rho=problem.rho_name, u_hat=u_hat, remaining=remaining, rel_l2=_gaps(u_hat),
             loss=loss, max_stable_eta=float(max_eta), seconds=seconds, regime=regime,
+            test_error=errors["test"], train_error=errors["train"],
         ))
 
     spec = {

@@ -99,6 +99,11 @@ def comparison_dataset(cmp) -> "xarray.Dataset":  # noqa: F821
                     np.array([[r.seconds.get(route, np.nan) for route in ROUTES] for r in results])),
         "y": (("x",) if dim == 1 else ("point",), np.asarray(cmp.y, float)),
     }
+    if all(r.test_error for r in results):  # the problems have test points
+        for kind in ("test_error", "train_error"):
+            data[kind] = (("rho", "route", "time"), np.stack([[
+                getattr(r, kind).get(route, np.full(len(cmp.times), np.nan)) for route in ROUTES]
+                for r in results]))
     if all(r.regime is not None for r in results):
         for name in REGIME_VARIABLES:
             data[name] = (("rho", "time"), np.stack([getattr(r.regime, name) for r in results]))

@@ -155,6 +155,16 @@ REGISTRY: dict[str, NamedExperiment] = {
         NamedExperiment("lazy-map", "Kernel-regime boundary over target amplitude x width (two-layer ReLU on the circle)",
                         "ntk_freq.diagnostics._classics:lazy_map"),
         NamedExperiment(
+            "theory-gap",
+            "Where the eigenlearning theory holds: theory / Monte Carlo test error vs n on intervals, squares, the circle, S^2 and S^9",
+            "ntk_freq.experiments._generalisation:theory_gap",
+        ),
+        NamedExperiment(
+            "samples-per-frequency",
+            "Gaussian vs uniform rho_w: the samples each target frequency needs (theory and Monte-Carlo kernel regression)",
+            "ntk_freq.experiments._generalisation:samples_per_frequency",
+        ),
+        NamedExperiment(
             "basri-density",
             "Basri et al. 2020 density law: 4x denser data learn every frequency ~4x faster",
             "ntk_freq.experiments._density_law:reproduce_basri_density",

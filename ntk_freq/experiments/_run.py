@@ -301,6 +301,11 @@ def summary_table(summary: dict) -> str:
     for rho, s in summary["rho"].items():  # what the local model would cost
         if "pde_e3_vs_kernel_rel_l2" in s:
             lines.append(f"(E3), the local PDE, gap for {rho}: {s['pde_e3_vs_kernel_rel_l2']:.2g}")
+    for rho, s in summary["rho"].items():  # with test points: generalisation beside training
+        if "test_error" in s:
+            cells = ", ".join(f"{route} {s['train_error'][route]:.3g} / {s['test_error'][route]:.3g}"
+                              for route in s["test_error"])
+            lines.append(f"train / test error (Σ q u²) for {rho}: {cells}")
     return "\n".join(lines)
 
 

@@ -53,8 +53,9 @@ def _theory(population: Population, ns: np.ndarray, t: np.ndarray, ridge: float,
                                           "learnability", "mode_error")}
     if population.basis is None:  # modes with known frequencies (the sphere's degrees)
         k = population.frequency
-        out["band_error"] = np.stack([out["mode_error"][..., (k >= a) & (k < b)].sum(-1)
-                                      for a, b in zip(edges[:-1], edges[1:])], -1)
+        inside = [(k >= a) & (k < b) for a, b in zip(edges[:-1], edges[1:])]
+        out["band_error"] = np.stack([out["mode_error"][..., m].sum(-1) for m in inside], -1)
+        out["band_power"] = np.array([population.target_power[m].sum() for m in inside])
         return out
     power = population.band_power(edges)
     L, E = out["learnability"], out["test_error"]
@@ -64,6 +65,7 @@ def _theory(population: Population, ns: np.ndarray, t: np.ndarray, ridge: float,
     mean = ((1 - L) * v_i) @ phi                                          # (S, T, M)
     variance = (population.multiplicity * L**2 * (E / ns[:, None])[..., None]) @ power(phi, population.x)
     out["band_error"] = power(mean, population.x) + variance
+    out["band_power"] = power(population.y, population.x)
     return out
 
 
@@ -139,7 +141,8 @@ def learning_curve(problem, n, *, ridge: float = 0.0, noise: float = 0.0, draws:
     Returns:
         xarray.Dataset over ``n``, ``time``, ``mode``, ``band`` (and ``quantile``) with
         ``test_error_theory``, ``train_error_theory``, ``kappa``, ``e0``, ``learnability``,
-        ``mode_error_theory``, ``band_error_theory``, ``eigenvalue``, ``mode_frequency``,
+        ``mode_error_theory``, ``band_error_theory``, ``target_band_power`` (the target's power
+        in each band), ``eigenvalue``, ``mode_frequency``,
         ``target_power`` and, with draws, ``test_error_mc``, ``test_error_mc_se``,
         ``test_error_mc_quantile``, ``train_error_mc``, ``band_error_mc``(``_se``) and
         ``theory_gap`` = theory/Monte Carlo − 1; with networks, ``test_error_nn``(``_se``).
@@ -181,6 +184,7 @@ def learning_curve(problem, n, *, ridge: float = 0.0, noise: float = 0.0, draws:
         "learnability": ((*dims, "mode"), th["learnability"]),
         "mode_error_theory": ((*dims, "mode"), th["mode_error"]),
         "band_error_theory": ((*dims, "band"), th["band_error"]),
+        "target_band_power": (("band",), th["band_power"]),
         "eigenvalue": (("mode",), population.eigenvalues),
         "mode_frequency": (("mode",), population.frequency),
         "target_power": (("mode",), population.target_power),

@@ -50,12 +50,30 @@ class KernelOperator:
         c = self.V.T @ self._in(u0)
         return self._out((np.exp(-np.outer(t, self.lam)) * c) @ self.V.T)
 
+    def integral(self, u0, times) -> np.ndarray:
+        """∫₀ᵗ u(s) ds of the flow from u₀ at each flow time t, shape (T, N): what the training
+        error feeds into the prediction elsewhere, f(x, t) = f(x, 0) − Θ(x, X) diag(q) ∫₀ᵗ u ds
+        (:func:`flow_integral_factor` per eigenvalue)."""
+        c = self.V.T @ self._in(u0)
+        return self._out((flow_integral_factor(self.lam, times) * c) @ self.V.T)
+
     def gd(self, u0, eta: float, steps) -> np.ndarray:
         """u_k = (I − η Θ/N)^k u₀ at each k in ``steps``, shape (T, N)."""
         eta = v.positive("eta", eta)
         k = np.asarray(steps).reshape(-1)
         c = self.V.T @ self._in(u0)
         return self._out((np.power.outer(1.0 - eta * self.lam, k).T * c) @ self.V.T)
+
+
+def flow_integral_factor(lam, times) -> np.ndarray:
+    """(1 − e^{−tλ})/λ (t where λ = 0) for each time (rows) and eigenvalue (columns): the
+    eigenvalue form of ∫₀ᵗ e^{−sλ} ds."""
+    t = v.finite_array("times", times).reshape(-1, 1)
+    if np.any(t < 0):
+        raise ValueError(f"times must be >= 0, got min {t.min()}")
+    lam = np.asarray(lam, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(lam > 0, -np.expm1(-t * lam) / lam, t)
 
 
 def kernel_flow(theta_gram, u0, times) -> np.ndarray:

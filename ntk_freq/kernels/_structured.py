@@ -43,6 +43,7 @@ from ntk_freq._util import validation as v
 from ntk_freq.distributions._families import FrequencyDistribution
 from ntk_freq.kernels._closed_form import ff_ntk
 from ntk_freq.kernels._krylov import decay, lanczos_functions
+from ntk_freq.kernels._operator import flow_integral_factor
 
 #: Below this many points the dense eigendecomposition is as fast and exact; at and above it a
 #: uniform grid takes the FFT route (benchmarks/bench_flow.py, one BLAS thread: dense 1.7×
@@ -189,6 +190,12 @@ class StructuredKernelOperator:
             raise ValueError(f"times must be >= 0, got min {t.min()}")
         return self._map(u0, [functools.partial(decay, s) for s in t])
 
+    def integral(self, u0, times) -> np.ndarray:
+        """∫₀ᵗ u(s) ds of the flow from u₀ at each flow time t, shape (T, N)
+        (:meth:`ntk_freq.kernels.KernelOperator.integral`)."""
+        t = v.finite_array("times", times).reshape(-1)
+        return self._map(u0, [functools.partial(_integral_factor, s) for s in t])
+
     def gd(self, u0, eta: float, steps) -> np.ndarray:
         """u_k = (I − ηΘ diag(q))^k u₀ at each k in ``steps``, shape (T, N)."""
         eta = v.positive("eta", eta)
@@ -196,6 +203,11 @@ class StructuredKernelOperator:
         if k.size and (np.any(k < 0) or np.any(k != np.rint(k))):
             raise ValueError(f"steps must be integers >= 0, got {k.tolist()[:8]}")
         return self._map(u0, [functools.partial(_gd_power, eta, int(s)) for s in k])
+
+
+def _integral_factor(t: float, lam: np.ndarray) -> np.ndarray:
+    """(1 − e^{−tλ})/λ of one time t (:func:`ntk_freq.kernels._operator.flow_integral_factor`)."""
+    return flow_integral_factor(lam, [t])[0]
 
 
 def _gd_power(eta: float, k: int, lam: np.ndarray) -> np.ndarray:

@@ -1,0 +1,218 @@
+"""Named generalisation experiments (``ntk-freq reproduce NAME``), each the eigenlearning theory
+beside Monte-Carlo kernel regression (docs/generalisation.md):
+
+- ``theory-gap``: where the theory holds: theory / Monte Carlo against n on boxes in d = 1, 2, the
+  circle, S² and S⁹, for Gaussian and uniform ρ_w and the ReLU NTK;
+- ``samples-per-frequency``: Gaussian vs uniform ρ_w, the samples each target frequency needs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ntk_freq._util import store
+from ntk_freq.generalisation import learning_curve, sphere_population
+from ntk_freq.networks import FourierFeatures
+from ntk_freq.plotting import caption, figure, save_figure, styled
+from ntk_freq.problem import Problem
+
+#: Ridge δ (Gram units) of every gap measurement (THEORY.md's 10⁻³).
+GAP_RIDGE = 1e-3
+GAP_SIZES = {False: (5, 10, 20, 40, 80, 160, 320), True: (5, 20, 80)}
+GAP_DRAWS = {False: 40, True: 8}
+
+
+def _exp_kernel(a, b):
+    """exp(2(x·x' − 1)): THEORY.md's dot-product kernel for the sphere measurements."""
+    return np.exp(2.0 * (a @ b.T - 1.0))
+
+
+def _relu_ntk(a, b):
+    """The two-layer ReLU NTK with bias (b_std = 0.5): every degree learnable on the sphere."""
+    from ntk_freq.kernels import two_layer_ntk
+
+    return two_layer_ntk(a, b, "relu", b_std=0.5)
+
+
+def _gaussian_ff(scale: float):
+    """The FF-NN's readout kernel φ_w(x − x') of an isotropic Gaussian ρ_w on R²: a dot-product
+    kernel on the circle, exp(−s²(1 − x·x'))."""
+    return lambda a, b: np.exp(-scale**2 * (1.0 - a @ b.T))
+
+
+def _polynomial_target(x):
+    return x[:, 0] + 3.0 * x[:, 0] * x[:, 1]
+
+
+def _polynomial_power(d: int, kmax: int) -> np.ndarray:
+    """x₁ + 3x₁x₂ on S^{d−1}: power 1/d in degree 1, 9/(d(d+2)) in degree 2."""
+    P = np.zeros(kmax + 1)
+    P[1], P[2] = 1.0 / d, 9.0 / (d * (d + 2))
+    return P
+
+
+def _circle_target(x):
+    """cos 2θ + cos 7θ on the unit circle (power ½ in degrees 2 and 7)."""
+    theta = np.arctan2(x[:, 1], x[:, 0])
+    return np.cos(2 * theta) + np.cos(7 * theta)
+
+
+def _circle_power(kmax: int) -> np.ndarray:
+    P = np.zeros(kmax + 1)
+    P[2] = P[7] = 0.5
+    return P
+
+
+def gap_cases(quick: bool) -> dict:
+    """name → (population or problem, learning_curve keywords) of the theory-gap measurement."""
+    ff = FourierFeatures(sigma_a=0.5, width=1024)
+    box2 = dict(dim=2, half_width=5.0, n_points=32, target="windowed-sines:2/0,0/3;width=1")
+    cases = {
+        "interval, Gaussian ρ_w (s = 3)": Problem(rho="gaussian:3", network=ff),
+        "interval, uniform ρ_w (B = 10)": Problem(rho="uniform:10", network=ff),
+        "square, Gaussian ρ_w (s = 2)": Problem(rho="gaussian:2", network=ff, **box2),
+        "square, uniform ρ_w (B = 5)": Problem(rho="uniform:5", network=ff, **box2),
+        "circle, Gaussian ρ_w (s = 3)": sphere_population(_gaussian_ff(3.0), 2, _circle_target, kmax=40,
+                                                          target_power=_circle_power(40)),
+        "circle, ReLU NTK": sphere_population(_relu_ntk, 2, _circle_target, kmax=40,
+                                              target_power=_circle_power(40)),
+        "S², exp(2(x·x'−1))": sphere_population(_exp_kernel, 3, _polynomial_target, kmax=30,
+                                                target_power=_polynomial_power(3, 30)),
+        "S², ReLU NTK": sphere_population(_relu_ntk, 3, _polynomial_target, kmax=30,
+                                          target_power=_polynomial_power(3, 30)),
+        "S⁹, exp(2(x·x'−1))": sphere_population(_exp_kernel, 10, _polynomial_target, kmax=8,
+                                                target_power=_polynomial_power(10, 8)),
+        "S⁹, ReLU NTK": sphere_population(_relu_ntk, 10, _polynomial_target, kmax=8,
+                                          target_power=_polynomial_power(10, 8)),
+    }
+    return {name: (case, dict(nodes=48) if "square" in name else {}) for name, case in cases.items()}
+
+
+def theory_gap(directory: Path, quick: bool = False, progress: bool = True) -> dict:
+    """theory / Monte Carlo of kernel ridge regression's test error (δ = 10⁻³, 40 draws; 8 in
+    the quick form) against n for every case of :func:`gap_cases`; writes ``theory_gap.png``,
+    ``theory_gap.csv`` and ``theory_gap.npz``. Headline: per case the ratio at each n and the
+    standard error of the Monte-Carlo mean."""
+    ns = GAP_SIZES[quick]
+    rows, summary = [], {}
+    for name, (case, options) in gap_cases(quick).items():
+        ds = learning_curve(case, ns, ridge=GAP_RIDGE, draws=GAP_DRAWS[quick], progress=progress, **options)
+        at = ds.isel(time=-1)
+        ratio = (at.test_error_theory / at.test_error_mc).values
+        rel_se = (at.test_error_mc_se / at.test_error_mc).values
+        summary[name] = {"n": list(ns), "theory_over_mc": ratio.tolist(), "mc_relative_se": rel_se.tolist(),
+                         "test_error_mc": at.test_error_mc.values.tolist()}
+        rows.append((name, ratio, rel_se))
+    _plot_gap(ns, rows, directory / "theory_gap.png")
+    header = "case," + ",".join(f"n={n}" for n in ns)
+    lines = [header] + [f"{name}," + ",".join(f"{r:.3g}" for r in ratio) for name, ratio, _ in rows]
+    store.atomic_write(directory / "theory_gap.csv", lambda f: f.write(("\n".join(lines) + "\n").encode()))
+    store.write_results(directory / "theory_gap.npz",
+                        {"n": np.array(ns), "ratio": np.array([r for _, r, _ in rows]),
+                         "relative_se": np.array([s for _, _, s in rows])},
+                        {"cases": [name for name, _, _ in rows], "ridge": GAP_RIDGE,
+                         "draws": GAP_DRAWS[quick]})
+    return {"ridge": GAP_RIDGE, "draws": GAP_DRAWS[quick], "cases": summary}
+
+
+@styled
+def _plot_gap(ns, rows, path):
+    fig, axes = figure(1, 1, height=3.2)
+    ax = axes[0, 0]
+    for i, (name, ratio, rel_se) in enumerate(rows):
+        ax.errorbar(ns, ratio, yerr=2 * rel_se * ratio, fmt="o-" if i < 4 else "s--", ms=3,
+                    color=f"C{i % 10}", label=name)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.axhline(1.0, color="0.4", lw=0.8)
+    ax.fill_between([min(ns), max(ns)], 0.9, 1.1, color="0.85", label="±10 %")
+    ax.set(xlabel="samples n", ylabel="theory / Monte Carlo (test error)",
+           title="where the eigenlearning theory holds")
+    ax.legend(fontsize=5.5, ncol=2)
+    caption(fig, f"Kernel ridge regression, δ = {GAP_RIDGE:g} (Gram units); Monte Carlo over "
+                 "independent draws (bars: ±2 standard errors of its mean).")
+    return save_figure(fig, path)
+
+
+# --- samples per frequency ------------------------------------------------------------------
+
+SPF_RHOS = ("gaussian:3", "uniform:10")
+SPF_SIZES = {False: tuple(int(n) for n in np.unique(np.round(np.geomspace(10, 640, 13)))),
+             True: (10, 40, 160)}
+#: A band counts as learned when its error is this fraction of the target's power in it.
+LEARNED = 0.1
+
+
+def samples_needed(n, band_error, band_power, fraction: float = LEARNED) -> np.ndarray:
+    """The first n at which each band's error falls to ``fraction`` of its target power, by
+    log-linear interpolation in (log n, log error); NaN where it never does. band_error (S, B)."""
+    n = np.asarray(n, dtype=float)
+    out = np.full(band_error.shape[1], np.nan)
+    for b in range(band_error.shape[1]):
+        level = np.log(fraction * band_power[b])
+        e = np.log(np.maximum(band_error[:, b], 1e-300))
+        below = np.flatnonzero(e <= level)
+        if below.size == 0:
+            continue
+        j = below[0]
+        if j == 0:
+            out[b] = n[0]
+            continue
+        s = (level - e[j - 1]) / (e[j] - e[j - 1])
+        out[b] = float(np.exp(np.log(n[j - 1]) + s * (np.log(n[j]) - np.log(n[j - 1]))))
+    return out
+
+
+SPF_KAPPAS = {False: (1.0, 2.0, 4.0, 7.0, 10.0), True: (2.0, 7.0)}
+
+
+def samples_per_frequency(directory: Path, quick: bool = False, progress: bool = True) -> dict:
+    """Gaussian (s = 3) vs uniform (B = 10) ρ_w: how many samples a target of one frequency κ
+    needs. For each κ the target is one windowed sine e^{−x²/2w²} sin κx (w = 1.5) on [−10, 10]
+    (FF-NN σ_a = 0.5), learned by ridge regression (δ = 10⁻⁶; 30 draws, 6 in the quick form);
+    n(κ) is where the test error falls to 10 % of the target's power, by the theory and by Monte
+    Carlo. The sample-size counterpart of "κ is learned at a rate ∝ ρ̄_w(κ)". Writes
+    ``samples_per_frequency.png``."""
+    ns, kappas = SPF_SIZES[quick], SPF_KAPPAS[quick]
+    draws = 6 if quick else 30
+    out, curves = {}, {}
+    for rho in SPF_RHOS:
+        needed = {"theory": [], "mc": []}
+        for kappa in kappas:
+            problem = Problem(rho=rho, network=FourierFeatures(sigma_a=0.5, width=1024),
+                              target=f"windowed-sines:{kappa:g};width=1.5")
+            at = learning_curve(problem, ns, ridge=1e-6, draws=draws, progress=progress).isel(time=-1)
+            norm = float(at.target_band_power.sum())
+            for route, name in (("theory", "test_error_theory"), ("mc", "test_error_mc")):
+                needed[route].append(float(samples_needed(ns, at[name].values[:, None], [norm])[0]))
+            curves[(rho, kappa)] = (at.test_error_theory.values / norm, at.test_error_mc.values / norm,
+                                    at.test_error_mc_se.values / norm)
+        out[rho] = {"kappa": list(kappas), "n_needed_theory": needed["theory"], "n_needed_mc": needed["mc"]}
+    _plot_spf(ns, kappas, out, curves, directory / "samples_per_frequency.png")
+    return {"learned_fraction": LEARNED, "draws": draws, "ridge": 1e-6, "rho": out}
+
+
+@styled
+def _plot_spf(ns, kappas, needed, curves, path):
+    fig, axes = figure(1, 1 + len(SPF_RHOS))
+    ax = axes[0, 0]
+    for i, (rho, row) in enumerate(needed.items()):
+        ax.plot(kappas, row["n_needed_theory"], "-", color=f"C{i}", label=f"{rho}: theory")
+        ax.plot(kappas, row["n_needed_mc"], "o", color=f"C{i}", label=f"{rho}: Monte Carlo")
+    ax.set(xlabel="target frequency κ", ylabel=f"samples to reach {LEARNED:.0%} error",
+           title="samples per frequency", yscale="log")
+    ax.legend(fontsize=6)
+    for ax, rho in zip(axes[0, 1:], SPF_RHOS):
+        for j, kappa in enumerate(kappas):
+            theory, mc, se = curves[(rho, kappa)]
+            ax.loglog(ns, theory, "-", color=f"C{j}", label=f"κ = {kappa:g}")
+            ax.errorbar(ns, mc, yerr=np.stack([np.minimum(2 * se, 0.9 * mc), 2 * se]), fmt="o",
+                        ms=2.5, color=f"C{j}")
+        ax.axhline(LEARNED, color="0.5", lw=0.8, ls=":")
+        ax.set(xlabel="samples n", ylabel="test error / target power", title=f"ρ_w = {rho}")
+        ax.legend(fontsize=6)
+    caption(fig, "One windowed sine e^{−x²/4.5} sin κx per curve on [−10, 10], FF-NN σ_a = 0.5, "
+                 "ridge 10⁻⁶; lines: theory, points: Monte Carlo (±2 SE).")
+    return save_figure(fig, path)
