@@ -101,13 +101,21 @@ def test_eigenlearning_limits_and_multiplicities():
     np.testing.assert_allclose(a.kappa, b.kappa, rtol=1e-12)
 
 
-def test_eigenlearning_reports_a_truncated_spectrum():
+def test_eigenlearning_folds_a_missing_tail_in_as_a_ridge_and_reports_it():
+    """Missing modes far below κ add (missing mass)/κ to the κ equation, as a ridge of that mass
+    does, and their target power stays unlearned: tail="ridge" is exactly that; "ignore" warns."""
     lam = 0.5 ** np.arange(10)
-    with pytest.warns(nf.generalisation.TruncatedSpectrumWarning, match="misses eigenvalue mass"):
-        r = eigenlearning(lam, np.ones(10), [50], ridge=0.0, trace=lam.sum() + 1.0)
-    assert r.missing_mass == pytest.approx(1.0)
-    r = eigenlearning(lam, np.ones(10), [5], target_norm=12.0)
-    assert r.missing_power == pytest.approx(2.0)
+    P = np.ones(10)
+    folded = eigenlearning(lam, P, [5, 50], ridge=0.1, trace=lam.sum() + 0.3, target_norm=12.0)
+    explicit = eigenlearning(lam, P, [5, 50], ridge=0.4)
+    np.testing.assert_allclose(folded.kappa, explicit.kappa, rtol=1e-12)
+    np.testing.assert_allclose(folded.clean_test_error, explicit.clean_test_error + 2.0 * explicit.e0,
+                               rtol=1e-12)
+    assert folded.missing_mass == pytest.approx(0.3) and folded.missing_power == pytest.approx(2.0)
+    with pytest.warns(nf.generalisation.TruncatedSpectrumWarning, match="ignored"):
+        eigenlearning(lam, P, [50], trace=lam.sum() + 1.0, tail="ignore")
+    with pytest.warns(nf.generalisation.TruncatedSpectrumWarning, match="far below"):
+        eigenlearning(np.ones(3), np.ones(3), [2], trace=4.0)  # the given modes are not above κ
 
 
 @pytest.mark.parametrize("kwargs, match", [

@@ -9,7 +9,7 @@ import math
 import numpy as np
 
 from ntk_freq._util import validation as v
-from ntk_freq.generalisation._eigenlearning import eigenlearning
+from ntk_freq._util.threads import blas_threads
 from ntk_freq.generalisation._monte_carlo import (flow_times, kernel_regression, sample_sizes,
                                                   training_set)
 from ntk_freq.generalisation._population import Population, problem_population
@@ -41,10 +41,9 @@ def _theory(population: Population, ns: np.ndarray, t: np.ndarray, ridge: float,
     ridge of n/t in Gram units: mode μ of Θ(X, X) is learned once tμ/n ≳ 1). Per band, the
     theory's error f − f* has mean −Σ_i (1 − L_i) v_i φ_i and covariance Σ_i m_i L_i² (E/n) φ_i⊗φ_i,
     so its expected band power is P_b(mean) + Σ_i m_i L_i² (E/n) P_b(φ_i)."""
-    results = [[eigenlearning(population.eigenvalues, population.target_power, [size],
-                              multiplicity=population.multiplicity,
-                              ridge=ridge + (0.0 if math.isinf(time) else size / time), noise=noise)
-                for time in t] for size in ns]
+    with blas_threads():
+        results = [[population.theory([size], ridge=ridge + (0.0 if math.isinf(time) else size / time),
+                                      noise=noise) for time in t] for size in ns]
 
     def field(name):
         return np.array([[getattr(r, name)[0] for r in row] for row in results])

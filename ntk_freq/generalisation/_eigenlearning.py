@@ -35,6 +35,8 @@ RANK_RTOL = float(np.finfo(np.float64).eps)
 #: A truncated spectrum is reported (TruncatedSpectrumWarning) when the eigenvalue mass it misses
 #: could add more than this fraction of n to the κ equation.
 TAIL_DOF_TOL = 0.01
+#: Folding the missing mass in as a ridge assumes the missing eigenvalues are below TAIL_KAPPA · κ.
+TAIL_KAPPA = 0.1
 #: Power-law tails λ ∝ i^(−a) with a ≤ 1 (fitted on the last half of ≥ TAIL_MODES modes) do
 #: not sum: the kernel is not trace class.
 TAIL_MODES = 16
@@ -63,7 +65,8 @@ class Eigenlearning:
         missing_mass: the eigenvalue mass Σ m_i λ_i the spectrum misses (``trace`` − Σ m_i λ_i;
             NaN when no trace was given), missing_power: the target power it misses
             (``target_norm`` − Σ P_i; NaN without it).
-        tail_dof: (S,) the most the missing mass could add to the κ equation (missing_mass/κ).
+        tail_dof: (S,) what the missing mass adds to the κ equation when its modes lie far below κ
+            (missing_mass/κ; the most it can add).
     """
 
     n: np.ndarray
@@ -83,8 +86,9 @@ class Eigenlearning:
 
     @property
     def clean_test_error(self) -> np.ndarray:
-        """(S,) the error against the clean target, E_test − σ² = Σ_i E_i."""
-        return self.mode_error.sum(axis=-1)
+        """(S,) the error against the clean target, E_test − σ² (= Σ_i E_i plus the target
+        power of a missing tail, which stays unlearned)."""
+        return self.test_error - self.noise
 
 
 def _spectrum(eigenvalues, target_power, multiplicity) -> tuple:
@@ -154,7 +158,7 @@ def _kappa(lam: np.ndarray, m: np.ndarray, n: float, ridge: float) -> float:
 
 def eigenlearning(eigenvalues, target_power, n, *, multiplicity=1, ridge: float = 0.0,
                   noise: float = 0.0, trace: float | None = None,
-                  target_norm: float | None = None) -> Eigenlearning:
+                  target_norm: float | None = None, tail: str = "ridge") -> Eigenlearning:
     """The eigenlearning prediction of kernel regression's test error from a spectrum.
 
     For a spectrum you bring: the kernel's eigenvalues under the data density and the target's
@@ -174,6 +178,12 @@ def eigenlearning(eigenvalues, target_power, n, *, multiplicity=1, ridge: float 
             given modes miss is reported, and a TruncatedSpectrumWarning says where it could move
             κ by more than 1 % of n.
         target_norm: ∫ f*² p dx, if known: the target power the given modes miss is reported.
+        tail: what the missing modes do. "ridge" (default): they are taken to lie far below κ,
+            where each adds λ/κ to the κ equation and is never learned, so the missing
+            eigenvalue mass acts as a ridge (δ + missing mass) and the missing target power as
+            unlearned error; a TruncatedSpectrumWarning says when the smallest given eigenvalue
+            is not below κ/10 (the tail may not be that small). "ignore": the truncated spectrum
+            as it is, with a warning where the missing mass could move κ by more than 1 % of n.
 
     Returns:
         :class:`Eigenlearning`.
@@ -215,23 +225,33 @@ def eigenlearning(eigenvalues, target_power, n, *, multiplicity=1, ridge: float 
         target_norm = v.nonnegative("target_norm", target_norm)
         missing_power = max(target_norm - float(P.sum()), 0.0)
 
-    kappa = np.array([_kappa(lam, m, float(k), ridge) for k in ns])
+    v.choice("tail", tail, ("ridge", "ignore"))
+    fold = tail == "ridge" and np.isfinite(missing_mass)
+    tail_ridge = missing_mass if fold else 0.0
+    tail_power = missing_power if tail == "ridge" and np.isfinite(missing_power) else 0.0
+    kappa = np.array([_kappa(lam, m, float(k), ridge + tail_ridge) for k in ns])
     with np.errstate(divide="ignore", invalid="ignore"):
         L = np.where(lam > 0, lam / (lam + kappa[:, None]), 0.0)
         e0 = ns / (ns - (m * L**2).sum(axis=1))
         e0 = np.where(e0 < 0, np.inf, e0)  # n = Σ m_i exactly, in rounding: the threshold
-        bias = ((1 - L) ** 2 * P).sum(axis=1)
+        bias = ((1 - L) ** 2 * P).sum(axis=1) + tail_power
         test = np.where(bias + sigma2 > 0, e0 * (bias + sigma2), 0.0)
         modes = (1 - L) ** 2 * P + np.where(L > 0, m * L**2 * test[:, None] / ns[:, None], 0.0)
-        train = np.where(ridge > 0, (ridge / (ns * kappa)) ** 2 * test, 0.0)
-        tail = missing_mass / kappa
-    if np.isfinite(missing_mass) and np.any(tail > TAIL_DOF_TOL * ns):
-        worst = int(np.argmax(tail / ns))
+        train = np.where(ridge + tail_ridge > 0, ((ridge + tail_ridge) / (ns * kappa)) ** 2 * test, 0.0)
+        tail_dof = missing_mass / kappa
+    matters = np.isfinite(missing_mass) & (tail_dof > TAIL_DOF_TOL * ns)
+    smallest = lam[lam > 0].min() if np.any(lam > 0) else 0.0
+    if np.any(matters & (smallest > TAIL_KAPPA * kappa) if fold else matters):
+        worst = int(np.argmax(np.where(matters, tail_dof / ns, -np.inf)))
+        how = (f"folded in as a ridge, which assumes the missing modes lie far below κ = "
+               f"{kappa[worst]:.3g}, but the smallest given eigenvalue is {smallest:.3g}" if fold
+               else "ignored")
         warnings.warn(
-            f"the spectrum misses eigenvalue mass {missing_mass:.3g}, which could add up to "
-            f"{tail[worst]:.3g} to the κ equation at n = {ns[worst]:g} (more than "
-            f"{TAIL_DOF_TOL:.0%} of n): give more modes", TruncatedSpectrumWarning, stacklevel=2)
+            f"the spectrum misses eigenvalue mass {missing_mass:.3g}, which adds up to "
+            f"{tail_dof[worst]:.3g} to the κ equation at n = {ns[worst]:g} (more than "
+            f"{TAIL_DOF_TOL:.0%} of n); it was {how}: give more modes", TruncatedSpectrumWarning,
+            stacklevel=2)
     return Eigenlearning(n=ns, eigenvalues=lam, multiplicity=m, target_power=P, kappa=kappa,
                          learnability=L, e0=e0, test_error=test, mode_error=modes,
                          train_error=train, noise=sigma2, missing_mass=missing_mass,
-                         missing_power=missing_power, tail_dof=tail)
+                         missing_power=missing_power, tail_dof=tail_dof)

@@ -193,7 +193,9 @@ def nystrom(kernel: Callable, nodes, weights, *, sample: Callable, target: Calla
         level: the reference density c̄ for per-band errors (:class:`Population`).
 
     Returns:
-        :class:`Population` with one mode per node (multiplicity 1).
+        :class:`Population` with one mode per node (multiplicity 1); its trace is the sum of
+        the eigenvalues (the discrete operator has no other modes: ∫ Θ(x, x) p by the quadrature,
+        less the rounding-level modes counted as 0).
     """
     x = v.finite_array("nodes", nodes)
     x = x[:, None] if x.ndim == 1 else x
@@ -217,7 +219,7 @@ def nystrom(kernel: Callable, nodes, weights, *, sample: Callable, target: Calla
     frequency = np.full(lam.size, np.nan) if reach is None else _weighted_frequency(U, x, w, reach)
     return Population(kernel=kernel, sample=sample, target=target, x=x, w=w, eigenvalues=lam,
                       multiplicity=np.ones(lam.size, dtype=np.int64), target_power=coefficients**2,
-                      frequency=frequency, basis=U, trace=float(w @ np.diag(K)),
+                      frequency=frequency, basis=U, trace=float(lam.sum()),
                       target_norm=float(w @ y**2), level=level, description=description)
 
 
@@ -277,7 +279,8 @@ def problem_population(problem, *, nodes: int | None = None) -> Population:
         raise MemoryError(f"the population of this problem needs {per_axis} quadrature nodes per axis "
                           f"({total} in d = {problem.dim}), above the dense Nyström cap of {MAX_NODES}; "
                           "use a smaller domain, a narrower ρ_w or fewer nodes (nodes=…)")
-    x, w = p.quadrature(total)
+    with blas_threads():  # Gauss–Legendre nodes come from an eigenproblem too
+        x, w = p.quadrature(total)
     x = x[:, None] if x.ndim == 1 else x
     w = w / w.sum()
     rho, network = problem.rho_w, problem.network
