@@ -343,3 +343,23 @@ def test_compare_reports_test_error_beside_training_error(untrained):
     assert np.isnan(ds.test_error.sel(route="pde")).all() and (ds.test_error.sel(route="kernel") > 0).all()
     with pytest.raises(ValueError, match="coincide with training points"):
         nf.Problem(test=problem.measure.coords[::10])
+
+
+def test_a_bias_free_relu_ntk_cannot_learn_odd_degrees_and_says_so():
+    """Without a bias the two-layer ReLU NTK has λ_k = 0 for odd k ≥ 3 on the circle (Funk–Hecke
+    to rounding, set to exactly 0): a target cos 3θ is never learned, and the theory warns."""
+    from ntk_freq.generalisation import UnlearnableTargetWarning, sphere_population
+    from ntk_freq.kernels import two_layer_ntk
+
+    P = np.zeros(41)
+    P[3] = 0.5
+    target = lambda x: np.cos(3 * np.arctan2(x[:, 1], x[:, 0]))  # noqa: E731
+    pop = sphere_population(lambda a, b: two_layer_ntk(a, b, "relu"), 2, target, kmax=40,
+                            target_power=P, test_points=10)
+    assert np.all(pop.eigenvalues[3::2] == 0) and np.all(pop.eigenvalues[:3] > 0)
+    with pytest.warns(UnlearnableTargetWarning, match="give the network a bias"):
+        r = pop.theory([10, 1000])
+    assert np.all(r.clean_test_error >= 0.5)  # never below the target's power
+    biased = sphere_population(lambda a, b: two_layer_ntk(a, b, "relu", b_std=0.5), 2, target,
+                               kmax=40, target_power=P, test_points=10)
+    assert biased.eigenvalues[3] > 0

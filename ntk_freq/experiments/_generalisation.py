@@ -8,6 +8,7 @@ beside Monte-Carlo kernel regression (docs/generalisation.md):
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -59,6 +60,12 @@ def _circle_target(x):
     return np.cos(2 * theta) + np.cos(7 * theta)
 
 
+def _equispaced_circle(rng: np.random.Generator, n: int) -> np.ndarray:
+    """n equispaced points of the unit circle at a uniformly random rotation."""
+    theta = rng.uniform(0.0, 2 * np.pi) + 2 * np.pi * np.arange(n) / n
+    return np.stack([np.cos(theta), np.sin(theta)], axis=-1)
+
+
 def _circle_power(kmax: int) -> np.ndarray:
     P = np.zeros(kmax + 1)
     P[2] = P[7] = 0.5
@@ -74,18 +81,21 @@ def gap_cases(quick: bool) -> dict:
         "interval, uniform ρ_w (B = 10)": Problem(rho="uniform:10", network=ff),
         "square, Gaussian ρ_w (s = 2)": Problem(rho="gaussian:2", network=ff, **box2),
         "square, uniform ρ_w (B = 5)": Problem(rho="uniform:5", network=ff, **box2),
-        "circle, Gaussian ρ_w (s = 3)": sphere_population(_gaussian_ff(3.0), 2, _circle_target, kmax=40,
-                                                          target_power=_circle_power(40)),
-        "circle, ReLU NTK": sphere_population(_relu_ntk, 2, _circle_target, kmax=40,
-                                              target_power=_circle_power(40)),
-        "S², exp(2(x·x'−1))": sphere_population(_exp_kernel, 3, _polynomial_target, kmax=30,
-                                                target_power=_polynomial_power(3, 30)),
-        "S², ReLU NTK": sphere_population(_relu_ntk, 3, _polynomial_target, kmax=30,
-                                          target_power=_polynomial_power(3, 30)),
-        "S⁹, exp(2(x·x'−1))": sphere_population(_exp_kernel, 10, _polynomial_target, kmax=8,
-                                                target_power=_polynomial_power(10, 8)),
-        "S⁹, ReLU NTK": sphere_population(_relu_ntk, 10, _polynomial_target, kmax=8,
-                                          target_power=_polynomial_power(10, 8)),
+        "circle, Gaussian ρ_w (s = 3)": sphere_population(_gaussian_ff(3.0), 2, _circle_target, kmax=200,
+                                                          target_power=_circle_power(200)),
+        "circle, Gaussian ρ_w, equispaced samples": dataclasses.replace(
+            sphere_population(_gaussian_ff(3.0), 2, _circle_target, kmax=200,
+                              target_power=_circle_power(200)), sample=_equispaced_circle),
+        "circle, ReLU NTK": sphere_population(_relu_ntk, 2, _circle_target, kmax=200,
+                                              target_power=_circle_power(200)),
+        "S², exp(2(x·x'−1))": sphere_population(_exp_kernel, 3, _polynomial_target, kmax=100,
+                                                target_power=_polynomial_power(3, 100)),
+        "S², ReLU NTK": sphere_population(_relu_ntk, 3, _polynomial_target, kmax=100,
+                                          target_power=_polynomial_power(3, 100)),
+        "S⁹, exp(2(x·x'−1))": sphere_population(_exp_kernel, 10, _polynomial_target, kmax=12,
+                                                target_power=_polynomial_power(10, 12)),
+        "S⁹, ReLU NTK": sphere_population(_relu_ntk, 10, _polynomial_target, kmax=12,
+                                          target_power=_polynomial_power(10, 12)),
     }
     return {name: (case, dict(nodes=48) if "square" in name else {}) for name, case in cases.items()}
 
@@ -122,8 +132,8 @@ def _plot_gap(ns, rows, path):
     fig, axes = figure(1, 1, height=3.2)
     ax = axes[0, 0]
     for i, (name, ratio, rel_se) in enumerate(rows):
-        ax.errorbar(ns, ratio, yerr=2 * rel_se * ratio, fmt="o-" if i < 4 else "s--", ms=3,
-                    color=f"C{i % 10}", label=name)
+        style = "o-" if name.startswith(("interval", "square")) else "s--" if name.startswith("circle") else "^:"
+        ax.errorbar(ns, ratio, yerr=2 * rel_se * ratio, fmt=style, ms=3, color=f"C{i % 8}", label=name)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.axhline(1.0, color="0.4", lw=0.8)

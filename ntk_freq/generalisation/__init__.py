@@ -13,7 +13,8 @@ from ntk_freq._util.facade import lazy_facade
 
 #: public name -> the private module it lives in
 _HOMES = {
-    **dict.fromkeys(["Eigenlearning", "TruncatedSpectrumWarning", "eigenlearning"],
+    **dict.fromkeys(["Eigenlearning", "TruncatedSpectrumWarning", "UnlearnableTargetWarning",
+                     "eigenlearning"],
                     "ntk_freq.generalisation._eigenlearning"),
     **dict.fromkeys(["QUANTILES", "band_edges", "default_bands", "learning_curve"],
                     "ntk_freq.generalisation._curve"),

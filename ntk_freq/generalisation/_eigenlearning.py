@@ -46,6 +46,14 @@ class TruncatedSpectrumWarning(UserWarning):
     """The spectrum given stops where its missing modes still matter for κ."""
 
 
+class UnlearnableTargetWarning(UserWarning):
+    """Part of the target lies in modes the kernel cannot learn (λ = 0): no n learns it."""
+
+
+#: Share of the target's power in modes with λ = 0 above which UnlearnableTargetWarning warns.
+UNLEARNABLE_TOL = 1e-3
+
+
 @dataclass(frozen=True)
 class Eigenlearning:
     """The theory's prediction at each sample size (module docstring for the formulas).
@@ -225,6 +233,13 @@ def eigenlearning(eigenvalues, target_power, n, *, multiplicity=1, ridge: float 
         target_norm = v.nonnegative("target_norm", target_norm)
         missing_power = max(target_norm - float(P.sum()), 0.0)
 
+    null = float(P[lam == 0].sum())
+    if null > UNLEARNABLE_TOL * max(float(P.sum()), 1e-300):
+        warnings.warn(
+            f"{null / P.sum():.1%} of the target's power lies in modes the kernel cannot learn "
+            "(λ = 0), so no number of samples learns it (a bias-free ReLU NTK, for example, has "
+            "λ = 0 for every odd degree ≥ 3 on the sphere: give the network a bias)",
+            UnlearnableTargetWarning, stacklevel=2)
     v.choice("tail", tail, ("ridge", "ignore"))
     fold = tail == "ridge" and np.isfinite(missing_mass)
     tail_ridge = missing_mass if fold else 0.0

@@ -295,6 +295,10 @@ def problem_population(problem, *, nodes: int | None = None) -> Population:
                    description=f"{p.spec} ({x.shape[0]} nodes), {type(network).__name__}, ρ_w = {problem.rho_name}")
 
 
+#: Funk–Hecke eigenvalues below QUADRATURE_RTOL · κ(1) are the quadrature's rounding (a sum of a
+#: few hundred terms of size κ(1)): set to 0, so that modes a kernel cannot learn (odd degrees ≥ 3
+#: of a bias-free ReLU NTK) have λ = 0 exactly.
+QUADRATURE_RTOL = 1e-13
 #: Largest relative uncertainty (split-half) of an estimated target power before a warning.
 POWER_RTOL = 0.01
 
@@ -378,7 +382,11 @@ def sphere_population(kernel: Callable, dim: int, target: Callable, *, kmax: int
         raise ValueError("test_points must be >= 2")
     v.fits_in_memory(f"the sphere population's {M} test points", 8.0 * 3 * M * M)
     x = uniform_sphere(np.random.default_rng([v.nonnegative_int("seed", seed), 7]), M, d)
-    lam = np.clip(sphere_spectrum(kernel, d, kmax), 0.0, None)
+    e = np.zeros((1, d))
+    e[0, 0] = 1.0
+    trace = float(np.asarray(kernel(e, e)).reshape(-1)[0])
+    lam = sphere_spectrum(kernel, d, kmax)
+    lam = np.where(lam < QUADRATURE_RTOL * trace, 0.0, lam)  # Funk–Hecke's rounding: exact zeros
     y = np.asarray(target(x), dtype=np.float64).reshape(-1)
     if target_power is None:
         P = np.clip(_degree_power(y, x, d, kmax), 0.0, None)
@@ -394,9 +402,6 @@ def sphere_population(kernel: Callable, dim: int, target: Callable, *, kmax: int
         if P.shape != (kmax + 1,) or np.any(P < 0):
             raise ValueError(f"target_power must be kmax + 1 = {kmax + 1} numbers >= 0, got {P.shape}")
         norm = float(P.sum())
-    e = np.zeros((1, d))
-    e[0, 0] = 1.0
-    trace = float(np.asarray(kernel(e, e)).reshape(-1)[0])
 
     def sample(rng, n):
         return uniform_sphere(rng, n, d)
