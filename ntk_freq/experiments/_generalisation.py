@@ -8,7 +8,9 @@ beside Monte-Carlo kernel regression (docs/generalisation.md):
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
 from pathlib import Path
 
 import numpy as np
@@ -116,9 +118,11 @@ def theory_gap(directory: Path, quick: bool = False, progress: bool = True) -> d
                          "test_error_mc": at.test_error_mc.values.tolist()}
         rows.append((name, ratio, rel_se))
     _plot_gap(ns, rows, directory / "theory_gap.png")
-    header = "case," + ",".join(f"n={n}" for n in ns)
-    lines = [header] + [f"{name}," + ",".join(f"{r:.3g}" for r in ratio) for name, ratio, _ in rows]
-    store.atomic_write(directory / "theory_gap.csv", lambda f: f.write(("\n".join(lines) + "\n").encode()))
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow(["case", *(f"n={n}" for n in ns)])
+    writer.writerows([name, *(f"{r:.3g}" for r in ratio)] for name, ratio, _ in rows)
+    store.atomic_write(directory / "theory_gap.csv", lambda f: f.write(text.getvalue().encode()))
     store.write_results(directory / "theory_gap.npz",
                         {"n": np.array(ns), "ratio": np.array([r for _, r, _ in rows]),
                          "relative_se": np.array([s for _, _, s in rows])},
