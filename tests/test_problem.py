@@ -12,7 +12,7 @@ from hypothesis import given, settings, strategies as st
 
 import ntk_freq as nf
 from ntk_freq.comparison._compare import compare
-from ntk_freq.networks import DeepFourierFeatures, FourierFeatures
+from ntk_freq.networks import MLP, DeepFourierFeatures, FourierFeatures
 from ntk_freq.problem import SETTINGS, Problem, Schedule
 
 SMALL = dict(network=FourierFeatures(width=32), schedule=Schedule(eta=0.5, steps=20, n_snapshots=3))
@@ -47,7 +47,7 @@ def test_record_is_json_and_replace_takes_flat_settings():
 
 
 def test_settings_schema_is_the_fields_of_the_objects():
-    expected = {f.name for cls in (Problem, Schedule, FourierFeatures, DeepFourierFeatures)
+    expected = {f.name for cls in (Problem, Schedule, FourierFeatures, DeepFourierFeatures, MLP)
                 for f in dataclasses.fields(cls)} - {"network", "schedule"}
     assert set(SETTINGS) == expected
     p = Problem.from_settings(rho="laplace:2", sigma_a=0.7, steps=50, n_points=100)

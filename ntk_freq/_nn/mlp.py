@@ -10,7 +10,10 @@ Layer l maps h ↦ act(z) with (``n_in`` the fan-in, V_l of shape (n_in, n_out),
 
 (the two agree at initialisation and differ in how fast each layer trains); the output layer has
 no activation. ``bias_init="zero"`` starts every c_l at 0 (PyTorch-style training still moves
-it). With ``doubling`` (the default) the network is the antisymmetric pair of
+it); ``bias_init="none"`` leaves the network without biases (every c_l held at 0, untrained:
+neural-tangents' ``Dense(b_std=None)``). With ``embedding`` the first layer reads the fixed
+Fourier features γ(x) of :func:`ntk_freq._nn.models.fourier_embedding` (2J inputs, never
+trained) instead of x. With ``doubling`` (the default) the network is the antisymmetric pair of
 :func:`ntk_freq._nn.models.antisymmetric`, so f₀ ≡ 0 and the initial error is −y.
 """
 
@@ -24,10 +27,10 @@ import numpy as np
 from ntk_freq._util import validation as v
 from ntk_freq._util.precision import float64
 from ntk_freq._nn.models import (ACTIVATIONS, Network, antisymmetric, antisymmetric_apply,
-                                 mlp_forward, mlp_layers, n_layers_of, shared)
+                                 fourier_embedding, mlp_forward, mlp_layers, n_layers_of, shared)
 
 PARAMETERIZATIONS = ("ntk", "standard")
-BIAS_INITS = ("gaussian", "zero")
+BIAS_INITS = ("gaussian", "zero", "none")
 TRAIN = ("all", "first", "last")
 #: Activations of :func:`mlp_network`: those of the two-layer networks and tanh.
 MLP_ACTIVATIONS = {**ACTIVATIONS, "tanh": jnp.tanh}
@@ -37,14 +40,17 @@ STAX_ACTIVATIONS = ("relu", "erf", "sin", "cos", "gelu", "abs")
 def mlp_network(dim: int, hidden=(256, 256), activation: str = "relu", *, w_std: float = 1.0,
                 b_std: float = 0.0, bias_init: str = "gaussian", parameterization: str = "ntk",
                 train: str = "all", out_dim: int = 1, doubling: bool = True,
-                dtype=jnp.float64) -> Network:
+                embedding=None, dtype=jnp.float64) -> Network:
     """A fully connected network R^dim → R^out_dim with ``hidden`` widths (module docstring).
 
     activation: a name of :data:`ntk_freq.models.ACTIVATIONS` or "tanh"; b_std = 0 with
-    "ntk" parametrisation removes the biases' effect altogether; train: "all" layers, only the
-    "first" (V0, c0) or only the "last" (readout). The output has shape (n,) for out_dim = 1 and
-    (n, out_dim) otherwise. Parameters: ``{"plus": P, "minus": P}`` with doubling, else
-    ``{"net": P}``."""
+    "ntk" parametrisation removes the biases' effect altogether; bias_init: "gaussian", "zero"
+    or "none" (no biases: the c_l stay 0 and are not trained); train: "all" layers, only the
+    "first" (V0, c0) or only the "last" (readout); embedding: None, or (frequencies b (J, dim),
+    amplitudes a (J,)) of a fixed Fourier embedding γ(x) = [a sin(2π b·x), a cos(2π b·x)]/‖a‖
+    that the first layer reads (2J inputs; b and a/‖a‖ are the frozen entries "B" and "a" of
+    the parameters). The output has shape (n,) for out_dim = 1 and (n, out_dim) otherwise.
+    Parameters: ``{"plus": P, "minus": P}`` with doubling, else ``{"net": P}``."""
     dim, out_dim = v.positive_int("dim", dim), v.positive_int("out_dim", out_dim)
     hidden = tuple(v.positive_int("hidden", h) for h in hidden)
     if not hidden:
@@ -54,7 +60,8 @@ def mlp_network(dim: int, hidden=(256, 256), activation: str = "relu", *, w_std:
     v.choice("bias_init", bias_init, BIAS_INITS)
     v.choice("parameterization", parameterization, PARAMETERIZATIONS)
     v.choice("train", train, TRAIN)
-    sizes = (dim, *hidden, out_dim)
+    frequencies, amplitudes = _embedding(embedding, dim)
+    sizes = (dim if frequencies is None else 2 * len(frequencies), *hidden, out_dim)
     n_layers = len(sizes) - 1
     ntk = parameterization == "ntk"
 
@@ -62,15 +69,19 @@ def mlp_network(dim: int, hidden=(256, 256), activation: str = "relu", *, w_std:
         p = mlp_layers(key, sizes)
         for i, n_in in enumerate(sizes[:-1]):
             V, c = p[f"V{i}"], p[f"c{i}"]
-            if bias_init == "zero":
+            if bias_init != "gaussian":
                 c = jnp.zeros_like(c)
             p[f"V{i}"] = (V if ntk else V * w_std / np.sqrt(n_in)).astype(dtype)
             p[f"c{i}"] = (c if ntk else c * b_std).astype(dtype)
+        if frequencies is not None:
+            p["B"], p["a"] = jnp.asarray(frequencies, dtype=dtype), jnp.asarray(amplitudes, dtype=dtype)
         return p
 
     last = n_layers - 1
-    trainable = {"all": tuple(f"{n}{i}" for i in range(n_layers) for n in ("V", "c")),
-                 "first": ("V0", "c0"), "last": (f"V{last}", f"c{last}")}[train]
+    names = ("V",) if bias_init == "none" else ("V", "c")
+    trainable = {"all": tuple(f"{n}{i}" for i in range(n_layers) for n in names),
+                 "first": tuple(f"{n}0" for n in names),
+                 "last": tuple(f"{n}{last}" for n in names)}[train]
     config = ("mlp", activation, w_std, b_std, parameterization, doubling)
     apply = shared(config, lambda: _mlp_apply(*config[1:]))
     if doubling:
@@ -78,10 +89,32 @@ def mlp_network(dim: int, hidden=(256, 256), activation: str = "relu", *, w_std:
     return Network(float64(lambda key: {"net": init_g(key)}), apply, trainable)
 
 
+def _embedding(embedding, dim: int) -> tuple:
+    """(frequencies (J, dim), amplitudes a/‖a‖ (J,)) as float64 arrays, or (None, None)."""
+    if embedding is None:
+        return None, None
+    try:
+        frequencies, amplitudes = embedding
+    except (TypeError, ValueError):
+        raise TypeError(f"embedding must be None or a pair (frequencies, amplitudes), got "
+                        f"{embedding!r}") from None
+    frequencies = v.finite_array("embedding frequencies", frequencies)
+    frequencies = frequencies.reshape(-1, 1) if frequencies.ndim == 1 and dim == 1 else frequencies
+    amplitudes = v.finite_array("embedding amplitudes", amplitudes)
+    if frequencies.ndim != 2 or frequencies.shape[1] != dim or len(frequencies) == 0:
+        raise ValueError(f"embedding frequencies must have shape (J, {dim}) (dim = {dim}), got "
+                         f"shape {frequencies.shape}")
+    if amplitudes.shape != (len(frequencies),) or np.any(amplitudes < 0) or not np.any(amplitudes > 0):
+        raise ValueError(f"embedding amplitudes must be {len(frequencies)} numbers >= 0, not all "
+                         f"0, got {amplitudes}")
+    amplitudes = amplitudes / amplitudes.max()
+    return frequencies, amplitudes / np.linalg.norm(amplitudes)
+
+
 def _mlp_apply(activation: str, w_std: float, b_std: float, parameterization: str,
                doubling: bool) -> Callable:
     """The apply function of :func:`mlp_network` for one configuration (the layer count and
-    widths come from the parameters)."""
+    widths come from the parameters; an embedding, from its frozen entries "B" and "a")."""
     act = MLP_ACTIVATIONS[activation]
     ntk = parameterization == "ntk"
 
@@ -89,6 +122,8 @@ def _mlp_apply(activation: str, w_std: float, b_std: float, parameterization: st
         return w_std / np.sqrt(n_in) if ntk else 1.0
 
     def apply_g(p, x):
+        if "B" in p:  # the fixed Fourier embedding (a static choice: the dict's keys)
+            x = fourier_embedding(x, p["B"], p["a"])
         out = mlp_forward(p, x, n_layers_of(p), act, scale_w, b_std if ntk else 1.0)
         return out[:, 0] if out.shape[1] == 1 else out
 

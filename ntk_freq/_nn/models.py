@@ -111,6 +111,15 @@ def _fourier_features(W, x):
     return jnp.cos(z), jnp.sin(z)
 
 
+def fourier_embedding(x, frequencies, amplitudes, xp=jnp):
+    """The fixed Fourier embedding γ(x) = [a_j sin(2π b_j·x), a_j cos(2π b_j·x)]_j: the J sines,
+    then the J cosines, shape (n, 2J), for points x (n, d), frequencies b_j (J, d) in cycles per
+    unit and amplitudes a_j (J,) (normalised by the caller). ``xp``: jax.numpy (inside a network)
+    or numpy (:class:`ntk_freq.networks.FourierEmbedding`): the one formula of both."""
+    z = (2 * xp.pi) * (x @ frequencies.T)
+    return xp.concatenate([amplitudes * xp.sin(z), amplitudes * xp.cos(z)], axis=1)
+
+
 def _check_rho(rho) -> None:
     if not isinstance(rho, FrequencyDistribution):
         raise TypeError(f"rho must be a frequency distribution object (ntk_freq.distribution("
@@ -180,7 +189,8 @@ def n_layers_of(p: dict) -> int:
 def mlp_forward(p: dict, h, n_layers: int, act: Callable, scale_w, scale_b):
     """h ↦ the output of the MLP with layers ``V{l}``, ``c{l}`` in ``p``: z = scale_w(n_in) h V +
     scale_b c, ``act`` between layers, none on the output; shape (n, n_out). The one MLP of the
-    package: the FF-MLP, the two-layer networks' readout and :func:`ntk_freq._nn.mlp.mlp_network`."""
+    package: the FF-MLP, the two-layer networks' readout and :func:`ntk_freq._nn.mlp.mlp_network`
+    (the network of :class:`ntk_freq.networks.MLP`)."""
     for i in range(n_layers):
         V = p[f"V{i}"]
         h = scale_w(V.shape[0]) * (h @ V) + scale_b * p[f"c{i}"]

@@ -1,6 +1,7 @@
 """Network objects of a :class:`ntk_freq.Problem` (:class:`FourierFeatures`,
-:class:`DeepFourierFeatures`): each gives the finite network (init, apply), its exact NTK for
-any ρ_w and its frequency PDE's coefficients; the finite networks as pure JAX functions (one
+:class:`DeepFourierFeatures`, :class:`MLP` on raw inputs or a fixed :class:`FourierEmbedding`):
+each gives the finite network (init, apply), its exact NTK for any ρ_w and (the Fourier-feature
+networks) its frequency PDE's coefficients; the finite networks as pure JAX functions (one
 MLP), and the hand-written derivatives of the FF-NN.
 
 Every name loads its private module on first use."""
@@ -18,6 +19,7 @@ _HOMES = {
         ["DTYPES", "DeepFourierFeatures", "FourierFeatures", "NETWORKS", "PDECoefficients"],
         "ntk_freq.networks._fourier_features",
     ),
+    **dict.fromkeys(["FourierEmbedding", "MLP"], "ntk_freq.networks._mlp"),
 }
 
 __all__ = sorted(_HOMES)

@@ -13,7 +13,8 @@ Every route of a :class:`ntk_freq.Problem` reads its network through these metho
   frequency PDE ∂_t û = c(2π)^d [∇·(ρ_D ∇û) − ρ_α û] (per unit c(2π)^d);
 - ``solve_pde(rho, density, u0_hat, times, **options)``: that PDE by finite elements.
 
-Adding a network is one new class with these methods, not a new pipeline.
+Adding a network is one new class with these methods, not a new pipeline (:class:`MLP`, in
+:mod:`ntk_freq.networks._mlp`, has no frequency PDE: its ``pde_models`` is empty).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import ClassVar, NamedTuple
 import numpy as np
 
 from ntk_freq._util import validation as v
+from ntk_freq.networks._mlp import MLP
 
 #: Training precisions of the finite networks.
 DTYPES = ("float32", "float64")
@@ -262,4 +264,5 @@ class DeepFourierFeatures:
 
 
 #: Network classes by the name the CLI and TOML configs use.
-NETWORKS = {"fourier-features": FourierFeatures, "deep-fourier-features": DeepFourierFeatures}
+NETWORKS = {"fourier-features": FourierFeatures, "deep-fourier-features": DeepFourierFeatures,
+            "mlp": MLP}
