@@ -61,9 +61,10 @@ PROBLEM_OPTIONS = {
     "rhos": ("--rho", dict(multiple=True, help="ρ_w spec, repeatable (e.g. gaussian:3).")),
     "rho": ("--rho", dict(help="ρ_w spec.")),
     "target": ("--target", dict(help="Windowed-sines target, e.g. 'windowed-sines:2,7;width=1.5'.")),
-    "network": ("--network", dict(type=click.Choice(["fourier-features", "deep-fourier-features"]),
-                                  help="Network: the two-layer FF-NN or the deep FF-NN "
-                                       "(embedding + MLP, d = 1).")),
+    "network": ("--network", dict(type=click.Choice(["fourier-features", "deep-fourier-features", "mlp"]),
+                                  help="Network: the two-layer FF-NN, the deep FF-NN "
+                                       "(embedding + MLP, d = 1), or an MLP on raw inputs "
+                                       "(ntk_freq.networks.MLP; no frequency PDE).")),
     "sigma_a": ("--sigma-a", dict(type=float, help="Readout std σ_a.")),
     "width": ("--width", dict(type=int, help="Neurons m before doubling.")),
     "widths": ("--widths", dict(help="Comma-separated widths m.")),

@@ -108,7 +108,7 @@ class Comparison:
         for r in self.results:
             out[r.rho] = {
                 "pde_vs_kernel_rel_l2": float(r.rel_l2["pde_vs_kernel"][-1]),
-                "pde_model": self.spec.get("model") or "E3",
+                "pde_model": self.spec.get("model") or ("E3" if "pde" in self.spec.get("routes", ["pde"]) else None),
                 **({"pde_e3_vs_kernel_rel_l2": float(r.rel_l2["pde_e3_vs_kernel"][-1])}
                    if "pde_e3_vs_kernel" in r.rel_l2 else {}),
                 "nn_vs_kernel_rel_l2": float(r.rel_l2["nn_vs_kernel"][-1]),
@@ -278,7 +278,9 @@ def comparison_setup(problems, *, routes=ROUTES, model=None, pde_options=None,
     budget. ValueError, TypeError or MemoryError on a bad value. Cheap (no kernel, PDE or
     network), so a sweep checks all its points with it first.
 
-    ``model`` None is (E2) where the network has it and d = 1, else (E3)."""
+    ``model`` None is (E2) where the network has it and d = 1, else (E3). A network without a
+    frequency PDE (``pde_models`` empty, e.g. :class:`ntk_freq.networks.MLP`) runs without the
+    "pde" route (reported as NaN) unless ``model`` asks for one."""
     problems = _as_problems(problems)
     p = problems[0]
     routes = tuple(routes)
@@ -286,9 +288,12 @@ def comparison_setup(problems, *, routes=ROUTES, model=None, pde_options=None,
     if unknown or "kernel" not in routes:
         raise ValueError(f"routes must be among {list(ROUTES)} and hold 'kernel' (the "
                          f"reference), got {list(routes)}")
-    if model is None:
+    if not p.network.pde_models and model is None:
+        routes = tuple(r for r in routes if r != "pde")
+    elif model is None:
         model = "E2" if p.dim == 1 and "E2" in p.network.pde_models else "E3"
-    model = v.choice("model", model, p.network.pde_models)
+    if model is not None:
+        model = v.choice("model", model, p.network.pde_models)
     if not isinstance(p.loss, MeanSquared):
         raise ValueError(f"compare's routes cover the mean-squared loss, got {p.loss!r}")
     seed = check_seed("seed", seed)

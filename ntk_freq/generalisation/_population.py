@@ -236,9 +236,17 @@ def _draws(p) -> Callable:
 
 def kernel_reach(problem) -> float:
     """The largest angular frequency in the problem's kernel and target: ρ_w's radius at 1e-8
-    (twice it for a deep network, whose kernel holds harmonics of φ_w) or the target's top."""
+    (twice it for a deep network, whose kernel holds harmonics of φ_w); for an MLP twice its
+    embedding's top angular frequency 2π max|b_j| (or of the target, on raw inputs); at least
+    the target's top."""
+    network = problem.network
+    if type(network).__name__ == "MLP":
+        embedding = network.embedding
+        top = problem.xi_top if embedding is None else \
+            2 * np.pi * float(np.max(np.linalg.norm(np.atleast_2d(embedding.matrix), axis=-1)))
+        return max(2 * top, problem.xi_top)
     reach = problem.rho_w.support_radius(1e-8)
-    if type(problem.network).__name__ == "DeepFourierFeatures":
+    if type(network).__name__ == "DeepFourierFeatures":
         reach *= 2
     return max(reach, problem.xi_top)
 
