@@ -165,6 +165,11 @@ REGISTRY: dict[str, NamedExperiment] = {
             "ntk_freq.experiments._generalisation:samples_per_frequency",
         ),
         NamedExperiment(
+            "tancik-1d",
+            "Tancik et al. 1-D: test error against the embedding's power p, kernel flow at the trained time, kernel regression, trained ReLU MLPs",
+            "ntk_freq.experiments._generalisation:tancik_1d",
+        ),
+        NamedExperiment(
             "basri-density",
             "Basri et al. 2020 density law: 4x denser data learn every frequency ~4x faster",
             "ntk_freq.experiments._density_law:reproduce_basri_density",

@@ -51,9 +51,9 @@ class KernelOperator:
         return self._out((np.exp(-np.outer(t, self.lam)) * c) @ self.V.T)
 
     def integral(self, u0, times) -> np.ndarray:
-        """∫₀ᵗ u(s) ds of the flow from u₀ at each flow time t, shape (T, N): what the training
-        error feeds into the prediction elsewhere, f(x, t) = f(x, 0) − Θ(x, X) diag(q) ∫₀ᵗ u ds
-        (:func:`flow_integral_factor` per eigenvalue)."""
+        """∫₀ᵗ u(s) ds of the flow from u₀ at each flow time t (∞: the ridgeless limit), shape
+        (T, N): what the training error feeds into the prediction elsewhere,
+        f(x, t) = f(x, 0) − Θ(x, X) diag(q) ∫₀ᵗ u ds (:func:`flow_integral_factor`)."""
         c = self.V.T @ self._in(u0)
         return self._out((flow_integral_factor(self.lam, times) * c) @ self.V.T)
 
@@ -67,13 +67,18 @@ class KernelOperator:
 
 def flow_integral_factor(lam, times) -> np.ndarray:
     """(1 − e^{−tλ})/λ (t where λ = 0) for each time (rows) and eigenvalue (columns): the
-    eigenvalue form of ∫₀ᵗ e^{−sλ} ds."""
-    t = v.finite_array("times", times).reshape(-1, 1)
-    if np.any(t < 0):
-        raise ValueError(f"times must be >= 0, got min {t.min()}")
+    eigenvalue form of ∫₀ᵗ e^{−sλ} ds. At t = ∞ it is the pseudo-inverse 1/λ, with eigenvalues
+    below N·ε₆₄·λ_max (rounding) as the null space (0): a prediction away from the data reads the
+    null space through Θ(x, X), which vanishes on it, so t = ∞ gives ridgeless kernel regression."""
+    t = np.asarray(times, dtype=np.float64).reshape(-1, 1)
+    if np.any(np.isnan(t)) or np.any(t < 0):
+        raise ValueError(f"times must be >= 0 (inf allowed), got {np.ravel(times).tolist()[:8]}")
     lam = np.asarray(lam, dtype=np.float64)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(lam > 0, -np.expm1(-t * lam) / lam, t)
+    resolved = lam > lam.size * np.finfo(np.float64).eps * max(float(lam.max(initial=0.0)), 0.0)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        finite = np.where(lam > 0, -np.expm1(-t * lam) / lam, t)
+        converged = np.where(resolved, 1.0 / lam, 0.0)
+    return np.where(np.isinf(t), converged, finite)
 
 
 def kernel_flow(theta_gram, u0, times) -> np.ndarray:

@@ -193,7 +193,7 @@ class StructuredKernelOperator:
     def integral(self, u0, times) -> np.ndarray:
         """∫₀ᵗ u(s) ds of the flow from u₀ at each flow time t, shape (T, N)
         (:meth:`ntk_freq.kernels.KernelOperator.integral`)."""
-        t = v.finite_array("times", times).reshape(-1)
+        t = np.asarray(times, dtype=np.float64).reshape(-1)
         return self._map(u0, [functools.partial(_integral_factor, s) for s in t])
 
     def gd(self, u0, eta: float, steps) -> np.ndarray:
