@@ -415,3 +415,21 @@ def test_tancik_1d_u_shape_at_the_trained_time_and_flat_large_p_at_infinity(tmp_
     assert max(flat) / min(flat) < 1.03
     for p in ("0", "0.5", "1", "1.5", "2", "inf"):
         assert abs(mse[p]["network"] / mse[p]["kernel_flow"] - 1) < 0.25, (p, mse[p])
+
+
+def test_basri_circle_local_law_with_bias_antipodal_law_without(tmp_path):
+    """Quick form (r = 4, k = 4, 8, 12): with a bias the packets' learning times follow
+    t ∝ k^a p^(−b) with a ≈ 2 and b ≈ 1 (measured 1.97, 0.98) and the sparse half is r times
+    slower; without a bias the rate follows the antipodal mean density, the same on both halves
+    here (b ≈ 0, ratio ≈ 1)."""
+    from ntk_freq.experiments import _reproduce as reproduce
+
+    import json
+
+    path = reproduce.reproduce("basri-circle", tmp_path, quick=True, progress=False)
+    s = json.loads((path / "summary.json").read_text())["summary"]
+    bias, free = s["b_std=0.5"], s["b_std=0"]
+    assert abs(bias["fit"]["k_exponent"] - 2) < 0.15 and abs(bias["fit"]["p_exponent"] - 1) < 0.1
+    assert all(abs(r / 4 - 1) < 0.1 for r in bias["sparse_over_dense"].values())
+    assert abs(free["fit"]["p_exponent"]) < 0.1
+    assert all(abs(r - 1) < 0.05 for r in free["sparse_over_dense"].values())

@@ -22,8 +22,10 @@ from pathlib import Path
 
 import jax
 import numpy as np
+from matplotlib.ticker import NullFormatter
 
 from ntk_freq._util import store
+from ntk_freq.plotting import caption, figure, save_figure, styled
 from ntk_freq.data._density import data_density, measured_spectrum, training_measure
 from ntk_freq.distributions._spec import distribution
 from ntk_freq.kernels._closed_form import ff_ntk
@@ -175,3 +177,111 @@ def reproduce_basri_density(directory: Path, quick: bool = False, progress: bool
         "ratio_mean_over_kappa": {route: float(np.nanmean(result["ratio"][route]))
                                   for route in ROUTE_LABELS},
     }
+
+
+# --- Basri et al. on the circle: two-layer ReLU, piecewise-constant density ------------------------
+
+CIRCLE = {False: dict(ratios=(2.0, 4.0, 8.0), ks=(4, 6, 8, 12, 16), n_points=512),
+          True: dict(ratios=(4.0,), ks=(4, 8, 12), n_points=256)}
+#: Packet centres (dense half θ ∈ [0, π), sparse half [π, 2π)) and width (radians).
+CIRCLE_CENTRES = {"dense": 0.5 * math.pi, "sparse": 1.5 * math.pi}
+CIRCLE_WIDTH = 0.3
+
+
+def circle_points(n: int, ratio: float) -> np.ndarray:
+    """n angles at the quantiles of the density r/(π(r+1)) on [0, π) and 1/(π(r+1)) on [π, 2π)."""
+    u = (np.arange(n) + 0.5) / n
+    dense_mass = ratio / (ratio + 1)
+    return np.where(u < dense_mass, math.pi * u / dense_mass,
+                    math.pi + math.pi * (u - dense_mass) / (1 - dense_mass))
+
+
+def circle_law(quick: bool = False, b_stds=(0.5, 0.0)) -> dict:
+    """Local learning times on the circle under the exact kernel flow of the two-layer ReLU NTK
+    (bias std 0.5 and 0) on n quantile points of a piecewise-constant density of ratio r (dense
+    half θ ∈ [0, π), sparse half [π, 2π)). The target for each even k is a pair of wave packets
+    e^{−(θ−θ_c)²/2w²} cos kθ (w = 0.3) at θ_c = π/2 (dense) and 3π/2 (sparse): antipodal, so a
+    bias-free network can learn it too. Each region's e-folding time is that of the error's norm
+    over |θ − θ_c| < 3w, fitted as t ∝ k^a p^(−b) (p the local density).
+
+    Two laws: the local one, t ≈ 1/(2π p(θ) λ_k) (λ_k the uniform-circle eigenvalue by
+    Funk–Hecke), which a bias makes hold (a ≈ 2, b ≈ 1); and without a bias, where the kernel is
+    even under x → −x on even frequencies, the antipodal mean t ≈ 1/(π (p(θ) + p(θ+π)) λ_k): on
+    this density p(θ) + p(θ+π) = 1/π everywhere, so both regions learn alike (b ≈ 0)."""
+    from ntk_freq.diagnostics._classics import relu_sphere_spectrum
+    from ntk_freq.kernels._closed_form import two_layer_ntk
+
+    cfg = CIRCLE[quick]
+    times = np.geomspace(1e-2, 1e7, 400)
+    out = {}
+    for b_std in b_stds:
+        lam = relu_sphere_spectrum(max(cfg["ks"]), b_std)
+        rows = []
+        for r in cfg["ratios"]:
+            theta = circle_points(cfg["n_points"], r)
+            X = np.stack([np.cos(theta), np.sin(theta)], axis=-1)
+            op = KernelOperator.from_gram(two_layer_ntk(X, X, "relu", b_std=b_std))
+            density = {"dense": r / (math.pi * (r + 1)), "sparse": 1 / (math.pi * (r + 1))}
+            gaps = {region: np.angle(np.exp(1j * (theta - c))) for region, c in CIRCLE_CENTRES.items()}
+            for k in cfg["ks"]:
+                y = sum(np.exp(-g**2 / (2 * CIRCLE_WIDTH**2)) for g in gaps.values()) * np.cos(k * theta)
+                u = op.flow(-y, times)
+                for region, g in gaps.items():
+                    window = np.abs(g) < 3 * CIRCLE_WIDTH
+                    remaining = np.linalg.norm(u[:, window], axis=1) / np.linalg.norm(y[window])
+                    rows.append({"ratio": r, "region": region, "k": k, "p": density[region],
+                                 "t_e": float(e_folding_time(times, remaining[:, None])[0]),
+                                 "t_local_law": 1.0 / (2 * math.pi * density[region] * lam[k]),
+                                 "t_antipodal_law": 1.0 / (math.pi * sum(density.values()) * lam[k])})
+        fit_rows = [row for row in rows if np.isfinite(row["t_e"])]
+        A = np.stack([np.log([row["k"] for row in fit_rows]), -np.log([row["p"] for row in fit_rows]),
+                      np.ones(len(fit_rows))], axis=-1)
+        a, b, _ = np.linalg.lstsq(A, np.log([row["t_e"] for row in fit_rows]), rcond=None)[0]
+        out[f"b_std={b_std:g}"] = {"rows": rows, "fit": {"k_exponent": float(a), "p_exponent": float(b)}}
+    return out
+
+
+def reproduce_basri_circle(directory: Path, quick: bool = False, progress: bool = True) -> dict:
+    """Named experiment ``basri-circle`` (:func:`circle_law`): writes ``basri_circle.json`` and
+    ``basri_circle.png`` (e-folding time against k per region and ratio, with the local law).
+    Headline per bias: the fitted exponents of k and p, and the sparse/dense time ratios."""
+    result = circle_law(quick)
+    store.write_json(directory / "basri_circle.json", result)
+    _plot_circle(result, directory / "basri_circle.png")
+    summary = {}
+    for bias, res in result.items():
+        ratios = {}
+        for row in res["rows"]:
+            if row["region"] == "sparse":
+                dense = next(d for d in res["rows"] if d["region"] == "dense" and d["k"] == row["k"]
+                             and d["ratio"] == row["ratio"])
+                ratios[f"r={row['ratio']:g},k={row['k']}"] = row["t_e"] / dense["t_e"]
+        summary[bias] = {"fit": res["fit"], "sparse_over_dense": ratios}
+    return summary
+
+
+@styled
+def _plot_circle(result, path):
+    fig, axes = figure(1, len(result))
+    for ax, (bias, res) in zip(axes[0], result.items()):
+        ratios = sorted({row["ratio"] for row in res["rows"]})
+        for i, r in enumerate(ratios):
+            for region, marker in (("dense", "o"), ("sparse", "s")):
+                rows = [row for row in res["rows"] if row["ratio"] == r and row["region"] == region]
+                ks = [row["k"] for row in rows]
+                ax.loglog(ks, [row["t_e"] for row in rows], marker, color=f"C{i}", ms=3,
+                          label=f"r = {r:g}, {region}: kernel flow")
+                ax.loglog(ks, [row["t_local_law"] for row in rows], "-" if region == "dense" else "--",
+                          color=f"C{i}", lw=0.8)
+                if bias == "b_std=0":
+                    ax.loglog(ks, [row["t_antipodal_law"] for row in rows], ":", color="0.3", lw=0.8)
+        fit = res["fit"]
+        ax.set(xlabel="frequency k", ylabel="e-folding time of the packet",
+               title=f"two-layer ReLU NTK, {bias}: t ∝ k^{fit['k_exponent']:.2f} p^{-fit['p_exponent']:.2f}")
+        ks = sorted({row["k"] for row in res["rows"]})
+        ax.set_xticks(ks, [str(k) for k in ks])
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.legend(fontsize=5.5)
+    caption(fig, "Lines: the local law 1/(2π p λ_k) (solid: dense, dashed: sparse); dotted: the antipodal "
+                 "law 1/(π (p(θ) + p(θ+π)) λ_k) that holds without a bias (odd k ≥ 3 are then never learned).")
+    return save_figure(fig, path)

@@ -4,7 +4,8 @@ beside Monte-Carlo kernel regression (docs/generalisation.md):
 - ``theory-gap``: where the theory holds: theory / Monte Carlo against n on boxes in d = 1, 2, the
   circle, S² and S⁹, for Gaussian and uniform ρ_w and the ReLU NTK;
 - ``samples-per-frequency``: Gaussian vs uniform ρ_w, the samples each target frequency needs;
-- ``tancik-1d``: Tancik et al.'s 1-D Fourier-feature sweep over a_j = b_j^(−p).
+- ``tancik-1d``: Tancik et al.'s 1-D Fourier-feature sweep over a_j = b_j^(−p);
+- ``bcp-sphere``: Bordelon, Canatar & Pehlevan's mode errors of a deep ReLU NTK on S⁹.
 """
 
 from __future__ import annotations
@@ -334,4 +335,82 @@ def _plot_tancik(rows, cfg, path):
            title="Tancik et al. 1-D: Fourier features on 32 points")
     ax.legend(fontsize=6)
     caption(fig, "1/f targets band-limited to 64 cycles; dotted: no mapping (raw x) for each route.")
+    return save_figure(fig, path)
+
+
+# --- Bordelon, Canatar & Pehlevan: mode errors of a deep ReLU NTK on S⁹ ---------------------------
+
+BCP_DIM, BCP_DEGREES, BCP_KMAX = 10, (1, 2, 3, 4), 12
+BCP = {False: dict(sizes=(10, 20, 40, 80, 160, 320, 640), draws=30, test_points=1000),
+       True: dict(sizes=(10, 40, 160), draws=6, test_points=400)}
+
+
+def bcp_target(dim: int = BCP_DIM, degrees=BCP_DEGREES, seed: int = 0):
+    """f*(x) = Σ_k c_k P_k(x·u_k): one zonal harmonic of each degree k (P_k the Gegenbauer
+    polynomial with P_k(1) = 1, u_k random unit vectors), with c_k² = N(d, k)/len(degrees) so that
+    each degree holds power 1/len(degrees) (∫ P_k(x·u)² dσ = 1/N(d, k)). Returns (f*, power per
+    degree 0…kmax)."""
+    from scipy import special
+
+    from ntk_freq.generalisation import sphere_multiplicity, uniform_sphere
+
+    u = uniform_sphere(np.random.default_rng([seed, 5]), len(degrees), dim)
+    alpha = (dim - 2) / 2
+    c = np.sqrt(sphere_multiplicity(dim, np.array(degrees)) / len(degrees))
+
+    def target(x):
+        t = np.clip(x @ u.T, -1.0, 1.0)
+        return sum(c[i] * special.eval_gegenbauer(k, alpha, t[:, i]) / special.eval_gegenbauer(k, alpha, 1.0)
+                   for i, k in enumerate(degrees))
+
+    power = np.zeros(BCP_KMAX + 1)
+    power[list(degrees)] = 1.0 / len(degrees)
+    return target, power
+
+
+def bcp_sphere(directory: Path, quick: bool = False, progress: bool = True) -> dict:
+    """Bordelon, Canatar & Pehlevan (2020): the mode errors E_k of kernel regression with the NTK
+    of a deep ReLU network (3 hidden layers, σ_w = √2, σ_b = 0.1) on S⁹ against the number of
+    samples P, for a target with equal power in degrees 1–4 (ridge 10⁻³; 30 draws, 6 quick).
+    Theory (eigenlearning on the Funk–Hecke spectrum, degrees ≤ 12, the tail folded in as a ridge)
+    against Monte Carlo (per-degree errors by unbiased U-statistics on fresh test points).
+    Headline: E_k/P_k falls degree by degree (low k first), and theory / Monte Carlo per degree."""
+    from ntk_freq.generalisation import learning_curve, sphere_population
+    from ntk_freq.networks import MLP
+
+    cfg = BCP[quick]
+    net = MLP(hidden=(512, 512, 512), activation="relu", w_std=math.sqrt(2.0), b_std=0.1)
+    target, power = bcp_target()
+    pop = sphere_population(lambda a, b: net.ntk(a, b, None), BCP_DIM, target, kmax=BCP_KMAX,
+                            test_points=cfg["test_points"], target_power=power)
+    edges = [0, *(k + 1 for k in range(max(BCP_DEGREES) + 1)), math.inf]  # one band per degree ≤ 4
+    ds = learning_curve(pop, cfg["sizes"], ridge=1e-3, draws=cfg["draws"], bands=edges,
+                        progress=progress).isel(time=-1)
+    degrees = list(BCP_DEGREES)
+    theory = ds.band_error_theory.values[:, degrees] / power[degrees]
+    mc = ds.band_error_mc.values[:, degrees] / power[degrees]
+    se = ds.band_error_mc_se.values[:, degrees] / power[degrees]
+    _plot_bcp(cfg["sizes"], degrees, theory, mc, se, directory / "bcp_sphere.png")
+    store.write_results(directory / "bcp_sphere.npz",
+                        {"P": np.array(cfg["sizes"]), "degree": np.array(degrees), "theory": theory,
+                         "mc": mc, "mc_se": se, "test_error_theory": ds.test_error_theory.values,
+                         "test_error_mc": ds.test_error_mc.values}, {"draws": cfg["draws"]})
+    return {"P": list(cfg["sizes"]), "degrees": degrees, "relative_mode_error_theory": theory.tolist(),
+            "relative_mode_error_mc": mc.tolist(),
+            "theory_over_mc_total": (ds.test_error_theory / ds.test_error_mc).values.tolist()}
+
+
+@styled
+def _plot_bcp(sizes, degrees, theory, mc, se, path):
+    fig, axes = figure(1, 1, height=3.0)
+    ax = axes[0, 0]
+    for j, k in enumerate(degrees):
+        ax.loglog(sizes, theory[:, j], "-", color=f"C{j}", label=f"k = {k}: theory")
+        ax.errorbar(sizes, mc[:, j], yerr=np.stack([np.minimum(2 * se[:, j], 0.9 * mc[:, j]), 2 * se[:, j]]),
+                    fmt="o", ms=3, color=f"C{j}", label=f"k = {k}: Monte Carlo")
+    ax.set(xlabel="samples P", ylabel="E_k / (target power in degree k)",
+           title="mode errors, deep ReLU NTK on S⁹ (Bordelon, Canatar & Pehlevan)")
+    ax.legend(fontsize=6, ncol=2)
+    caption(fig, "3-hidden-layer ReLU NTK (σ_w = √2, σ_b = 0.1), equal power in degrees 1–4, ridge 10⁻³; "
+                 "points: Monte Carlo ± 2 SE (per-degree U-statistics on fresh test points).")
     return save_figure(fig, path)

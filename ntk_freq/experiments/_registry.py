@@ -170,6 +170,16 @@ REGISTRY: dict[str, NamedExperiment] = {
             "ntk_freq.experiments._generalisation:tancik_1d",
         ),
         NamedExperiment(
+            "bcp-sphere",
+            "Bordelon, Canatar & Pehlevan: mode errors E_k against samples P, deep ReLU NTK on S^9 (theory and Monte Carlo)",
+            "ntk_freq.experiments._generalisation:bcp_sphere",
+        ),
+        NamedExperiment(
+            "basri-circle",
+            "Basri et al. 2020 on the circle: two-layer ReLU NTK, piecewise-constant density, local learning times t ~ k^a p^-b (with and without bias)",
+            "ntk_freq.experiments._density_law:reproduce_basri_circle",
+        ),
+        NamedExperiment(
             "basri-density",
             "Basri et al. 2020 density law: 4x denser data learn every frequency ~4x faster",
             "ntk_freq.experiments._density_law:reproduce_basri_density",
