@@ -433,3 +433,17 @@ def test_basri_circle_local_law_with_bias_antipodal_law_without(tmp_path):
     assert all(abs(r / 4 - 1) < 0.1 for r in bias["sparse_over_dense"].values())
     assert abs(free["fit"]["p_exponent"]) < 0.1
     assert all(abs(r - 1) < 0.05 for r in free["sparse_over_dense"].values())
+
+
+@pytest.mark.parametrize("network", [
+    nf.FourierFeatures(sigma_a=0.5, width=256, part="readout"),
+    nf.DeepFourierFeatures(width=256, hidden=(256,), activation="erf"),
+], ids=["ff-readout", "deep-ff"])
+def test_learning_curves_for_other_networks_agree_with_monte_carlo_at_small_n(network):
+    """Every network's kernel gives a population; at n = 5 (well below the modes the target
+    needs) the theory is within 35 % of Monte Carlo on the interval, as for the default network
+    (measured: theory / Monte Carlo 1.02 with W frozen, 1.27 for the deep network, 1.26 for the
+    default one; 30 draws give a 1.3 % standard error)."""
+    ds = learning_curve(nf.Problem(network=network), [5], ridge=1e-3, draws=30, progress=False)
+    at = ds.isel(n=0, time=0)
+    assert abs(float(at.theory_gap)) < 0.35 + 2 * float(at.test_error_mc_se / at.test_error_mc)
