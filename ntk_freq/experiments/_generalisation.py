@@ -48,6 +48,18 @@ def _gaussian_ff(scale: float):
     return lambda a, b: np.exp(-scale**2 * (1.0 - a @ b.T))
 
 
+def _uniform_ball_ff(radius: float):
+    """The FF-NN's readout kernel φ_w(x − x') of ρ_w uniform on the ball |w| ≤ B in R³:
+    3(sin z − z cos z)/z³ at z = B|x − x'| (1 at z = 0), a dot-product kernel on S²."""
+    def kernel(a, b):
+        z = radius * np.sqrt(np.clip(2.0 - 2.0 * (a @ b.T), 0.0, None))
+        small = z < 1e-3
+        zs = np.where(small, 1.0, z)
+        return np.where(small, 1.0 - z**2 / 10, 3.0 * (np.sin(zs) - zs * np.cos(zs)) / zs**3)
+
+    return kernel
+
+
 def _polynomial_target(x):
     return x[:, 0] + 3.0 * x[:, 0] * x[:, 1]
 
@@ -97,10 +109,16 @@ def gap_cases(quick: bool) -> dict:
                                                 target_power=_polynomial_power(3, 100)),
         "S², ReLU NTK": sphere_population(_relu_ntk, 3, _polynomial_target, kmax=100,
                                           target_power=_polynomial_power(3, 100)),
+        "S², Gaussian ρ_w (s = 2)": sphere_population(_gaussian_ff(2.0), 3, _polynomial_target, kmax=100,
+                                                      target_power=_polynomial_power(3, 100)),
+        "S², uniform-ball ρ_w (B = 4)": sphere_population(_uniform_ball_ff(4.0), 3, _polynomial_target,
+                                                          kmax=100, target_power=_polynomial_power(3, 100)),
         "S⁹, exp(2(x·x'−1))": sphere_population(_exp_kernel, 10, _polynomial_target, kmax=12,
                                                 target_power=_polynomial_power(10, 12)),
         "S⁹, ReLU NTK": sphere_population(_relu_ntk, 10, _polynomial_target, kmax=12,
                                           target_power=_polynomial_power(10, 12)),
+        "S⁹, Gaussian ρ_w (s = 1)": sphere_population(_gaussian_ff(1.0), 10, _polynomial_target, kmax=12,
+                                                      target_power=_polynomial_power(10, 12)),
     }
     return {name: (case, dict(nodes=48) if "square" in name else {}) for name, case in cases.items()}
 
