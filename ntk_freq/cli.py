@@ -642,11 +642,20 @@ def _e2_model(data_spec, dim, y) -> dict:
 @click.option("--force", is_flag=True, help="Recompute even if OUT/NAME holds this very result.")
 @click.option("--out", default="ntk-freq-results", show_default=True, help="Root of the results.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
-def reproduce(name, show_list, quick, force, out, quiet):
+@click.option("--clear", is_flag=True,
+              help="Delete the cached results of NAME (or of every experiment) under OUT and stop.")
+def reproduce(name, show_list, quick, force, out, quiet, clear):
     """Run a named experiment, or all of them (figures, data and summary.json under OUT/NAME/;
-    a result of the same spec and version is reused), or --list them."""
+    a verified result of the same spec and code is reused), or --list them, or --clear the cache."""
     from ntk_freq.experiments import _reproduce as registry
 
+    if clear:
+        try:
+            removed = registry.clear(out, None if name in (None, "all") else [name])
+        except ValueError as err:
+            raise click.ClickException(str(err)) from None
+        click.echo(f"removed {len(removed)} cached result(s) under {out}/")
+        return
     if show_list or not name:
         click.echo(registry.listing())
         return

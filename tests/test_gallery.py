@@ -31,7 +31,10 @@ def test_design_quick_meets_its_profile_and_a_second_run_hits_the_cache(tmp_path
     assert reproduce.cached("design", tmp_path, quick=True)
     assert reproduce.reproduce("design", tmp_path, quick=True) == path
     assert (path / "summary.json").stat().st_mtime_ns == stamp
-    monkeypatch.setattr(ntk_freq, "__version__", "0.0.0-other")     # another version: a miss
+    from ntk_freq._util import store
+
+    other = {**store.code_identity(), "source_sha256": "0" * 64}      # other code: a miss
+    monkeypatch.setattr(store, "code_identity", lambda: other)
     assert not reproduce.cached("design", tmp_path, quick=True)
 
 

@@ -1,8 +1,15 @@
-"""Results on disk, with provenance, never half-written.
+"""Results on disk, with provenance, never half-written, never trusted unchecked.
 
 - A results file is one ``.npz``: named float/complex arrays plus the entry ``meta``, a JSON
-  string with the full spec, the seed, the metrics and the provenance (package versions, git
-  revision, Python, platform, command line, UTC time). Written to a temporary name, then renamed.
+  string with the full spec, the seed, the metrics, the provenance (package versions, git
+  revision, Python, platform, command line, UTC time), the code identity and the checksum of
+  its arrays. Written to a temporary name, then renamed.
+- Every stored result is verified when it is read (:func:`digest`, :class:`CorruptResult`): a
+  file that is truncated, garbage, edited or a copy of another result's file is reported, naming
+  the file and what is wrong, and is recomputed (sweeps, ``reproduce``) or refused (readers).
+  Declared sizes are checked against the memory before anything is materialised.
+- Every cache key and record holds :func:`code_identity`: the package version, a hash of the
+  package's source files and the git revision, so changed code never serves old results.
 - A run directory (figures, ``summary.json``, the results file) is filled under a hidden
   temporary name beside its final place and renamed when complete: it appears whole or not at
   all.
@@ -12,6 +19,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import functools
+import hashlib
 import json
 import os
 import platform
@@ -41,6 +50,118 @@ def git_revision(path=None) -> str | None:
     return out.stdout.strip() or None
 
 
+class CorruptResult(ValueError):
+    """A stored result failed its check (unreadable, truncated, edited, or another result's
+    file); the message names the file and what was wrong."""
+
+
+class RecomputedWarning(UserWarning):
+    """A stored result was not reused (it failed verification or came from other code) and is
+    computed again."""
+
+
+@functools.lru_cache(maxsize=1)
+def code_identity() -> dict:
+    """What computed a result: the installed version (package metadata), the SHA-256 of the
+    package's source (every ``.py`` file under ``ntk_freq/``, by relative path and content; a
+    local edit changes it) and the git revision where there is one."""
+    root = Path(__file__).resolve().parents[1]
+    h = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    try:
+        version = metadata.version("ntk-freq")
+    except metadata.PackageNotFoundError:
+        version = None
+    return {"version": version, "source_sha256": h.hexdigest(), "git_revision": git_revision()}
+
+
+def file_sha256(path) -> str:
+    """SHA-256 of a file's bytes (read in 1 MiB blocks)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _canonical(values) -> bytes:
+    """An array's content as bytes independent of how a file format stores it: numbers as
+    float64 (integers and booleans exactly up to 2⁵³), complex as float64 pairs, text as JSON."""
+    a = np.asarray(values)
+    if a.dtype.kind in "biuf":
+        return np.ascontiguousarray(a, dtype=np.float64).tobytes()
+    if a.dtype.kind == "c":
+        return np.ascontiguousarray(a, dtype=np.complex128).tobytes()
+    return json.dumps([str(x) for x in a.ravel().tolist()]).encode()
+
+
+def digest(arrays) -> str:
+    """SHA-256 of named arrays (name → array, or name → (dims, array)): names in sorted order,
+    each with its shape (and dims) and canonical content (:func:`_canonical`)."""
+    h = hashlib.sha256()
+    for name in sorted(arrays):
+        item = arrays[name]
+        dims, values = item if isinstance(item, tuple) else ((), item)
+        a = np.asarray(values)
+        h.update(json.dumps([name, list(dims), list(a.shape)]).encode())
+        h.update(_canonical(a))
+    return h.hexdigest()
+
+
+def check_declared_size(path, nbytes: float, what: str = "results file") -> None:
+    """MemoryError, before reading, for a file whose declared contents would not fit in memory
+    (a kilobyte that declares gigabytes is refused, not materialised)."""
+    from ntk_freq._util.validation import fits_in_memory
+
+    fits_in_memory(f"reading the {what} {str(path)!r} (its declared contents)", float(nbytes))
+
+
+def open_npz(path, what: str = "results file"):
+    """``np.load`` of an ``.npz`` after checking that it is a readable archive whose declared
+    uncompressed size fits in memory; CorruptResult naming the file otherwise."""
+    import zipfile
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no {what} at {str(path)!r}")
+    try:
+        with zipfile.ZipFile(path) as z:
+            declared = sum(info.file_size for info in z.infolist())
+            bad = z.testzip()
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
+        size = path.stat().st_size
+        raise CorruptResult(f"{what} {str(path)!r} is not a readable .npz archive "
+                            f"({'empty file' if size == 0 else f'{size} bytes; {error}'}): "
+                            "truncated or not written by ntk-freq") from None
+    if bad is not None:
+        raise CorruptResult(f"{what} {str(path)!r}: member {bad!r} fails its CRC (a damaged or edited file)")
+    check_declared_size(path, declared, what)
+    return np.load(path, allow_pickle=False)
+
+
+def load_npy(path, what: str = "array file") -> np.ndarray:
+    """A user's ``.npy`` array (no pickles), its declared shape checked against the memory
+    before reading; CorruptResult naming the file if it is not a readable .npy."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no {what} at {str(path)!r}")
+    try:
+        with open(path, "rb") as f:
+            version = np.lib.format.read_magic(f)
+            header = {(1, 0): np.lib.format.read_array_header_1_0,
+                      (2, 0): np.lib.format.read_array_header_2_0}.get(version)
+            if header is None:
+                raise ValueError(f".npy format version {version} is not supported")
+            shape, _, dtype = header(f)
+        check_declared_size(path, float(np.prod(shape, dtype=float)) * dtype.itemsize, what)
+        return np.load(path, allow_pickle=False)
+    except (ValueError, OSError, EOFError) as error:
+        if isinstance(error, CorruptResult):
+            raise
+        raise CorruptResult(f"{what} {str(path)!r} is not a readable .npy array ({error})") from None
+
+
 def provenance() -> dict:
     """Where and with what a result was computed (module docstring)."""
     versions = {}
@@ -55,6 +176,7 @@ def provenance() -> dict:
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "command": sys.argv,
+        "code": code_identity(),
         "utc_time": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }
 
@@ -151,19 +273,37 @@ def write_json(path, obj) -> Path:
 
 def write_results(path, arrays: dict, meta: dict) -> Path:
     """One results file: ``arrays`` (name → array) and ``meta`` (JSON-ready: spec, seed,
-    metrics) with :func:`provenance` added under "provenance"; atomic."""
+    metrics) with :func:`provenance` added under "provenance" and the arrays' :func:`digest`
+    under "checksum"; atomic."""
     if "meta" in arrays:
         raise ValueError("arrays may not use the reserved name 'meta'")
-    text = json.dumps({**meta, "provenance": provenance()}, default=_json_default)
+    text = json.dumps({**meta, "provenance": provenance(), "checksum": digest(arrays)},
+                      default=_json_default)
     return atomic_write(path, lambda f: np.savez_compressed(f, meta=np.array(text), **arrays))
 
 
 def read_results(path) -> tuple[dict, dict]:
-    """Inverse of :func:`write_results`: (arrays, meta)."""
-    with np.load(path, allow_pickle=False) as z:
-        arrays = {k: z[k] for k in z.files if k != "meta"}
-        meta = json.loads(str(z["meta"]))
+    """Inverse of :func:`write_results`: (arrays, meta), verified (module docstring):
+    CorruptResult naming the file if it is unreadable or its arrays fail their checksum."""
+    with open_npz(path) as z:
+        try:
+            arrays = {k: z[k] for k in z.files if k != "meta"}
+            meta = json.loads(str(z["meta"]))
+        except (KeyError, ValueError, OSError, EOFError) as error:
+            raise CorruptResult(f"results file {str(path)!r} is damaged ({type(error).__name__}: {error})") from None
+    verify(path, arrays, meta.get("checksum"))
     return arrays, meta
+
+
+def verify(path, arrays, checksum: str | None) -> None:
+    """CorruptResult unless ``arrays`` hash to ``checksum`` (a file without one predates the
+    checksums: refused too, as unverifiable)."""
+    if checksum is None:
+        raise CorruptResult(f"{str(path)!r} holds no checksum (written before ntk-freq verified its "
+                            "files, or not by ntk-freq): it cannot be verified; recompute it")
+    if digest(arrays) != checksum:
+        raise CorruptResult(f"{str(path)!r}: its numbers do not match the checksum stored with them "
+                            "(the file was edited or damaged after it was written)")
 
 
 def _json_default(o):

@@ -176,10 +176,20 @@ def dataset_bytes(ds) -> bytes:
     take a cluster-wide lock, which an in-memory file cannot have."""
     import dask
 
+    encoded = encode_complex(ds)
+    encoded.attrs = {**encoded.attrs, "checksum": dataset_digest(encoded)}
     buffer = io.BytesIO()
     with dask.config.set(scheduler="synchronous"):
-        encode_complex(ds).to_netcdf(buffer, engine="h5netcdf")
+        encoded.to_netcdf(buffer, engine="h5netcdf")
     return buffer.getvalue()
+
+
+def dataset_digest(ds) -> str:
+    """:func:`ntk_freq._util.store.digest` of every variable and coordinate of ``ds`` (with its
+    dims), as netCDF stores them (complex variables split)."""
+    return store.digest({f"{kind}/{name}": (var.dims, var.values)
+                         for kind, items in (("vars", ds.data_vars), ("coords", ds.coords))
+                         for name, var in items.items()})
 
 
 def point_bytes(ds) -> bytes:
@@ -194,23 +204,34 @@ def point_bytes(ds) -> bytes:
         for name, var in items.items():
             meta[kind][name] = {"dims": list(var.dims), "attrs": var.attrs}
             arrays[f"{kind}/{name}"] = np.asarray(var.values)
+    meta["checksum"] = store.digest(arrays)
     arrays["meta"] = np.array(json.dumps(meta, default=store._json_default))
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)
     return buffer.getvalue()
 
 
-def read_point(path) -> "xarray.Dataset":  # noqa: F821
-    """Inverse of :func:`point_bytes`, from a file."""
+def read_point(path, *, point_hash: str | None = None) -> "xarray.Dataset":  # noqa: F821
+    """Inverse of :func:`point_bytes`, from a file, verified: CorruptResult naming the file if
+    it is unreadable, its numbers fail their checksum, or (with ``point_hash``) it answers
+    another point (a copy of, or a link to, another point's file)."""
     xr = _xr()
-    with np.load(path, allow_pickle=False) as f:
-        meta = json.loads(str(f["meta"]))
+    with store.open_npz(path, "point file") as f:
+        try:
+            meta = json.loads(str(f["meta"]))
+            arrays = {f"{kind}/{n}": f[f"{kind}/{n}"] for kind in ("vars", "coords") for n in meta[kind]}
+        except (KeyError, ValueError, TypeError, OSError, EOFError) as error:
+            raise store.CorruptResult(f"point file {str(path)!r} is damaged ({type(error).__name__}: {error})") from None
+    store.verify(path, arrays, meta.get("checksum"))
+    held = meta["attrs"].get("point_hash")
+    if point_hash is not None and held != point_hash:
+        raise store.CorruptResult(f"point file {str(path)!r} holds the results of point {held}, not of "
+                                  f"point {point_hash} (a copy of or a link to another point's file)")
 
-        def variables(kind):
-            return {n: xr.Variable(m["dims"], f[f"{kind}/{n}"], m["attrs"])
-                    for n, m in meta[kind].items()}
+    def variables(kind):
+        return {n: xr.Variable(m["dims"], arrays[f"{kind}/{n}"], m["attrs"]) for n, m in meta[kind].items()}
 
-        return xr.Dataset(variables("vars"), coords=variables("coords"), attrs=meta["attrs"])
+    return xr.Dataset(variables("vars"), coords=variables("coords"), attrs=meta["attrs"])
 
 
 def write_dataset(path, ds) -> Path:
@@ -226,14 +247,29 @@ def open_results(path) -> "xarray.Dataset":  # noqa: F821
     xr = _xr()
     path = Path(path)
     if path.suffix == ".npz" and path.is_file():
-        return read_point(path)
+        ds = read_point(path)
+        ds.attrs.pop("checksum", None)
+        return ds
     if path.is_dir():
         path = path / "results.nc"
     if not path.is_file():
         raise FileNotFoundError(f"no results file at {str(path)!r} (a .nc file or a directory "
                                 "with results.nc, as written by ntk-freq run or ntk-freq sweep)")
-    with xr.open_dataset(path, engine="h5netcdf") as ds:
-        return decode_complex(ds.load())
+    try:
+        handle = xr.open_dataset(path, engine="h5netcdf")
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        size = path.stat().st_size
+        raise store.CorruptResult(f"results file {str(path)!r} is not a readable netCDF file "
+                                  f"({'empty file' if size == 0 else f'{size} bytes; {type(error).__name__}'}): "
+                                  "truncated or not written by ntk-freq") from None
+    with handle as ds:
+        store.check_declared_size(path, sum(v.size * v.dtype.itemsize for v in ds.variables.values()))
+        ds = ds.load()
+    checksum = ds.attrs.pop("checksum", None)
+    store.verify(path, {f"{kind}/{name}": (var.dims, var.values)
+                        for kind, items in (("vars", ds.data_vars), ("coords", ds.coords))
+                        for name, var in items.items()}, checksum)
+    return decode_complex(ds)
 
 
 ROUTES = ("pde", "kernel", "kernel_gd", "nn")

@@ -26,7 +26,7 @@ def load_arrays(npz=None, **paths) -> dict:
     (``paths[key]``), loaded with ``allow_pickle=False``; the three required keys must be found."""
     arrays = {}
     if npz is not None:
-        with np.load(npz, allow_pickle=False) as z:
+        with store.open_npz(npz, "input archive") as z:
             unknown = sorted(set(z.files) - set(KEYS))
             if unknown:
                 raise ValueError(f"{npz}: unknown array(s) {unknown}; allowed names: {list(KEYS)}")
@@ -35,7 +35,7 @@ def load_arrays(npz=None, **paths) -> dict:
         if key not in KEYS:
             raise ValueError(f"unknown array name {key!r}; allowed: {list(KEYS)}")
         if path is not None:
-            arrays[key] = np.load(path, allow_pickle=False)
+            arrays[key] = store.load_npy(path, f"{key} file")
     missing = [k for k in KEYS[:3] if k not in arrays]
     if missing:
         raise ValueError(f"missing array(s) {missing}: pass them as .npy files or inside the .npz")
@@ -57,6 +57,11 @@ def diagnose(arrays: dict, out, deltas=None, *, n_peaks: int = 5, xi_max: float 
     if t.size != h.shape[0]:
         raise ValueError(f"times has {t.size} entries but predictions has {h.shape[0]} snapshots")
     level = v.positive("level", level)
+    distinct = np.unique(x, axis=0).shape[0]
+    if distinct < x.shape[0]:
+        raise ValueError(f"inputs hold {x.shape[0] - distinct} repeated point(s) among {x.shape[0]}: "
+                         "the spectra and filters need distinct inputs (average the targets and "
+                         "predictions of repeated points first)")
     nn, diameter = dg.data_scale(x)
     deltas = [nn, 2 * nn] if deltas is None else [dg.check_filter_width(d, nn, diameter) for d in deltas]
     out = Path(out)

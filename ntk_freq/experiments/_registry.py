@@ -36,12 +36,12 @@ class NamedExperiment:
         return functools.partial(_load(self.entry), **dict(self.options))
 
     def spec(self, quick: bool) -> dict:
-        """What identifies a result: name, entry point, form, settings, package version."""
-        from ntk_freq import __version__
-
+        """What identifies a result: name, entry point, form, settings, and the code that
+        computes it (:func:`ntk_freq._util.store.code_identity`: version, source hash, git
+        revision), so that changed code never serves an old result."""
         settings = _load(self.settings)(quick, **dict(self.options)) if self.settings else None
         return {"name": self.name, "entry": self.entry, "quick": quick, "settings": settings,
-                "ntk_freq_version": __version__}
+                "code": store.code_identity()}
 
     def cache_key(self, quick: bool) -> str:
         text = json.dumps(self.spec(quick), sort_keys=True, default=store._json_default)

@@ -46,6 +46,7 @@ import os
 import shutil
 import time
 import typing
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -309,7 +310,12 @@ def prepare_folder(spec: SweepSpec, out: Path) -> dict:
               "points": {spec_hash(s): s for _, _, s in spec.points()}}
     manifest = out / "sweep.json"
     if manifest.exists():
-        held = json.loads(manifest.read_text())
+        try:
+            held = json.loads(manifest.read_text())
+        except (ValueError, UnicodeDecodeError) as error:
+            raise store.CorruptResult(f"{str(manifest)!r} is not the JSON record ntk-freq writes "
+                                      f"({type(error).__name__}); use another output folder or "
+                                      "remove this one") from None
         if held.get("sweep_hash") != record["sweep_hash"]:
             raise ValueError(f"output folder {str(out)!r} holds the results of a different sweep "
                              f"(hash {held.get('sweep_hash')}, this one {record['sweep_hash']}); "
@@ -357,7 +363,30 @@ def compute_point(settings: dict, key: str) -> bytes:
     with threadpool_limits(1):  # one BLAS thread, as in a worker: the same rounding everywhere
         ds = compare_settings(settings, progress=False).to_dataset()
     ds.attrs["point_hash"] = key
+    ds.attrs["code_source_sha256"] = store.code_identity()["source_sha256"]
     return point_bytes(ds)
+
+
+def reusable(out: Path, key: str) -> bool:
+    """Whether ``out`` holds a verified point file for ``key`` computed by this code. A file
+    that fails verification (unreadable, edited, another point's copy or link) or was computed
+    by other code is reported (:class:`ntk_freq._util.store.RecomputedWarning`, naming it and
+    why) and removed, so the point is computed again."""
+    path = point_path(out, key)
+    if not path.exists() and not path.is_symlink():
+        return False
+    try:
+        ds = read_point(path, point_hash=key)
+        why = None if ds.attrs.get("code_source_sha256") == store.code_identity()["source_sha256"] \
+            else "it was computed by other code (another version or an edited source)"
+    except (store.CorruptResult, FileNotFoundError) as error:
+        why = str(error)
+    if why is None:
+        return True
+    warnings.warn(f"sweep point {str(path)!r} is not reused: {why}; computing it again",
+                  store.RecomputedWarning, stacklevel=3)
+    path.unlink(missing_ok=True)
+    return False
 
 
 def _single_thread_worker(dask_worker=None) -> bool:
@@ -414,8 +443,7 @@ def run_sweep(spec: SweepSpec, out, scheduler: str | None = None, *, n_workers: 
         v.positive_int("n_workers", n_workers)
     prepare_folder(spec, out)
     with folder_lock(out):
-        todo = [(spec_hash(s), s) for _, _, s in points
-                if not point_path(out, spec_hash(s)).exists()]
+        todo = [(spec_hash(s), s) for _, _, s in points if not reusable(out, spec_hash(s))]
         if todo and serial:
             _run_serial(todo, out, progress)
         elif todo:
@@ -503,7 +531,7 @@ def combine(spec: SweepSpec, out: Path):
     names = [d.name for d in spec.dims]
     nested = np.empty(spec.shape, dtype=object)
     for index, coords, settings in spec.points():
-        ds = read_point(point_path(out, spec_hash(settings)))
+        ds = read_point(point_path(out, spec_hash(settings)), point_hash=spec_hash(settings))
         key, ds.attrs = ds.attrs["point_hash"], {}
         for d in spec.dims:
             if d.name != "rho":             # rho is a dimension of every point already

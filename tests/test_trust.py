@@ -1,0 +1,213 @@
+"""Nothing stored is trusted unchecked: results files, point files, labelled results and cached
+``reproduce`` results are verified when read. Fault injection — truncate, garbage, empty,
+edit, copy, link, other code, a killed run — each reported naming the file, then recomputed
+(sweeps, reproduce) or refused (readers)."""
+
+import os
+import shutil
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import ntk_freq
+from ntk_freq._util import store
+from ntk_freq.comparison._results import open_results, point_bytes, read_point, write_dataset
+from ntk_freq.experiments import _reproduce as reproduce
+from ntk_freq.experiments import _sweep as sweep
+
+
+@pytest.fixture
+def results_file(tmp_path):
+    path = tmp_path / "r.npz"
+    store.write_results(path, {"a": np.arange(12.0).reshape(3, 4), "b": np.ones(5)}, {"spec": {"x": 1}})
+    return path
+
+
+def _rewrite_npz(path, change):
+    """Rewrite an .npz with ``change(arrays)`` applied and its meta entry kept as it was."""
+    with np.load(path, allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files}
+    change(arrays)
+    with open(path, "wb") as f:
+        np.savez(f, **arrays)
+
+
+def test_a_results_file_round_trips_with_its_checksum_and_code_identity(results_file):
+    arrays, meta = store.read_results(results_file)
+    assert np.array_equal(arrays["a"], np.arange(12.0).reshape(3, 4))
+    assert meta["checksum"] == store.digest(arrays)
+    assert meta["provenance"]["code"]["source_sha256"] == store.code_identity()["source_sha256"]
+
+
+@pytest.mark.parametrize("damage, match", [
+    (lambda p: p.write_bytes(p.read_bytes()[: p.stat().st_size // 2]), "not a readable .npz"),
+    (lambda p: p.write_bytes(b""), "empty file"),
+    (lambda p: p.write_bytes(os.urandom(4096)), "not a readable .npz"),
+    (lambda p: _rewrite_npz(p, lambda a: a.__setitem__("a", a["a"] + 1e-12)), "do not match the checksum"),
+    (lambda p: _rewrite_npz(p, lambda a: a.pop("b")), "do not match the checksum"),
+])
+def test_a_damaged_results_file_is_refused_naming_it(results_file, damage, match):
+    damage(results_file)
+    with pytest.raises(store.CorruptResult, match=match) as info:
+        store.read_results(results_file)
+    assert str(results_file) in str(info.value)
+
+
+def test_a_file_declaring_more_than_memory_is_refused_before_reading(tmp_path, monkeypatch):
+    """A small archive of zeros that declares 8 MB: refused from its declared size (the memory
+    limit lowered to 1 MB), with nothing materialised."""
+    path = tmp_path / "big.npz"
+    np.savez_compressed(path, meta=np.array("{}"), zeros=np.zeros(1_000_000))
+    assert path.stat().st_size < 100_000
+    monkeypatch.setattr("ntk_freq._util.validation.available_memory_bytes", lambda: 1_000_000)
+    with pytest.raises(MemoryError, match="declared contents"):
+        store.read_results(path)
+
+
+def test_labelled_results_are_verified(tmp_path):
+    ds = ntk_freq.learning_curve(ntk_freq.Problem(), [10], progress=False)
+    path = write_dataset(tmp_path / "results.nc", ds)
+    assert float(open_results(path).test_error_theory.values[0, 0]) == float(ds.test_error_theory.values[0, 0])
+    import xarray as xr
+
+    with xr.open_dataset(path, engine="h5netcdf") as held:   # an edit that keeps the checksum attribute
+        edited = held.load()
+    edited["kappa"] = edited["kappa"] * 2
+    edited.to_netcdf(tmp_path / "edited.nc", engine="h5netcdf")
+    with pytest.raises(store.CorruptResult, match="edited.nc.*do not match the checksum"):
+        open_results(tmp_path / "edited.nc")
+    (tmp_path / "empty.nc").write_bytes(b"")
+    with pytest.raises(store.CorruptResult, match="empty file"):
+        open_results(tmp_path / "empty.nc")
+
+
+def test_a_point_file_that_answers_another_point_is_refused(tmp_path):
+    ds = ntk_freq.learning_curve(ntk_freq.Problem(), [10], progress=False)
+    path = tmp_path / "a.npz"
+    path.write_bytes(point_bytes(ds.assign_attrs(point_hash="a")))
+    assert read_point(path, point_hash="a").attrs["point_hash"] == "a"
+    os.symlink(path, tmp_path / "b.npz")
+    with pytest.raises(store.CorruptResult, match="another point's file"):
+        read_point(tmp_path / "b.npz", point_hash="b")
+
+
+@settings(max_examples=25, deadline=None)
+@given(data=st.binary(max_size=2048))
+def test_garbage_never_reads_as_results(tmp_path_factory, data):
+    path = tmp_path_factory.mktemp("garbage") / "x.npz"
+    path.write_bytes(data)
+    with pytest.raises((store.CorruptResult, MemoryError)):
+        store.read_results(path)
+
+
+# --- sweeps: damaged, copied, linked or stale points are computed again --------------------------
+
+CONFIG = """
+experiment = "quick"
+[fixed]
+rhos = ["gaussian:3"]
+width = 64
+steps = 10
+n_snapshots = 3
+n_xi = 21
+eta = 0.1
+[[zip]]
+sigma_a = [0.25, 0.75]
+"""
+
+
+def test_sweep_points_are_verified_before_reuse(tmp_path):
+    config = tmp_path / "tiny.toml"
+    config.write_text(CONFIG)
+    spec = sweep.load_sweep_config(config)
+    out = tmp_path / "sweep"
+    first = sweep.run_sweep(spec, out, serial=True, progress=False)
+    keys = [sweep.spec_hash(s) for _, _, s in spec.points()]
+    a, b = (sweep.point_path(out, k) for k in keys)
+    assert first.computed == 2
+    assert sweep.run_sweep(spec, out, serial=True, progress=False).reused == 2
+    shutil.copy(a, b)  # another point's numbers under this point's name
+    with pytest.warns(store.RecomputedWarning, match=f"{b.name}.*holds the results of point {keys[0]}"):
+        again = sweep.run_sweep(spec, out, serial=True, progress=False)
+    assert again.computed == 1
+    np.testing.assert_array_equal(again.dataset.rel_l2.values, first.dataset.rel_l2.values)
+    b.write_bytes(b.read_bytes()[:100])  # truncated
+    with pytest.warns(store.RecomputedWarning, match="not a readable .npz"):
+        assert sweep.run_sweep(spec, out, serial=True, progress=False).computed == 1
+
+
+def test_sweep_points_of_other_code_are_computed_again(tmp_path, monkeypatch):
+    config = tmp_path / "tiny.toml"
+    config.write_text(CONFIG)
+    spec = sweep.load_sweep_config(config)
+    out = tmp_path / "sweep"
+    sweep.run_sweep(spec, out, serial=True, progress=False)
+    other = {**store.code_identity(), "source_sha256": "f" * 64}
+    monkeypatch.setattr(store, "code_identity", lambda: other)
+    with pytest.warns(store.RecomputedWarning, match="computed by other code"):
+        assert sweep.run_sweep(spec, out, serial=True, progress=False).computed == 2
+
+
+# --- reproduce: the cache is verified, cleaned and clearable -------------------------------------
+
+
+@pytest.fixture
+def fake_experiment(monkeypatch):
+    calls = []
+
+    def fake(directory, quick, progress):
+        calls.append(quick)
+        (directory / "data.csv").write_text("1,2\n")
+        return {"value": len(calls)}
+
+    monkeypatch.setitem(reproduce.REGISTRY, "fake", reproduce.NamedExperiment("fake", "test", "x:y"))
+    monkeypatch.setattr(reproduce.NamedExperiment, "function", lambda self: fake)
+    return calls
+
+
+@pytest.mark.parametrize("damage, match", [
+    (lambda p: (p / "data.csv").write_text("1,3\n"), "files changed since.*data.csv"),
+    (lambda p: (p / "extra.png").write_bytes(b"x"), "files changed since.*extra.png"),
+    (lambda p: (p / "data.csv").unlink(), "files changed since.*data.csv"),
+    (lambda p: (p / "summary.json").write_text("{"), "summary.json is missing or unreadable"),
+])
+def test_an_edited_cached_result_is_computed_again(tmp_path, fake_experiment, damage, match):
+    path = reproduce.reproduce("fake", tmp_path, quick=True, progress=False)
+    damage(path)
+    with pytest.warns(store.RecomputedWarning, match=match):
+        reproduce.reproduce("fake", tmp_path, quick=True, progress=False)
+    assert fake_experiment == [True, True]
+    assert reproduce.cached("fake", tmp_path, quick=True)
+
+
+def test_temporaries_of_a_killed_run_are_removed_and_the_cache_clears(tmp_path, fake_experiment):
+    path = reproduce.reproduce("fake", tmp_path, quick=True, progress=False)
+    dead = tmp_path / ".fake-quick.999999999.abc.tmp"  # a run killed mid-write (no such pid)
+    dead.mkdir()
+    assert reproduce.reproduce("fake", tmp_path, quick=True) == path and not dead.exists()
+    assert reproduce.clear(tmp_path, ["fake"]) == [path] and not path.exists()
+
+
+def test_cli_clear(tmp_path, fake_experiment):
+    from click.testing import CliRunner
+
+    from ntk_freq.cli import main
+
+    reproduce.reproduce("fake", tmp_path, quick=True, progress=False)
+    result = CliRunner().invoke(main, ["reproduce", "fake", "--clear", "--out", str(tmp_path)])
+    assert result.exit_code == 0 and "removed 1" in result.output
+    assert not (tmp_path / "fake-quick").exists()
+
+
+def test_diagnose_refuses_repeated_inputs_and_foreign_files(tmp_path):
+    from ntk_freq.diagnostics._diagnose import diagnose, load_arrays
+
+    x = np.array([0.0, 0.0, 1.0, 1.0, 2.0, 2.0])
+    y = np.sin(x)
+    with pytest.raises(ValueError, match="3 repeated point"):
+        diagnose({"inputs": x, "targets": y, "predictions": np.stack([0 * y, y])}, tmp_path / "out")
+    (tmp_path / "p.npy").write_bytes(b"not an array")
+    with pytest.raises(store.CorruptResult, match="p.npy.*not a readable .npy"):
+        load_arrays(predictions=tmp_path / "p.npy", targets=tmp_path / "p.npy", inputs=tmp_path / "p.npy")
