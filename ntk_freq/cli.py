@@ -244,7 +244,8 @@ def spectrum(rho_spec, activation, sigma_a, part, b_std, domain, dim, kmax, poin
                                  f"isotropic ρ_w, and {rho_spec} in d = {d} is not (use gaussian, "
                                  "cauchy or student)")
             lam = spectra.sphere_spectrum(kernel, d, kmax)
-            freq, mult, xlabel = np.arange(kmax + 1.0), np.ones(kmax + 1, int), f"degree k on $S^{{{d - 1}}}$"
+            freq, xlabel = np.arange(kmax + 1.0), f"degree k on $S^{{{d - 1}}}$"
+            mult = spectra.sphere_multiplicity(d, np.arange(kmax + 1))  # 2k + 1 on S², (k+1)² on S³
         else:
             if d != 1:
                 raise ValueError(f"interval:A,B is a 1-D domain; got --dim {d}")
@@ -738,7 +739,8 @@ def diagnose(data, predictions, targets, inputs, times, deltas, n_peaks, xi_max,
     except (ValueError, TypeError, MemoryError) as err:
         raise click.ClickException(str(err)) from None
     for p in summary.get("peaks", []):
-        click.echo(f"Δ_F ≤ {level:g} at ξ = {p['xi']}: time {p['learning_time']:.4g}")
+        click.echo(f"Δ_F ≤ {level:g} at ξ = {p['xi']} (peak {p['height_rank']} by height): "
+                   f"time {p['learning_time']:.4g}")
     for f in summary["filtering"]:
         click.echo(f"δ = {f['delta']:.4g}: low part learned at {f['time_low']:.4g}, "
                    f"high part at {f['time_high']:.4g}")

@@ -49,7 +49,7 @@ def test_ronen_k_squared(tmp_path):
     # gradient-descent map in the kernel regime (measured 0.07) and not outside it (0.89)
     assert (tmp_path / "ronen-sphere-quick" / "ronen_sphere_modes.png").exists()
     assert lazy["mode_curve_gap"] < 0.15 and big["mode_curve_gap"] > 0.5
-    assert lazy["regime_during_training"]["lazy"] and not big["regime_during_training"]["lazy"]
+    assert lazy["regime_during_training"]["ntk_static"] and not big["regime_during_training"]["ntk_static"]
 
 
 @pytest.mark.slow
@@ -70,7 +70,7 @@ def test_fridovich_label_noise_raises_high_frequencies(tmp_path):
 def test_lazy_map_boundary(tmp_path):
     s = _run("lazy-map", tmp_path)
     ntk = np.array(s["ntk_change"])                    # rows: A = 0.01, 1; columns: m = 64, 1024
-    assert s["lazy"][0][1] and s["lazy"][1] == [False, False]
+    assert s["matches_kernel"][0][1] and s["matches_kernel"][1] == [False, False]
     assert np.all(ntk[:, 1] < ntk[:, 0]) and np.all(ntk[1] > ntk[0])
     slow = np.array(s["slowdown_vs_kernel"])
     assert np.all(np.abs(slow[0] - 1) < 0.15) and np.all(slow[1] > 2)

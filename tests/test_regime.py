@@ -108,12 +108,12 @@ def test_train_records_the_regime_at_every_snapshot_and_warns_when_it_is_left():
     with warnings.catch_warnings():
         warnings.simplefilter("error", rg.LazyRegimeWarning)
         lazy = _train(0.01, 1024).regime         # small target, wide: the kernel regime
-    assert lazy.ntk_change.shape == (3,) and lazy.ntk_change[0] == 0 and lazy.lazy
+    assert lazy.ntk_change.shape == (3,) and lazy.ntk_change[0] == 0 and lazy.ntk_static
     assert lazy.ntk_change.max() < 0.01 and lazy.param_distance[-1] < 0.01
     with pytest.warns(rg.LazyRegimeWarning, match="left the kernel regime"):
         rich = _train(3.0, 16).regime            # O(1) target on 16 neurons: feature learning
-    assert not rich.lazy and rich.ntk_change[-1] > 0.1
-    assert rich.summary()["lazy"] is False and rich.summary()["threshold"] == rg.LAZY_THRESHOLD
+    assert not rich.ntk_static and rich.ntk_change[-1] > 0.1
+    assert rich.summary()["ntk_static"] is False and rich.summary()["threshold"] == rg.LAZY_THRESHOLD
     assert _train(0.01, 16, regime=False).regime is None
 
 

@@ -211,3 +211,37 @@ def test_diagnose_refuses_repeated_inputs_and_foreign_files(tmp_path):
     (tmp_path / "p.npy").write_bytes(b"not an array")
     with pytest.raises(store.CorruptResult, match="p.npy.*not a readable .npy"):
         load_arrays(predictions=tmp_path / "p.npy", targets=tmp_path / "p.npy", inputs=tmp_path / "p.npy")
+
+
+# --- outputs that say what they mean -----------------------------------------------------------
+
+
+def test_spectrum_csv_gives_the_true_multiplicities_on_spheres(tmp_path):
+    """On S^{d−1} the degree-k eigenvalue belongs to N(d, k) harmonics: 2k + 1 on S², (k + 1)² on
+    S³; a trace summed from the CSV is the kernel's κ(1)."""
+    from click.testing import CliRunner
+
+    from ntk_freq.cli import main
+
+    for dim, expected in ((3, [1, 3, 5, 7, 9]), (4, [1, 4, 9, 16, 25])):
+        out = tmp_path / f"s{dim}"
+        result = CliRunner().invoke(main, ["spectrum", "--network", "relu", "--bias", "0.5",
+                                           "--domain", "sphere", "--dim", str(dim), "--kmax", "12",
+                                           "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        data = np.loadtxt(out / "spectrum.csv", delimiter=",", skiprows=1)
+        assert data[:5, 2].astype(int).tolist() == expected
+
+
+def test_spectral_peaks_say_their_order():
+    """The same peaks (the strongest) in either order: by height, or by |ξ| ascending."""
+    from ntk_freq.diagnostics import spectral_peaks
+
+    x = np.linspace(-10, 10, 400)
+    y = 0.3 * np.sin(2 * x) + np.sin(5 * x) + 0.6 * np.sin(8 * x)
+    by_height = spectral_peaks(y, x, 12.0, n_peaks=3)[:, 0]
+    by_frequency = spectral_peaks(y, x, 12.0, n_peaks=3, order="frequency")[:, 0]
+    np.testing.assert_allclose(by_height, [5, 8, 2], atol=0.1)
+    np.testing.assert_allclose(by_frequency, [2, 5, 8], atol=0.1)
+    with pytest.raises(ValueError, match="order"):
+        spectral_peaks(y, x, 12.0, order="size")

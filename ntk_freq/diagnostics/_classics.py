@@ -187,7 +187,9 @@ def ronen_sphere(directory: Path, quick: bool = False, progress: bool = True) ->
                         "target_energy_on_modes": r["modes"]["energy"],
                         "regime_during_training": r["regime_trace"],
                         "loss_final_over_initial": r["loss_ratio"],
-                        "lazy": r["regime"].lazy} for a, r in runs.items()},
+                        "matches_kernel": r["regime"].matches_kernel,
+                        "matches_kernel_margin": r["regime"].threshold - r["regime"].worst}
+                       for a, r in runs.items()},
     }
     store.write_results(directory / "ronen_sphere.npz",
                         {"k": ks, "lambda": lam, **{f"A{a:g}.{n}": r[n] for a, r in runs.items()
@@ -324,7 +326,7 @@ def lazy_map(directory: Path, quick: bool = False, progress: bool = True) -> dic
     summary = {"amplitudes": amplitudes.tolist(), "widths": widths.tolist(), "k": k,
                "ntk_change": ntk_change.tolist(), "flow_gap": flow_gap.tolist(),
                "slowdown_vs_kernel": slowdown.tolist(),
-               "lazy": (np.maximum(ntk_change, flow_gap) <= 0.1).tolist()}
+               "matches_kernel": (np.maximum(ntk_change, flow_gap) <= 0.1).tolist()}
     store.write_results(directory / "lazy_map.npz",
                         {"amplitudes": amplitudes, "widths": widths, "ntk_change": ntk_change,
                          "flow_gap": flow_gap, "slowdown": slowdown}, {"summary": summary})

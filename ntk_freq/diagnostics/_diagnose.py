@@ -69,10 +69,14 @@ def diagnose(arrays: dict, out, deltas=None, *, n_peaks: int = 5, xi_max: float 
                "median_nn_distance": nn}
     if y.ndim == 1 and x.shape[1] <= 2:
         xi_max = np.pi / nn if xi_max is None else v.positive("xi_max", xi_max)
-        xi = dg.spectral_peaks(y, x, xi_max, n_peaks=n_peaks)
+        by_height = dg.spectral_peaks(y, x, xi_max, n_peaks=n_peaks)
+        xi = dg.spectral_peaks(y, x, xi_max, n_peaks=n_peaks, order="frequency")
+        rank = [int(np.flatnonzero(np.all(by_height == p, axis=1))[0]) + 1 for p in xi]
         delta = dg.delta_f(h, y, x, xi=xi)
         t_peak = dg.learning_time(t, delta, level)
-        summary["peaks"] = [{"xi": p.tolist(), "learning_time": float(tt)} for p, tt in zip(xi, t_peak)]
+        summary["peaks_order"] = "frequency (|ξ| ascending); height_rank 1 is the strongest peak"
+        summary["peaks"] = [{"xi": p.tolist(), "height_rank": r, "learning_time": float(tt)}
+                            for p, r, tt in zip(xi, rank, t_peak)]
         _write_csv(out / "delta_f.csv", ["time"] + [f"xi={_label(p)}" for p in xi],
                    np.column_stack([t, delta]))
         _plot_curves(t, {f"ξ = {_label(p)}": delta[:, i] for i, p in enumerate(xi)},

@@ -83,9 +83,12 @@ def _targets(y, n: int, vector_ok: bool = False) -> np.ndarray:
 
 
 def spectral_peaks(y, x, xi_max: float, *, n_peaks: int = 5, n_xi: int | None = None,
-                   rel_height: float = 0.05, include_zero: bool = False) -> np.ndarray:
-    """The angular frequencies ξ of the largest local maxima of |ŷ(ξ)| (the target's spectral
-    peaks), shape (n_peaks', d) with n_peaks' ≤ ``n_peaks``, strongest first.
+                   rel_height: float = 0.05, include_zero: bool = False,
+                   order: str = "height") -> np.ndarray:
+    """The angular frequencies ξ of the ``n_peaks`` largest local maxima of |ŷ(ξ)| (the target's
+    spectral peaks), shape (n_peaks', d) with n_peaks' ≤ ``n_peaks``, in the ``order`` asked
+    for: "height" (strongest first; the default) or "frequency" (|ξ| ascending). Which peaks are
+    kept never depends on the order: always the strongest.
 
     The peaks are searched in |F[w y]|, the transform of y tapered by the Hann window
     w(x) = Π_i sin²(π(x_i − a_i)/(b_i − a_i)) over the data's bounding box Π [a_i, b_i]: without
@@ -100,6 +103,7 @@ def spectral_peaks(y, x, xi_max: float, *, n_peaks: int = 5, n_xi: int | None = 
     y = _targets(y, x.shape[0])
     xi_max = v.positive("xi_max", xi_max)
     n_peaks = v.positive_int("n_peaks", n_peaks)
+    v.choice("order", order, ("height", "frequency"))
     extent = float(np.max(np.ptp(x, axis=0)))
     if n_xi is None:
         n_xi = 2 * int(math.ceil(8 * xi_max * extent / (2 * np.pi))) + 1
@@ -117,6 +121,8 @@ def spectral_peaks(y, x, xi_max: float, *, n_peaks: int = 5, n_xi: int | None = 
     keep = flat_max & ((first > 0) | (zero & include_zero))
     idx = np.flatnonzero(keep)
     idx = idx[np.argsort(flat_amp[idx])[::-1]][:n_peaks]
+    if order == "frequency":
+        idx = idx[np.argsort(np.linalg.norm(flat_xi[idx], axis=1), kind="stable")]
     return flat_xi[idx]
 
 
@@ -445,14 +451,23 @@ class KernelRegime:
     linearisation_gap: ‖f(θ_t) − f_lin(θ_t)‖/‖f(θ_t) − f(θ_0)‖ with f_lin(θ) = f(θ_0) +
     J_0 (θ − θ_0) (the first-order Taylor model at the same parameters; 0 before any change);
     flow_gap: ‖u_t − e^{−tΘ_0/N} u_0‖/‖u_0‖, the trained error against the kernel flow of the
-    initial NTK (None unless targets and times are given); lazy: all of them below threshold."""
+    initial NTK (None unless targets and times are given); worst: the largest value of the NTK
+    change, the linearisation gap and the flow gap; matches_kernel: worst ≤ threshold (the run
+    follows its initial kernel on every diagnostic; the margin is threshold − worst). Not to be
+    confused with :attr:`ntk_freq.training.RegimeTrace.ntk_static`, which tests the NTK change
+    alone."""
 
     ntk_change: np.ndarray
     param_distance: np.ndarray
     linearisation_gap: np.ndarray
     flow_gap: np.ndarray | None
     threshold: float
-    lazy: bool
+    worst: float
+
+    @property
+    def matches_kernel(self) -> bool:
+        """Whether every diagnostic stayed at or below the threshold."""
+        return bool(self.worst <= self.threshold)
 
 
 @float64
@@ -491,16 +506,15 @@ def kernel_regime(apply_fn: Callable, snapshots: Sequence, x, *, y=None, times=N
         u = np.stack([np.asarray(apply_fn(p, xj), dtype=np.float64) for p in snapshots]) - y
         flow = KernelOperator.from_gram(probe.theta_0_gram).flow(u[0], t)
         flow_gap = np.linalg.norm(u - flow, axis=1) / np.linalg.norm(u[0])
-    worst = max(max(ntk), max(lin), 0.0 if flow_gap is None else float(flow_gap.max()))
-    lazy = bool(worst <= threshold)
-    if warn and not lazy:
+    worst = float(max(max(ntk), max(lin), 0.0 if flow_gap is None else float(flow_gap.max())))
+    if warn and worst > threshold:
         warnings.warn(
             f"the run left the kernel regime: max ‖Θ_t − Θ_0‖/‖Θ_0‖ = {max(ntk):.3g}, "
             f"linearisation gap {max(lin):.3g}"
             + ("" if flow_gap is None else f", gap to the kernel flow {flow_gap.max():.3g}")
             + f" (threshold {threshold:g}); kernel predictions do not describe it",
             LazyRegimeWarning, stacklevel=3)  # past the float64 scope's frame
-    return KernelRegime(ntk, dist, lin, flow_gap, threshold, lazy)
+    return KernelRegime(ntk, dist, lin, flow_gap, threshold, worst)
 
 
 # --- learning times and exponents ------------------------------------------------------------

@@ -370,7 +370,8 @@ def bcp_target(dim: int = BCP_DIM, degrees=BCP_DEGREES, seed: int = 0):
     degree 0…kmax)."""
     from scipy import special
 
-    from ntk_freq.generalisation import sphere_multiplicity, uniform_sphere
+    from ntk_freq.generalisation import uniform_sphere
+    from ntk_freq.kernels import sphere_multiplicity
 
     u = uniform_sphere(np.random.default_rng([seed, 5]), len(degrees), dim)
     alpha = (dim - 2) / 2

@@ -20,7 +20,7 @@ _HOMES = {
                     "ntk_freq.generalisation._curve"),
     **dict.fromkeys(["MonteCarlo", "kernel_regression"], "ntk_freq.generalisation._monte_carlo"),
     **dict.fromkeys(["Population", "default_nodes", "nystrom", "problem_density",
-                     "problem_population", "sphere_multiplicity", "TargetPowerWarning", "sphere_population",
+                     "problem_population", "TargetPowerWarning", "sphere_population",
                      "uniform_sphere"], "ntk_freq.generalisation._population"),
 }
 

@@ -24,6 +24,7 @@ from scipy import linalg
 from ntk_freq._util import validation as v
 from ntk_freq._util.threads import blas_threads
 from ntk_freq.generalisation._eigenlearning import RANK_RTOL, Eigenlearning, eigenlearning
+from ntk_freq.kernels import sphere_multiplicity
 
 #: At most this many quadrature nodes: the Nyström eigenproblem is a dense M × M eigh.
 MAX_NODES = 8000
@@ -313,15 +314,6 @@ POWER_RTOL = 0.01
 
 class TargetPowerWarning(UserWarning):
     """The target's power per degree, estimated from the test points, is uncertain."""
-
-
-def sphere_multiplicity(dim: int, k) -> np.ndarray:
-    """N(d, k): the number of degree-k spherical harmonics on S^{d−1} (1, then 2 on the circle)."""
-    k = np.asarray(k, dtype=np.int64)
-    if dim == 2:
-        return np.where(k == 0, 1, 2)
-    return np.array([math.comb(int(j) + dim - 1, dim - 1) - (math.comb(int(j) + dim - 3, dim - 1) if j >= 2 else 0)
-                     for j in np.ravel(k)], dtype=np.int64).reshape(k.shape)
 
 
 def uniform_sphere(rng: np.random.Generator, n: int, dim: int) -> np.ndarray:

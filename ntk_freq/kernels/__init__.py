@@ -50,6 +50,7 @@ _HOMES = {
             "half_lattice",
             "nystrom_spectrum",
             "periodic_spectrum",
+            "sphere_multiplicity",
             "sphere_spectrum",
         ],
         "ntk_freq.kernels._spectra",

@@ -199,6 +199,15 @@ def _distinct_grid_modes(k: np.ndarray, n: int) -> np.ndarray:
     return k[np.sort(keep)]
 
 
+def sphere_multiplicity(dim: int, k) -> np.ndarray:
+    """N(d, k): the number of degree-k spherical harmonics on S^{d−1} (1, then 2 on the circle)."""
+    k = np.asarray(k, dtype=np.int64)
+    if dim == 2:
+        return np.where(k == 0, 1, 2)
+    return np.array([math.comb(int(j) + dim - 1, dim - 1) - (math.comb(int(j) + dim - 3, dim - 1) if j >= 2 else 0)
+                     for j in np.ravel(k)], dtype=np.int64).reshape(k.shape)
+
+
 def sphere_spectrum(kernel_fn: Callable, dim: int, kmax: int, *, n_quad: int | None = None) -> np.ndarray:
     """Eigenvalues λ_0 … λ_kmax of a dot-product kernel κ(x·x') on the sphere S^{dim−1} with the
     uniform probability measure, one per degree k (multiplicity not repeated), by Funk–Hecke:
@@ -206,6 +215,7 @@ def sphere_spectrum(kernel_fn: Callable, dim: int, kmax: int, *, n_quad: int | N
         λ_k = Γ(d/2)/(√π Γ((d−1)/2)) ∫_0^π κ(cos θ) P_k(cos θ) sin^{d−2}θ dθ,
 
     P_k the Gegenbauer polynomial C_k^{(d−2)/2} normalised to P_k(1) = 1 (cos kθ on the circle).
+    Each λ_k belongs to the N(d, k) harmonics of degree k (:func:`sphere_multiplicity`).
     ``kernel_fn(x1, x2)`` takes point arrays (n, dim) and returns the (n1, n2) kernel matrix;
     the integral is Gauss–Legendre in θ with ``n_quad`` nodes (default 2·kmax + 200), which
     converges fast for kernels smooth in θ (the arc-cosine/ReLU kernels are)."""

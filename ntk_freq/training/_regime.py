@@ -84,8 +84,10 @@ class RegimeTrace:
     threshold: float = LAZY_THRESHOLD
 
     @property
-    def lazy(self) -> bool:
-        """Whether δ_Θ stayed at or below the threshold (module docstring)."""
+    def ntk_static(self) -> bool:
+        """Whether δ_Θ, the NTK's change, stayed at or below the threshold (module docstring).
+        It tests the kernel alone; :attr:`ntk_freq.diagnostics.KernelRegime.matches_kernel` also
+        tests the run's gap to the kernel flow and its linearisation gap."""
         return bool(self.ntk_change.max() <= self.threshold)
 
     def summary(self) -> dict:
@@ -96,7 +98,8 @@ class RegimeTrace:
                 "param_distance_max": float(self.param_distance.max()),
                 "linearisation_gap_max": float(self.linearisation_gap.max()),
                 "ntk_points": self.points, "n_inputs": self.n_inputs,
-                "threshold": self.threshold, "lazy": self.lazy}
+                "threshold": self.threshold, "ntk_static": self.ntk_static,
+                "ntk_static_margin": float(self.threshold - self.ntk_change[i])}
 
     def arrays(self, prefix: str = "regime.") -> dict:
         """The per-snapshot arrays, keyed ``prefix + name`` (for a results file)."""
@@ -233,7 +236,7 @@ def regime_trace(rows, probe, threshold: float = LAZY_THRESHOLD, *, warn: bool =
     a = np.array(rows, dtype=np.float64).reshape(-1, 4)
     trace = RegimeTrace(a[:, 0], a[:, 1], a[:, 2], a[:, 3], probe.points, probe.n_inputs,
                         float(threshold))
-    if warn and not trace.lazy:
+    if warn and not trace.ntk_static:
         s = trace.summary()
         warnings.warn(
             f"{what} left the kernel regime: max ‖Θ_t − Θ_0‖/‖Θ_0‖ = {s['ntk_change_max']:.3g} "
