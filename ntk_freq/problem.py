@@ -97,6 +97,9 @@ def xi_grid(xi_max: float, n_xi: int, dim: int) -> np.ndarray:
     """The common ξ grid of a comparison: [0, ξ_max] (n_xi nodes) in d = 1; the box
     [−ξ_max, ξ_max]^d with n_xi nodes per axis, shape (n_xi, …, n_xi, d), in d ≥ 2."""
     n_xi = v.positive_int("n_xi", n_xi)
+    # the grid, and the spectra of 4 routes at a few times on it (complex): refused before either exists
+    v.fits_in_memory(f"the ξ grid of {n_xi}^{dim} nodes and the routes' spectra on it",
+                     8.0 * float(n_xi) ** dim * (dim + 4 * 2 * 2))
     return np.linspace(0.0, xi_max, n_xi) if dim == 1 else frequency_grid(xi_max, n_xi, dim)
 
 

@@ -245,3 +245,19 @@ def test_spectral_peaks_say_their_order():
     np.testing.assert_allclose(by_frequency, [2, 5, 8], atol=0.1)
     with pytest.raises(ValueError, match="order"):
         spectral_peaks(y, x, 12.0, order="size")
+
+
+# --- size before work ----------------------------------------------------------------------------
+
+
+def test_huge_grids_and_sweeps_are_refused_before_anything_is_built():
+    import time
+
+    t0 = time.perf_counter()
+    with pytest.raises(MemoryError, match="ξ grid of 1000\\^3 nodes"):
+        ntk_freq.Problem(dim=3, n_xi=1000)
+    big = sweep.parse_config({"experiment": "quick", "grid": {"sigma_a": list(np.linspace(0.1, 1, 1000)),
+                                                              "seed": list(range(1000))}})
+    with pytest.raises(ValueError, match="1e\\+06 points"):
+        big.points()
+    assert time.perf_counter() - t0 < 10

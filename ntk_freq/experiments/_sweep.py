@@ -42,6 +42,7 @@ import contextlib
 import hashlib
 import itertools
 import json
+import math
 import os
 import shutil
 import time
@@ -153,8 +154,15 @@ class SweepSpec:
     def hash(self) -> str:
         return spec_hash(self.record())
 
+    @property
+    def size(self) -> int:
+        """The number of points, from the dimensions' lengths (nothing enumerated)."""
+        return math.prod(self.shape)
+
     def points(self) -> list:
-        """Every point: (index tuple, coordinates {field: value}, compare settings)."""
+        """Every point: (index tuple, coordinates {field: value}, compare settings); refuses
+        more than :data:`MAX_POINTS` before building any."""
+        check_size(self)
         out = []
         for index in itertools.product(*(range(len(d)) for d in self.dims)):
             coords = {f: d.values[k][i] for d, i in zip(self.dims, index)
@@ -165,6 +173,20 @@ class SweepSpec:
             settings.update({f: val for f, val in coords.items() if f != "rho"})
             out.append((index, coords, settings))
         return out
+
+
+#: The most points one sweep may hold: each is a comparison of seconds to minutes, so 10⁵ points
+#: are days of one machine already; beyond it the sweep is refused before any point is built.
+MAX_POINTS = 100_000
+
+
+def check_size(spec: "SweepSpec") -> None:
+    """ValueError for a sweep of more than :data:`MAX_POINTS` points, from its shape alone."""
+    if spec.size > MAX_POINTS:
+        shape = " × ".join(f"{len(d)} {d.name}" for d in spec.dims)
+        raise ValueError(f"the sweep has {spec.size:.3g} points ({shape}), more than {MAX_POINTS} "
+                         "(each point is a comparison of seconds to minutes); split it into smaller "
+                         "sweeps or use fewer values per dimension")
 
 
 def spec_hash(record) -> str:
