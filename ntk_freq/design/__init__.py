@@ -13,6 +13,7 @@ _HOMES = {
     **dict.fromkeys(
         [
             "Design",
+            "PDECheck",
             "ProductDesign",
             "RateProfile",
             "ReachByTime",

@@ -189,6 +189,10 @@ def solve_frequency_pde(rho: FrequencyDistribution, sigma_a: float, density, *, 
     Omega = _domain(rho, domain, shape, support_tol)
     breaks = breakpoints(rho) if Omega.shape == "box" else None
     h = Omega.radius / _INITIAL_CELLS if mesh_size is None else v.positive("mesh_size", mesh_size)
+    for _ in range(40):  # max_dofs bounds the first mesh too: coarsen it to fit (it then warns)
+        if mesh_size is not None or estimated_dofs(Omega, h, order, breaks) <= max_dofs:
+            break
+        h *= 1.25
     planned = scheme if scheme != "auto" else ("lanczos" if rho.dim == 3 else "cn")
     _check_memory(Omega, h, order, breaks, times.size, planned, solver)
     disc = _discretise(rho, Omega, breaks, h, order, u0_hat, solver)
