@@ -83,6 +83,12 @@ def test_local_cluster_equals_serial_bit_for_bit(config, serial_reference, tmp_p
     assert result.dataset.u_hat.dims[:2] == ("sigma_a", "rho")
     assert_same_numbers(result.dataset, serial_reference)
     assert_same_numbers(ntk_freq.open_results(tmp_path / "sw"), serial_reference)
+    # `ntk-freq sweep --serial` in this process (its own thread counts): every number but the
+    # wall times equal to the cluster's, bit for bit (points run under one BLAS thread either way)
+    serial = sweep.run_sweep(spec, tmp_path / "serial", serial=True, progress=False).dataset
+    for name in serial.data_vars:
+        if name != "seconds":
+            np.testing.assert_array_equal(serial[name].values, result.dataset[name].values, err_msg=name)
 
 
 def test_killed_sweep_resumes_and_computes_only_the_missing_points(config, serial_reference,
