@@ -277,3 +277,32 @@ def test_design_in_3d_is_quick_and_does_not_print_an_unresolved_check(tmp_path):
     assert "check not resolved" in result.output and "max |t/τ − 1| =" not in result.output.split("worst case")[1]
     record = json.loads((tmp_path / "d3" / "design.json").read_text())["pde_check"]
     assert record["resolved"] is False and record["times"] is None and record["dofs"] <= 20_000
+
+
+# --- hostile inputs that used to give nonsense -------------------------------------------------
+
+
+@settings(max_examples=60, deadline=None)
+@given(log_nu=st.floats(-3, 100), log_scale=st.floats(-60, 60))
+def test_student_t_characteristic_function_is_a_characteristic_function(log_nu, log_scale):
+    """φ(0) = 1, 0 ≤ φ ≤ 1 and φ decreasing in |z| for every ν and scale the class accepts
+    (scipy's Bessel function returns NaN at arguments ≳ 10¹⁶ and the Debye form lost 13 digits at
+    ν = 10¹², giving φ(0) = 1.003: both are handled)."""
+    from ntk_freq.distributions import StudentT
+
+    r = StudentT(nu=10.0**log_nu, scale=10.0**log_scale)
+    z = np.geomspace(1e-3, 1e3, 25)[:, None] / r.scale
+    phi = r._char_fn(np.vstack([[[0.0]], z]))
+    assert phi[0] == pytest.approx(1.0, abs=1e-12)
+    assert np.all(np.isfinite(phi)) and np.all((phi >= 0) & (phi <= 1 + 1e-12))
+    assert np.all(np.diff(phi) <= 1e-12)
+
+
+def test_student_t_tends_to_the_gaussian():
+    """The t_ν law tends to N(0, s²): at ν = 10⁶ its φ is the Gaussian's to O(1/ν)."""
+    from ntk_freq.distributions import StudentT
+
+    z = np.linspace(0, 3, 7)[:, None]
+    for nu in (1e6, 1e12, 1e40):
+        np.testing.assert_allclose(StudentT(nu=nu, scale=1.0)._char_fn(z), np.exp(-z[:, 0] ** 2 / 2),
+                                   atol=10 / nu + 1e-14)

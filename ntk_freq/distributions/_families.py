@@ -268,6 +268,8 @@ class Laplace(_Separable):
 #: K_{ν/2}(u) itself overflows float64 near u = 0 from ν/2 ≈ 170, and the expansion's error,
 #: O((ν/2)^-5) after four terms, is below 1e-10 here.
 DEBYE_ORDER = 60.0
+#: u = √ν s|z| from which the Student-t φ (ν/2 < DEBYE_ORDER) is 0 in float64.
+STUDENT_PHI_ZERO = 1e4
 
 # DLMF 10.41.10: the polynomials u_1 … u_4 of the Debye expansion, coefficients of t^k.
 _DEBYE_U = (
@@ -287,10 +289,16 @@ def _log_student_phi_debye(n: float, u: np.ndarray) -> np.ndarray:
     x = np.asarray(u, dtype=np.float64) / n
     root = np.sqrt(1.0 + x * x)
     t = 1.0 / root
-    series = 1.0 + sum((-1) ** (k + 1) * poly(t) / n ** (k + 1) for k, poly in enumerate(_DEBYE_U))
-    return ((1 - n) * math.log(2) - special.gammaln(n) + n * math.log(n) - n * root
-            + n * np.log1p(root) + 0.5 * math.log(math.pi / (2 * n)) - 0.5 * np.log(root)
-            + np.log(series))
+    series = 1.0 + sum((-1) ** (k + 1) * poly(t) * (1.0 / n) ** (k + 1) for k, poly in enumerate(_DEBYE_U))
+    # The terms of size n (log Γ(n), n log n, n·root, n log(1 + root)) cancel to O(n x²): written
+    # with Stirling's series S(n) = log Γ(n) − (n − ½) log n + n − ½ log 2π and
+    # A = log((1 + root)/2) − (root − 1), each computed without cancellation, the same sum is
+    # log φ = n A − S(n) − ½ log root + log(series), accurate for ν up to 10¹⁰⁰ (the direct form
+    # lost 13 digits at ν = 10¹², giving φ(0) = 1.003).
+    r = 1.0 / n
+    stirling = r / 12 - r**3 / 360 + r**5 / 1260 - r**7 / 1680
+    a = np.log1p(x * x / (2.0 * (1.0 + root))) - x * x / (1.0 + root)
+    return n * a - stirling - 0.5 * np.log(root) + np.log(series)
 
 
 @dataclass(frozen=True)
@@ -327,15 +335,18 @@ class StudentT(FrequencyDistribution):
         u = math.sqrt(self.nu) * self.scale * np.linalg.norm(z, axis=-1)
         if half_nu >= DEBYE_ORDER:
             return np.exp(_log_student_phi_debye(half_nu, u))
+        # beyond u = 10⁴ φ < e^{−9000} = 0 in float64 (ν/2 < 60 here), and scipy's kve returns
+        # NaN for u ≳ 10¹⁶: the far tail is 0 exactly, never computed
+        near = np.minimum(u, STUDENT_PHI_ZERO)
         with np.errstate(divide="ignore", invalid="ignore"):
             log_phi = (
                 (1 - half_nu) * math.log(2)
                 - special.gammaln(half_nu)
-                + half_nu * np.log(u)
-                + np.log(special.kve(half_nu, u))
-                - u
+                + half_nu * np.log(near)
+                + np.log(special.kve(half_nu, near))
+                - near
             )
-        return np.where(u > 0, np.exp(log_phi), 1.0)
+        return np.where(u >= STUDENT_PHI_ZERO, 0.0, np.where(u > 0, np.exp(log_phi), 1.0))
 
     @float64
     def sample(self, key, n):
