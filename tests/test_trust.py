@@ -306,3 +306,25 @@ def test_student_t_tends_to_the_gaussian():
     for nu in (1e6, 1e12, 1e40):
         np.testing.assert_allclose(StudentT(nu=nu, scale=1.0)._char_fn(z), np.exp(-z[:, 0] ** 2 / 2),
                                    atol=10 / nu + 1e-14)
+
+
+@pytest.mark.parametrize("spec, dim", [("uniform:10", 400), ("gaussian:1", 2000), ("cauchy:1", 500),
+                                       ("laplace:0.01", 200)])
+def test_densities_beyond_float64_are_refused_not_read_as_zero(spec, dim):
+    """In high dimension a density's peak can leave float64 ((2B)^{−d} = 10^{−520}): pdf refuses
+    (it read 0 inside the support; Cauchy overflowed with an OverflowError), while the kernel,
+    which needs only φ_w, still works."""
+    rho = ntk_freq.distribution(spec, dim)
+    with pytest.raises(ValueError, match="outside float64's range"):
+        rho.pdf(np.zeros((1, dim)))
+    theta = ntk_freq.ff_ntk(np.zeros((1, dim)), np.full((1, dim), 1e-3), rho, sigma_a=1.0)
+    assert np.isfinite(theta).all() and 0 < theta[0, 0] <= 1
+
+
+def test_cauchy_density_in_log_space_keeps_its_closed_form():
+    from scipy import special
+
+    rho = ntk_freq.distribution("cauchy:2", 3)
+    w = np.array([[0.0, 0.0, 0.0], [1.0, -2.0, 0.5]])
+    c = np.exp(special.gammaln(2.0)) / np.pi**2
+    np.testing.assert_allclose(rho.pdf(w), c * 2 / (4 + np.sum(w**2, axis=1)) ** 2, rtol=1e-13)

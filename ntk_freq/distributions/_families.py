@@ -72,13 +72,31 @@ class FrequencyDistribution(abc.ABC):
         return self._tail(radii if radii.ndim else float(radii), norm)
 
     def pdf(self, xi) -> np.ndarray:
-        """The density ρ_w(ξ) at points of shape (..., d); returns shape (...)."""
+        """The density ρ_w(ξ) at points of shape (..., d); returns shape (...). ValueError when
+        the density's peak lies outside float64's range (high dimension: (2B)^{−d} for a
+        uniform box), rather than 0 or ∞ inside the support (:meth:`_check_representable`)."""
+        self._check_representable()
         return self._pdf(v.points("xi", xi, self.dim))
 
     def symmetrised_pdf(self, xi) -> np.ndarray:
         """ρ̄_w(ξ) = ½(ρ_w(ξ) + ρ_w(−ξ)) at points of shape (..., d)."""
+        self._check_representable()
         xi = v.points("xi", xi, self.dim)
         return 0.5 * (self._pdf(xi) + self._pdf(-xi))
+
+    def _log_peak(self) -> float | None:
+        """log max ρ_w, where a closed form gives it (None: not known)."""
+        return None
+
+    def _check_representable(self) -> None:
+        """ValueError if the density's peak (:meth:`_log_peak`) is not a float64 number."""
+        peak = self._log_peak()
+        if peak is not None and not LOG_DENSITY_RANGE[0] <= peak <= LOG_DENSITY_RANGE[1]:
+            raise ValueError(
+                f"ρ_w = {self!r} has densities up to about 10^{peak / math.log(10):.0f}, outside "
+                f"float64's range in d = {self.dim}: its density cannot be evaluated (it would read "
+                "0 or ∞ inside the support). Its kernel (char_fn) and samples still work; the "
+                "PDE routes and designs need the density (and d ≤ 3)")
 
     def char_fn(self, z, *, validate: bool = True) -> np.ndarray:
         """The real characteristic function φ_w(z) = E[cos(w·z)] at points of shape (..., d).
@@ -171,6 +189,9 @@ class _Separable(FrequencyDistribution):
 
     def _pdf(self, xi):
         return np.prod(self._pdf1(xi), axis=-1)
+
+    def _log_peak(self):
+        return self.dim * math.log(float(self._pdf1(np.zeros(1))[0]))
 
     def _char_fn(self, z):
         return self._char1(z[..., 0]) if self.dim == 1 else np.prod(self._char1(z), axis=-1)
@@ -268,6 +289,8 @@ class Laplace(_Separable):
 #: K_{ν/2}(u) itself overflows float64 near u = 0 from ν/2 ≈ 170, and the expansion's error,
 #: O((ν/2)^-5) after four terms, is below 1e-10 here.
 DEBYE_ORDER = 60.0
+#: The natural logs of the densities float64 holds with room to spare (≈ ±690 is its edge).
+LOG_DENSITY_RANGE = (math.log(1e-300), math.log(1e300))
 #: u = √ν s|z| from which the Student-t φ (ν/2 < DEBYE_ORDER) is 0 in float64.
 STUDENT_PHI_ZERO = 1e4
 
@@ -319,16 +342,15 @@ class StudentT(FrequencyDistribution):
         object.__setattr__(self, "scale", v.scale("scale", self.scale))
         _check_dim(self.dim)
 
+    def _log_peak(self):
+        nu, s, d = self.nu, self.scale, self.dim
+        return float(special.gammaln((nu + d) / 2) - special.gammaln(nu / 2)
+                     - 0.5 * d * math.log(nu * math.pi) - d * math.log(s))
+
     def _pdf(self, xi):
         nu, s, d = self.nu, self.scale, self.dim
-        log_c = (
-            special.gammaln((nu + d) / 2)
-            - special.gammaln(nu / 2)
-            - 0.5 * d * math.log(nu * math.pi)
-            - d * math.log(s)
-        )
         r2 = np.sum(xi**2, axis=-1)
-        return np.exp(log_c - 0.5 * (nu + d) * np.log1p(r2 / (nu * s * s)))
+        return np.exp(self._log_peak() - 0.5 * (nu + d) * np.log1p(r2 / (nu * s * s)))
 
     def _char_fn(self, z):
         half_nu = 0.5 * self.nu
@@ -376,10 +398,13 @@ class Cauchy(FrequencyDistribution):
         object.__setattr__(self, "gamma", v.scale("gamma", self.gamma))
         _check_dim(self.dim)
 
+    def _log_peak(self):
+        d = self.dim
+        return float(special.gammaln((d + 1) / 2) - (d + 1) / 2 * math.log(math.pi) - d * math.log(self.gamma))
+
     def _pdf(self, xi):
         d, g = self.dim, self.gamma
-        c = math.exp(special.gammaln((d + 1) / 2)) / math.pi ** ((d + 1) / 2)
-        return c * g / (g * g + np.sum(xi**2, axis=-1)) ** ((d + 1) / 2)
+        return np.exp(self._log_peak() - (d + 1) / 2 * np.log1p(np.sum(xi**2, axis=-1) / (g * g)))
 
     def _char_fn(self, z):
         return np.exp(-self.gamma * np.linalg.norm(z, axis=-1))
