@@ -90,17 +90,38 @@ def nonnegative_int(name: str, value: int) -> int:
 #: ten minutes of numpy work on the reference 2-core machine. (Training has its own budget,
 #: :data:`ntk_freq.training._train.MAX_TRAINING_OPERATIONS`.)
 MAX_OPERATIONS = 5e10
+#: The environment variable that raises every memory and time limit by a factor (default 1):
+#: ``NTK_FREQ_LIMITS=4`` allows 4× the operations and 4× the memory share (at most 95 % of the
+#: available memory).
+LIMITS_VARIABLE = "NTK_FREQ_LIMITS"
+RAISE_HINT = f"or raise ntk-freq's limits by a factor, e.g. {LIMITS_VARIABLE}=4"
+
+
+def limit_factor() -> float:
+    """The factor of :data:`LIMITS_VARIABLE` (1 when unset; ValueError when not a number ≥ 1)."""
+    text = os.environ.get(LIMITS_VARIABLE, "").strip()
+    if not text:
+        return 1.0
+    try:
+        factor = float(text)
+    except ValueError:
+        raise ValueError(f"{LIMITS_VARIABLE}={text!r} must be a number >= 1") from None
+    if not np.isfinite(factor) or factor < 1:
+        raise ValueError(f"{LIMITS_VARIABLE}={text!r} must be a number >= 1")
+    return factor
 
 
 def affordable(what: str, operations: float, hint: str, budget: float = MAX_OPERATIONS,
                duration: str = "about ten minutes") -> None:
     """Refuse, before starting, work of about ``operations`` elementary steps beyond ``budget``
-    (``duration`` of work on the reference 2-core machine), with the estimate and ``hint``
-    (what to reduce)."""
-    if operations > budget:
+    (``duration`` of work on the reference 2-core machine; times :func:`limit_factor`), with the
+    estimate, ``hint`` (what to reduce) and how to raise the limit."""
+    factor = limit_factor()
+    if operations > budget * factor:
         raise MemoryError(
             f"{what} would take about {operations:.2g} operations, above ntk-freq's budget of "
-            f"{budget:.0e} per call ({duration} on a 2-core laptop); {hint}"
+            f"{budget * factor:.0e} per call ({duration} on a 2-core laptop"
+            f"{'' if factor == 1 else f', × {factor:g}'}); {hint}, {RAISE_HINT}"
         )
 
 
@@ -171,12 +192,15 @@ def available_memory_bytes() -> int:
 
 
 def fits_in_memory(what: str, nbytes: float, fraction: float = 0.5) -> None:
-    """Refuse a computation whose working set exceeds ``fraction`` of the available memory."""
+    """Refuse a computation whose working set exceeds ``fraction`` of the available memory
+    (times :func:`limit_factor`, at most 95 %), with the estimate and how to raise the limit."""
     avail = available_memory_bytes()
-    if nbytes > fraction * avail:
+    share = min(fraction * limit_factor(), 0.95)
+    if nbytes > share * avail:
         raise MemoryError(
-            f"{what} needs about {nbytes / 2**30:.2f} GiB, more than {fraction:.0%} of the "
-            f"{avail / 2**30:.2f} GiB available; use fewer points or compute it in blocks"
+            f"{what} needs about {nbytes / 2**30:.2f} GiB, more than {share:.0%} of the "
+            f"{avail / 2**30:.2f} GiB available; use fewer points or compute it in blocks, "
+            f"{RAISE_HINT}"
         )
 
 
