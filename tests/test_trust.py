@@ -328,3 +328,21 @@ def test_cauchy_density_in_log_space_keeps_its_closed_form():
     w = np.array([[0.0, 0.0, 0.0], [1.0, -2.0, 0.5]])
     c = np.exp(special.gammaln(2.0)) / np.pi**2
     np.testing.assert_allclose(rho.pdf(w), c * 2 / (4 + np.sum(w**2, axis=1)) ** 2, rtol=1e-13)
+
+
+def test_a_full_disk_leaves_nothing_half_written(tmp_path, monkeypatch):
+    """A write that fails (ENOSPC: the disk is full) leaves neither the file nor a temporary,
+    and an earlier version of the file stays as it was."""
+    import errno
+
+    path = tmp_path / "r.npz"
+    store.write_results(path, {"a": np.ones(3)}, {})
+    before = path.read_bytes()
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(np, "savez_compressed", full)
+    with pytest.raises(OSError, match="No space left"):
+        store.write_results(path, {"a": np.zeros(3)}, {})
+    assert path.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["r.npz"]
