@@ -3,6 +3,7 @@
 edit, copy, link, other code, a killed run — each reported naming the file, then recomputed
 (sweeps, reproduce) or refused (readers)."""
 
+import functools
 import json
 import os
 import shutil
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 import ntk_freq
 from ntk_freq._util import store
 from ntk_freq.comparison._results import open_results, point_bytes, read_point, write_dataset
+from ntk_freq.generalisation import learning_curve
 from ntk_freq.experiments import _reproduce as reproduce
 from ntk_freq.experiments import _sweep as sweep
 
@@ -346,3 +348,43 @@ def test_a_full_disk_leaves_nothing_half_written(tmp_path, monkeypatch):
     with pytest.raises(OSError, match="No space left"):
         store.write_results(path, {"a": np.zeros(3)}, {})
     assert path.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["r.npz"]
+
+
+# --- the new entry points under hostile input ----------------------------------------------------
+
+_hostile = st.one_of(st.none(), st.booleans(), st.text(max_size=5), st.floats(allow_nan=True),
+                     st.integers(-10, 0), st.lists(st.floats(allow_nan=True), max_size=3))
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=_hostile, ridge=_hostile, noise=_hostile)
+def test_eigenlearning_answers_hostile_input_with_a_clear_error_or_a_number(n, ridge, noise):
+    from ntk_freq.generalisation import eigenlearning
+
+    try:
+        r = eigenlearning([1.0, 0.5, 0.25], [0.2, 0.1, 0.0], n, ridge=ridge, noise=noise)
+    except (ValueError, TypeError) as error:
+        assert str(error)  # names what is wrong
+        return
+    assert np.all(np.isfinite(r.kappa)) and np.all(r.test_error >= 0)
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=_hostile, draws=st.one_of(_hostile, st.integers(0, 2)), times=_hostile)
+def test_learning_curve_answers_hostile_input_with_a_clear_error(n, draws, times):
+    population = _tiny_population()
+    try:
+        ds = learning_curve(population, n, draws=draws, times=times, progress=False)
+    except (ValueError, TypeError) as error:
+        assert str(error)
+        return
+    assert np.isfinite(ds.test_error_theory.values).all()
+
+
+@functools.lru_cache(maxsize=1)
+def _tiny_population():
+    from ntk_freq.generalisation import nystrom
+
+    x = np.linspace(-1, 1, 40)[:, None]
+    return nystrom(lambda a, b: np.exp(-((a - b.T) ** 2)), x, np.full(40, 1 / 40),
+                   sample=lambda rng, k: rng.uniform(-1, 1, (k, 1)), target=lambda p: np.sin(3 * p[:, 0]))
