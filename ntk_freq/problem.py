@@ -112,7 +112,7 @@ def frequency_setup(y_fn: WindowedSines, xi_max, n_xi, dim: int) -> tuple:
     """(κ, ξ_max, ξ grid) of a comparison: the target's wave vectors, ξ_max (None: the
     target's spectrum top, max κ + 5/w) and :func:`xi_grid` with n_xi nodes per axis (None:
     ``DEFAULT_N_XI[d]``)."""
-    xi_max = default_xi_max(y_fn) if xi_max is None else v.positive("xi_max", xi_max)
+    xi_max = default_xi_max(y_fn) if xi_max is None else v.scale("xi_max", xi_max)
     return wave_vectors(y_fn), xi_max, xi_grid(xi_max, DEFAULT_N_XI[dim] if n_xi is None else n_xi, dim)
 
 
@@ -334,7 +334,7 @@ class Problem:
         object.__setattr__(self, "loss", parse_loss(self.loss))
         if not isinstance(self.schedule, Schedule):
             raise TypeError(f"schedule must be a ntk_freq.Schedule, got {self.schedule!r}")
-        object.__setattr__(self, "half_width", v.positive("half_width", self.half_width))
+        object.__setattr__(self, "half_width", v.scale("half_width", self.half_width))
         object.__setattr__(self, "n_points", v.positive_int("n_points", self.n_points))
         v.choice("data_layout", self.data_layout, LAYOUTS)
         if self.data is not None and not isinstance(self.network, FourierFeatures):

@@ -252,11 +252,78 @@ def e_cli(draw):
     return None
 
 
+def e_problem(draw):
+    """The Problem of this wave: hostile fields, test points included."""
+    field = draw(st.sampled_from(["n_points", "half_width", "n_xi", "xi_max", "dim", "test", "data"]))
+    value = draw(st.sampled_from([0, -1, 2.5, 10**9, float("nan"), "x", None, True, 1e308,
+                                  np.zeros((3, 2)), np.full((2, 1), np.nan), [[0.0625]], "box:-1"]))
+    return nf.Problem(**{field: value}).record()
+
+
+def e_learning_curve(draw):
+    problem = nf.Problem(network=nf.FourierFeatures(sigma_a=0.5, width=64))
+    ds = nf.learning_curve(problem, draw(st.sampled_from([[5, 10], [0], [], [2.5], "10", [10, 10], [10**7]])),
+                           ridge=draw(scalar([0.0, 1e-6])), noise=draw(scalar([0.0, 0.1])),
+                           draws=draw(st.sampled_from([0, 2, -1, 2.5, True, 10**9])),
+                           times=draw(st.sampled_from([None, [1.0, float("inf")], [0.0], [2.0, 1.0], "t"])),
+                           bands=draw(st.sampled_from([None, [0, 3, float("inf")], [3, 1], [], "b"])),
+                           progress=False)
+    return ds.test_error_theory.values
+
+
+def e_eigenlearning(draw):
+    from ntk_freq.generalisation import eigenlearning
+
+    lam = draw(st.sampled_from([[1.0, 0.5], [], [-1.0], [np.nan], [1e308, 1e308], 1.0 / np.arange(1, 60)]))
+    power = draw(st.sampled_from([[0.1, 0.2], [1.0], [-0.1, 0.0], [np.inf, 0.0]]))
+    return eigenlearning(lam, power, draw(st.sampled_from([4, 0, [1, 2], [np.nan], "4"])),
+                         ridge=draw(scalar([0.0, 1e-3])), noise=draw(scalar([0.0])),
+                         multiplicity=draw(st.sampled_from([1, 2, 0, [1, 1], 1.5]))).test_error
+
+
+def e_mlp(draw):
+    from ntk_freq.networks import MLP, FourierEmbedding
+
+    embedding = draw(st.sampled_from([None, "powers", "nan", "negative"]))
+    if embedding == "powers":
+        embedding = FourierEmbedding.powers(draw(st.sampled_from([4, 0, -1])), draw(scalar([1.0, 0.0])))
+    elif embedding == "nan":
+        embedding = FourierEmbedding([np.nan, 1.0])
+    elif embedding == "negative":
+        embedding = FourierEmbedding([1.0, 2.0], [-1.0, 1.0])
+    net = MLP(hidden=draw(st.sampled_from([(32,), (), (0,), (16, -2), "8"])),
+              activation=draw(st.sampled_from(["relu", "erf", "tanh"])),
+              parameterization=draw(st.sampled_from(["ntk", "standard", "mup"])),
+              w_std=draw(scalar([1.0])), b_std=draw(scalar([0.0, 0.1])), embedding=embedding)
+    x = draw(arrays())
+    return net.ntk(x, x, None)
+
+
+def e_sphere_population(draw):
+    from ntk_freq.generalisation import sphere_population
+
+    pop = sphere_population(lambda a, b: np.exp(a @ b.T - 1), draw(st.sampled_from([3, 2, 1, 0, 2.5])),
+                            lambda x: x[:, 0], kmax=draw(st.sampled_from([6, 0, -1, 10**6, "4"])),
+                            test_points=draw(st.sampled_from([50, 1, 0, 10**6])))
+    return pop.theory([5]).test_error
+
+
+def e_open_results(draw):
+    import tempfile
+    from pathlib import Path
+
+    path = Path(tempfile.mkdtemp()) / draw(st.sampled_from(["r.nc", "p.npz"]))
+    path.write_bytes(draw(st.sampled_from([b"", b"CDF\x01garbage", b"PK\x03\x04" + bytes(40),
+                                           bytes(range(256)) * 4])))
+    return nf.open_results(path)
+
+
 ENTRY_POINTS = {f.__name__[2:]: f for f in (
     e_cli,
     e_distribution, e_family, e_ff_ntk, e_gram_spectrum, e_periodic_spectrum, e_sphere_spectrum,
     e_fit_decay, e_fourier, e_midpoint_grid, e_windowed_sines, e_kernel_flow, e_pde, e_train,
     e_network, e_compare, e_design,
+    e_problem, e_learning_curve, e_eigenlearning, e_mlp, e_sphere_population, e_open_results,
 )}
 
 

@@ -694,7 +694,7 @@ def training_measure(data, half_width: float, n_points: int, *, layout: str = "q
     from ntk_freq.data._fourier import midpoint_grid
 
     v.choice("layout", layout, LAYOUTS)
-    L, N = v.positive("half_width", half_width), v.positive_int("n_points", n_points)
+    L, N = v.scale("half_width", half_width), v.positive_int("n_points", n_points)
     d = v.positive_int("dim", dim)
 
     def shaped(x):
