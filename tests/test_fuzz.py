@@ -12,8 +12,12 @@ integers) mixed with valid ones, under a time limit, and classifies the outcome:
 - ``obscure``: any other exception (it names no parameter).
 
 The suite requires 0 nonsense, 0 hangs and (stricter than the 1 % allowed) 0 obscure outcomes. The
-default run draws a few cases per entry point; ``-m slow`` draws over 1000 in all (968 at 70
-per entry point, where small spaces of hostile values run out; 100 are asked for).
+default run draws a few cases per entry point; ``-m slow`` draws 100 per entry point (fewer where
+small spaces of hostile values run out). The entry points include this wave's (Problem with test
+points, learning curves, eigenlearning, MLPs and embeddings, sphere populations, stored results)
+and the data, target, kernel and diagnostics facades; found and fixed by them: half_width,
+xi_max and box edges of 1e308 (OverflowError or NaN transforms), inputs spanning ±1e308 in the
+diagnostics (OverflowError).
 """
 
 from __future__ import annotations
@@ -252,6 +256,73 @@ def e_cli(draw):
     return None
 
 
+DATA_SPECS = st.sampled_from(["box:10", "gaussian:3", "pieces:-10,0,10/0.8,0.2", "box:-1", "box:nan",
+                              "pieces:0,1/0.5", "gaussian:0", "grid:/nonexistent.csv", "", "box:1e308",
+                              "box:3,1", "pieces:-1,0,1/0.5,0.6"])
+
+
+def e_data_density(draw):
+    p = nf.data_density(draw(DATA_SPECS), draw(st.sampled_from([1, 2, 0, None, 2.5])))
+    what = draw(st.sampled_from(["pdf", "fourier", "quadrature", "quantiles", "measure"]))
+    if what == "pdf":
+        return p.pdf(draw(arrays(((4, p.dim),))))
+    if what == "fourier":
+        return p.fourier(draw(arrays(((3, p.dim),))))
+    if what == "quadrature":
+        return p.quadrature(draw(st.sampled_from([8, 0, -1, 2.5, 10**12])))
+    if what == "quantiles":
+        return p.quantile_points(draw(st.sampled_from([8, 0, 10**12])))
+    from ntk_freq.data import training_measure
+
+    return training_measure(draw(DATA_SPECS), draw(scalar([10.0])), draw(st.sampled_from([16, 0, 10**9])),
+                            layout=draw(st.sampled_from(["quantiles", "weights", "x"]))).coords
+
+
+def e_target(draw):
+    y = nf.target(draw(st.sampled_from(["windowed-sines:2,7;width=1.5", "windowed-sines:", "windowed-sines:nan",
+                                        "windowed-sines:2;width=-1", "file:/nonexistent.py", "sines:2", "",
+                                        "windowed-sines:1e308", "windowed-sines:2/0;width=1"])),
+                  draw(st.sampled_from([1, 2, 0])))
+    return y(draw(arrays(((5, y.dim),))))
+
+
+def e_kernels(draw):
+    from ntk_freq import kernels
+
+    rho = nf.distribution(draw(st.sampled_from(["gaussian:2", "uniform:3"])))
+    x = draw(arrays(((6, 1),)))
+    what = draw(st.sampled_from(["operator", "ff_mlp", "two_layer", "nystrom", "box_quadrature"]))
+    if what == "operator":
+        return kernels.kernel_operator(rho, draw(scalar([0.5])), draw(st.sampled_from(["full", "x"])),
+                                       x=x, weights=draw(st.sampled_from([None, np.ones(6) / 6, -np.ones(6), np.ones(3)]))).lam
+    if what == "ff_mlp":
+        return kernels.ff_mlp_ntk(x, x, rho, hidden=draw(st.sampled_from([(16,), (), (0,), "8"])),
+                                  activation=draw(st.sampled_from(["relu", "erf", "x"])))
+    if what == "two_layer":
+        return kernels.two_layer_ntk(x, x, draw(st.sampled_from(["relu", "erf", "tanh"])), b_std=draw(scalar([0.0, 0.5])))
+    if what == "nystrom":
+        nodes, weights = kernels.box_quadrature(-1.0, 1.0, 8)
+        return kernels.nystrom_spectrum(lambda a, b: nf.ff_ntk(a, b, rho, sigma_a=0.5), x,
+                                        draw(st.sampled_from([weights[:6], -weights[:6], np.ones(6), "w"])))
+    return kernels.box_quadrature(draw(scalar([-1.0])), draw(scalar([1.0])), draw(st.sampled_from([4, 0, 2.5, 10**9])))[1]
+
+
+def e_diagnostics(draw):
+    from ntk_freq import diagnostics as dg
+
+    x = draw(arrays(((40, 1),)))
+    y = np.sin(3 * np.linspace(-2, 2, 40))
+    what = draw(st.sampled_from(["peaks", "delta_f", "filtered", "learning_time"]))
+    if what == "peaks":
+        return dg.spectral_peaks(y, x, draw(scalar([10.0])), n_peaks=draw(st.sampled_from([3, 0, 2.5])),
+                                 order=draw(st.sampled_from(["height", "frequency", "size"])))
+    if what == "delta_f":
+        return dg.delta_f(np.stack([0 * y, y]), y, x, xi=draw(arrays(((2,),))))
+    if what == "filtered":
+        return dg.filtered_errors(np.stack([0 * y, y]), y, x, deltas=draw(st.sampled_from([[0.1], [0.0], [-1.0], [np.nan], []])))
+    return dg.learning_time(np.array([0.0, 1.0, 2.0]), draw(arrays(((3, 2),))), draw(scalar([0.1])))
+
+
 def e_problem(draw):
     """The Problem of this wave: hostile fields, test points included."""
     field = draw(st.sampled_from(["n_points", "half_width", "n_xi", "xi_max", "dim", "test", "data"]))
@@ -324,6 +395,7 @@ ENTRY_POINTS = {f.__name__[2:]: f for f in (
     e_fit_decay, e_fourier, e_midpoint_grid, e_windowed_sines, e_kernel_flow, e_pde, e_train,
     e_network, e_compare, e_design,
     e_problem, e_learning_curve, e_eigenlearning, e_mlp, e_sphere_population, e_open_results,
+    e_data_density, e_target, e_kernels, e_diagnostics,
 )}
 
 

@@ -207,6 +207,10 @@ class Cells(DataDensity):
         if edges.ndim != 1 or edges.size < 2 or np.any(np.diff(edges) <= 0):
             raise ValueError(f"edges must be a strictly increasing list of 2 or more numbers, got "
                              f"{edges.tolist()[:8]}")
+        if np.max(np.abs(edges)) > v.SCALE_RANGE[1] or np.min(np.diff(edges)) < v.SCALE_RANGE[0]:
+            raise ValueError(f"the data density {self.spec} has edges beyond ±{v.SCALE_RANGE[1]:g} or "
+                             f"cells narrower than {v.SCALE_RANGE[0]:g}: float64 cannot hold the "
+                             "transforms they imply; rescale the data")
         if left.shape != (edges.size - 1,) or right.shape != left.shape:
             raise ValueError(f"one value per cell at each end: {edges.size - 1} cells, got "
                              f"{left.shape} and {right.shape}")

@@ -49,6 +49,9 @@ def _inputs(x) -> np.ndarray:
     x = x[:, None] if x.ndim == 1 else x
     if x.ndim != 2 or x.shape[0] < 2:
         raise ValueError(f"x must be N >= 2 inputs of shape (N, d) (or (N,) in 1-D), got shape {x.shape}")
+    if not np.all(np.isfinite(np.ptp(x, axis=0))) or np.max(np.abs(x)) > v.SCALE_RANGE[1]:
+        raise ValueError(f"the inputs x reach {np.max(np.abs(x)):.3g}, beyond ±{v.SCALE_RANGE[1]:g}: "
+                         "their spans and frequencies overflow float64; rescale them")
     return x
 
 
