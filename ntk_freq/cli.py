@@ -523,6 +523,8 @@ def design(kind, band, support, rate, slope, epsilon, T, sigma_a, density, point
         store.write_json(tmp / "design.json", {
             "command": "design", "options": options, "iterations": d.iterations,
             "residual": d.residual, "provenance": store.provenance(),
+            "times_to_epsilon": float(d.epsilon),  # the ε of times.csv (1/e for flat and rising)
+            "wanted_rescaled_to_achieved": not getattr(objective, "absolute", True),
             **({} if check is None else {"pde_check": {
                 "times": check.times.tolist() if check.trusted else None, "resolved": check.trusted,
                 "mesh_error": check.resolution, "dofs": check.dofs}})})

@@ -274,7 +274,7 @@ def test_depth_profile_quick(tmp_path):
     for rho, ratio in (("gaussian:3", math.exp(2.5)), ("laplace:2", math.exp(2.5)),
                        ("uniform:8", 1.0)):
         for act in s["activations"]:
-            assert curves[rho][act]["L=1"]["bias_ratio"] == pytest.approx(ratio, rel=1e-9)
+            assert curves[rho][act]["L=1"]["rho_alpha_lo_over_hi"] == pytest.approx(ratio, rel=1e-9)
 
     phi = nf.distribution("gaussian:3").char_fn
     kw = dict(hidden=(1, 1), activation="relu")
@@ -285,7 +285,7 @@ def test_depth_profile_quick(tmp_path):
         return quad(g, 0, 4.0, weight="cos", wvar=xi, epsabs=1e-13)[0] / math.pi
 
     expect = rho_alpha(2.0) / rho_alpha(7.0)
-    assert curves["gaussian:3"]["relu"]["L=3"]["bias_ratio"] == pytest.approx(expect, rel=2e-5)
+    assert curves["gaussian:3"]["relu"]["L=3"]["rho_alpha_lo_over_hi"] == pytest.approx(expect, rel=2e-5)
     assert s["depth_amplifies_low_frequency_bias"]["gaussian:3"]["relu"] is (expect > math.exp(2.5))
 
     # trained networks on top (Gaussian ρ_w): the two-layer prediction is closed form,
@@ -299,7 +299,7 @@ def test_depth_profile_quick(tmp_path):
             closed = [1 / (2 * math.pi / 20 * 0.5 * math.exp(-k**2 / 18) / math.sqrt(18 * math.pi))
                       for k in t["kappa"]]
             np.testing.assert_allclose(t["predicted"], closed, rtol=1e-9)
-        np.testing.assert_allclose(t["kernel"], t["predicted"], rtol=0.03)
+        np.testing.assert_allclose(t["kernel_gd"], t["predicted"], rtol=0.03)
         np.testing.assert_allclose(t["nn"], t["predicted"], rtol=0.4)
 
 

@@ -108,7 +108,7 @@ class Comparison:
         for r in self.results:
             out[r.rho] = {
                 "pde_vs_kernel_rel_l2": float(r.rel_l2["pde_vs_kernel"][-1]),
-                "pde_model": self.spec.get("model") or ("E3" if "pde" in self.spec.get("routes", ["pde"]) else None),
+                "pde_model": (self.spec.get("model") or "E3") if "pde" in self.spec.get("routes", ["pde"]) else None,
                 **({"pde_e3_vs_kernel_rel_l2": float(r.rel_l2["pde_e3_vs_kernel"][-1])}
                    if "pde_e3_vs_kernel" in r.rel_l2 else {}),
                 "nn_vs_kernel_rel_l2": float(r.rel_l2["nn_vs_kernel"][-1]),

@@ -41,6 +41,9 @@ SCALAR_FIELDS = ("sigma_a", "width", "seed", "part", "dtype", "eta", "steps", "n
 
 UNITS = {
     "time": ("flow time t = η · step", "1 (t = eta * step)"),
+    "test_error": ("test error Σ_j w_j (f(x_j, t) − y_j)² on the problem's test points (no ½; "
+                   "NaN for routes without a prediction away from the data)", "squared target units"),
+    "train_error": ("training error Σ_i q_i u_i² (no ½: twice the loss (1/2N) Σ u²)", "squared target units"),
     "xi": ("angular frequency ξ (û(ξ) = ∫ u(x) e^{−iξx} dx)", "rad per unit of x"),
     "kappa": ("target frequency κ (d ≥ 2: its label)", "rad per unit of x"),
     "kappa_vector": ("target wave vector κ_k", "rad per unit of x"),
@@ -123,7 +126,9 @@ def comparison_dataset(cmp) -> "xarray.Dataset":  # noqa: F821
         data["kappa_vector"] = (("kappa", "axis"), np.asarray(cmp.kappa, float))
         data["x"] = (("point", "axis"), np.asarray(cmp.x, float))
     ds = xr.Dataset(data, coords=coords, attrs={
-        "title": "ntk-freq comparison: PDE (E3), kernel flow, kernel GD map, trained FF-NN",
+        "title": f"ntk-freq comparison: PDE ({cmp.spec.get('model') or 'not run'}), kernel flow, "
+                 "kernel GD map, trained network",
+        "pde_model": str(cmp.spec.get("model") or "none"),
         "spec": json.dumps(cmp.spec, sort_keys=True, default=store._json_default),
         "provenance": json.dumps(store.provenance(), default=store._json_default),
         "ntk_freq_version": package_version(),

@@ -326,7 +326,7 @@ def lazy_map(directory: Path, quick: bool = False, progress: bool = True) -> dic
     summary = {"amplitudes": amplitudes.tolist(), "widths": widths.tolist(), "k": k,
                "ntk_change": ntk_change.tolist(), "flow_gap": flow_gap.tolist(),
                "slowdown_vs_kernel": slowdown.tolist(),
-               "matches_kernel": (np.maximum(ntk_change, flow_gap) <= 0.1).tolist()}
+               "final_ntk_change_and_flow_gap_le_0.1": (np.maximum(ntk_change, flow_gap) <= 0.1).tolist()}
     store.write_results(directory / "lazy_map.npz",
                         {"amplitudes": amplitudes, "widths": widths, "ntk_change": ntk_change,
                          "flow_gap": flow_gap, "slowdown": slowdown}, {"summary": summary})

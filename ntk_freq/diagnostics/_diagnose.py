@@ -66,9 +66,12 @@ def diagnose(arrays: dict, out, deltas=None, *, n_peaks: int = 5, xi_max: float 
     deltas = [nn, 2 * nn] if deltas is None else [dg.check_filter_width(d, nn, diameter) for d in deltas]
     out = Path(out)
     summary = {"n_points": int(x.shape[0]), "dim": int(x.shape[1]), "snapshots": int(t.size),
-               "median_nn_distance": nn}
+               "median_nn_distance": nn, "level": level,
+               "time_axis": "snapshot index 0…T−1 (no times given)" if "times" not in arrays
+               else "the times given"}
     if y.ndim == 1 and x.shape[1] <= 2:
         xi_max = np.pi / nn if xi_max is None else v.positive("xi_max", xi_max)
+        summary["xi_max"] = xi_max
         by_height = dg.spectral_peaks(y, x, xi_max, n_peaks=n_peaks)
         xi = dg.spectral_peaks(y, x, xi_max, n_peaks=n_peaks, order="frequency")
         rank = [int(np.flatnonzero(np.all(by_height == p, axis=1))[0]) + 1 for p in xi]

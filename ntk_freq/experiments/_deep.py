@@ -79,7 +79,7 @@ def profile_table(rhos=RHOS, activations=ACTIVATIONS, depths=DEPTHS, *, n_xi: in
         at = dict(zip(eff.xi, eff.alpha))
         table[(r, a, L)] = (eff.xi, eff.alpha, eff.mass["alpha"])
         summary.setdefault(r, {}).setdefault(a, {})[f"L={L}"] = {
-            "bias_ratio": float(at[XI_LO] / at[XI_HI]),
+            "rho_alpha_lo_over_hi": float(at[XI_LO] / at[XI_HI]),  # ρ_α(xi_lo)/ρ_α(xi_hi)
             "median_xi": _median(eff.xi, eff.alpha),
             "atom_share": float(eff.atom / (eff.atom + eff.mass["alpha"])),
             "density_error": eff.error["alpha"],
@@ -132,11 +132,12 @@ def trained_times(rho: str, activation: str, depth: int, *, width: int, seed: in
                 progress=progress)
     remaining = c.results[0].remaining
     measured = {route: first_passage(c.times, remaining[name], math.exp(-1.0))
-                for route, name in (("nn", "nn"), ("kernel", "kernel_gd"))}
+                for route, name in (("nn", "nn"), ("kernel_gd", "kernel_gd"))}
     return {"kappa": list(KAPPA), "predicted": predicted.tolist(),
             **{route: t.tolist() for route, t in measured.items()},
-            "bias_ratio_predicted": float(predicted[-1] / predicted[0]),
-            "bias_ratio_nn": float(measured["nn"][-1] / measured["nn"][0]),
+            # learning times at the last κ over the first (κ = KAPPA), not ρ_α's ratio above
+            "time_ratio_last_over_first_predicted": float(predicted[-1] / predicted[0]),
+            "time_ratio_last_over_first_nn": float(measured["nn"][-1] / measured["nn"][0]),
             "width": width, "steps": steps, "eta": ETA}
 
 
@@ -149,7 +150,7 @@ def _draw_curves(ax, table, trained, r, a, depths, xi_max=None) -> None:
         colour = COLOURS[k % len(COLOURS)]
         ax.semilogy(xi[keep], alpha[keep] / mass, color=colour,
                     label=f"L = {L}" + (" (two-layer)" if L == 1 else ""))
-        for route, marker in (("nn", "o"), ("kernel", "x")):
+        for route, marker in (("nn", "o"), ("kernel_gd", "x")):
             if trained and (r, a, L) in trained:
                 t = np.asarray(trained[(r, a, L)][route])
                 ax.semilogy(KAPPA, 1.0 / (C_DATA * 2 * math.pi * t * mass), marker, color=colour,
@@ -223,8 +224,9 @@ def depth_profile(directory: Path, quick: bool = False, progress: bool = True) -
                      {f"{r}|{a}|L={L}": t for (r, a, L), t in trained.items()})
     for (r, a, L), t in trained.items():
         summary[r][a][f"L={L}"]["trained"] = {k: t[k] for k in (
-            "bias_ratio_predicted", "bias_ratio_nn", "kappa", "predicted", "nn", "kernel")}
-    amplifies = {r: {a: bool(np.all(np.diff([summary[r][a][f"L={L}"]["bias_ratio"]
+            "time_ratio_last_over_first_predicted", "time_ratio_last_over_first_nn", "kappa",
+            "predicted", "nn", "kernel_gd")}
+    amplifies = {r: {a: bool(np.all(np.diff([summary[r][a][f"L={L}"]["rho_alpha_lo_over_hi"]
                                              for L in depths]) > 0)) for a in activations}
                  for r in RHOS}
     return {"xi_lo": XI_LO, "xi_hi": XI_HI, "w_std": W_STD, "b_std": B_STD,

@@ -205,9 +205,9 @@ def circle_law(quick: bool = False, b_stds=(0.5, 0.0)) -> dict:
     over |θ − θ_c| < 3w, fitted as t ∝ k^a p^(−b) (p the local density).
 
     Two laws: the local one, t ≈ 1/(2π p(θ) λ_k) (λ_k the uniform-circle eigenvalue by
-    Funk–Hecke), which a bias makes hold (a ≈ 2, b ≈ 1); and without a bias, where the kernel is
+    Funk–Hecke), which a bias makes hold (a ≈ 2, c ≈ −1); and without a bias, where the kernel is
     even under x → −x on even frequencies, the antipodal mean t ≈ 1/(π (p(θ) + p(θ+π)) λ_k): on
-    this density p(θ) + p(θ+π) = 1/π everywhere, so both regions learn alike (b ≈ 0)."""
+    this density p(θ) + p(θ+π) = 1/π everywhere, so both regions learn alike (c ≈ 0)."""
     from ntk_freq.diagnostics._classics import relu_sphere_spectrum
     from ntk_freq.kernels._closed_form import two_layer_ntk
 
@@ -237,7 +237,8 @@ def circle_law(quick: bool = False, b_stds=(0.5, 0.0)) -> dict:
         A = np.stack([np.log([row["k"] for row in fit_rows]), -np.log([row["p"] for row in fit_rows]),
                       np.ones(len(fit_rows))], axis=-1)
         a, b, _ = np.linalg.lstsq(A, np.log([row["t_e"] for row in fit_rows]), rcond=None)[0]
-        out[f"b_std={b_std:g}"] = {"rows": rows, "fit": {"k_exponent": float(a), "p_exponent": float(b)}}
+        out[f"b_std={b_std:g}"] = {"rows": rows, "fit": {
+            "law": "t ∝ k^k_exponent · p^p_exponent", "k_exponent": float(a), "p_exponent": float(-b)}}
     return out
 
 
@@ -277,7 +278,7 @@ def _plot_circle(result, path):
                     ax.loglog(ks, [row["t_antipodal_law"] for row in rows], ":", color="0.3", lw=0.8)
         fit = res["fit"]
         ax.set(xlabel="frequency k", ylabel="e-folding time of the packet",
-               title=f"two-layer ReLU NTK, {bias}: t ∝ k^{fit['k_exponent']:.2f} p^{-fit['p_exponent']:.2f}")
+               title=f"two-layer ReLU NTK, {bias}: t ∝ k^{fit['k_exponent']:.2f} p^{fit['p_exponent']:.2f}")
         ks = sorted({row["k"] for row in res["rows"]})
         ax.set_xticks(ks, [str(k) for k in ks])
         ax.xaxis.set_minor_formatter(NullFormatter())

@@ -227,6 +227,14 @@ def width_convergence(directory: Path, quick: bool = False, progress: bool = Tru
 
 # --- design --------------------------------------------------------------------------------------
 
+def _baseline_scale(rho) -> float | None:
+    """A baseline's scale parameter (Gaussian s, uniform half-width B), for the records."""
+    for name in ("scale", "half_width", "radius"):
+        if hasattr(rho, name):
+            return float(getattr(rho, name))
+    return None
+
+
 def design_demo(directory: Path, quick: bool = False, progress: bool = True) -> dict:
     """``design``: ρ_w designed (under (E3), σ_a = 3, c = 1/20) for rates ∝ 1 + 3|ξ|/8 on
     |ξ| ≤ 8, which reverses the spectral bias, against a Gaussian and a uniform baseline; data
@@ -239,11 +247,13 @@ def design_demo(directory: Path, quick: bool = False, progress: bool = True) -> 
     d.save(directory / "rho.npz")
     table = d.table(d.xi.size)
     store.atomic_write(directory / "times.csv", lambda f: np.savetxt(
-        f, table.T, delimiter=",", header="xi,wanted,designed,gaussian,uniform", comments=""))
+        f, table, delimiter=",", header="xi,wanted,designed,gaussian,uniform", comments=""))
     plot_design(d, directory / "design.png", note="rates ∝ 1 + 3|ξ|/8 on |ξ| ≤ 8, σ_a = 3, c = 1/20")
     lo, hi = (d.xi.argmin(), d.xi.argmax())
     ratio = {name: float(d.times[name][hi] / d.times[name][lo]) for name in d.times}
     return {"iterations": d.iterations, "residual": float(d.residual),
+            "times_to_epsilon": float(d.epsilon), "wanted_rescaled_to_achieved": True,
+            "baseline_scales": {name: _baseline_scale(b) for name, b in d.baselines.items()},
             "time_ratio_top_to_bottom": {**ratio, "wanted": float(d.wanted[hi] / d.wanted[lo])},
             "worst_time": {name: float(d.worst_time(name)) for name in d.times}}
 

@@ -141,7 +141,7 @@ def theory_gap(directory: Path, quick: bool = False, progress: bool = True) -> d
     _plot_gap(ns, rows, directory / "theory_gap.png")
     text = io.StringIO()
     writer = csv.writer(text)
-    writer.writerow(["case", *(f"n={n}" for n in ns)])
+    writer.writerow(["case", *(f"theory_over_mc_n={n}" for n in ns)])
     writer.writerows([name, *(f"{r:.3g}" for r in ratio)] for name, ratio, _ in rows)
     store.atomic_write(directory / "theory_gap.csv", lambda f: f.write(text.getvalue().encode()))
     store.write_results(directory / "theory_gap.npz",

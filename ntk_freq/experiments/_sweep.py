@@ -565,7 +565,8 @@ def combine(spec: SweepSpec, out: Path):
                                  combine_attrs="drop", data_vars="all", coords="different",
                                  compat="equals").transpose(*names, ...)
     combined.attrs = {
-        "title": "ntk-freq sweep of compare: PDE (E3), kernel flow, kernel GD map, trained FF-NN",
+        "title": "ntk-freq sweep of compare: PDE (the model in each point's spec: (E2) in d = 1 by "
+                 "default, (E3) otherwise), kernel flow, kernel GD map, trained network",
         "sweep": json.dumps(spec.record(), default=store._json_default),
         "sweep_hash": spec.hash(),
         "provenance": json.dumps(store.provenance(), default=store._json_default),

@@ -14,6 +14,36 @@ from ntk_freq.generalisation._monte_carlo import (flow_times, kernel_regression,
                                                   training_set)
 from ntk_freq.generalisation._population import Population, problem_population
 
+#: long_name and units of the learning curve's variables (errors are mean squares over the data
+#: density, against noisy test labels: they tend to σ²; no factor ½).
+UNITS = {
+    "test_error_theory": ("eigenlearning test error E = E_0 (Σ (1 − L)² P + σ²)", "squared target units"),
+    "train_error_theory": ("eigenlearning training error (δ/(nκ))² E", "squared target units"),
+    "effective_ridge": ("κ, the eigenlearning effective ridge (Gram units)", "kernel units"),
+    "e0": ("E_0 = n/(n − Σ m L²), the overfitting factor", "1"),
+    "learnability": ("L_i = λ_i/(λ_i + κ)", "1"),
+    "mode_error_theory": ("error in eigenspace i, (1 − L)² P + m L² E/n", "squared target units"),
+    "band_error_theory": ("theory's error power in the frequency band", "squared target units"),
+    "target_band_power": ("target's power in the frequency band", "squared target units"),
+    "eigenvalue": ("λ_i per eigenfunction under the data density", "kernel units"),
+    "multiplicity": ("m_i, eigenfunctions sharing λ_i", "1"),
+    "mode_frequency": ("|ξ| where the eigenfunction has most amplitude (degree k on the sphere)",
+                       "rad per unit of x (degree on the sphere)"),
+    "target_power": ("P_i, the target's power in eigenspace i (summed over its m_i copies)",
+                     "squared target units"),
+    "test_error_mc": ("Monte-Carlo mean test error over draws", "squared target units"),
+    "test_error_mc_se": ("standard error of that mean", "squared target units"),
+    "test_error_mc_quantile": ("quantiles of the test error over draws", "squared target units"),
+    "train_error_mc": ("Monte-Carlo mean training error (1/n) Σ (f(x_j) − y_j)²", "squared target units"),
+    "theory_gap": ("theory / Monte Carlo − 1 (negative: the theory is optimistic)", "1"),
+    "band_error_mc": ("Monte-Carlo error power in the band", "squared target units"),
+    "band_error_mc_se": ("standard error of that mean", "squared target units"),
+    "mode_error_mc": ("Monte-Carlo ⟨φ_i, f − f*⟩² mean", "squared target units"),
+    "test_error_nn": ("trained networks' mean test error", "squared target units"),
+    "test_error_nn_se": ("standard error of that mean", "squared target units"),
+    "time": ("flow time t = η·step on the mean loss (∞: converged regression)", "1"),
+}
+
 #: Quantiles of the Monte-Carlo test error over draws.
 QUANTILES = (0.1, 0.5, 0.9)
 
@@ -139,7 +169,8 @@ def learning_curve(problem, n, *, ridge: float = 0.0, noise: float = 0.0, draws:
 
     Returns:
         xarray.Dataset over ``n``, ``time``, ``mode``, ``band`` (and ``quantile``) with
-        ``test_error_theory``, ``train_error_theory``, ``kappa``, ``e0``, ``learnability``,
+        ``test_error_theory``, ``train_error_theory``, ``effective_ridge`` (κ), ``e0``,
+        ``learnability``, ``multiplicity``,
         ``mode_error_theory``, ``band_error_theory``, ``target_band_power`` (the target's power
         in each band), ``eigenvalue``, ``mode_frequency``,
         ``target_power`` and, with draws, ``test_error_mc``, ``test_error_mc_se``,
@@ -178,13 +209,14 @@ def learning_curve(problem, n, *, ridge: float = 0.0, noise: float = 0.0, draws:
     data = {
         "test_error_theory": (dims, th["test_error"]),
         "train_error_theory": (dims, th["train_error"]),
-        "kappa": (dims, th["kappa"]),
+        "effective_ridge": (dims, th["kappa"]),
         "e0": (dims, th["e0"]),
         "learnability": ((*dims, "mode"), th["learnability"]),
         "mode_error_theory": ((*dims, "mode"), th["mode_error"]),
         "band_error_theory": ((*dims, "band"), th["band_error"]),
         "target_band_power": (("band",), th["band_power"]),
         "eigenvalue": (("mode",), population.eigenvalues),
+        "multiplicity": (("mode",), population.multiplicity),
         "mode_frequency": (("mode",), population.frequency),
         "target_power": (("mode",), population.target_power),
     }
@@ -214,7 +246,7 @@ def learning_curve(problem, n, *, ridge: float = 0.0, noise: float = 0.0, draws:
               "band_lower": ("band", edges[:-1]), "band_upper": ("band", edges[1:])}
     if draws:
         coords["quantile"] = list(QUANTILES)
-    return xr.Dataset(data, coords=coords, attrs={
+    ds = xr.Dataset(data, coords=coords, attrs={
         "problem": json.dumps(record), "population": population.description,
         "nodes": population.x.shape[0], "ridge": ridge, "noise": noise, "draws": draws, "seed": seed,
         "networks": networks,
@@ -223,3 +255,9 @@ def learning_curve(problem, n, *, ridge: float = 0.0, noise: float = 0.0, draws:
                        "test labels (→ σ²); time t of the kernel flow on the mean loss from f0 = 0; "
                        "theory at finite t uses ridge δ + n/t (docs/generalisation.md)",
     })
+    for name, (long_name, units) in UNITS.items():
+        if name in ds.variables:
+            ds[name].attrs.update(long_name=long_name, units=units)
+    if population.degree_power is not None:
+        ds["mode"].attrs.update(long_name="degree k of the spherical harmonics (multiplicity N(d, k) each)")
+    return ds
