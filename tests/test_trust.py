@@ -77,7 +77,7 @@ def test_labelled_results_are_verified(tmp_path):
 
     with xr.open_dataset(path, engine="h5netcdf") as held:   # an edit that keeps the checksum attribute
         edited = held.load()
-    edited["kappa"] = edited["kappa"] * 2
+    edited["effective_ridge"] = edited["effective_ridge"] * 2
     edited.to_netcdf(tmp_path / "edited.nc", engine="h5netcdf")
     with pytest.raises(store.CorruptResult, match="edited.nc.*do not match the checksum"):
         open_results(tmp_path / "edited.nc")
