@@ -449,3 +449,10 @@ def test_learning_curves_for_other_networks_agree_with_monte_carlo_at_small_n(ne
     ds = learning_curve(nf.Problem(network=network), [5], ridge=1e-3, draws=30, progress=False)
     at = ds.isel(n=0, time=0)
     assert abs(float(at.theory_gap)) < 0.35 + 2 * float(at.test_error_mc_se / at.test_error_mc)
+
+
+def test_eigenlearning_with_a_subnormal_ridge_is_the_ridgeless_limit():
+    """A ridge below float64's normal range (5e-324, found by hypothesis) is the ridgeless limit,
+    not a math domain error in the root bracket."""
+    np.testing.assert_array_equal(eigenlearning([1.0, 0.5], [0.5, 0.1], [1, 4], ridge=5e-324).kappa,
+                                  eigenlearning([1.0, 0.5], [0.5, 0.1], [1, 4], ridge=0.0).kappa)

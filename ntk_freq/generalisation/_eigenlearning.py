@@ -21,6 +21,7 @@ so :func:`ntk_freq.generalisation.learning_curve` shows it beside Monte-Carlo ke
 from __future__ import annotations
 
 import math
+import sys
 import warnings
 from dataclasses import dataclass
 
@@ -147,6 +148,8 @@ def _kappa(lam: np.ndarray, m: np.ndarray, n: float, ridge: float) -> float:
     """κ > 0 solving Σ m λ/(λ + κ) + δ/κ = n (log-space root, relative accuracy 1e-13), or 0
     when δ = 0 and n ≥ the number of modes with λ > 0 (ridgeless interpolation)."""
     dof = float(m[lam > 0].sum())
+    if ridge < n * sys.float_info.min:  # below float64's normal range next to any κ: ridgeless
+        ridge = 0.0
     if ridge == 0 and n >= dof:
         return 0.0
 
