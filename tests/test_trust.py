@@ -388,3 +388,18 @@ def _tiny_population():
     x = np.linspace(-1, 1, 40)[:, None]
     return nystrom(lambda a, b: np.exp(-((a - b.T) ** 2)), x, np.full(40, 1 / 40),
                    sample=lambda rng, k: rng.uniform(-1, 1, (k, 1)), target=lambda p: np.sin(3 * p[:, 0]))
+
+
+def test_a_gauss_legendre_rule_beyond_the_budget_is_refused_not_hung():
+    """numpy builds an n-node rule from a dense eigenproblem: box_quadrature(…, 10⁹) never ended
+    (found by the fuzz suite); now refused at once with the estimate, as is 10⁵."""
+    import time
+
+    from ntk_freq import kernels
+
+    t0 = time.perf_counter()
+    for n in (10**9, 10**5):
+        with pytest.raises(MemoryError, match="Gauss–Legendre rule"):
+            kernels.box_quadrature(-1.0, 1.0, n)
+    assert time.perf_counter() - t0 < 5
+    assert kernels.box_quadrature(-1.0, 1.0, 8)[1].sum() == pytest.approx(1.0)

@@ -55,6 +55,7 @@ import numpy as np
 from scipy import special, stats
 
 from ntk_freq._util import validation as v
+from ntk_freq._util.quadrature import gauss_legendre
 from ntk_freq._util.precision import float64
 
 #: How far a tabulated (grid) density's integral may be from 1 before it is refused.
@@ -293,7 +294,7 @@ class Cells(DataDensity):
         per = np.maximum(2, np.ceil(n * widths / widths.sum())).astype(int)
         nodes, weights = [], []
         for k, nk in enumerate(per):
-            t, w = np.polynomial.legendre.leggauss(int(nk))
+            t, w = gauss_legendre(int(nk), "the Gauss–Legendre rule of a data density")
             x = self.edges[k] + (t + 1) * widths[k] / 2
             dens = self.left[k] + (t + 1) / 2 * (self.right[k] - self.left[k])
             nodes.append(x)

@@ -23,6 +23,7 @@ import numpy as np
 from scipy import special
 
 from ntk_freq._util import validation as v
+from ntk_freq._util.quadrature import gauss_legendre
 from ntk_freq._util.precision import float64
 from ntk_freq.distributions._families import TABULATED_MASS_TOL, FrequencyDistribution, _draws
 
@@ -45,7 +46,7 @@ def radial_mass(r: np.ndarray, g: np.ndarray, dim: int) -> float:
 
 def _segment_rule(r, g, n):
     """n-point Gauss–Legendre nodes s, weights w and the profile's values g(s), all segments."""
-    x, wx = np.polynomial.legendre.leggauss(n)
+    x, wx = gauss_legendre(n, "the radial quadrature")
     a, h = r[:-1, None], np.diff(r)[:, None]
     s = a + 0.5 * h * (x + 1)
     gs = g[:-1, None] + (g[1:, None] - g[:-1, None]) * (s - a) / h

@@ -25,6 +25,7 @@ import numpy as np
 from scipy import linalg, special
 
 from ntk_freq._util import validation as v
+from ntk_freq._util.quadrature import gauss_legendre
 from ntk_freq._util.threads import blas_threads
 from ntk_freq.distributions._families import FrequencyDistribution
 
@@ -75,7 +76,7 @@ def box_quadrature(lower, upper, n: int) -> tuple[np.ndarray, np.ndarray]:
     if lo.shape != hi.shape or np.any(hi <= lo):
         raise ValueError(f"the box needs lower < upper on every axis, got {lo} and {hi}")
     n = v.positive_int("n", n)
-    t, w = np.polynomial.legendre.leggauss(n)
+    t, w = gauss_legendre(n, "the Gauss–Legendre rule of box_quadrature")
     axes = [0.5 * (a + b) + 0.5 * (b - a) * t for a, b in zip(lo, hi)]
     nodes = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, lo.size)
     weights = np.prod(np.stack(np.meshgrid(*[w / 2] * lo.size, indexing="ij"), -1), -1).ravel()
@@ -225,7 +226,7 @@ def sphere_spectrum(kernel_fn: Callable, dim: int, kmax: int, *, n_quad: int | N
     kmax = v.nonnegative_int("kmax", kmax)
     n = v.positive_int("n_quad", n_quad) if n_quad is not None else 2 * kmax + 200
     v.fits_in_memory("the Gegenbauer table of sphere_spectrum", 8.0 * 3 * (kmax + 1) * n)
-    s, w = np.polynomial.legendre.leggauss(n)
+    s, w = gauss_legendre(n, "the Funk–Hecke quadrature of sphere_spectrum")
     theta = 0.5 * np.pi * (s + 1)
     w = 0.5 * np.pi * w
     e1 = np.zeros((1, d))
