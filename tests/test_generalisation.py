@@ -271,7 +271,7 @@ def test_sphere_multiplicities_and_trace():
 
 
 def test_sphere_theory_holds_in_high_dimension_and_fails_in_low():
-    """THEORY.md's measurement: with exp(2(x·x' − 1)), target x₁ + 3x₁x₂ and ridge 10⁻³ the theory
+    """docs/generalisation.md's measurement: with exp(2(x·x' − 1)), target x₁ + 3x₁x₂ and ridge 10⁻³ the theory
     is within 10 % of Monte Carlo on S⁹ (40 draws: 2 standard errors ≈ 5 %, plus the finite-n
     correction) but optimistic by more than 3× on S² at n = 40."""
     from ntk_freq.generalisation import sphere_population

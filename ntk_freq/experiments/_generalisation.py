@@ -24,14 +24,15 @@ from ntk_freq.networks import FourierFeatures
 from ntk_freq.plotting import caption, figure, save_figure, styled
 from ntk_freq.problem import Problem
 
-#: Ridge δ (Gram units) of every gap measurement (THEORY.md's 10⁻³).
+#: Ridge δ (Gram units) of every gap measurement (docs/generalisation.md).
 GAP_RIDGE = 1e-3
 GAP_SIZES = {False: (5, 10, 20, 40, 80, 160, 320), True: (5, 20, 80)}
 GAP_DRAWS = {False: 40, True: 8}
 
 
 def _exp_kernel(a, b):
-    """exp(2(x·x' − 1)): THEORY.md's dot-product kernel for the sphere measurements."""
+    """exp(2(x·x' − 1)): the smooth dot-product kernel of the sphere measurements
+    (docs/generalisation.md)."""
     return np.exp(2.0 * (a @ b.T - 1.0))
 
 
