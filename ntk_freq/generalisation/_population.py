@@ -82,9 +82,9 @@ class Population:
     def dim(self) -> int:
         return self.x.shape[1]
 
-    @property
+    @functools.cached_property
     def y(self) -> np.ndarray:
-        """f* at the nodes."""
+        """f* at the nodes (evaluated once: every Monte-Carlo draw reads it)."""
         return self.target(self.x)
 
     def coefficients(self, g) -> np.ndarray:
@@ -236,20 +236,9 @@ def _draws(p) -> Callable:
 
 
 def kernel_reach(problem) -> float:
-    """The largest angular frequency in the problem's kernel and target: ρ_w's radius at 1e-8
-    (twice it for a deep network, whose kernel holds harmonics of φ_w); for an MLP twice its
-    embedding's top angular frequency 2π max|b_j| (or of the target, on raw inputs); at least
-    the target's top."""
-    network = problem.network
-    if type(network).__name__ == "MLP":
-        embedding = network.embedding
-        top = problem.xi_top if embedding is None else \
-            2 * np.pi * float(np.max(np.linalg.norm(np.atleast_2d(embedding.matrix), axis=-1)))
-        return max(2 * top, problem.xi_top)
-    reach = problem.rho_w.support_radius(1e-8)
-    if type(network).__name__ == "DeepFourierFeatures":
-        reach *= 2
-    return max(reach, problem.xi_top)
+    """The largest angular frequency in the problem's kernel and target (the network's
+    ``kernel_reach``)."""
+    return problem.network.kernel_reach(problem.rho_w, problem.xi_top)
 
 
 def default_nodes(problem) -> int:

@@ -118,6 +118,11 @@ class FourierFeatures:
 
         return kernel_operator(rho, self.sigma_a, self.part, x=x, weights=weights)
 
+    def kernel_reach(self, rho, xi_top: float) -> float:
+        """The largest angular frequency its kernel holds, at least ``xi_top``: ρ_w's radius at
+        1e-8 (φ_w is ρ_w's transform)."""
+        return max(rho.support_radius(1e-8), xi_top)
+
     def pde_coefficients(self, rho, xi) -> PDECoefficients:
         """ρ_α = ρ̄_w (absent when only W trains) and ρ_D = σ_a² ρ̄_w (absent with W frozen)
         at ξ of shape (..., d)."""
@@ -231,6 +236,11 @@ class DeepFourierFeatures:
 
         x = v.point_list("x", x, rho.dim)
         return KernelOperator.from_gram(self.ntk(x, x, rho), weights)
+
+    def kernel_reach(self, rho, xi_top: float) -> float:
+        """The largest angular frequency its kernel holds, at least ``xi_top``: twice ρ_w's radius
+        at 1e-8 (the MLP on the embedding makes harmonics of φ_w)."""
+        return max(2 * rho.support_radius(1e-8), xi_top)
 
     def effective_densities(self, rho):
         """ρ_α, ρ_D on [−XI_REACH·R, XI_REACH·R] (:func:`ntk_freq.kernels.effective_densities`)."""

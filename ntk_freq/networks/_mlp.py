@@ -348,6 +348,15 @@ class MLP:
         out = kernel_fn(jnp.asarray(x1), None if same else jnp.asarray(x2), "ntk")
         return np.asarray(out, dtype=np.float64)
 
+    def kernel_reach(self, rho, xi_top: float) -> float:
+        """The largest angular frequency its kernel holds, at least ``xi_top``: twice the
+        embedding's top angular frequency 2π max|b_j| (the MLP makes harmonics), or twice
+        ``xi_top`` on raw inputs (a ReLU kernel has no band limit; the target sets the scale)."""
+        if self.embedding is None:
+            return 2 * xi_top
+        top = 2 * np.pi * float(np.max(np.linalg.norm(np.atleast_2d(self.embedding.matrix), axis=-1)))
+        return max(2 * top, xi_top)
+
     def kernel_operator(self, rho, x, weights=None):
         """Θ(X, X) diag(q) from the dense Gram matrix
         (:meth:`ntk_freq.kernels._operator.KernelOperator.from_gram`): the kernel flow, its
