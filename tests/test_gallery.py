@@ -56,9 +56,9 @@ def test_rho_gallery_quick(tmp_path):
         # finite width m = 256 at the fast frequency: gap ∝ m^{-1/2}
         assert s["half_life"]["nn"]["xi=2"] == pytest.approx(s["half_life"]["kernel"]["xi=2"], rel=0.2)
     # frozen W predicts ρ̄(2)/ρ̄(7) = e^{45/18} ≈ 12 for gaussian:3; flat ρ̄ over κ gives 1
-    assert summary["gaussian:3"]["ratio_kernel"] > 5
-    assert summary["uniform:10"]["ratio_kernel"] == pytest.approx(1, rel=0.05)
-    assert summary["0.5*gaussian:1@2+0.5*gaussian:1@7"]["ratio_kernel"] == \
+    assert summary["gaussian:3"]["half_life_ratio_kernel"] > 5
+    assert summary["uniform:10"]["half_life_ratio_kernel"] == pytest.approx(1, rel=0.05)
+    assert summary["0.5*gaussian:1@2+0.5*gaussian:1@7"]["half_life_ratio_kernel"] == \
         pytest.approx(1, rel=0.05)
 
 

@@ -306,6 +306,18 @@ def verify(path, arrays, checksum: str | None) -> None:
                             "(the file was edited or damaged after it was written)")
 
 
+def passage_time_json(t):
+    """Passage times for JSON (the first time a curve reaches its level: half-lives, e-folding
+    and learning times), or ratios of them: each number as a float, and ``None`` (JSON null)
+    where it is not finite — a time not reached within the simulated horizon (+inf in arrays
+    and CSV files), or a ratio involving one. An array becomes a nested list. JSON has no
+    Infinity: null is the one encoding of "not reached" in every summary (docs/formats.md)."""
+    a = np.asarray(t, dtype=float)
+    if a.ndim == 0:
+        return float(a) if np.isfinite(a) else None
+    return [passage_time_json(x) for x in a]
+
+
 def _json_default(o):
     if isinstance(o, np.generic):
         return o.item()

@@ -16,7 +16,7 @@ t = η · step, data density c = 1/|D|.
 
 Learning time τ_ε(ξ): the first t with |û(ξ, t)| ≤ ε |û(ξ, 0)| (log-linear between snapshots,
 :func:`ntk_freq.design.first_passage`); here ε = 1/2, the half-life, so that the slow Gaussian
-frequencies are reached within the run; inf (not drawn) where not reached.
+frequencies are reached within the run; inf (not drawn; null in summaries) where not reached.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from ntk_freq._util import store
+from ntk_freq._util.labels import kappa_key
 from ntk_freq.comparison._results import write_dataset
 
 LEVEL = 0.5
@@ -98,16 +99,20 @@ def _draw_half_lives(ds, path: Path, level: float) -> Path:
     return plotting.save_figure(fig, path)
 
 
-def _finite(x: float) -> float | None:
-    """A number for JSON: None where a time was not reached (inf) or undefined (NaN)."""
-    return float(x) if np.isfinite(x) else None
+def half_lives_at_kappa(ds, rho: str, route: str, level: float = LEVEL) -> np.ndarray:
+    """τ_level(κ) at the target's wave vectors κ themselves (not the nearest ξ node): the first
+    passage of the remaining fraction |û(κ, t)|/|û(κ, 0)|, which every route computes at κ
+    exactly; inf where not reached by the last time."""
+    from ntk_freq.design._design import first_passage
+
+    return first_passage(ds.time.values, ds.remaining.sel(rho=rho, route=route).values, level)
 
 
 def rho_gallery(directory: Path, quick: bool = False, progress: bool = True) -> dict:
     """``rho-gallery``: τ_{1/2}(ξ) over the target's band for each ρ_w, three routes, with the
     frozen-W reference ln 2/(c 2π ρ̄_w(ξ)) (no diffusion); data in ``results.nc``. Summary:
-    per ρ_w the half-lives at the target's frequencies κ per route and the kernel's ratio
-    τ(max κ)/τ(min κ)."""
+    per ρ_w the half-lives at the target's frequencies κ per route (flow time t = η · step;
+    null where not reached by ``t_max``) and the kernel's ratio τ(max κ)/τ(min κ)."""
     from ntk_freq.comparison._compare import compare_settings
 
     cmp = compare_settings(gallery_settings(quick), progress=progress)
@@ -116,13 +121,14 @@ def rho_gallery(directory: Path, quick: bool = False, progress: bool = True) -> 
     plot_half_lives(ds, directory, "rho_gallery")
     summary = {}
     for rho in ds.rho.values:
-        tau = {route: _times_at(ds, route, rho, cmp.kappa) for route in ROUTES_SHOWN}
+        tau = {route: half_lives_at_kappa(ds, str(rho), route) for route in ROUTES_SHOWN}
         summary[str(rho)] = {
-            "half_life": {route: {f"xi={k:g}": _finite(t) for k, t in zip(cmp.kappa, times)}
+            "half_life": {route: {kappa_key(k): store.passage_time_json(t) for k, t in zip(cmp.kappa, times)}
                           for route, times in tau.items()},
-            "ratio_kernel": _finite(tau["kernel"][-1] / tau["kernel"][0]),
+            "half_life_ratio_kernel": store.passage_time_json(tau["kernel"][-1] / tau["kernel"][0]),
         }
-    return {"level": LEVEL, "rho": summary, "spec": cmp.spec}
+    return {"level": LEVEL, "time_unit": "flow time t = eta * step", "t_max": float(ds.time[-1]),
+            "rho": summary, "spec": cmp.spec}
 
 
 # --- sigma-a -------------------------------------------------------------------------------------
