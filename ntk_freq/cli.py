@@ -523,10 +523,11 @@ def design(kind, band, support, rate, slope, epsilon, T, sigma_a, density, point
         store.write_json(tmp / "design.json", {
             "command": "design", "options": options, "iterations": d.iterations,
             "residual": d.residual, "provenance": store.provenance(),
-            "times_to_epsilon": float(d.epsilon),  # the ε of times.csv (1/e for flat and rising)
+            "epsilon": float(d.epsilon),  # times.csv: first t with |û| ≤ ε|û₀| (1/e for flat, rising)
             "wanted_rescaled_to_achieved": not getattr(objective, "absolute", True),
             **({} if check is None else {"pde_check": {
-                "times": check.times.tolist() if check.trusted else None, "resolved": check.trusted,
+                "times": store.passage_time_json(check.times) if check.trusted else None,
+                "resolved": check.trusted,
                 "mesh_error": check.resolution, "dofs": check.dofs}})})
     click.echo(f"wrote {out}/ (rho.npz{', rho.csv' if dim == 1 else ''}, times.csv, design.png "
                "and .pdf, design.json)")
@@ -762,12 +763,15 @@ def diagnose(data, predictions, targets, inputs, times, deltas, n_peaks, xi_max,
                                       n_peaks=n_peaks, xi_max=xi_max, level=level)
     except (ValueError, TypeError, MemoryError) as err:
         raise click.ClickException(str(err)) from None
+    def when(t):
+        return f"{t:.4g}" if t is not None else f"not reached by {summary['t_max']:.4g}"
+
     for p in summary.get("peaks", []):
         click.echo(f"Δ_F ≤ {level:g} at ξ = {p['xi']} (peak {p['height_rank']} by height): "
-                   f"time {p['learning_time']:.4g}")
+                   f"time {when(p['learning_time'])}")
     for f in summary["filtering"]:
-        click.echo(f"δ = {f['delta']:.4g}: low part learned at {f['time_low']:.4g}, "
-                   f"high part at {f['time_high']:.4g}")
+        click.echo(f"δ = {f['delta']:.4g}: low part learned at {when(f['time_low'])}, "
+                   f"high part at {when(f['time_high'])}")
     click.echo(f"wrote {out}/")
 
 

@@ -46,3 +46,31 @@ def test_gallery_half_life_is_read_at_kappa_not_at_the_nearest_xi_node():
     assert tau[0] == pytest.approx(math.log(2) / 2, rel=1e-4)
     slow = ds.assign(remaining=ds.remaining ** 0.01)      # rate 0.02: not reached by t = 3
     assert half_lives_at_kappa(slow, "r", "kernel")[0] == np.inf
+
+
+def test_diagnose_json_is_standard_and_says_not_reached(tmp_path):
+    """At level 0.01 ξ = 2 is learned (Δ_F falls to 0.003) and ξ = 9 is not (0.05 at the last
+    time): null in diagnose.json (it was the non-standard Infinity), said in words on screen."""
+    from click.testing import CliRunner
+
+    from ntk_freq.cli import main
+    from test_diagnose_cli import _synthetic
+
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["diagnose", str(_synthetic(tmp_path)), "--out", str(out),
+                                       "--xi-max", "12", "--level", "0.01"])
+    assert result.exit_code == 0, result.output
+    summary = _strict_json(out / "diagnose.json")
+    times = {round(p["xi"][0]): p["learning_time"] for p in summary["peaks"]}
+    assert times[2] == pytest.approx(2 + np.log10(3))
+    assert times[9] is None and summary["t_max"] == 3.0
+    assert "not reached by 3" in result.output
+
+
+def test_summaries_are_standard_json_and_lose_no_value(tmp_path):
+    """NaN (not computed) is null, ±inf (t = ∞, p = ∞) the text "inf"; Python's json module
+    would have written the non-standard NaN and Infinity."""
+    store.write_json(tmp_path / "s.json", {"gap": math.nan, "time": math.inf, "t": np.array([1.0, -np.inf]),
+                                           "nested": [(np.float32("nan"), 2)]})
+    assert _strict_json(tmp_path / "s.json") == {"gap": None, "time": "inf", "t": [1.0, "-inf"],
+                                                 "nested": [[None, 2]]}

@@ -266,8 +266,10 @@ def atomic_write(path, write) -> Path:
 
 
 def write_json(path, obj) -> Path:
-    """``obj`` as indented JSON, atomically."""
-    text = json.dumps(obj, indent=2, sort_keys=False, default=_json_default) + "\n"
+    """``obj`` as indented, standard JSON (RFC 8259), atomically; non-finite numbers as
+    :func:`finite_json` writes them (docs/formats.md, "Numbers that are not finite")."""
+    text = json.dumps(finite_json(obj), indent=2, sort_keys=False, default=_json_default,
+                      allow_nan=False) + "\n"
     return atomic_write(path, lambda f: f.write(text.encode()))
 
 
@@ -304,6 +306,22 @@ def verify(path, arrays, checksum: str | None) -> None:
     if digest(arrays) != checksum:
         raise CorruptResult(f"{str(path)!r}: its numbers do not match the checksum stored with them "
                             "(the file was edited or damaged after it was written)")
+
+
+def finite_json(obj):
+    """``obj`` made standard JSON (RFC 8259 has no NaN or Infinity), in dicts, lists, tuples
+    and arrays: NaN (not computed, undefined) becomes None (null) and ±inf the text "inf" /
+    "-inf" (float() reads it back), so that no value is lost. Passage times are encoded before,
+    by :func:`passage_time_json` (null where not reached)."""
+    if isinstance(obj, dict):
+        return {k: finite_json(x) for k, x in obj.items()}
+    if isinstance(obj, np.ndarray):
+        return finite_json(obj.tolist())
+    if isinstance(obj, (list, tuple)):
+        return [finite_json(x) for x in obj]
+    if isinstance(obj, (float, np.floating)) and not np.isfinite(obj):
+        return None if np.isnan(obj) else ("inf" if obj > 0 else "-inf")
+    return obj
 
 
 def passage_time_json(t):

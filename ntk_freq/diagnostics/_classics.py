@@ -63,7 +63,7 @@ def rahaman_sines(directory: Path, quick: bool = False, progress: bool = True) -
               snapshot_steps=steps, progress=progress, desc="rahaman-sines")
     delta = dg.delta_f(res.outputs, y, x, xi=2 * np.pi * ks)
     t_learn = dg.learning_time(steps, delta, 0.1)
-    summary = {"k_cycles": ks.tolist(), "learning_step": t_learn.tolist(),
+    summary = {"k_cycles": ks.tolist(), "learning_step": store.passage_time_json(t_learn),
                "increasing": bool(np.all(np.diff(t_learn) > 0)), "width": width, "steps": n_steps,
                "regime": res.regime.summary()}
     store.write_results(directory / "rahaman_sines.npz",
@@ -177,9 +177,11 @@ def ronen_sphere(directory: Path, quick: bool = False, progress: bool = True) ->
         "k": ks.tolist(), "width": width, "n_points": n_points, "b_std": b_std,
         "exponent_theory_k8_32": p_theory, "exponent_theory_on_k": p_theory_ks,
         "exponent_theory_s2_k8_32": p_theory_s2,
+        "time_unit": "flow time t = eta * step",
+        "t_max": max(float(r["times"][-1]) for r in runs.values()),
         "learning_time_kernel": t_kernel.tolist(),
-        **{f"A={a:g}": {"learning_time": r["t_k"].tolist(), "exponent": r["exponent"],
-                        "slowdown_vs_kernel": (r["t_k"] / t_kernel).tolist(),
+        **{f"A={a:g}": {"learning_time": store.passage_time_json(r["t_k"]), "exponent": r["exponent"],
+                        "slowdown_vs_kernel": store.passage_time_json(r["t_k"] / t_kernel),
                         "ntk_change": float(r["regime"].ntk_change[-1]),
                         "flow_gap": float(r["regime"].flow_gap.max()),
                         "linearisation_gap": float(r["regime"].linearisation_gap.max()),
@@ -325,7 +327,7 @@ def lazy_map(directory: Path, quick: bool = False, progress: bool = True) -> dic
             slowdown[i, j] = dg.learning_time(times, delta, 0.5) / t_half
     summary = {"amplitudes": amplitudes.tolist(), "widths": widths.tolist(), "k": k,
                "ntk_change": ntk_change.tolist(), "flow_gap": flow_gap.tolist(),
-               "slowdown_vs_kernel": slowdown.tolist(),
+               "slowdown_vs_kernel": store.passage_time_json(slowdown),
                "final_ntk_change_and_flow_gap_le_0.1": (np.maximum(ntk_change, flow_gap) <= 0.1).tolist()}
     store.write_results(directory / "lazy_map.npz",
                         {"amplitudes": amplitudes, "widths": widths, "ntk_change": ntk_change,
@@ -393,7 +395,8 @@ def xu_digits(directory: Path, quick: bool = False, progress: bool = True) -> di
         curves[factor] = (fe, dg.learning_time(steps, fe.e_low, 0.1), dg.learning_time(steps, fe.e_high, 0.1))
     summary = {"n_images": int(x.shape[0]), "steps": n_steps, "median_nn_distance": nn,
                "delta": {f"{f:g}x": {"delta": c[0].delta, "high_fraction": c[0].high_fraction,
-                                      "step_low": float(c[1]), "step_high": float(c[2]),
+                                      "step_low": store.passage_time_json(c[1]),
+                                      "step_high": store.passage_time_json(c[2]),
                                       "low_first": bool(c[1] < c[2])} for f, c in curves.items()},
                "regime": res.regime.summary()}
     store.write_results(directory / "xu_digits.npz",

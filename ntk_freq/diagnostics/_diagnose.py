@@ -5,7 +5,8 @@ Input: arrays on disk (``.npy`` files, or one ``.npz`` holding them; never pickl
 snapshots; ``targets`` (N,) or (N, C); ``inputs`` (N, d); optionally ``times`` (T,) (steps or
 flow times; default 0…T−1). Output, in a folder: ``delta_f.csv``/``delta_f.png`` (Δ_F at the
 target's spectral peaks: scalar targets on inputs of dimension ≤ 2), ``filtered.csv``/
-``filtered.png`` (the filtering method at each δ) and ``diagnose.json`` (the learning times).
+``filtered.png`` (the filtering method at each δ) and ``diagnose.json`` (the learning times, in
+the units of ``time_axis``; null where a curve does not reach ``level`` by ``t_max``).
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ def diagnose(arrays: dict, out, deltas=None, *, n_peaks: int = 5, xi_max: float 
     deltas = [nn, 2 * nn] if deltas is None else [dg.check_filter_width(d, nn, diameter) for d in deltas]
     out = Path(out)
     summary = {"n_points": int(x.shape[0]), "dim": int(x.shape[1]), "snapshots": int(t.size),
-               "median_nn_distance": nn, "level": level,
+               "median_nn_distance": nn, "level": level, "t_max": float(t[-1]),
                "time_axis": "snapshot index 0…T−1 (no times given)" if "times" not in arrays
                else "the times given"}
     if y.ndim == 1 and x.shape[1] <= 2:
@@ -78,7 +79,8 @@ def diagnose(arrays: dict, out, deltas=None, *, n_peaks: int = 5, xi_max: float 
         delta = dg.delta_f(h, y, x, xi=xi)
         t_peak = dg.learning_time(t, delta, level)
         summary["peaks_order"] = "frequency (|ξ| ascending); height_rank 1 is the strongest peak"
-        summary["peaks"] = [{"xi": p.tolist(), "height_rank": r, "learning_time": float(tt)}
+        summary["peaks"] = [{"xi": p.tolist(), "height_rank": r,
+                             "learning_time": store.passage_time_json(tt)}
                             for p, r, tt in zip(xi, rank, t_peak)]
         _write_csv(out / "delta_f.csv", ["time"] + [f"xi={_label(p)}" for p in xi],
                    np.column_stack([t, delta]))
@@ -87,8 +89,8 @@ def diagnose(arrays: dict, out, deltas=None, *, n_peaks: int = 5, xi_max: float 
                      level, out / "delta_f")
     filt = {d: dg.filtered_errors(h, y, x, delta=d) for d in deltas}
     summary["filtering"] = [{"delta": d, "high_fraction": fe.high_fraction,
-                             "time_low": float(dg.learning_time(t, fe.e_low, level)),
-                             "time_high": float(dg.learning_time(t, fe.e_high, level))}
+                             "time_low": store.passage_time_json(dg.learning_time(t, fe.e_low, level)),
+                             "time_high": store.passage_time_json(dg.learning_time(t, fe.e_high, level))}
                             for d, fe in filt.items()]
     cols = [t] + [c for fe in filt.values() for c in (fe.e_low, fe.e_high)]
     names = ["time"] + [f"{p}_delta={d:.4g}" for d in filt for p in ("e_low", "e_high")]

@@ -107,7 +107,7 @@ def trained_times(rho: str, activation: str, depth: int, *, width: int, seed: in
     """Per-frequency e-folding times at ``KAPPA`` of a deep FF-NN (W frozen, ``depth`` Dense
     layers after the embedding, hidden widths = ``width`` = features m) trained by gradient
     descent (step ETA) on windowed sines at KAPPA ("nn"), of the deep kernel's GD map on the same
-    data and steps ("kernel", like for like) and predicted by (E3) with ρ_α, 1/(c 2π ρ_α(κ))
+    data and steps ("kernel_gd", like for like) and predicted by (E3) with ρ_α, 1/(c 2π ρ_α(κ))
     ("predicted"); the run lasts 1.5 × the longest prediction, and the width is reduced where
     that many steps would exceed the experiment's budget (:func:`affordable_width`; the width
     used is returned)."""
@@ -134,10 +134,11 @@ def trained_times(rho: str, activation: str, depth: int, *, width: int, seed: in
     measured = {route: first_passage(c.times, remaining[name], math.exp(-1.0))
                 for route, name in (("nn", "nn"), ("kernel_gd", "kernel_gd"))}
     return {"kappa": list(KAPPA), "predicted": predicted.tolist(),
-            **{route: t.tolist() for route, t in measured.items()},
+            **{route: store.passage_time_json(t) for route, t in measured.items()},
             # learning times at the last κ over the first (κ = KAPPA), not ρ_α's ratio above
             "time_ratio_last_over_first_predicted": float(predicted[-1] / predicted[0]),
-            "time_ratio_last_over_first_nn": float(measured["nn"][-1] / measured["nn"][0]),
+            "time_ratio_last_over_first_nn": store.passage_time_json(measured["nn"][-1] / measured["nn"][0]),
+            "time_unit": "flow time t = eta * step", "t_max": float(c.times[-1]),
             "width": width, "steps": steps, "eta": ETA}
 
 
@@ -152,7 +153,7 @@ def _draw_curves(ax, table, trained, r, a, depths, xi_max=None) -> None:
                     label=f"L = {L}" + (" (two-layer)" if L == 1 else ""))
         for route, marker in (("nn", "o"), ("kernel_gd", "x")):
             if trained and (r, a, L) in trained:
-                t = np.asarray(trained[(r, a, L)][route])
+                t = np.asarray(trained[(r, a, L)][route], dtype=float)  # null (not reached): NaN
                 ax.semilogy(KAPPA, 1.0 / (C_DATA * 2 * math.pi * t * mass), marker, color=colour,
                             ms=5, mfc="none" if marker == "o" else None)
 

@@ -26,6 +26,7 @@ from matplotlib.ticker import NullFormatter
 
 from ntk_freq._util import store
 from ntk_freq.plotting import caption, figure, save_figure, styled
+from ntk_freq.design import first_passage
 from ntk_freq.data._density import data_density, measured_spectrum, training_measure
 from ntk_freq.distributions._spec import distribution
 from ntk_freq.kernels._closed_form import ff_ntk
@@ -55,16 +56,9 @@ def packet(centre: float, width: float = 1.5, kappas=KAPPAS):
 
 def e_folding_time(times, remaining) -> np.ndarray:
     """First time each column of ``remaining`` (T, K) reaches e^{−1}, by log-linear
-    interpolation between snapshots; NaN where it never does."""
-    out = np.full(remaining.shape[1], np.nan)
-    log_r = np.log(np.maximum(remaining, 1e-300))
-    for k in range(remaining.shape[1]):
-        below = np.flatnonzero(log_r[:, k] <= -1.0)
-        if below.size and below[0] > 0:
-            j = below[0]
-            a, b = log_r[j - 1, k], log_r[j, k]
-            out[k] = times[j - 1] + (times[j] - times[j - 1]) * (a + 1.0) / (a - b)
-    return out
+    interpolation between snapshots (:func:`ntk_freq.design.first_passage`); inf where it is not
+    reached by the last time (null in the summaries)."""
+    return first_passage(np.asarray(times, dtype=float), np.asarray(remaining, dtype=float), math.exp(-1.0))
 
 
 def density_law(quick: bool = False, progress: bool = True, seed: int = 0) -> dict:
@@ -171,10 +165,10 @@ def reproduce_basri_density(directory: Path, quick: bool = False, progress: bool
     return {
         "data": DATA, "rho": RHO, "settings": result["settings"],
         "density_ratio": result["density_ratio"], "kappa": result["kappa"].tolist(),
-        "ratio": {route: result["ratio"][route].tolist() for route in ROUTE_LABELS},
-        "ratio_at_highest_kappa": {route: float(result["ratio"][route][-1])
+        "ratio": {route: store.passage_time_json(result["ratio"][route]) for route in ROUTE_LABELS},
+        "ratio_at_highest_kappa": {route: store.passage_time_json(result["ratio"][route][-1])
                                    for route in ROUTE_LABELS},
-        "ratio_mean_over_kappa": {route: float(np.nanmean(result["ratio"][route]))
+        "ratio_mean_over_kappa": {route: store.passage_time_json(np.mean(result["ratio"][route]))
                                   for route in ROUTE_LABELS},
     }
 
@@ -230,10 +224,10 @@ def circle_law(quick: bool = False, b_stds=(0.5, 0.0)) -> dict:
                     window = np.abs(g) < 3 * CIRCLE_WIDTH
                     remaining = np.linalg.norm(u[:, window], axis=1) / np.linalg.norm(y[window])
                     rows.append({"ratio": r, "region": region, "k": k, "p": density[region],
-                                 "t_e": float(e_folding_time(times, remaining[:, None])[0]),
+                                 "t_e": store.passage_time_json(e_folding_time(times, remaining[:, None])[0]),
                                  "t_local_law": 1.0 / (2 * math.pi * density[region] * lam[k]),
                                  "t_antipodal_law": 1.0 / (math.pi * sum(density.values()) * lam[k])})
-        fit_rows = [row for row in rows if np.isfinite(row["t_e"])]
+        fit_rows = [row for row in rows if row["t_e"] is not None]
         A = np.stack([np.log([row["k"] for row in fit_rows]), -np.log([row["p"] for row in fit_rows]),
                       np.ones(len(fit_rows))], axis=-1)
         a, b, _ = np.linalg.lstsq(A, np.log([row["t_e"] for row in fit_rows]), rcond=None)[0]
@@ -256,7 +250,8 @@ def reproduce_basri_circle(directory: Path, quick: bool = False, progress: bool 
             if row["region"] == "sparse":
                 dense = next(d for d in res["rows"] if d["region"] == "dense" and d["k"] == row["k"]
                              and d["ratio"] == row["ratio"])
-                ratios[f"r={row['ratio']:g},k={row['k']}"] = row["t_e"] / dense["t_e"]
+                ratios[f"r={row['ratio']:g},k={row['k']}"] = (
+                    None if None in (row["t_e"], dense["t_e"]) else row["t_e"] / dense["t_e"])
         summary[bias] = {"fit": res["fit"], "sparse_over_dense": ratios}
     return summary
 
@@ -270,7 +265,7 @@ def _plot_circle(result, path):
             for region, marker in (("dense", "o"), ("sparse", "s")):
                 rows = [row for row in res["rows"] if row["ratio"] == r and row["region"] == region]
                 ks = [row["k"] for row in rows]
-                ax.loglog(ks, [row["t_e"] for row in rows], marker, color=f"C{i}", ms=3,
+                ax.loglog(ks, [np.nan if row["t_e"] is None else row["t_e"] for row in rows], marker, color=f"C{i}", ms=3,
                           label=f"r = {r:g}, {region}: kernel flow")
                 ax.loglog(ks, [row["t_local_law"] for row in rows], "-" if region == "dense" else "--",
                           color=f"C{i}", lw=0.8)

@@ -256,10 +256,10 @@ def design_demo(directory: Path, quick: bool = False, progress: bool = True) -> 
         f, table, delimiter=",", header="xi,wanted,designed,gaussian,uniform", comments=""))
     plot_design(d, directory / "design.png", note="rates ∝ 1 + 3|ξ|/8 on |ξ| ≤ 8, σ_a = 3, c = 1/20")
     lo, hi = (d.xi.argmin(), d.xi.argmax())
-    ratio = {name: float(d.times[name][hi] / d.times[name][lo]) for name in d.times}
+    ratio = {name: store.passage_time_json(d.times[name][hi] / d.times[name][lo]) for name in d.times}
     return {"iterations": d.iterations, "residual": float(d.residual),
-            "times_to_epsilon": float(d.epsilon), "wanted_rescaled_to_achieved": True,
+            "epsilon": float(d.epsilon), "wanted_rescaled_to_achieved": True,
             "baseline_scales": {name: _baseline_scale(b) for name, b in d.baselines.items()},
             "time_ratio_top_to_bottom": {**ratio, "wanted": float(d.wanted[hi] / d.wanted[lo])},
-            "worst_time": {name: float(d.worst_time(name)) for name in d.times}}
+            "worst_time": {name: store.passage_time_json(d.worst_time(name)) for name in d.times}}
 
