@@ -238,13 +238,14 @@ def spectrum(rho_spec, activation, sigma_a, part, b_std, domain, dim, kmax, poin
                                  "φ_w of an FF-NN: use --rho with --part readout")
             s = spectra.periodic_spectrum(rho, arg, kmax)
             freq, lam, mult, xlabel = s.radius, s.eigenvalue, s.multiplicity, "angular frequency |ξ| = 2π|k|/P"
+            column = "abs_xi"
         elif kind == "sphere":
             if rho_spec and not is_isotropic(rho):
                 raise ValueError(f"on the sphere the FF kernel is a dot-product kernel only for an "
                                  f"isotropic ρ_w, and {rho_spec} in d = {d} is not (use gaussian, "
                                  "cauchy or student)")
             lam = spectra.sphere_spectrum(kernel, d, kmax)
-            freq, xlabel = np.arange(kmax + 1.0), f"degree k on $S^{{{d - 1}}}$"
+            freq, xlabel, column = np.arange(kmax + 1.0), f"degree k on $S^{{{d - 1}}}$", "degree"
             mult = spectra.sphere_multiplicity(d, np.arange(kmax + 1))  # 2k + 1 on S², (k+1)² on S³
         else:
             if d != 1:
@@ -255,7 +256,7 @@ def spectrum(rho_spec, activation, sigma_a, part, b_std, domain, dim, kmax, poin
             resolved = lam > GRAM_FLOOR * lam[0]
             lam, V = lam[resolved][: kmax + 1], V[:, resolved][:, : kmax + 1]
             freq, mult = spectra.dominant_frequency(V, x[:, 0]), np.ones(lam.size, int)
-            xlabel = "dominant angular frequency of the eigenvector"
+            xlabel, column = "dominant angular frequency of the eigenvector", "dominant_xi"
             if not resolved.all():
                 click.echo(f"{np.sum(~resolved)} eigenvalues below {GRAM_FLOOR:g}·λ_max are at "
                            "rounding level; left out (their eigenvectors have no frequency)")
@@ -276,8 +277,9 @@ def spectrum(rho_spec, activation, sigma_a, part, b_std, domain, dim, kmax, poin
                    f"{math.exp(fit.rms_log_residual):.3g} (rms); the spectrum does not follow it "
                    "there: try --law or --fit-from", err=True)
     with store.replacing_directory(out, force) as tmp:
-        _write_csv(tmp / "spectrum.csv", "frequency,eigenvalue,multiplicity", [freq, lam, mult])
+        _write_csv(tmp / "spectrum.csv", f"{column},eigenvalue,multiplicity", [freq, lam, mult])
         store.write_json(tmp / "spectrum.json", {"command": "spectrum", "options": options,
+                                                 "frequency_column": {column: xlabel},
                                                  "fit": fit.__dict__, "provenance": store.provenance()})
         plotting.plot_spectrum(freq, lam, fit, path=tmp / "spectrum.png", xlabel=xlabel, title=name,
                                note=f"domain {kind}{'' if arg is None else f' {arg}'}; d = {d}")
@@ -632,7 +634,8 @@ def pde(rho_spec, dim, sigma_a, density, data_spec, target_spec, data_half_width
         if np.any(np.isclose(t, requested, rtol=1e-12, atol=0.0)):
             click.echo(f"{t:>10.4g} " + " ".join(f"{a:>14.5g}" for a in row))
     with store.replacing_directory(out, force) as tmp:
-        _write_csv(tmp / "pde.csv", "t," + ",".join(f"abs_u_hat_{k}" for k in names),
+        field = "abs_V" if sol.model == "E2" else "abs_u_hat"
+        _write_csv(tmp / "pde.csv", "t," + ",".join(f"{field}_{k}" for k in names),
                    [sol.times] + list(table.T))
         plot_frequency_pde(sol, probe_k, tmp / "pde.png",
                            note=f"ρ_w = {rho_spec}, σ_a = {sigma_a:g}, "
@@ -642,6 +645,11 @@ def pde(rho_spec, dim, sigma_a, density, data_spec, target_spec, data_half_width
                                   f"(P{order}), scheme {sol.scheme}")
         store.write_json(tmp / "pde.json", {
             "command": "pde", "options": options, "model": sol.model, "n_dofs": sol.n_dofs,
+            "columns": {"t": "flow time t = eta * step",
+                        f"{field}_XI": ("|V(ξ, t)|, V = F[u p]/c̄: the error weighted by the data "
+                                        "density p, over its reference level c̄" if sol.model == "E2"
+                                        else "|û(ξ, t)|: the error's Fourier transform")
+                        + " at the angular wave vector ξ = XI (k for k e1, or k1/k2/...)"},
             "scheme": sol.scheme, "resolution": sol.resolution, "provenance": store.provenance()})
     click.echo(f"wrote {out}/ (pde.csv, pde.png and .pdf, pde.json)")
 

@@ -74,3 +74,41 @@ def test_summaries_are_standard_json_and_lose_no_value(tmp_path):
                                            "nested": [(np.float32("nan"), 2)]})
     assert _strict_json(tmp_path / "s.json") == {"gap": None, "time": "inf", "t": [1.0, "-inf"],
                                                  "nested": [[None, 2]]}
+
+
+def _cli(*args):
+    from click.testing import CliRunner
+
+    from ntk_freq.cli import main
+
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def _header(path) -> list:
+    return path.read_text().splitlines()[0].split(",")
+
+
+@pytest.mark.parametrize("args, column", [
+    (["--rho", "gaussian:2", "--kmax", "8"], "abs_xi"),                            # Bochner, |ξ|
+    (["--network", "relu", "--domain", "sphere", "--dim", "3", "--kmax", "12"], "degree"),
+    (["--rho", "uniform:8", "--domain", "interval:-3,3", "--points", "128", "--kmax", "16"],
+     "dominant_xi"),
+], ids=["periodic", "sphere", "interval"])
+def test_spectrum_csv_names_its_frequency_column_for_the_domain(tmp_path, args, column):
+    """An angular frequency |ξ|, a degree k and an eigenvector's dominant |ξ| are three
+    quantities: the column was "frequency" for all three."""
+    _cli("spectrum", *args, "--out", tmp_path / "s")
+    assert _header(tmp_path / "s" / "spectrum.csv") == [column, "eigenvalue", "multiplicity"]
+    assert list(_strict_json(tmp_path / "s" / "spectrum.json")["frequency_column"]) == [column]
+
+
+def test_pde_csv_names_V_under_data_and_u_hat_without(tmp_path):
+    """Under --data the field is V = F[u p]/c̄ (E2), not û: the header said abs_u_hat for both."""
+    common = ["pde", "--rho", "gaussian:2", "--target", "windowed-sines:2", "--times", "0,5"]
+    _cli(*common, "--density", "0.1", "--out", tmp_path / "e3")
+    _cli(*common, "--data", "box:5", "--out", tmp_path / "e2")
+    assert _header(tmp_path / "e3" / "pde.csv") == ["t", "abs_u_hat_2"]
+    assert _header(tmp_path / "e2" / "pde.csv") == ["t", "abs_V_2"]
+    assert "V = F[u p]" in _strict_json(tmp_path / "e2" / "pde.json")["columns"]["abs_V_XI"]
