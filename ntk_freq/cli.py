@@ -348,7 +348,8 @@ def _figure_names(dim: int) -> str:
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def width_study(rho, widths, seeds, steps, eta, sigma_a, dtype, target, part, n_points, half_width,
                 dim, out, name, quiet):
-    """Network-vs-kernel gap against width, with the fitted exponent (theory −1/2)."""
+    """Gap between the network and the kernel's gradient-descent map (same steps) against
+    width, with the fitted exponent (theory −1/2)."""
     from ntk_freq.experiments import _run as experiments
     from ntk_freq.problem import Problem
     from ntk_freq.training._train import estimated_seconds
@@ -365,8 +366,8 @@ def width_study(rho, widths, seeds, steps, eta, sigma_a, dtype, target, part, n_
     except (ValueError, TypeError, MemoryError, RuntimeError) as err:
         raise click.ClickException(str(err)) from None
     s = result.summary
-    click.echo(f"{'width':>8} {'gap (rms)':>12}")
-    for m, g in zip(s["widths"], s["gap_rms"]):
+    click.echo(f"{'width':>8} {'rel. L2 gap to the kernel GD map (rms over seeds)':>12}")
+    for m, g in zip(s["widths"], s["nn_vs_kernel_gd_rel_l2_rms"]):
         click.echo(f"{m:8d} {g:12.4g}")
     click.echo(f"fitted exponent {s['exponent']:.3f} (theory -0.5); wrote {result.path}/")
 

@@ -112,3 +112,15 @@ def test_pde_csv_names_V_under_data_and_u_hat_without(tmp_path):
     assert _header(tmp_path / "e3" / "pde.csv") == ["t", "abs_u_hat_2"]
     assert _header(tmp_path / "e2" / "pde.csv") == ["t", "abs_V_2"]
     assert "V = F[u p]" in _strict_json(tmp_path / "e2" / "pde.json")["columns"]["abs_V_XI"]
+
+
+def test_width_study_names_its_reference_the_gd_map(tmp_path):
+    """The width study's gap is to the kernel's gradient-descent map (like for like), the run's
+    nn_vs_kernel_rel_l2 to the gradient flow: the names say which (it was "gap_rms")."""
+    _cli("width-study", "--widths", "16,32", "--seeds", "1", "--steps", "5", "--eta", "0.5",
+         "--part", "readout", "--points", "80", "--out", tmp_path, "--name", "w", "--quiet")
+    summary = _strict_json(tmp_path / "w" / "summary.json")
+    assert len(summary["nn_vs_kernel_gd_rel_l2_rms"]) == 2 and "gap_rms" not in summary
+    assert summary["reference"].startswith("kernel_gd")
+    arrays, _ = store.read_results(tmp_path / "w" / "results.npz")
+    assert arrays["nn_vs_kernel_gd_rel_l2"].shape == (2, 1)

@@ -217,17 +217,20 @@ def width_convergence(directory: Path, quick: bool = False, progress: bool = Tru
     """``width-convergence``: :func:`ntk_freq.comparison.width_study` (network vs the kernel's GD
     map after the same steps) with the fitted exponent; data in ``width_study.npz``."""
     from ntk_freq.comparison._compare import width_study
+    from ntk_freq.experiments._run import WIDTH_STUDY_REFERENCE
     from ntk_freq.plotting._style import plot_width_study
 
     problem, widths, seeds = width_problem(width_settings(quick))
     study = width_study(problem, widths=widths, seeds=seeds, progress=progress)
     store.write_results(directory / "width_study.npz",
-                        {"widths": study.widths, "gaps": study.gaps, "gap_rms": study.gap},
+                        {"widths": study.widths, "nn_vs_kernel_gd_rel_l2": study.gaps,
+                         "nn_vs_kernel_gd_rel_l2_rms": study.gap},
                         {"spec": study.spec, "exponent": study.exponent, "prefactor": study.prefactor})
     plot_width_study(study.widths, study.gaps, study.exponent, prefactor=study.prefactor,
                      path=directory / "width_convergence.png", title=study.rho,
                      note=f"network vs kernel GD map after {study.spec['steps']} steps")
-    return {"rho": study.rho, "widths": study.widths.tolist(), "gap_rms": study.gap.tolist(),
+    return {"rho": study.rho, "widths": study.widths.tolist(), "reference": WIDTH_STUDY_REFERENCE,
+            "nn_vs_kernel_gd_rel_l2_rms": study.gap.tolist(),
             "exponent": study.exponent, "prefactor": study.prefactor}
 
 
