@@ -124,3 +124,26 @@ def test_width_study_names_its_reference_the_gd_map(tmp_path):
     assert summary["reference"].startswith("kernel_gd")
     arrays, _ = store.read_results(tmp_path / "w" / "results.npz")
     assert arrays["nn_vs_kernel_gd_rel_l2"].shape == (2, 1)
+
+
+def test_pde_refuses_a_mesh_that_cannot_resolve_the_initial_error():
+    """ρ_w 10⁴ times wider than the target band (gaussian:40000, target at 4 and 8): the box
+    follows ρ_w's support (R ≈ 2·10⁵), the mesh that fits max_dofs cannot follow û₀ (relative L²
+    error 0.34 at 131 073 DOFs; 0.99 for gaussian:400000, whose |û(4, t)| came out at 1.6 % of
+    the exact value), and only a warning said so. Now refused (here at 20 000 DOFs, for speed:
+    error 0.99), naming the way out, which is exact: W frozen,
+    û(ξ, t) = û₀(ξ) e^{−c 2π ρ̄_w(ξ) t} (docs/theory.md)."""
+    from ntk_freq import distribution, solve_frequency_pde
+    from ntk_freq.data import WindowedSines, initial_error_hat
+
+    rho, c, T = distribution("gaussian:40000"), 1 / 20, 1e3
+    u0 = initial_error_hat(WindowedSines([4.0, 8.0], width=1.0))
+    with pytest.warns(UserWarning, match="mesh too coarse"), \
+            pytest.raises(ValueError, match="resolves û₀ only to a relative L² error of 0.99"):
+        solve_frequency_pde(rho, 1.0, c, u0_hat=u0, times=[T], part="readout", model="E3",
+                            max_dofs=20_000)
+    sol = solve_frequency_pde(rho, 1.0, c, u0_hat=u0, times=[T], part="readout", model="E3",
+                              domain=30.0, mass_tol=1.0)
+    xi = np.array([4.0, 8.0])
+    exact = u0(xi[:, None]) * np.exp(-c * 2 * np.pi * rho.pdf(xi) * T)
+    np.testing.assert_allclose(sol(xi, T), exact, rtol=1e-6)

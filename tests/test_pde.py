@@ -364,7 +364,9 @@ def test_coarse_mesh_warns_with_estimate():
     u0 = initial_error_hat(WindowedSines([6.0], width=2.0))
     with pytest.warns(UserWarning, match=r"mesh too coarse.*relative L² error of û₀ is ~"):
         solve_frequency_pde(Gaussian(4.0), 1.0, 0.1, u0_hat=u0, times=[1.0], mesh_size=2.0)
-    with pytest.warns(UserWarning, match="max_dofs"):
+    # the automatic mesh capped at 100 DOFs is wrong by 11 % (L²): warned and refused
+    with pytest.warns(UserWarning, match="max_dofs"), \
+            pytest.raises(ValueError, match="resolves û₀ only to a relative L² error of 0.11"):
         solve_frequency_pde(Gaussian(4.0), 1.0, 0.1, u0_hat=u0, times=[1.0], max_dofs=100)
     with warnings.catch_warnings():
         warnings.simplefilter("error")

@@ -93,6 +93,27 @@ def _check_memory(domain, h, order, breaks, n_times, scheme, solver) -> int:
     return n
 
 
+#: An automatic mesh whose relative L² error of û₀ or ρ̄_w exceeds this is refused, not warned about: the
+#: solution would be wrong in its first digit (ρ_w 10⁴ times wider than û₀'s features gave
+#: |û(κ, t)| at 2 % of the exact value with only a warning).
+UNRESOLVED = 0.1
+
+
+def _refuse_unresolved(resolution: dict, Omega, h: float, dofs: int) -> None:
+    """ValueError when the automatic mesh, capped by max_dofs, resolves û₀ or ρ̄_w worse than
+    :data:`UNRESOLVED`, saying why."""
+    worst = max(resolution, key=resolution.get)
+    if resolution[worst] > UNRESOLVED:
+        raise ValueError(
+            f"the mesh (h = {h:.3g}, {dofs} DOFs) resolves {'û₀' if worst == 'u0_hat' else 'ρ̄_w'} "
+            f"only to a relative L² error of {resolution[worst]:.2g}, so the solution would be "
+            f"wrong by about as much: Ω of radius {Omega.radius:.4g} (ρ_w's support by default) is far "
+            "wider than the features of û₀ and ρ̄_w that the mesh must follow. Pass domain=R, a "
+            "radius that holds the error's band (zero flux at its edge), with mass_tol=1 (ρ_w's "
+            "mass outside it is then left out knowingly), a smaller mesh_size or a larger "
+            "max_dofs (`ntk-freq pde`: --mesh-size, --max-dofs)")
+
+
 def solve_frequency_pde(rho: FrequencyDistribution, sigma_a: float, density, *, u0_hat=None,
                         times=None, part: str = "full", domain=None, shape: str = "box",
                         support_tol: float = 1e-8, mass_tol: float = 1e-6,
@@ -218,6 +239,8 @@ def solve_frequency_pde(rho: FrequencyDistribution, sigma_a: float, density, *, 
     if mass < 1 - outside - mass_tol:
         raise ValueError(_mass_message(rho, Omega, mass, 1 - outside - mass_tol, mass_tol,
                                        disc.resolution["rho"], resolution_tol, h))
+    if mesh_size is None:  # a mesh the caller chose is theirs (it warned)
+        _refuse_unresolved(disc.resolution, Omega, h, basis.N)
     if scheme == "auto":
         scheme = "eigen" if basis.N <= EIGEN_MAX_DOFS else planned
     _check_memory(Omega, h, order, breaks, times.size, scheme, solver)
