@@ -63,10 +63,19 @@ class WindowedSines:
 
     def __call__(self, x) -> np.ndarray:
         """y(x) at points of shape (..., d); returns shape (...)."""
-        x = v.points("x", x, self.dim)
+        return self._evaluate(v.points("x", x, self.dim), np)
+
+    def traced(self, x):
+        """y(x) at points of shape (..., d) as a JAX-traceable function (no checks), for
+        derivatives of the target by autodiff (the sources s = L u* of operator losses)."""
+        import jax.numpy as jnp
+
+        return self._evaluate(x, jnp)
+
+    def _evaluate(self, x, xp):
         kappa, A, phi = self._arrays()
-        window = np.exp(-0.5 * np.sum(x**2, axis=-1) / self.width**2)
-        return window * (np.sin(x @ kappa.T + phi) @ A)
+        window = xp.exp(-0.5 * xp.sum(x**2, axis=-1) / self.width**2)
+        return window * (xp.sin(x @ kappa.T + phi) @ A)
 
     def fourier(self, xi) -> np.ndarray:
         """The exact transform ŷ(ξ) (class docstring) at points of shape (..., d); complex."""

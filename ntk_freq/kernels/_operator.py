@@ -57,6 +57,18 @@ class KernelOperator:
         c = self.V.T @ self._in(u0)
         return self._out((flow_integral_factor(self.lam, times) * c) @ self.V.T)
 
+    def gd_sum(self, u0, eta: float, steps) -> np.ndarray:
+        """η Σ_{j<k} u_j of the gradient-descent map from u₀ at each k in ``steps``, shape
+        (T, N): the discrete twin of :meth:`integral`, (1 − (1 − ηλ)^k)/λ per eigenvalue (ηk
+        where λ = 0)."""
+        eta = v.positive("eta", eta)
+        k = np.asarray(steps, dtype=np.float64).reshape(-1, 1)
+        c = self.V.T @ self._in(u0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            factor = np.where(self.lam > 0, -np.expm1(k * np.log1p(-eta * self.lam + 0j)).real / self.lam,
+                              eta * k)
+        return self._out((factor * c) @ self.V.T)
+
     def gd(self, u0, eta: float, steps) -> np.ndarray:
         """u_k = (I − η Θ/N)^k u₀ at each k in ``steps``, shape (T, N)."""
         eta = v.positive("eta", eta)

@@ -4,7 +4,8 @@ A loss says what the network is trained to match. Every loss in the kernel regim
 error's spectrum through a non-negative weight q(ξ): the per-frequency rate of the frequency
 PDE is q(ξ)·ρ̄_w(ξ) (docs/theory.md). The mean-squared loss has q ≡ 1. An operator loss
 (a PINN residual L f − s with symbol P(ξ), or a Sobolev weight) has q = |P|²; it is a new
-subclass of :class:`Loss` with its own ``q`` and ``spec``, read by the same routes.
+subclass of :class:`Loss` with its own ``q`` and ``spec``, read by the same routes
+(:mod:`ntk_freq.losses._operator`).
 """
 
 from __future__ import annotations
@@ -51,9 +52,15 @@ LOSSES = {"mse": MeanSquared}
 
 
 def loss(spec) -> Loss:
-    """A loss object from its spec ("mse") or a :class:`Loss` as it is."""
+    """A loss object from its spec ("mse", "screened-poisson:1", "sobolev:1",
+    "poisson;boundary=10", …: :mod:`ntk_freq.losses._operator`) or a :class:`Loss` as it is."""
     if isinstance(spec, Loss):
         return spec
     if isinstance(spec, str) and spec.strip() in LOSSES:
         return LOSSES[spec.strip()]()
-    raise ValueError(f"loss must be one of {sorted(LOSSES)} or a ntk_freq.losses.Loss, got {spec!r}")
+    if isinstance(spec, str):
+        from ntk_freq.losses._operator import parse_operator_loss
+
+        return parse_operator_loss(spec.strip())
+    raise TypeError(f"loss must be a spec such as 'mse' or 'screened-poisson:1', or a "
+                    f"ntk_freq.losses.Loss, got {spec!r}")

@@ -123,6 +123,19 @@ class FourierFeatures:
         1e-8 (φ_w is ρ_w's transform)."""
         return max(rho.support_radius(1e-8), xi_top)
 
+    def operator_ntk(self, rho, blocks_a, blocks_b) -> np.ndarray:
+        """The operator-applied NTK [L_a,x L_b,x' Θ(x, x')] between blocks of (points (n, d),
+        :class:`ntk_freq.losses.DifferentialOperator` or None for values), rows and columns
+        stacked in block order (:func:`ntk_freq.kernels.operator_gram`: a quadrature over ρ_w
+        refined against the closed form; any ρ_w with the moments the operators need)."""
+        from ntk_freq.kernels._operator_kernels import check_moments, frequency_rule, operator_gram
+
+        order = max([L.order for _, L in (*blocks_a, *blocks_b) if L is not None] or [0])
+        check_moments(rho, order)
+        points = np.concatenate([v.point_list("points", x, rho.dim) for x, _ in (*blocks_a, *blocks_b)])
+        rule = frequency_rule(rho, points, sigma_a=self.sigma_a, part=self.part)
+        return operator_gram(rule, blocks_a, blocks_b, sigma_a=self.sigma_a, part=self.part)
+
     def pde_coefficients(self, rho, xi) -> PDECoefficients:
         """ρ_α = ρ̄_w (absent when only W trains) and ρ_D = σ_a² ρ̄_w (absent with W frozen)
         at ξ of shape (..., d)."""

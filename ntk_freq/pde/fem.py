@@ -59,6 +59,14 @@ def operator_form(u, v, w):
     return w.D * dot(grad(u), grad(v)) + w.alpha * u * v
 
 
+@BilinearForm
+def weighted_operator_form(u, v, w):
+    """a(q u, v) = ∫ D ∇(q u)·∇v + α q u v dξ = ∫ D (q ∇u + u ∇q)·∇v + α q u v dξ: the plain
+    operator acting on q û, for an operator loss with weight q(ξ) = Σ|P_k(ξ)|² (q and ∇q given
+    at the quadrature points; not symmetric)."""
+    return w.D * (w.q * dot(grad(u), grad(v)) + u * dot(w.dq, grad(v))) + w.alpha * w.q * u * v
+
+
 @LinearForm
 def load_form(v, w):
     """b(v) = ∫ f v dξ (f given at the quadrature points)."""

@@ -122,7 +122,7 @@ def solve_frequency_pde(rho: FrequencyDistribution, sigma_a: float, density, *, 
                         scheme: str = "auto", dt: float | None = None, rannacher: int = 2,
                         linear_solver: str | None = None, progress: bool = False,
                         diffusion=None, u0=None, assembly: str = "auto",
-                        model: str | None = None) -> FrequencySolution:
+                        model: str | None = None, loss=None) -> FrequencySolution:
     """Solve (E3), ∂_t û = c(2π)^d [σ_a² ∇·(ρ̄_w ∇û) − ρ̄_w û], û(·, 0) = û₀, by finite elements.
 
     rho: ρ_w (d = rho.dim ∈ {1, 2, 3}); sigma_a: std of the readout weights; density: the data
@@ -162,6 +162,13 @@ def solve_frequency_pde(rho: FrequencyDistribution, sigma_a: float, density, *, 
     (:func:`ntk_freq.pde.e2.e2_cost`) and a MemoryError says what would fit. The result's
     ``model`` says which equation was solved.
 
+    loss: None (the mean-squared loss) or an operator loss (:class:`ntk_freq.losses.OperatorLoss`,
+      weight q(ξ) = Σ_k |P_k(ξ)|² on the error's spectrum): solves (E3_L),
+      ∂_t û = c(2π)^d [σ_a² ∇·(ρ̄_w ∇(qû)) − ρ̄_w qû], in the weak form a(qû, v) with
+      ∇(qû) = q∇û + û∇q, so frequencies where q = 0 (Helmholtz's |ξ| = k) need no division;
+      its matrix is not symmetric, so the schemes are "cn" (default in d ≤ 2) and "krylov". The data
+      model is (E3)'s: the data fill R^d at density c.
+
     model: which equation, said by the caller: "E3" (``density`` a constant c) or "E2"
     (``density`` a data density, its spec or a point measure). None is "E3" for a number; for a
     data density it still means "E2" for one release, with a FutureWarning (the type of
@@ -178,6 +185,14 @@ def solve_frequency_pde(rho: FrequencyDistribution, sigma_a: float, density, *, 
     if times is None:
         raise TypeError("times (the flow times t = η · step to solve for) is required")
     model = _check_model(model, isinstance(density, (str, DataDensity)))
+    if loss is not None and not hasattr(loss, "q_gradient"):
+        raise TypeError(f"loss must be None or an operator loss (ntk_freq.losses.OperatorLoss), got {loss!r}")
+    if loss is not None and model == "E2":
+        raise ValueError("an operator loss's frequency PDE is solved in its local form (E3_L): "
+                         "use model='E3' (density a constant c)")
+    if loss is not None and scheme in ("eigen", "lanczos"):
+        raise ValueError(f"scheme={scheme!r} needs a symmetric operator; with an operator loss the "
+                         "weak form is not symmetric: use scheme='krylov' or 'cn'")
     if model == "E2":
         if diffusion is not None:
             raise ValueError("diffusion (the deep FF-NN's ρ_D) is for the local equation (E3); "
@@ -242,7 +257,8 @@ def solve_frequency_pde(rho: FrequencyDistribution, sigma_a: float, density, *, 
     if mesh_size is None:  # a mesh the caller chose is theirs (it warned)
         _refuse_unresolved(disc.resolution, Omega, h, basis.N)
     if scheme == "auto":
-        scheme = "eigen" if basis.N <= EIGEN_MAX_DOFS else planned
+        scheme = ("cn" if rho.dim < 3 else "krylov") if loss is not None else \
+            "eigen" if basis.N <= EIGEN_MAX_DOFS else planned
     _check_memory(Omega, h, order, breaks, times.size, scheme, solver)
     if scheme == "cn":  # a step costs a few dozen sparse products of the DOFs (more with CG)
         v.affordable(f"{times[-1] / dt:.3g} Crank–Nicolson steps of {basis.N} DOFs",
@@ -253,7 +269,12 @@ def solve_frequency_pde(rho: FrequencyDistribution, sigma_a: float, density, *, 
         D = fem.coefficients_from_density(
             _evaluate_density("diffusion", diffusion, fem.quadrature_points(basis)), rho.dim, 1.0,
             density, "frequency")[0]
-    A = asm(fem.operator_form, basis, D=D, alpha=alpha).tocsr()
+    if loss is None:
+        A = asm(fem.operator_form, basis, D=D, alpha=alpha).tocsr()
+    else:
+        xi_q = fem.quadrature_points(basis)
+        A = asm(fem.weighted_operator_form, basis, D=D, alpha=alpha, q=loss.q(xi_q),
+                dq=np.moveaxis(loss.q_gradient(xi_q), -1, 0)).tocsr()
     U = _integrate(disc.M, A, disc.U0, times, scheme, dt, rannacher, solver, progress)
     return FrequencySolution(rho, sigma_a, density, part, Omega, basis, times, U, u0_hat,
                              scheme, disc.resolution, mass)

@@ -254,6 +254,9 @@ def check_training_cost(what: str, n_params: int, n_points: int, *, steps: int, 
 def estimated_seconds(width: int, n_points: int, steps: int, *, dtype: str, runs: int = 1) -> float:
     """A rough wall time for ``runs`` trainings of an FF-NN of width m (2m neurons) on N points
     for ``steps`` steps, on the reference machine (a busy machine takes longer)."""
+    width, n_points, steps, runs = (v.nonnegative_int(n, x) for n, x in
+                                    (("width", width), ("n_points", n_points), ("steps", steps), ("runs", runs)))
+    v.choice("dtype", dtype, STEP_SECONDS)
     return runs * (CALL_SECONDS + STEP_SECONDS[dtype] * 2 * width * n_points * steps)
 
 
@@ -267,7 +270,8 @@ def merged_apply(apply: Callable) -> Callable:
 @in_dtype
 def train(network: Network, params, x, *, y, eta: float, times, optimizer=None,
           dtype: str = "float64", chunk: int = 200, progress: bool | str = True,
-          patience: int = 50, weights=None, regime: bool | int = True, x_test=None) -> TrainResult:
+          patience: int = 50, weights=None, regime: bool | int = True, x_test=None,
+          residual=None) -> TrainResult:
     """Full-batch training of ``network`` from ``params`` on (x, y), snapshots of the error
     u = f(x) − y at the flow times ``times`` (each a multiple of η; t = η · step).
 
@@ -297,7 +301,14 @@ def train(network: Network, params, x, *, y, eta: float, times, optimizer=None,
 
     x_test: points apart from the training points (the same dimension) at which the network's
     outputs are recorded at every snapshot (``TrainResult.f_test``, ``test_error``); one run gives
-    the test error at every time."""
+    the test error at every time.
+
+    residual: None (the loss on the values f(x) − y), or an operator loss laid out on its points
+    (:class:`ntk_freq.losses.ResidualData`, from :func:`ntk_freq.losses.residual_data`): the
+    network is trained on ½ Σ q (R − s)² over its stacked residuals R = [L_1 f(X); …; f(X_B)]
+    (derivatives of the network by forward-mode autodiff, inside the compiled step), η is checked
+    against 2/λ_max of that loss's NTK, and ``u``, ``loss`` and ``f_test`` report as before: the
+    error f(x) − y on (x, y), the operator loss per step, the outputs at ``x_test``."""
     if not isinstance(network, Network):
         raise TypeError(f"network must be an ntk_freq.networks.Network, got {type(network).__name__}")
     v.choice("dtype", dtype, DTYPES)
@@ -317,6 +328,8 @@ def train(network: Network, params, x, *, y, eta: float, times, optimizer=None,
         x_test = x_test[:, None] if x_test.ndim == 1 else x_test
         if x_test.ndim != 2 or x_test.shape[1] != x.shape[1]:
             raise ValueError(f"x_test must be points of dimension {x.shape[1]} like x, got shape {x_test.shape}")
+    if residual is not None and weights is not None:
+        raise ValueError("weights are the operator loss's own (ResidualData.q) when residual is given")
     q = None
     if weights is not None:
         q = v.finite_array("weights", weights).reshape(-1)
@@ -330,17 +343,25 @@ def train(network: Network, params, x, *, y, eta: float, times, optimizer=None,
         raise TypeError(f"optimizer must be None (gradient descent) or an optax GradientTransformation "
                         f"such as optax.adam(1e-3), got {optimizer!r}")
     opt_state = () if gd else optimizer.init(theta)
-    static = dict(apply=network.apply, loss_and_grad=network.loss_and_grad,
+    fit_net, fit_x, fit_y, fit_q = network, x, y, q
+    if residual is not None:  # the loss reads the stacked residuals of the network
+        from ntk_freq.losses._operator import residual_apply
+
+        fit_net = Network(network.init, residual_apply(network.apply, residual.blocks), network.trainable)
+        fit_x = jnp.asarray(residual.points, dtype=jdt)
+        fit_y = jnp.asarray(check_representable("the sources s", residual.s, dtype), dtype=jdt)
+        fit_q = jnp.asarray(residual.q, dtype=jdt)
+    static = dict(apply=fit_net.apply, loss_and_grad=fit_net.loss_and_grad,
                   optimizer=None if gd else optimizer, chunk=chunk)
-    dynamic = (frozen, x, y, q, jnp.asarray(eta, dtype=jdt))
-    _check_memory(_steps.lower(theta, opt_state, *dynamic, 1, **static).compile(), x.shape[0],
+    dynamic = (frozen, fit_x, fit_y, fit_q, jnp.asarray(eta, dtype=jdt))
+    _check_memory(_steps.lower(theta, opt_state, *dynamic, 1, **static).compile(), fit_x.shape[0],
                   f"{_n_params(params)} parameters")
-    check_training_cost(f"training {int(steps[-1])} steps", _n_params(params), x.shape[0],
+    check_training_cost(f"training {int(steps[-1])} steps", _n_params(params), fit_x.shape[0],
                         steps=int(steps[-1]), hint="use fewer steps (later snapshot times) or a smaller network")
 
     max_eta = float("nan")
     if gd:
-        max_eta = 2.0 / network_lambda_max(network, params, x, weights=q)
+        max_eta = 2.0 / network_lambda_max(fit_net, params, fit_x, weights=fit_q)
         if eta >= max_eta:
             raise ValueError(
                 f"eta = {eta!r} is above the gradient-descent stability limit 2/λ_max(Θ(X, X)/N) "
@@ -349,7 +370,7 @@ def train(network: Network, params, x, *, y, eta: float, times, optimizer=None,
             )
 
     probe = None if regime_points is None else regime_probe(
-        merged_apply(network.apply), theta, x, aux=frozen, **regime_points)
+        merged_apply(network.apply), theta, x, aux=frozen, **regime_points)  # the values' NTK
     rows = []
     u = np.empty((len(steps), x.shape[0]))
     f_test = None if x_test is None else np.empty((len(steps), x_test.shape[0]))
@@ -373,7 +394,9 @@ def train(network: Network, params, x, *, y, eta: float, times, optimizer=None,
             if f_test is not None:
                 f_test[i] = np.asarray(_outputs(merge(theta, frozen), x_test, network.apply), dtype=np.float64)
             rows += [] if probe is None else [probe(theta)]
-    final = 0.5 * float(np.mean(u[-1] ** 2) if q is None else np.sum(np.asarray(q) * u[-1] ** 2))
+    r = u[-1] if residual is None else np.asarray(
+        _residual(merge(theta, frozen), fit_x, fit_y, fit_net.apply), dtype=np.float64)
+    final = 0.5 * float(np.mean(r**2) if fit_q is None else np.sum(np.asarray(fit_q) * r**2))
     all_losses = np.concatenate(losses + [np.array([final])])
     return TrainResult(
         times=np.asarray(times, dtype=np.float64).reshape(-1), steps=steps, u=u, loss=all_losses,
