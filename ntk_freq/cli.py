@@ -90,6 +90,10 @@ PROBLEM_OPTIONS = {
                             help="Test points apart from the training points: M Gauss nodes per "
                                  "axis of the data density; the run reports test error beside "
                                  "training error.")),
+    "loss": ("--loss", dict(help="Loss: mse (default), or an operator loss: poisson, "
+                            "screened-poisson:MU, helmholtz:K, advection:A (a1/a2 in d = 2), "
+                            "heat[:NU] (space-time), sobolev:S; add ';boundary=W' for a boundary "
+                            "term (docs/operator-losses.md).")),
     "model": ("--model", dict(type=click.Choice(["E2", "E3"]),
                               help="PDE of the 'pde' route: E2 on the training measure (default "
                                    "in d = 1) or the local E3.")),
@@ -301,13 +305,13 @@ def _floats(text):
 
 @main.command()
 @click.option("--experiment", default=None,
-              help="Named experiment (default, quick, default-2d, quick-2d, default-3d).")
+              help="Named experiment (default, quick, default-2d, quick-2d, default-3d, pinn, quick-pinn).")
 @click.option("--config", type=click.Path(dir_okay=False), default=None,
               help="TOML file with settings (the fields of ntk_freq.Problem, its network and "
                    "schedule, and compare's options; see docs/cli.md).")
 @problem_options("dim", "rhos", "target", "network", "sigma_a", "width", "hidden", "activation",
                  "eta", "steps", "seed", "dtype", "part", "n_points", "half_width", "data",
-                 "data_layout", "test", "model")
+                 "data_layout", "test", "loss", "model")
 @click.option("--out", default="ntk-freq-results", show_default=True, help="Root of the run directories.")
 @click.option("--name", default=None, help="Run directory name (default run-<UTC time>).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")

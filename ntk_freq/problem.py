@@ -34,7 +34,7 @@ from ntk_freq.data._density import data_density, training_measure
 from ntk_freq.distributions._families import FrequencyDistribution
 from ntk_freq.distributions._spec import distribution
 from ntk_freq.data._fourier import frequency_grid
-from ntk_freq.losses import loss as parse_loss
+from ntk_freq.losses import OperatorLoss, boundary_points, loss as parse_loss
 from ntk_freq.networks import NETWORKS, DeepFourierFeatures, FourierFeatures
 from ntk_freq.data._targets import WindowedSines, target as parse_target
 
@@ -164,6 +164,28 @@ def check_data_cover(y: WindowedSines, p, measure, xi_max: float) -> None:
                 f"{what} = {top:.4g} is above the Nyquist limit π/max Δx = {nyquist:.4g} of the "
                 f"widest gap ({gap:.4g}) between the {measure.n} training points of {p.spec}; use "
                 "more points or lower frequencies")
+
+
+def check_operator_loss(problem) -> None:
+    """An operator loss (:mod:`ntk_freq.losses`) fits the problem: its operators exist in d, the
+    network has operator-applied kernels (:class:`ntk_freq.FourierFeatures`), ρ_w has the
+    moments they need, the data are the grid of D (the boundary term's domain), and the dense
+    residual kernel fits in memory."""
+    from ntk_freq.kernels._operator_kernels import check_moments
+
+    loss, dim = problem.loss, problem.dim
+    operators = loss.operators(dim)
+    if not hasattr(problem.network, "operator_ntk"):
+        raise ValueError(f"loss {loss.spec!r}: operator losses need the network's operator-applied "
+                         f"NTK, which FourierFeatures has; {type(problem.network).__name__} has none")
+    check_moments(problem.rho_w, max(L.order for L in operators))
+    if problem.data is not None:
+        raise ValueError(f"loss {loss.spec!r}: operator losses train on the grid of D (data=None), "
+                         f"got data = {problem.data!r}")
+    n = problem.n_points**dim
+    rows = len(operators) * n + (2 * dim * problem.n_points ** (dim - 1) if loss.boundary else 0)
+    v.fits_in_memory(f"the residual kernel of loss {loss.spec!r} ({rows} × {rows}, dense)",
+                     8.0 * 4 * rows**2)
 
 
 # --- records --------------------------------------------------------------------------------------
@@ -347,6 +369,8 @@ class Problem:
         v.fits_in_memory(
             f"the errors of the routes on N = {self.n_points}^{dim} training points (4 routes × "
             f"{self.times.size} times × N, float64)", 8.0 * 4 * self.times.size * self.n_points**dim)
+        if isinstance(self.loss, OperatorLoss):
+            check_operator_loss(self)
         if self.data is None:  # the grid is built on first use (``measure``)
             check_data_grid(self.target_fn, self.half_width, self.n_points, self.xi_top)
         else:
@@ -426,6 +450,14 @@ class Problem:
     def times(self) -> np.ndarray:
         """The schedule's flow times t = η · step."""
         return self.schedule.times
+
+    @property
+    def boundary_points(self) -> np.ndarray | None:
+        """The points of an operator loss's boundary term on ∂D (:func:`ntk_freq.losses.boundary_points`),
+        or None when the loss has none."""
+        if not getattr(self.loss, "boundary", 0.0):
+            return None
+        return boundary_points(self.half_width, self.n_points, self.dim)
 
     # --- records and changes ---
 

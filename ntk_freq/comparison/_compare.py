@@ -39,7 +39,8 @@ from ntk_freq.data._density import PointMeasure, data_density, measured_spectrum
 from ntk_freq.distributions._families import FrequencyDistribution
 from ntk_freq.distributions._spec import distribution
 from ntk_freq.data._fourier import fourier_transform, relative_l2, remaining_fraction
-from ntk_freq.losses import MeanSquared
+from ntk_freq.losses import OperatorLoss, residual_data
+from ntk_freq.kernels._operator_kernels import operator_flow
 from ntk_freq.networks import FourierFeatures
 from ntk_freq.problem import (Problem, check_seed, rho_record, target_record)
 from ntk_freq.kernels._structured import kernel_operator
@@ -66,7 +67,9 @@ class RhoComparison:
     (:class:`ntk_freq.training.RegimeTrace`) or None; test_error[route]: (T,) the test error
     Σ_j w_j (f(x_j, t) − y_j)² on the problem's test points of the kernel flow and the trained
     network ("kernel", "nn"; empty without test points); train_error[route]: (T,) Σ_i q_i u_i²
-    on the training points beside it."""
+    on the training points beside it; frozen_rate: (n_κ,) the W-frozen rate c(2π)^d q ρ̄_w at
+    the target's wave vectors (:func:`frozen_rate`), against which the summary's effective rates
+    −ln(remaining)/t are read."""
 
     rho: str
     u_hat: dict
@@ -78,6 +81,23 @@ class RhoComparison:
     regime: object = None
     test_error: dict = dataclasses.field(default_factory=dict)
     train_error: dict = dataclasses.field(default_factory=dict)
+    frozen_rate: np.ndarray | None = None
+
+
+def frozen_rate(problem, rho) -> np.ndarray:
+    """The per-frequency rate with W frozen, c(2π)^d q(κ) ρ̄_w(κ) at the target's wave vectors
+    (1/time, t = η·step): exact for part "readout" with data filling R^d, and the reference the
+    trained rates are read against (q ≡ 1 for the mean-squared loss)."""
+    kappa = np.asarray(problem.kappa, float).reshape(len(problem.kappa), problem.dim)
+    c = problem.measure.level
+    return c * (2 * np.pi) ** problem.dim * problem.loss.q(kappa) * rho.symmetrised_pdf(kappa)
+
+
+def effective_rates(remaining: np.ndarray, t: float) -> np.ndarray:
+    """−ln(remaining fraction)/t: the one-exponential rate that would leave the remaining
+    fraction at time t (a trained FF-NN's decay is not one exponential; this is its average)."""
+    with np.errstate(divide="ignore"):
+        return -np.log(np.abs(remaining)) / t
 
 
 @dataclasses.dataclass(frozen=True)
@@ -103,7 +123,9 @@ class Comparison:
 
     def summary(self) -> dict:
         """Per ρ_w: the gaps at the final time, the remaining fractions at the final time per
-        route (keyed "xi=κ"), the largest stable η, and the wall time per route."""
+        route (keyed "xi=κ"), the W-frozen rate c(2π)^d q ρ̄_w and each route's effective rate
+        −ln(remaining)/t at the final time (so a trained network's rate is read beside the frozen
+        one, never in its place), the largest stable η, and the wall time per route."""
         out = {}
         for r in self.results:
             out[r.rho] = {
@@ -117,6 +139,13 @@ class Comparison:
                     route: {kappa_key(k): float(f) for k, f in zip(self.kappa, r.remaining[route][-1])}
                     for route in ROUTES
                 },
+                **({"frozen_rate": {kappa_key(k): float(f) for k, f in zip(self.kappa, r.frozen_rate)},
+                    "effective_rate": {
+                        route: {kappa_key(k): float(f) for k, f in
+                                zip(self.kappa, effective_rates(r.remaining[route][-1], self.times[-1]))}
+                        for route in ROUTES},
+                    "rate_unit": "1/t (t = eta * step)"}
+                   if r.frozen_rate is not None and self.times[-1] > 0 else {}),
                 "max_stable_eta": r.max_stable_eta,
                 **({"test_error": {route: float(e[-1]) for route, e in r.test_error.items()},
                     "train_error": {route: float(e[-1]) for route, e in r.train_error.items()}}
@@ -166,12 +195,17 @@ def stable_flows(op, u0, eta, *, times, check_eta: bool, what: str):
     """Exact flow, discrete GD map and the stability limit 2/λ_max(Θ(X, X)/N) of a kernel
     operator; with ``check_eta`` refuses η at or above that limit before any flow."""
     max_eta = op.stability_limit
+    check_stable(eta, max_eta, check_eta, what)
+    return op.flow(u0, times), op.gd(u0, eta, snapshot_steps(times, eta)), max_eta
+
+
+def check_stable(eta: float, max_eta: float, check_eta: bool, what: str) -> None:
+    """With ``check_eta``, refuse η at or above the stability limit 2/λ_max of ``what``."""
     if check_eta and eta >= max_eta:
         raise ValueError(
-            f"eta = {eta!r} is above the gradient-descent stability limit 2/λ_max(Θ(X, X)/N) = "
+            f"eta = {eta!r} is above the gradient-descent stability limit 2/λ_max = "
             f"{max_eta:.6g} of {what}; use eta < {max_eta:.6g}"
         )
-    return op.flow(u0, times), op.gd(u0, eta, snapshot_steps(times, eta)), max_eta
 
 
 def kernel_route(rho, sigma_a, part, *, x, u0, eta, times, check_eta: bool = True, weights=None):
@@ -184,14 +218,64 @@ def kernel_route(rho, sigma_a, part, *, x, u0, eta, times, check_eta: bool = Tru
 
 
 def nn_route(problem, key, progress):
-    """Train the problem's finite network from its doubling initialisation (f₀ ≡ 0)."""
+    """Train the problem's finite network from its doubling initialisation (f₀ ≡ 0) on the
+    problem's loss (an operator loss through its residuals, :func:`residual_of`)."""
     net = problem.network.finite(problem.rho_w)
     x = problem.measure.coords
     label = f"training {type(problem.network).__name__} m={problem.network.width}, ρ_w = {problem.rho_w!r}"
+    residual = residual_of(problem)
     return train(net, net.init(key), x, y=problem.target_fn(x), eta=problem.schedule.eta, times=problem.times,
                  optimizer=problem.schedule.optimizer, dtype=problem.network.dtype,
-                 progress=label if progress else False, weights=problem.weights,
+                 progress=label if progress else False,
+                 weights=problem.weights if residual is None else None, residual=residual,
                  x_test=None if problem.test_points is None else problem.test_points[0])
+
+
+def residual_of(problem):
+    """An operator loss laid out on the problem's points (:func:`ntk_freq.losses.residual_data`),
+    or None for the mean-squared loss."""
+    if not isinstance(problem.loss, OperatorLoss):
+        return None
+    return residual_data(problem.loss, x=problem.measure.coords, target=problem.target_fn,
+                         weights=problem.weights, x_boundary=problem.boundary_points)
+
+
+class Flows(NamedTuple):
+    """A problem's kernel route for one ρ_w: the errors on the training points under the exact
+    flow and the GD map ((T, N) each), the stability limit of the loss's kernel, and the network's
+    outputs at the test points under the flow ((T, M), or None without test points)."""
+
+    u: np.ndarray
+    u_gd: np.ndarray
+    max_eta: float
+    f_test: np.ndarray | None
+
+
+def kernel_flows(problem, rho, *, check_eta: bool) -> Flows:
+    """The exact kernel flow and its GD map on the problem's training points for ρ_w ``rho``:
+    Θ diag(q) on the values for the mean-squared loss (FFT + Lanczos on a uniform grid), the
+    block residual flow for an operator loss (:class:`ntk_freq.kernels.ResidualFlow`); η is
+    refused at or above the stability limit when ``check_eta``."""
+    network, x, y_fn = problem.network, problem.measure.coords, problem.target_fn
+    eta, times = problem.schedule.eta, problem.times
+    what = f"the NTK of {type(network).__name__} for rho = {rho!r} on {len(x)} points"
+    x_test = None if problem.test_points is None else problem.test_points[0]
+    if isinstance(problem.loss, OperatorLoss):
+        x_eval = x if x_test is None else np.concatenate([x, x_test])
+        flow = operator_flow(network, rho, problem.loss, x=x, target=y_fn, weights=problem.weights,
+                             x_boundary=problem.boundary_points, x_eval=x_eval)
+        check_stable(eta, flow.stability_limit, check_eta, f"the operator loss {problem.loss.spec!r} ({what})")
+        u = flow.flow(times)
+        f_test = None if x_test is None else u[:, len(x):] + y_fn(x_test)
+        return Flows(u[:, :len(x)], flow.gd(eta, snapshot_steps(times, eta))[:, :len(x)],
+                     flow.stability_limit, f_test)
+    op = network.kernel_operator(rho, x, problem.weights)
+    u, u_gd, max_eta = stable_flows(op, -y_fn(x), eta, times=times, check_eta=check_eta, what=what)
+    f_test = None
+    if x_test is not None:
+        q = np.full(len(x), 1.0 / len(x)) if problem.weights is None else np.asarray(problem.weights)
+        f_test = -(network.ntk(x_test, x, rho) @ (q * op.integral(-y_fn(x), times)).T).T  # (T, M)
+    return Flows(u, u_gd, max_eta, f_test)
 
 
 def check_pde_options(options) -> dict:
@@ -205,7 +289,7 @@ def check_pde_options(options) -> dict:
         raise TypeError(f"pde_options must be a dict of solve_frequency_pde options, got {options!r}")
     allowed = [p.name for p in inspect.signature(solve_frequency_pde).parameters.values()
                if p.kind is p.KEYWORD_ONLY
-               and p.name not in ("part", "u0", "u0_hat", "times", "model")]
+               and p.name not in ("part", "u0", "u0_hat", "times", "model", "loss")]
     unknown = sorted(set(options) - set(allowed))
     if unknown:
         raise ValueError(f"pde_options: unknown option(s) {unknown}; allowed: {allowed}")
@@ -288,14 +372,16 @@ def comparison_setup(problems, *, routes=ROUTES, model=None, pde_options=None,
     if unknown or "kernel" not in routes:
         raise ValueError(f"routes must be among {list(ROUTES)} and hold 'kernel' (the "
                          f"reference), got {list(routes)}")
+    operator = isinstance(p.loss, OperatorLoss)
     if not p.network.pde_models and model is None:
         routes = tuple(r for r in routes if r != "pde")
     elif model is None:
-        model = "E2" if p.dim == 1 and "E2" in p.network.pde_models else "E3"
+        model = "E2" if p.dim == 1 and "E2" in p.network.pde_models and not operator else "E3"
     if model is not None:
         model = v.choice("model", model, p.network.pde_models)
-    if not isinstance(p.loss, MeanSquared):
-        raise ValueError(f"compare's routes cover the mean-squared loss, got {p.loss!r}")
+    if operator and model == "E2":
+        raise ValueError(f"loss {p.loss.spec!r}: the frequency PDE of an operator loss is its local "
+                         "form (E3_L); use model='E3' (or None)")
     seed = check_seed("seed", seed)
     pde_options = check_pde_options(pde_options)
     if "nn" in routes:
@@ -416,7 +502,7 @@ def _run(setup: ComparisonSetup, progress: bool) -> Comparison:
     x, level, xi, kappa, times, y_fn = measure.coords, measure.level, p.xi, p.kappa, p.times, p.target_fn
     transform = functools.partial(measured_spectrum, measure=measure)
     y = y_fn(x)
-    eta = p.schedule.eta
+    operator = isinstance(p.loss, OperatorLoss)
 
     def spectra(u_hat, remaining, route, u):
         u_hat[route] = transform(u, xi=xi)
@@ -432,24 +518,21 @@ def _run(setup: ComparisonSetup, progress: bool) -> Comparison:
     for problem in problems:
         rho = problem.rho_w
         t0 = time.perf_counter()
-        op = network.kernel_operator(rho, x, p.weights)
-        u_ker, u_gd, max_eta = stable_flows(
-            op, -y, eta, times=times, check_eta=p.schedule.optimizer is None,
-            what=f"the NTK of {type(network).__name__} for rho = {rho!r} on {len(x)} points")
+        u_ker, u_gd, max_eta, f_test = kernel_flows(problem, rho, check_eta=p.schedule.optimizer is None)
         seconds = {"kernel": time.perf_counter() - t0}
         u_hat, remaining = {}, {}
         errors = {"train": {}, "test": {}}
         if problem.test_points is not None:
             x_test, w_test = problem.test_points
             q = np.full(len(x), 1.0 / len(x)) if p.weights is None else np.asarray(p.weights)
-            f_test = -(network.ntk(x_test, x, rho) @ (q * op.integral(-y, times)).T).T  # (T, M)
             errors["test"]["kernel"] = (f_test - y_fn(x_test)) ** 2 @ w_test
             errors["train"]["kernel"] = u_ker**2 @ q
         spectra(u_hat, remaining, "kernel", u_ker)
         spectra(u_hat, remaining, "kernel_gd", u_gd)
         if "pde" in routes:
             t0 = time.perf_counter()
-            e3, info = network_pde(network, rho, level, y=y_fn, times=times, options=pde_options)
+            e3, info = network_pde(network, rho, level, y=y_fn, times=times,
+                                   options={**pde_options, "loss": p.loss} if operator else pde_options)
             seconds["pde_e3"] = time.perf_counter() - t0
             pde_info[problem.rho_name] = info
             pde_spectra(u_hat, remaining, "pde_e3", e3)
@@ -488,6 +571,7 @@ def _run(setup: ComparisonSetup, progress: bool) -> Comparison:
             rho=problem.rho_name, u_hat=u_hat, remaining=remaining, rel_l2=_gaps(u_hat),
             loss=loss, max_stable_eta=float(max_eta), seconds=seconds, regime=regime,
             test_error=errors["test"], train_error=errors["train"],
+            frozen_rate=frozen_rate(problem, problem.rho_w),
         ))
 
     spec = {

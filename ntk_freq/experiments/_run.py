@@ -41,7 +41,8 @@ from ntk_freq.problem import SETTINGS as PROBLEM_SETTINGS
 EXPERIMENTS = {**{e.name: dict(e.preset) for e in REGISTRY.values() if e.preset},
                **{e.quick_name: {**e.preset, **e.quick} for e in REGISTRY.values() if e.preset}}
 #: The named experiment a run of dimension d starts from when none is named.
-DEFAULT_BY_DIM = {e.preset.get("dim", 1): e.name for e in REGISTRY.values() if e.preset}
+DEFAULT_BY_DIM = {e.preset.get("dim", 1): e.name for e in reversed(REGISTRY.values())
+                  if e.preset and e.name.startswith("default")}
 #: The reduced ("quick") form of each default experiment.
 QUICK_FORM = {e.name: e.quick_name for e in REGISTRY.values() if e.preset}
 
@@ -301,6 +302,15 @@ def summary_table(summary: dict) -> str:
     for rho, s in summary["rho"].items():  # what the local model would cost
         if "pde_e3_vs_kernel_rel_l2" in s:
             lines.append(f"(E3), the local PDE, gap for {rho}: {s['pde_e3_vs_kernel_rel_l2']:.2g}")
+    if spec.get("loss", "mse") != "mse":  # an operator loss: trained rates beside the frozen ones
+        lines += ["", f"Loss {spec['loss']}: rates at t = {t_final:g} (1/t), the W-frozen closed form "
+                  "c(2π)^d q ρ̄_w beside each route's −ln(remaining)/t",
+                  f"{'ρ_w':<{w_rho}}{'κ':>{w_kappa}}{'frozen':>9}{'PDE':>9}{'kernel':>9}{'FF-NN':>9}"]
+        for rho, s in summary["rho"].items():
+            for i, key in enumerate(s.get("frozen_rate", {})):
+                cells = "".join(f"{s['effective_rate'][r][key]:>9.3g}" for r in ("pde", "kernel", "nn"))
+                lines.append(f"{rho if i == 0 else '':<{w_rho}}{key.removeprefix('xi='):>{w_kappa}}"
+                             f"{s['frozen_rate'][key]:>9.3g}{cells}")
     for rho, s in summary["rho"].items():  # with test points: generalisation beside training
         if "test_error" in s:
             cells = ", ".join(f"{route} {s['train_error'][route]:.3g} / {s['test_error'][route]:.3g}"

@@ -181,17 +181,15 @@ class OperatorLoss(Loss):
         return max(L.order for L in self.operators(dim))
 
     def q(self, xi) -> np.ndarray:
-        """q(ξ) = Σ_k |P_k(ξ)|² at ξ of shape (..., d) ((K,) in d = 1)."""
-        xi = np.asarray(xi, dtype=np.float64)
-        dim = 1 if xi.ndim <= 1 else xi.shape[-1]
-        return sum(np.abs(L.symbol(xi)) ** 2 for L in self.operators(dim))
+        """q(ξ) = Σ_k |P_k(ξ)|² at ξ of shape (..., d), or (K,) frequencies in d = 1."""
+        xi = _points(xi)
+        return sum(np.abs(L.symbol(xi)) ** 2 for L in self.operators(xi.shape[-1]))
 
     def q_gradient(self, xi) -> np.ndarray:
-        """∇_ξ q = 2 Σ_k Re(conj P_k ∇P_k), shape (..., d)."""
-        xi = np.asarray(xi, dtype=np.float64)
-        dim = 1 if xi.ndim <= 1 else xi.shape[-1]
+        """∇_ξ q = 2 Σ_k Re(conj P_k ∇P_k), shape (..., d) ((K, 1) for (K,) frequencies)."""
+        xi = _points(xi)
         return sum(2 * np.real(np.conj(L.symbol(xi))[..., None] * L.symbol_gradient(xi))
-                   for L in self.operators(dim))
+                   for L in self.operators(xi.shape[-1]))
 
     def _check_boundary(self):
         object.__setattr__(self, "boundary", v.nonnegative("boundary", self.boundary))
@@ -204,6 +202,12 @@ class OperatorLoss(Loss):
 
     def _spec_args(self) -> str:
         return ""
+
+
+def _points(xi) -> np.ndarray:
+    """ξ as points (..., d): a scalar or a 1-D array of frequencies becomes (K, 1)."""
+    xi = np.asarray(xi, dtype=np.float64)
+    return xi.reshape(-1, 1) if xi.ndim <= 1 else xi
 
 
 def _number(value) -> str:
