@@ -293,3 +293,15 @@ def test_residual_apply_matches_the_kernel_route_at_initialisation():
     fd = -(y(x + h) - 2 * y(x) + y(x - h)) / h**2 + y(x)
     np.testing.assert_allclose(r.s, fd, atol=1e-5)
     assert r.q.sum() == pytest.approx(1.0)
+
+
+@settings(max_examples=50, deadline=None)
+@given(lam=st.lists(st.one_of(st.just(0.0), st.floats(1e-300, 7.9)), min_size=1, max_size=5),
+       k=st.integers(0, 60))
+def test_gd_sum_factor_is_the_geometric_sum(lam, k):
+    """η Σ_{j<k} (1 − ηλ)^j, summed term by term, for every stable ηλ < 2 (η = 0.25)."""
+    from ntk_freq.kernels._operator import gd_sum_factor
+
+    lam = np.array(lam)
+    want = np.array([sum(0.25 * (1 - 0.25 * l) ** j for j in range(k)) for l in lam])
+    np.testing.assert_allclose(gd_sum_factor(lam, 0.25, np.array([[k]]))[0], want, rtol=1e-12, atol=1e-300)

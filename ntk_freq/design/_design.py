@@ -55,7 +55,8 @@ from skfem import asm
 
 from ntk_freq.distributions._families import (FrequencyDistribution, Gaussian, Product, Tabulated,
                                               Uniform, save_tabulated)
-from ntk_freq.pde.fem import coefficients_from_density, make_basis, operator_form, quadrature_points
+from ntk_freq.pde.fem import (coefficients_from_density, make_basis, operator_form, quadrature_points,
+                              weighted_operator_form)
 from ntk_freq.pde.mesh import axis_nodes
 from ntk_freq.pde.time import crank_nicolson
 from ntk_freq.distributions._radial import Radial, radial_mass, sphere_area, uniform_ball
@@ -192,10 +193,18 @@ def _linear_rise(a: float, xi_abs, scale: float = 1.0):
     return scale * (1 + a * np.asarray(xi_abs))
 
 
-def frozen_rho(tau, epsilon: float, density: float, *, dim: int = 1) -> np.ndarray:
-    """docs/theory.md special case 1 solved for ρ̄: ρ̄(ξ) = ln(1/ε)/(c (2π)^d τ(ξ)) learns ξ to
-    the fraction ε by time τ(ξ) with W frozen."""
-    return math.log(1.0 / epsilon) / (density * (2 * math.pi) ** dim * np.asarray(tau))
+def frozen_rho(tau, epsilon: float, density: float, *, dim: int = 1, q=1.0) -> np.ndarray:
+    """docs/theory.md special case 1 solved for ρ̄: ρ̄(ξ) = ln(1/ε)/(c (2π)^d q(ξ) τ(ξ)) learns ξ
+    to the fraction ε by time τ(ξ) with W frozen; q(ξ) is an operator loss's weight
+    (docs/operator-losses.md; 1 for the mean-squared loss)."""
+    tau = np.asarray(tau, dtype=np.float64)
+    if np.any(np.isnan(tau)) or np.any(tau <= 0):  # τ = ∞ (never) is ρ̄ = 0
+        raise ValueError(f"tau must be times > 0 (inf: never), got {tau.ravel()[:8].tolist()}")
+    epsilon = v.positive("epsilon", epsilon)
+    if epsilon >= 1:
+        raise ValueError(f"epsilon must be a fraction in (0, 1), got {epsilon!r}")
+    scale = v.positive("density", density) * (2 * math.pi) ** v.positive_int("dim", dim)
+    return math.log(1.0 / epsilon) / (scale * q * tau)
 
 
 def band_measure(band, dim: int = 1) -> float:
@@ -203,7 +212,8 @@ def band_measure(band, dim: int = 1) -> float:
     return sphere_area(dim) * (band[1] ** dim - band[0] ** dim) / dim
 
 
-def check_feasible(objective, density: float, tau_band=None, *, xi_band=None, dim: int = 1) -> float:
+def check_feasible(objective, density: float, tau_band=None, *, xi_band=None, dim: int = 1,
+                   loss=None) -> float:
     """The frozen-W mass the objective needs on its band; raises ValueError when no normalised
     ρ_w on the allowed support can meet it, saying which constraint fails and by how much.
 
@@ -211,9 +221,11 @@ def check_feasible(objective, density: float, tau_band=None, *, xi_band=None, di
     ∫_band r/(c (2π)^d) must be ≤ 1, and = 1 when the support has no room outside the band
     (|S^{d−1}| ∫ · r^{d−1} d|ξ| of the piecewise-linear profile on the band nodes |ξ| =
     ``xi_band`` ≥ 0 with wanted times ``tau_band``)."""
+    q_band = _loss_weight(loss, xi_band, dim, objective.band)
     if isinstance(objective, ReachByTime):
-        need = band_measure(objective.band, dim) * float(frozen_rho(
-            objective.T, objective.epsilon, density, dim=dim))
+        need = (band_measure(objective.band, dim) * float(frozen_rho(objective.T, objective.epsilon, density, dim=dim))
+                if loss is None else radial_mass(xi_band, frozen_rho(objective.T, objective.epsilon, density,
+                                                                     dim=dim, q=q_band), dim))
         if need > 1:
             t_min = objective.T * need
             raise ValueError(
@@ -225,7 +237,7 @@ def check_feasible(objective, density: float, tau_band=None, *, xi_band=None, di
         return need
     if not objective.absolute:
         return 1.0
-    rho = frozen_rho(tau_band, objective.epsilon, density, dim=dim)
+    rho = frozen_rho(tau_band, objective.epsilon, density, dim=dim, q=q_band)
     need = radial_mass(xi_band, rho, dim)
     if need > 1 + 1e-9:
         raise ValueError(
@@ -246,8 +258,41 @@ def check_feasible(objective, density: float, tau_band=None, *, xi_band=None, di
 # --------------------------------------------------------------------------------------------
 
 
+def _loss_weight(loss, xi_abs, dim: int, band) -> np.ndarray | float:
+    """q at the band radii |ξ| (along e₁) of an isotropic operator loss, 1.0 for none;
+    ValueError where q vanishes in the band (nothing learns there with W frozen)."""
+    if loss is None or xi_abs is None:
+        return 1.0
+    q = loss.q(np.outer(np.asarray(xi_abs, float), np.eye(dim)[0]))
+    if np.any(q <= 0):
+        zero = float(np.asarray(xi_abs)[np.argmin(q)])
+        raise ValueError(f"infeasible: loss {loss.spec!r} has q = 0 at |ξ| = {zero:.4g} in the band "
+                         f"{band}: no ρ_w learns that frequency with W frozen; move the band")
+    return q
+
+
+def _design_loss(loss, dim: int):
+    """None or an operator loss whose q is radial in d ≥ 2 (the design is isotropic there)."""
+    if loss is None:
+        return None
+    from ntk_freq.losses import MeanSquared, OperatorLoss, loss as parse_loss
+
+    loss = parse_loss(loss)
+    if isinstance(loss, MeanSquared):
+        return None
+    if not isinstance(loss, OperatorLoss):
+        raise TypeError(f"loss must be None, 'mse' or an operator loss, got {loss!r}")
+    if dim > 1:
+        e = np.eye(dim)
+        turned = loss.q(np.array([2.0 * e[0], 2.0 * e[-1], np.sqrt(2.0) * (e[0] + e[-1])]))
+        if not np.allclose(turned, turned[0], rtol=1e-12):
+            raise ValueError(f"loss {loss.spec!r} weighs directions differently (q is not radial): "
+                             f"design_rho designs isotropic ρ_w in d = {dim}")
+    return loss
+
+
 def remaining_fractions(rho: FrequencyDistribution, sigma_a: float, density: float,
-                        *, xi: np.ndarray, t_max: float, n_steps: int) -> tuple:
+                        *, xi: np.ndarray, t_max: float, n_steps: int, loss=None) -> tuple:
     """|û(ξ_j, t_k)|/|û₀| for the white start û₀ ≡ 1, from (E3) by P1 finite elements on the
     mesh with nodes ``xi`` (sorted; zero flux at its ends) and Crank–Nicolson with the uniform
     step t_max/n_steps (one LU). In d = 1 the nodes are frequencies ξ; in d ≥ 2 they are radii
@@ -260,7 +305,11 @@ def remaining_fractions(rho: FrequencyDistribution, sigma_a: float, density: flo
     D, alpha = coefficients_from_density(rho.symmetrised_pdf(along), d, sigma_a, density)
     weight = np.abs(r[..., 0]) ** (d - 1)
     M = asm(operator_form, basis, D=np.zeros_like(weight), alpha=weight).tocsr()
-    A = asm(operator_form, basis, D=D * weight, alpha=alpha * weight).tocsr()
+    if loss is None:
+        A = asm(operator_form, basis, D=D * weight, alpha=alpha * weight).tocsr()
+    else:  # (E3_L): the operator acts on q û (docs/operator-losses.md), q radial along e₁
+        A = asm(weighted_operator_form, basis, D=D * weight, alpha=alpha * weight, q=loss.q(along),
+                dq=loss.q_gradient(along)[None, ..., 0]).tocsr()
     t = np.linspace(0.0, t_max, n_steps + 1)
     U = crank_nicolson(M, A, np.ones((M.shape[0], 1)), t, t_max / n_steps)
     return t, np.abs(U[:, basis.nodal_dofs[0], 0])
@@ -268,7 +317,11 @@ def remaining_fractions(rho: FrequencyDistribution, sigma_a: float, density: flo
 
 def first_passage(t: np.ndarray, fractions: np.ndarray, epsilon: float) -> np.ndarray:
     """Per column, the first time the fraction reaches ε, interpolating ln(fraction) linearly in
-    t between the bracketing outputs; inf where it is not reached by t[-1]."""
+    t between the bracketing outputs; inf where it is not reached by t[-1] (or the column is NaN)."""
+    t, epsilon = v.increasing_times("t", t), v.positive("epsilon", epsilon)
+    fractions = np.asarray(fractions, dtype=float)
+    if fractions.ndim != 2 or fractions.shape[0] != t.size:
+        raise ValueError(f"fractions must have shape (T, K) with T = {t.size} times, got {fractions.shape}")
     below = fractions <= epsilon
     k = np.argmax(below, axis=0)
     reached = below[k, np.arange(fractions.shape[1])]
@@ -283,10 +336,12 @@ def first_passage(t: np.ndarray, fractions: np.ndarray, epsilon: float) -> np.nd
 
 
 def learning_times(rho: FrequencyDistribution, sigma_a: float, density: float, *, xi: np.ndarray,
-                   epsilon: float, t_max: float, n_steps: int = 800) -> np.ndarray:
+                   epsilon: float, t_max: float, n_steps: int = 800, loss=None) -> np.ndarray:
     """Time for each node ξ_j of the mesh ``xi`` to reach the fraction ε of its white initial
-    error under (E3) (module docstring); inf where later than t_max."""
-    t, fractions = remaining_fractions(rho, sigma_a, density, xi=xi, t_max=t_max, n_steps=n_steps)
+    error under (E3) ((E3_L) with an operator ``loss``; module docstring); inf where later than
+    t_max."""
+    t, fractions = remaining_fractions(rho, sigma_a, density, xi=xi, t_max=t_max, n_steps=n_steps,
+                                       loss=loss)
     return first_passage(t, fractions, epsilon)
 
 
@@ -323,11 +378,13 @@ class Design:
     curve_times: np.ndarray = field(repr=False)
     curve_xi: np.ndarray = field(repr=False)
     curves: dict = field(repr=False)
+    loss: object = field(default=None, kw_only=True)
 
     @property
     def label(self) -> str:
         """The equation the times come from, for figure titles."""
-        return f"(E3), σ_a = {self.sigma_a:g}"
+        return f"(E3), σ_a = {self.sigma_a:g}" if self.loss is None else \
+            f"(E3_L), loss {self.loss.spec}, σ_a = {self.sigma_a:g}"
 
     def worst_time(self, name: str = "designed") -> float:
         """The largest learning time over the band for one ρ_w."""
@@ -403,7 +460,7 @@ def _refill(values, band, spare, xi, absolute, dim: int) -> np.ndarray:
 def design_rho(objective, *, sigma_a: float, density: float, dim: int = 1,
                n_points: int = 1001, tol: float = 0.03, gamma: float = 1.0,
                max_iter: int = 50, n_steps: int | None = None,
-               gaussian_scale: float | None = None) -> Design:
+               gaussian_scale: float | None = None, loss=None) -> Design:
     """Design ρ_w for ``objective`` (:class:`RateProfile` or :class:`ReachByTime`) under (E3).
 
     sigma_a: readout std σ_a (diffusion D = c 2π σ_a² ρ̄_w); density: data density c = 1/|D|;
@@ -412,7 +469,9 @@ def design_rho(objective, *, sigma_a: float, density: float, dim: int = 1,
     stopping tolerance on max |t_PDE/τ − 1| over the band; gamma: exponent of the fixed-point
     update; max_iter: its cap (raises if not met); n_steps: Crank–Nicolson steps per solve
     (default: 40 per shortest wanted time, over twice the longest); gaussian_scale: the scale of
-    the Gaussian baseline (default hi: the frozen-W optimum for the band edge).
+    the Gaussian baseline (default hi: the frozen-W optimum for the band edge); loss: None (the
+    mean-squared loss) or an operator loss (:mod:`ntk_freq.losses`; isotropic in d ≥ 2): the
+    design solves (E3_L), and its frozen-W start is ρ̄ ∝ ln(1/ε)/(c(2π)^d q τ).
 
     Raises ValueError before any PDE solve on an infeasible objective (module docstring) and
     after the loop if diffusion makes it infeasible. Returns a :class:`Design`."""
@@ -429,15 +488,18 @@ def design_rho(objective, *, sigma_a: float, density: float, dim: int = 1,
                          f"each iteration solves the PDE on them), got {n_points}")
     tol, gamma = v.positive("tol", tol), v.positive("gamma", gamma)
     max_iter = v.positive_int("max_iter", max_iter)
+    loss = _design_loss(loss, dim)
 
     xi = _design_grid(objective, n_points, dim)
     lo, hi = objective.band
     band = (np.abs(xi) >= lo - 1e-12 * hi) & (np.abs(xi) <= hi * (1 + 1e-12))
     spare = ~band
     tau = np.where(band, objective.wanted_times(np.where(band, np.abs(xi), hi)), np.inf)
-    check_feasible(objective, density, tau[band & (xi >= 0)], xi_band=xi[band & (xi >= 0)], dim=dim)
+    check_feasible(objective, density, tau[band & (xi >= 0)], xi_band=xi[band & (xi >= 0)], dim=dim,
+                   loss=loss)
     eps = objective.epsilon
-    start = frozen_rho(tau, eps, density, dim=dim)
+    q_start = 1.0 if loss is None else _loss_weight(loss, np.where(band, np.abs(xi), hi), dim, objective.band)
+    start = frozen_rho(tau, eps, density, dim=dim, q=q_start)
     values = _refill(start, band, spare, xi, objective.absolute, dim)
 
     # (E3) is linear in ρ̄_w: times of m·ρ_n are those of the normalised ρ_n divided by m.
@@ -448,7 +510,8 @@ def design_rho(objective, *, sigma_a: float, density: float, dim: int = 1,
     for iterations in range(max_iter + 1):
         m = _mass(values, xi, dim)
         rho = _tabulate(xi, values, dim)
-        t = learning_times(rho, sigma_a, density, xi=xi, epsilon=eps, t_max=t_max * m, n_steps=n_steps)[band] / m
+        t = learning_times(rho, sigma_a, density, xi=xi, epsilon=eps, t_max=t_max * m, n_steps=n_steps,
+                           loss=loss)[band] / m
         q = t / tau[band]
         if not objective.absolute:
             q = q / math.exp(float(np.mean(np.log(q))))
@@ -475,7 +538,7 @@ def design_rho(objective, *, sigma_a: float, density: float, dim: int = 1,
     times, curves = {}, {}
     for name, r in {"designed": rho, **baselines}.items():
         grid = _baseline_grid(r, xi)
-        tt, fr = remaining_fractions(r, sigma_a, density, xi=grid, t_max=horizon, n_steps=n_curve)
+        tt, fr = remaining_fractions(r, sigma_a, density, xi=grid, t_max=horizon, n_steps=n_curve, loss=loss)
         times[name] = np.interp(xi[report], grid, first_passage(tt, fr, eps))
         curves[name] = np.column_stack([np.interp(curve_xi, grid, f) for f in fr]).T
     # shape-only objectives: the wanted times at the speed the mass gives (geometric mean)
@@ -484,7 +547,7 @@ def design_rho(objective, *, sigma_a: float, density: float, dim: int = 1,
     return Design(rho=rho, objective=objective, sigma_a=sigma_a, density=density, xi=xi[report],
                   wanted=wanted, epsilon=eps, times=times, baselines=baselines,
                   iterations=iterations, residual=residual, tol=tol, curve_times=tt,
-                  curve_xi=curve_xi, curves=curves)
+                  curve_xi=curve_xi, curves=curves, loss=loss)
 
 
 class PDECheck(NamedTuple):
@@ -727,7 +790,7 @@ def _check_designed(objective, values, band, xi, t_band, dim: int) -> None:
 
 
 def trained_times(design: Design, kappa=None, *, window: float = 1.5, horizon: float = 3.0,
-                  eta: float = 0.25, **compare_options) -> tuple:
+                  eta: float | None = None, **compare_options) -> tuple:
     """Learning times at the frequencies κ from networks trained with the designed ρ_w and its
     baselines, through :func:`ntk_freq.comparison.compare` (data domain [−L, L]^d with
     L = c^{−1/d}/2, so the data density is the design's c, and by default n = ⌈4 L ξ_top/π⌉
@@ -738,7 +801,10 @@ def trained_times(design: Design, kappa=None, *, window: float = 1.5, horizon: f
     and routes "nn", "kernel", "pde", each the first time |û(κ, t)|/|û(κ, 0)| reaches the
     design's ε (log-linear between snapshots; inf if not reached). κ: default three band
     frequencies. Note the target's initial error is not white, so these times differ from
-    ``design.times`` by the diffusion of that error; the routes are compared like for like."""
+    ``design.times`` by the diffusion of that error; the routes are compared like for like.
+    A design for an operator loss trains on that loss (FF-PINNs); η None is 0.25 for the
+    mean-squared loss and half the smallest stability limit 2/λ_max of the three ρ_w's residual
+    kernels for an operator loss."""
     from ntk_freq.comparison._compare import compare_settings
     from ntk_freq.problem import default_xi_max
     from ntk_freq.data._targets import WindowedSines
@@ -748,14 +814,30 @@ def trained_times(design: Design, kappa=None, *, window: float = 1.5, horizon: f
              else np.atleast_1d(v.finite_array("kappa", kappa)))
     if np.any((np.abs(kappa) < lo) | (np.abs(kappa) > hi)):
         raise ValueError(f"kappa must lie in the band {lo:g} <= |κ| <= {hi:g}, got {kappa.tolist()}")
-    steps = math.ceil(v.positive("horizon", horizon) * design.worst_time() / v.positive("eta", eta))
     names, d = ("designed", "gaussian", "uniform"), design.dim
     y = WindowedSines(np.outer(kappa, np.eye(d)[0]), width=window, dim=d)
     L = 0.5 * design.density ** (-1.0 / d)
     compare_options = {"n_points": math.ceil(4 * L * default_xi_max(y) / math.pi), **compare_options}
-    result = compare_settings(dict(rhos=[design.rho, *(design.baselines[k] for k in names[1:])],
-                                   target=y, sigma_a=design.sigma_a, eta=eta, steps=steps,
+    if design.loss is not None:
+        compare_options["loss"] = design.loss
+    rhos = [design.rho, *(design.baselines[k] for k in names[1:])]
+    if eta is None:
+        eta = 0.25 if design.loss is None else 0.5 * min(
+            _stability_limit(r, y, design.sigma_a, L, d, compare_options) for r in rhos)
+    steps = math.ceil(v.positive("horizon", horizon) * design.worst_time() / v.positive("eta", eta))
+    result = compare_settings(dict(rhos=rhos, target=y, sigma_a=design.sigma_a, eta=eta, steps=steps,
                                    half_width=L, dim=d, **compare_options))
     return kappa, {name: {route: first_passage(result.times, r.remaining[route], design.epsilon)
                           for route in ("nn", "kernel", "pde")}
                    for name, r in zip(names, result.results)}
+
+
+def _stability_limit(rho, y, sigma_a: float, half_width: float, dim: int, options: dict) -> float:
+    """2/λ_max of the kernel a comparison of ``rho`` on these data would train on."""
+    from ntk_freq.comparison._compare import kernel_flows
+    from ntk_freq.problem import Problem
+
+    problem = Problem.from_settings(rho=rho, target=y, sigma_a=sigma_a, half_width=half_width, dim=dim,
+                                    **{k: val for k, val in options.items() if k in ("loss", "n_points")},
+                                    eta=1e-9, steps=1, n_snapshots=2)
+    return kernel_flows(problem, problem.rho_w, check_eta=False).max_eta

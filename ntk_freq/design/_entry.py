@@ -26,7 +26,8 @@ def design_rho(objective, *, problem=None, network=None, sigma_a: float | None =
         sigma_a: the two-layer network's σ_a, the former way to ask (no network).
         density: the data density c = 1/|D| (with ``network`` or ``sigma_a``).
         dim: the input dimension (default 1; with ``network`` or ``sigma_a``).
-        **options: the chosen design's options (``n_points``, ``tol``, ``max_iter``, …).
+        **options: the chosen design's options (``n_points``, ``tol``, ``max_iter``, ``loss``
+            (an operator loss: the design solves (E3_L); a problem brings its own), …).
 
     Returns:
         A :class:`ntk_freq.design.Design` (two-layer) or :class:`ntk_freq.design.DeepDesign`.
@@ -47,12 +48,16 @@ def design_rho(objective, *, problem=None, network=None, sigma_a: float | None =
             raise TypeError("with a problem, its data density and dimension are used: leave "
                             "density and dim out")
         network, density, dim = problem.network, problem.measure.level, problem.dim
+        if problem.loss.spec != "mse":  # an operator loss: the design solves (E3_L)
+            options = {"loss": problem.loss, **options}
     if density is None:
         raise TypeError("design_rho needs the data density c = 1/|D| (density=...) or a problem")
     dim = 1 if dim is None else dim
     if sigma_a is not None:
         network = FourierFeatures(sigma_a=sigma_a)
     if isinstance(network, DeepFourierFeatures):
+        if options.get("loss") is not None:
+            raise ValueError("operator losses are designed for the two-layer FourierFeatures network")
         if network.train_frequencies or dim != 1:
             raise ValueError("the deep design is for W frozen in d = 1: use "
                              "DeepFourierFeatures(train_frequencies=False) and dim = 1")

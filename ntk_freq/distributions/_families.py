@@ -610,6 +610,10 @@ class Tabulated(FrequencyDistribution):
         return grid, (self.values * _trapezoid_weights(self.axes)).ravel()
 
     def _char_fn(self, z):
+        """Exact for the piecewise-linear law it samples in d = 1 (:func:`piecewise_linear_char_fn`);
+        the trapezoid sum over the grid nodes in d ≥ 2 (accurate for |z| ≪ π/h, h the grid step)."""
+        if self.dim == 1:
+            return piecewise_linear_char_fn(self, z[..., 0])
         nodes, mass = self._nodes_weights()
         flat = z.reshape(-1, self.dim)
         return (np.cos(flat @ nodes.T) @ mass).reshape(z.shape[:-1])
@@ -683,6 +687,29 @@ def save_tabulated(path, rho: Tabulated) -> Path:
         arrays = {f"axis{i}": a for i, a in enumerate(rho.axes)}
         return atomic_write(path, lambda f: np.savez(f, density=rho.values, **arrays))
     raise ValueError(f"{path}: choose a .npz or .csv file name")
+
+
+def piecewise_linear_char_fn(rho: Tabulated, z: np.ndarray) -> np.ndarray:
+    """φ_w(z) = ∫ ρ_w(ξ) cos(ξz) dξ exactly for the piecewise-linear density of a 1-D
+    :class:`Tabulated` ρ_w (what it samples), at points z of any shape: per cell [a, b] with
+    midpoint m, length L, mean value μ and rise δ = ρ(b) − ρ(a), u = Lz/2,
+    L [μ sinc(u) cos(mz) − δ (sin u − u cos u)/(2u²) sin(mz)] (series for small u).
+    (A trapezoid sum over the nodes would be periodic in z with period 2π/h and never decay:
+    0.2 % off the sampled law's φ at |z| = 20 on a grid of step 0.08.)"""
+    xi, f = rho.axes[0], rho.values
+    L, m = np.diff(xi), 0.5 * (xi[1:] + xi[:-1])
+    mu, delta = 0.5 * (f[1:] + f[:-1]), np.diff(f)
+    z = np.asarray(z, dtype=np.float64)
+    out = np.empty(z.size)
+    for block in np.array_split(np.arange(z.size), max(1, z.size * L.size // 2**22)):
+        zb = z.ravel()[block, None]
+        u = 0.5 * L * zb
+        small = np.abs(u) < 1e-3
+        safe = np.where(small, 1.0, u)
+        odd = np.where(small, u / 3 - u**3 / 30, (np.sin(safe) - safe * np.cos(safe)) / safe**2)
+        out[block] = (L * (mu * np.sinc(u / np.pi) * np.cos(m * zb)
+                           - 0.5 * delta * odd * np.sin(m * zb))).sum(axis=1)
+    return out.reshape(z.shape)
 
 
 def _trapezoid_weights(axes) -> np.ndarray:

@@ -1,6 +1,7 @@
 """Kernels: the FF-NN's closed-form NTK for any ρ_w, two-layer and deep (multi-layer FF) kernels
 through neural-tangents, empirical and Monte-Carlo NTKs, spectra (Gram, Nyström, periodic,
-sphere), the structured (FFT + Lanczos) operator on grids and the kernel flow.
+sphere), the structured (FFT + Lanczos) operator on grids, the kernel flow, and the operator-applied
+kernels and residual flow of operator losses (PINN, Sobolev).
 
 Every name loads its private module on first use."""
 
@@ -33,6 +34,11 @@ _HOMES = {
     ),
     **dict.fromkeys(
         ["decay", "lanczos_functions", "tridiagonal_functions"], "ntk_freq.kernels._krylov"
+    ),
+    **dict.fromkeys(
+        ["FrequencyRule", "ResidualFlow", "check_moments", "frequency_rule", "moment_limit",
+         "operator_flow", "operator_gram"],
+        "ntk_freq.kernels._operator_kernels",
     ),
     **dict.fromkeys(
         ["KernelOperator", "kernel_flow", "kernel_gd", "snapshot_steps", "stability_limit"],

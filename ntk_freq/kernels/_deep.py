@@ -43,7 +43,7 @@ import scipy.fft
 from ntk_freq._util import validation as v
 from ntk_freq._nt import load as _nt
 from ntk_freq._util.precision import float64
-from ntk_freq.distributions._families import FrequencyDistribution, Tabulated
+from ntk_freq.distributions._families import FrequencyDistribution, Tabulated, piecewise_linear_char_fn  # noqa: F401 (re-exported)
 from ntk_freq._nn.models import ACTIVATIONS
 
 #: Elementwise (n1, n2) float64 arrays alive at once while stax runs a layer (measured order).
@@ -221,29 +221,6 @@ def _interpolation_error(values: np.ndarray) -> float:
     return float(np.abs(np.diff(values, 2)).max() / 8) if values.size > 2 else 0.0
 
 
-def piecewise_linear_char_fn(rho: Tabulated, z: np.ndarray) -> np.ndarray:
-    """φ_w(z) = ∫ ρ_w(ξ) cos(ξz) dξ exactly for the piecewise-linear density of a 1-D
-    :class:`Tabulated` ρ_w (what it samples), at points z of any shape: per cell [a, b] with
-    midpoint m, length L, mean value μ and rise δ = ρ(b) − ρ(a), u = Lz/2,
-    L [μ sinc(u) cos(mz) − δ (sin u − u cos u)/(2u²) sin(mz)] (series for small u).
-    (``Tabulated.char_fn`` is the trapezoid sum over the nodes: periodic in z with period 2π/h,
-    so it never decays, and a cosine transform over long z ranges needs this one.)"""
-    xi, f = rho.axes[0], rho.values
-    L, m = np.diff(xi), 0.5 * (xi[1:] + xi[:-1])
-    mu, delta = 0.5 * (f[1:] + f[:-1]), np.diff(f)
-    z = np.asarray(z, dtype=np.float64)
-    out = np.empty(z.size)
-    for block in np.array_split(np.arange(z.size), max(1, z.size * L.size // 2**22)):
-        zb = z.ravel()[block, None]
-        u = 0.5 * L * zb
-        small = np.abs(u) < 1e-3
-        safe = np.where(small, 1.0, u)
-        odd = np.where(small, u / 3 - u**3 / 30, (np.sin(safe) - safe * np.cos(safe)) / safe**2)
-        out[block] = (L * (mu * np.sinc(u / np.pi) * np.cos(m * zb)
-                           - 0.5 * delta * odd * np.sin(m * zb))).sum(axis=1)
-    return out.reshape(z.shape)
-
-
 def effective_densities(rho: FrequencyDistribution, xi, hidden=(256,), *, activation: str = "relu",
                         w_std: float = 1.0, b_std: float = 0.0, train_frequencies: bool = True,
                         z_max: float | None = None, n_z: int = N_Z) -> EffectiveDensities:
@@ -278,8 +255,7 @@ def effective_densities(rho: FrequencyDistribution, xi, hidden=(256,), *, activa
              else v.positive("z_max", z_max))
     v.fits_in_memory("the effective densities' profiles", 8.0 * (n_z + 1) * (_ARRAYS_PER_ENTRY + 4))
     z = np.linspace(0.0, z_max, n_z + 1)
-    phi = (piecewise_linear_char_fn(rho, z) if isinstance(rho, Tabulated)
-           else rho.char_fn(z[:, None], validate=False))
+    phi = rho.char_fn(z[:, None], validate=False)  # exact for a tabulated (piecewise-linear) ρ_w
     tail = np.abs(phi[-(n_z // 10 + 1):]).max()
     if tail > PHI_TAIL_TOL:
         raise ValueError(

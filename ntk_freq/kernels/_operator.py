@@ -64,10 +64,7 @@ class KernelOperator:
         eta = v.positive("eta", eta)
         k = np.asarray(steps, dtype=np.float64).reshape(-1, 1)
         c = self.V.T @ self._in(u0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            factor = np.where(self.lam > 0, -np.expm1(k * np.log1p(-eta * self.lam + 0j)).real / self.lam,
-                              eta * k)
-        return self._out((factor * c) @ self.V.T)
+        return self._out((gd_sum_factor(self.lam, eta, k) * c) @ self.V.T)
 
     def gd(self, u0, eta: float, steps) -> np.ndarray:
         """u_k = (I − η Θ/N)^k u₀ at each k in ``steps``, shape (T, N)."""
@@ -91,6 +88,18 @@ def flow_integral_factor(lam, times) -> np.ndarray:
         finite = np.where(lam > 0, -np.expm1(-t * lam) / lam, t)
         converged = np.where(resolved, 1.0 / lam, 0.0)
     return np.where(np.isinf(t), converged, finite)
+
+
+def gd_sum_factor(lam, eta: float, k) -> np.ndarray:
+    """η Σ_{j<k} (1 − ηλ)^j = (1 − (1 − ηλ)^k)/λ for each step count k (rows) and eigenvalue λ
+    (columns); ηk where λ = 0. Where 0 < ηλ < 1 it is −expm1(k log1p(−ηλ))/λ, accurate for
+    small ηλ (no cancellation)."""
+    lam = np.asarray(lam, dtype=np.float64)
+    small = (lam > 0) & (eta * lam < 1)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        accurate = -np.expm1(k * np.log1p(-eta * np.where(small, lam, 0.0))) / lam
+        direct = (1.0 - np.power(1.0 - eta * lam, k)) / lam
+    return np.where(lam <= 0, eta * k, np.where(small, accurate, direct))
 
 
 def kernel_flow(theta_gram, u0, times) -> np.ndarray:
