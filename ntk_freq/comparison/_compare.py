@@ -545,7 +545,7 @@ def _run(setup: ComparisonSetup, progress: bool) -> Comparison:
                 u_hat["pde"], remaining["pde"] = u_hat["pde_e3"], remaining["pde_e3"]
                 seconds["pde"] = seconds["pde_e3"]
                 warn_e3_gap(rho, u_hat["pde"][-1], u_hat["kernel"][-1], dim=dim,
-                            has_e2="E2" in network.pde_models)
+                            has_e2="E2" in network.pde_models and not operator)
         theory.append((u_hat, remaining, max_eta, seconds, errors))
 
     key = jax.random.PRNGKey(seed)

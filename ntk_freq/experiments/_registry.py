@@ -138,6 +138,16 @@ REGISTRY: dict[str, NamedExperiment] = {
             quick=dict(width=1024, steps=250, eta=0.004, n_snapshots=11, n_xi=121), quick_name="quick-pinn",
         ),
         NamedExperiment(
+            "pinn-reversal",
+            "Screened Poisson FF-PINN: the residual loss reverses the Gaussian rho_w's bias (kappa = 7 before 2); a rho_w designed under (E3_L) evens them",
+            "ntk_freq.experiments._operator_losses:pinn_reversal",
+        ),
+        NamedExperiment(
+            "helmholtz-resonance",
+            "Helmholtz FF-PINN (k = 3): the resonant frequency is not learned with W frozen and gains error with W trained",
+            "ntk_freq.experiments._operator_losses:helmholtz_resonance",
+        ),
+        NamedExperiment(
             "rho-gallery",
             "Per-frequency learning times under Gaussian, uniform, Laplace, Cauchy and band-pass rho_w: PDE, kernel, network",
             "ntk_freq.experiments._gallery:rho_gallery",
