@@ -57,6 +57,19 @@ def ff_apply(params: dict, x):
     return (h[0] - h[1]) / jnp.sqrt(2.0 * W.shape[1])
 
 
+def ff_apply_operator(params: dict, x, L):
+    """(L f)(x), shape (N,), in closed form: L cos(z) = Re(P e^{iz}) = Re P cos z − Im P sin z and
+    L sin(z) = Im(P e^{iz}) = Im P cos z + Re P sin z with z = w·x and P = P(w) the symbol of the
+    real-coefficient operator ``L`` (:class:`ntk_freq.losses.DifferentialOperator`) at each
+    neuron's frequency; no derivative of the network is taken."""
+    W, a, b = stacked(params)
+    C, S = features(W, x)
+    re, im = L.symbol_parts(W, jnp)  # (2, m) each
+    h = (jnp.einsum("knm,km->kn", C, a * re + b * im)
+         + jnp.einsum("knm,km->kn", S, b * re - a * im))
+    return (h[0] - h[1]) / jnp.sqrt(2.0 * W.shape[1])
+
+
 def loss_and_grad(theta: dict, frozen: dict, x, y, weights=None) -> tuple:
     """The loss L = (1/2N) Σ r_i² (or ½ Σ q_i r_i² with ``weights`` q), r = f(x) − y, and its
     gradient with respect to the trainable entries ``theta`` (same structure), by the formulas

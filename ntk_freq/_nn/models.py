@@ -42,13 +42,15 @@ class Network(NamedTuple):
     derivatives also carry ``loss_and_grad(theta, frozen, x, y, weights) -> (loss, grad)`` (the
     training loss of :func:`ntk_freq.training.train` and its gradient) and
     ``ntk_gram(params, x, trainable) -> J Jᵀ``; training uses them in place of autodiff and
-    power iteration (see :mod:`ntk_freq.ff_derivatives`)."""
+    power iteration (see :mod:`ntk_freq.ff_derivatives`), and ``apply_operator(params, x, L) ->
+    (L f)(x)`` in closed form (operator losses; otherwise autodiff of ``apply``)."""
 
     init: Callable
     apply: Callable
     trainable: tuple
     loss_and_grad: Callable | None = None
     ntk_gram: Callable | None = None
+    apply_operator: Callable | None = None
 
 
 def doubled_init(init_g: Callable) -> Callable:
@@ -162,7 +164,7 @@ def ff_network(rho: FrequencyDistribution, sigma_a: float, width: int, *, part: 
         }
 
     return Network(doubled_init(init_g), ffd.ff_apply, TRAINED[part], ffd.loss_and_grad,
-                   ffd.ntk_gram)
+                   ffd.ntk_gram, ffd.ff_apply_operator)
 
 
 def mlp_layers(key, sizes) -> dict:

@@ -98,8 +98,20 @@ class DifferentialOperator:
 
     def symbol(self, xi) -> np.ndarray:
         """P(ξ) at frequencies of shape (..., d) (angular); complex, shape (...)."""
-        xi = _frequencies(xi, self.dim)
-        return sum(c * _monomial(1j * xi, a) for a, c in self.terms)
+        re, im = self.symbol_parts(_frequencies(xi, self.dim), np)
+        return re + 1j * im
+
+    def symbol_parts(self, xi, xp):
+        """(Re P(ξ), Im P(ξ)) at ξ (..., d) in the array namespace ``xp`` (numpy or jax.numpy,
+        traceable): c_α (iξ)^α is real for even |α| (sign (−1)^{|α|/2}), imaginary for odd."""
+        re = im = xp.zeros(xi.shape[:-1], dtype=xi.dtype)
+        for a, c in self.terms:
+            term = c * (-1.0) ** (sum(a) // 2) * _monomial(xi, a, xp)
+            if sum(a) % 2:
+                im = im + term
+            else:
+                re = re + term
+        return re, im
 
     def symbol_gradient(self, xi) -> np.ndarray:
         """∇_ξ P(ξ), complex, shape (..., d): ∂P/∂ξ_j = Σ_α c_α i α_j (iξ)^{α − e_j}."""
@@ -139,9 +151,9 @@ def _frequencies(xi, dim: int) -> np.ndarray:
     return xi
 
 
-def _monomial(z: np.ndarray, alpha: tuple) -> np.ndarray:
+def _monomial(z, alpha: tuple, xp=np):
     """Π_j z_j^{α_j} over the last axis."""
-    out = np.ones(z.shape[:-1], dtype=z.dtype)
+    out = xp.ones(z.shape[:-1], dtype=z.dtype)
     for j, a in enumerate(alpha):
         if a:
             out = out * z[..., j] ** a
@@ -495,20 +507,29 @@ def residual_data(loss: OperatorLoss, *, x, target, weights=None, x_boundary=Non
     return ResidualData(tuple(blocks), np.concatenate(s), np.concatenate(q))
 
 
-def residual_apply(apply, blocks: tuple):
-    """(params, points) ↦ the stacked residuals [L_1 f(X); …; f(X_B)] of the network ``apply``,
-    ``points`` the blocks' points stacked (:attr:`ResidualData.points`), the operators read
-    from ``blocks`` (their points are not used: the function is traced once per shape)."""
+def residual_apply(network, blocks: tuple):
+    """(params, points) ↦ the stacked residuals [L_1 f(X); …; f(X_B)] of ``network`` (a
+    :class:`ntk_freq.networks.Network`), ``points`` the blocks' points stacked
+    (:attr:`ResidualData.points`), the operators read from ``blocks`` (their points are not
+    used: the function is traced once per shape). L f comes from the network's closed form
+    ``apply_operator(params, x, L)`` where it has one (Fourier features: L acts through the
+    symbol P(w)), else from forward-mode autodiff of ``apply``."""
     import jax.numpy as jnp
 
     sizes = [len(x) for x, _ in blocks]
     ops = [L for _, L in blocks]
     edges = np.cumsum([0, *sizes])
+    closed = getattr(network, "apply_operator", None)
+
+    def applied(params, L, x):
+        if L is None:
+            return network.apply(params, x)
+        if closed is not None:
+            return closed(params, x, L)
+        return apply_operator(L, lambda z: network.apply(params, z), x)
 
     def residuals(params, points):
-        f = lambda z: apply(params, z)  # noqa: E731
-        parts = [f(points[a:b]) if L is None else apply_operator(L, f, points[a:b])
-                 for L, a, b in zip(ops, edges[:-1], edges[1:])]
-        return jnp.concatenate(parts)
+        return jnp.concatenate([applied(params, L, points[a:b])
+                                for L, a, b in zip(ops, edges[:-1], edges[1:])])
 
     return residuals

@@ -347,7 +347,7 @@ def train(network: Network, params, x, *, y, eta: float, times, optimizer=None,
     if residual is not None:  # the loss reads the stacked residuals of the network
         from ntk_freq.losses._operator import residual_apply
 
-        fit_net = Network(network.init, residual_apply(network.apply, residual.blocks), network.trainable)
+        fit_net = Network(network.init, residual_apply(network, residual.blocks), network.trainable)
         fit_x = jnp.asarray(residual.points, dtype=jdt)
         fit_y = jnp.asarray(check_representable("the sources s", residual.s, dtype), dtype=jdt)
         fit_q = jnp.asarray(residual.q, dtype=jdt)
