@@ -328,3 +328,47 @@ def test_closed_form_ff_residual_is_autodiff(obj):
         np.testing.assert_allclose(residual_apply(net, blocks)(params, jnp.asarray(np.concatenate([x] * len(blocks)))),
                                    residual_apply(generic, blocks)(params, jnp.asarray(np.concatenate([x] * len(blocks)))),
                                    rtol=1e-10, atol=1e-10)
+
+
+def test_fourier_basis_is_orthonormal_and_diagonalises_a_circulant_gram():
+    from ntk_freq.experiments._operator_losses import fourier_basis
+
+    B, degree = fourier_basis(16)
+    np.testing.assert_allclose(B @ B.T, np.eye(16), atol=1e-12)
+    theta = 2 * np.pi * np.arange(16) / 16
+    gram = np.exp(np.cos(theta[:, None] - theta[None, :]))  # a dot-product kernel on the circle
+    off = B @ gram @ B.T
+    assert np.abs(off - np.diag(np.diag(off))).max() < 1e-10
+    assert degree.tolist()[:5] == [0, 1, 1, 2, 2]
+
+
+def test_a_matrix_block_is_a_linear_map_of_the_values():
+    from ntk_freq.losses import residual_apply
+
+    net = nf.FourierFeatures(sigma_a=0.7, width=16, dtype="float64").finite(nf.distribution("gaussian:1"))
+    x = grid(2.0, 6)
+    M = np.arange(12.0).reshape(2, 6)
+    with jax.enable_x64(True):
+        params = net.init(jax.random.PRNGKey(3))
+        params["minus"] = net.init(jax.random.PRNGKey(4))["minus"]
+        got = residual_apply(net, ((x, M), (x, None)))(params, jnp.asarray(np.concatenate([x, x])))
+        f = np.asarray(net.apply(params, jnp.asarray(x)), dtype=np.float64)
+        got = np.asarray(got, dtype=np.float64)
+    np.testing.assert_allclose(got, np.concatenate([M @ f, f]), rtol=1e-12)
+
+
+@pytest.mark.slow
+def test_named_operator_experiments_quick(tmp_path):
+    """The quick forms: the designed ρ_w evens κ = 7 and κ = 2 under the kernel flow (ratio within
+    5 % of 1; the Gaussian's frozen ratio is 8.2); Helmholtz with W frozen keeps the resonant
+    κ = 3 while learning κ = 2, 5; the Sobolev rates' exponents move by 2 per order s."""
+    from ntk_freq.experiments._operator_losses import helmholtz_resonance, pinn_reversal, sobolev_circle
+
+    r = pinn_reversal(tmp_path / "p", quick=True, progress=False)["rate_ratio_xi7_over_xi2"]
+    assert r["gaussian:3"]["frozen"] == pytest.approx(8.2085, rel=1e-3)
+    assert r["designed (flat under (E3_L))"]["kernel"] == pytest.approx(1.0, abs=0.05)
+    h = helmholtz_resonance(tmp_path / "h", quick=True, progress=False)["part"]["readout"]["remaining_fraction"]
+    assert h["kernel"]["xi=3"] > 0.9 and h["kernel"]["xi=2"] < 0.5 and h["kernel"]["xi=5"] < 0.5
+    e = sobolev_circle(tmp_path / "s", quick=True, progress=False)["exponent"]
+    for s in (-1, 0):
+        assert e[f"s={s + 1}"]["kernel"] - e[f"s={s}"]["kernel"] == pytest.approx(2.0, abs=0.3)

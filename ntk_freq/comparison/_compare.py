@@ -222,7 +222,8 @@ def nn_route(problem, key, progress):
     problem's loss (an operator loss through its residuals, :func:`residual_of`)."""
     net = problem.network.finite(problem.rho_w)
     x = problem.measure.coords
-    label = f"training {type(problem.network).__name__} m={problem.network.width}, ρ_w = {problem.rho_w!r}"
+    rho = problem.rho if isinstance(problem.rho, str) else type(problem.rho).__name__
+    label = f"training {type(problem.network).__name__} m={problem.network.width}, ρ_w = {rho}"
     residual = residual_of(problem)
     return train(net, net.init(key), x, y=problem.target_fn(x), eta=problem.schedule.eta, times=problem.times,
                  optimizer=problem.schedule.optimizer, dtype=problem.network.dtype,

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from ntk_freq.comparison._compare import compare
 from ntk_freq.experiments._run import _write_comparison
 from ntk_freq.problem import Problem
@@ -70,3 +72,115 @@ def helmholtz_resonance(directory: Path, quick: bool = False, progress: bool = T
                      "pde_vs_kernel_rel_l2": s["pde_vs_kernel_rel_l2"],
                      "nn_vs_kernel_rel_l2": s["nn_vs_kernel_rel_l2"]}
     return {"t": PINN["eta"] * PINN["steps"], "part": out}
+
+
+#: Sobolev experiment on the circle: N uniform points θ_i, the target's degrees, the orders s.
+CIRCLE_POINTS = 64
+SOBOLEV_DEGREES = (1, 2, 3, 4, 6, 8, 12)
+SOBOLEV_ORDERS = (-1, 0, 1)
+#: Exponents are fitted from this degree on (λ_k reaches its k^{−2} law from about k = 3).
+FIT_FROM = 3
+
+
+def fourier_basis(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The real orthonormal Fourier basis of n uniform points on the circle (rows: the constant,
+    then √2 cos kθ and √2 sin kθ for k = 1 … n/2 − 1, and cos(nθ/2)), divided by √n, with the
+    degree k of each row."""
+    theta = 2 * np.pi * np.arange(n) / n
+    rows, degree = [np.ones(n)], [0]
+    for k in range(1, n // 2):
+        rows += [np.sqrt(2) * np.cos(k * theta), np.sqrt(2) * np.sin(k * theta)]
+        degree += [k, k]
+    rows.append(np.cos(n // 2 * theta))
+    degree.append(n // 2)
+    return np.array(rows) / np.sqrt(n), np.array(degree)
+
+
+def sobolev_circle(directory: Path, quick: bool = False, progress: bool = True) -> dict:
+    """Yu, Yang and Townsend's Sobolev training on the circle: the H^s loss ½ Σ_k (1 + k²)^s |r̂_k|²
+    (Fourier coefficients of the residual on N uniform points) multiplies the kernel rate λ_k of
+    degree k by (1 + k²)^s. A two-layer ReLU network with biases has λ_k ~ k^{−2} (Funk–Hecke),
+    so the rates go as k^{2s−2}: k^{−4}, k^{−2}, k^0 for s = −1, 0, 1. Routes: the theory
+    λ_k (1 + k²)^s from the continuous spectrum; the exact kernel flow on the N points (the
+    circulant Gram's eigenvalue of degree k times (1 + k²)^s); networks of width m trained by
+    gradient descent on that loss, their rate −ln(|r̂_k(t)|/|r̂_k(0)|)/t at the time the fastest
+    target degree has fallen by about e (step η = 1/λ_max of the loss's kernel). Writes
+    sobolev_circle.png; returns the fitted exponents and the rates per route."""
+    import jax
+
+    from ntk_freq.distributions import distribution
+    from ntk_freq.kernels._spectra import sphere_spectrum
+    from ntk_freq.losses._operator import ResidualData
+    from ntk_freq.networks import MLP
+    from ntk_freq.training._train import train
+
+    width = 1024 if quick else 8192
+    mlp = MLP(hidden=(width,), activation="relu", b_std=1.0, dtype="float64")
+    n = CIRCLE_POINTS
+    theta = 2 * np.pi * np.arange(n)[:, None] / n
+    x = np.hstack([np.cos(theta), np.sin(theta)])
+    basis, degree = fourier_basis(n)
+    ks = np.array(SOBOLEV_DEGREES)
+    lam_theory = sphere_spectrum(lambda a, b: mlp.ntk(a, b, None), 2, int(ks.max()))[ks]
+    gram = mlp.ntk(x, x, None)
+    lam_points = np.array([basis[degree == k][0] @ gram @ basis[degree == k][0] / n for k in ks])
+    y = np.sin(ks[None, :] * theta).sum(axis=1)  # every degree at amplitude 1
+    finite = mlp.finite(distribution("gaussian:1", 2))  # only its dimension d = 2 is read
+    on_circle = finite._replace(apply=lambda params, th: finite.apply(params, jnp_circle(th)),
+                                loss_and_grad=None, ntk_gram=None, apply_operator=None)
+    rows = {}
+    for s in SOBOLEV_ORDERS:
+        q = (1.0 + degree.astype(float) ** 2) ** s
+        M = np.sqrt(q)[:, None] * basis
+        rate_max = float(np.max(np.linalg.eigvalsh(M @ gram @ M.T))) / n
+        eta = 0.5 * 2.0 / rate_max
+        kernel = lam_points * (1 + ks**2.0) ** s
+        t = eta * max(1, round(1.0 / (eta * kernel.max())))  # the fastest target degree falls by ~e
+        residual = ResidualData(((theta, M),), M @ y, np.full(n, 1.0 / n))
+        fit = train(on_circle, finite.init(jax.random.PRNGKey(0)), theta, y=y, eta=eta,
+                    times=np.array([0.0, t]), residual=residual, progress=progress and f"s = {s}",
+                    dtype="float64", regime=False)
+        coeff = np.abs(np.array([[basis[degree == k][1] @ u for k in ks] for u in fit.u]))
+        rows[s] = {"theory": lam_theory * (1 + ks**2.0) ** s, "kernel": kernel,
+                   "nn": -np.log(coeff[1] / coeff[0]) / t}
+    tail = ks >= FIT_FROM
+    exponents = {s: {route: _exponent(ks[tail], r[tail]) for route, r in row.items()}
+                 for s, row in rows.items()}
+    _plot_sobolev(ks, rows, directory / "sobolev_circle.png")
+    return {"degrees": ks.tolist(), "width": width, "points": n, "fit_from_degree": FIT_FROM,
+            "exponent": {f"s={s}": e for s, e in exponents.items()},
+            "expected_exponent": {f"s={s}": 2 * s - 2 for s in rows},
+            "rate": {f"s={s}": {route: r.tolist() for route, r in row.items()} for s, row in rows.items()}}
+
+
+def _exponent(k, rate) -> float | None:
+    """The least-squares slope of log rate against log k over the positive rates (None with
+    fewer than three: a trained network's slow modes may not have moved above its noise)."""
+    ok = rate > 0
+    return float(np.polyfit(np.log(k[ok]), np.log(rate[ok]), 1)[0]) if ok.sum() >= 3 else None
+
+
+def jnp_circle(theta):
+    """θ (n, 1) ↦ the points (cos θ, sin θ) (n, 2), traceable."""
+    import jax.numpy as jnp
+
+    return jnp.concatenate([jnp.cos(theta), jnp.sin(theta)], axis=1)
+
+
+def _plot_sobolev(ks, rows: dict, path: Path) -> None:
+    from ntk_freq.plotting._style import COLUMN, figure, save_figure, styled
+
+    styled(_draw_sobolev)(ks, rows, path, figure, save_figure, COLUMN)
+
+
+def _draw_sobolev(ks, rows, path, figure, save_figure, width) -> None:
+    fig, axes = figure(width=width, height=2.6)
+    ax = axes[0, 0]
+    for s, row in rows.items():
+        line, = ax.loglog(ks, row["theory"], "-", label=f"s = {s}: theory λ_k(1+k²)^s")
+        ax.loglog(ks, row["kernel"], "o", color=line.get_color(), mfc="none", label="kernel flow")
+        ax.loglog(ks, row["nn"], "x", color=line.get_color(), label="trained")
+    ax.set_xlabel("degree k")
+    ax.set_ylabel("rate (1/t)")
+    ax.legend(fontsize=6)
+    save_figure(fig, path)

@@ -148,6 +148,11 @@ REGISTRY: dict[str, NamedExperiment] = {
             "ntk_freq.experiments._operator_losses:helmholtz_resonance",
         ),
         NamedExperiment(
+            "sobolev-circle",
+            "Yu, Yang & Townsend: the H^s loss turns the ReLU NTK's rates k^-2 into k^(2s-2) on the circle (theory, kernel flow, trained networks)",
+            "ntk_freq.experiments._operator_losses:sobolev_circle",
+        ),
+        NamedExperiment(
             "rho-gallery",
             "Per-frequency learning times under Gaussian, uniform, Laplace, Cauchy and band-pass rho_w: PDE, kernel, network",
             "ntk_freq.experiments._gallery:rho_gallery",

@@ -462,10 +462,12 @@ def boundary_points(half_width: float, n_points: int, dim: int) -> np.ndarray:
 
 
 class ResidualData(NamedTuple):
-    """An operator loss laid out on its points: the residual blocks ((points (n, d), operator or
-    None for values), …), the targets s of the stacked residuals (the sources L_k u* on the
-    training points, then u* on the boundary points) and their loss weights q (the loss is
-    ½ Σ q (R − s)² over the stacked residuals R of the network)."""
+    """An operator loss laid out on its points: the residual blocks ((points (n, d), L), …) with
+    L a :class:`DifferentialOperator`, None for the values, or a matrix M (r, n) for a linear
+    map of the values at the block's points (a spectral weight such as a Fourier-space Sobolev
+    norm; then the block has r residuals); the targets s of the stacked residuals (the sources
+    L_k u* on the training points, then u* on the boundary points) and their loss weights q (the
+    loss is ½ Σ q (R − s)² over the stacked residuals R of the network)."""
 
     blocks: tuple
     s: np.ndarray
@@ -524,6 +526,8 @@ def residual_apply(network, blocks: tuple):
     def applied(params, L, x):
         if L is None:
             return network.apply(params, x)
+        if isinstance(L, np.ndarray):  # a linear map of the values (a spectral weight)
+            return jnp.asarray(L, dtype=x.dtype) @ network.apply(params, x)
         if closed is not None:
             return closed(params, x, L)
         return apply_operator(L, lambda z: network.apply(params, z), x)
