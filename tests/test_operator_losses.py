@@ -362,7 +362,8 @@ def test_named_operator_experiments_quick(tmp_path):
     """The quick forms: the designed ρ_w evens κ = 7 and κ = 2 under the kernel flow (ratio within
     5 % of 1; the Gaussian's frozen ratio is 8.2); Helmholtz with W frozen keeps the resonant
     κ = 3 while learning κ = 2, 5; the Sobolev rates' exponents move by 2 per order s."""
-    from ntk_freq.experiments._operator_losses import helmholtz_resonance, pinn_reversal, sobolev_circle
+    from ntk_freq.experiments._operator_losses import (helmholtz_resonance, pinn_reversal,
+                                                       preconditioning, sobolev_circle)
 
     r = pinn_reversal(tmp_path / "p", quick=True, progress=False)["rate_ratio_xi7_over_xi2"]
     assert r["gaussian:3"]["frozen"] == pytest.approx(8.2085, rel=1e-3)
@@ -372,3 +373,18 @@ def test_named_operator_experiments_quick(tmp_path):
     e = sobolev_circle(tmp_path / "s", quick=True, progress=False)["exponent"]
     for s in (-1, 0):
         assert e[f"s={s + 1}"]["kernel"] - e[f"s={s}"]["kernel"] == pytest.approx(2.0, abs=0.3)
+    speed_up = preconditioning(tmp_path / "g", quick=True, progress=False)["speed_up"]
+    assert speed_up["kernel"][1] == pytest.approx(speed_up["theory"][1], rel=1e-6)  # W frozen: exact
+    assert speed_up["nn"][1] == pytest.approx(speed_up["theory"][1], rel=0.1)
+
+
+def test_spectral_preconditioner_multiplies_each_rate_by_g():
+    """M Θ M = V diag(g λ) Vᵀ N: the preconditioned loss's kernel has the rates g(λ)λ."""
+    from ntk_freq.experiments._operator_losses import spectral_preconditioner
+
+    x = grid(5.0, 30)
+    gram = nf.ff_ntk(x, x, nf.distribution("gaussian:1"), sigma_a=0.5, part="readout")
+    lam, g, M = spectral_preconditioner(gram, 1e-3)
+    got = np.sort(np.linalg.eigvalsh(M @ gram @ M / len(x)))
+    np.testing.assert_allclose(got, np.sort(g * lam), atol=1e-10 * lam.max())
+    assert g.min() >= 1.0 and (g * lam).max() == pytest.approx(lam.max())

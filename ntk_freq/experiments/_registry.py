@@ -153,6 +153,11 @@ REGISTRY: dict[str, NamedExperiment] = {
             "ntk_freq.experiments._operator_losses:sobolev_circle",
         ),
         NamedExperiment(
+            "preconditioning",
+            "Geifman et al.: spectral preconditioning of gradient descent, each mode's rate g(lambda) lambda; the speed-up at kappa = 2, 7 (theory, kernel flow, trained random features)",
+            "ntk_freq.experiments._operator_losses:preconditioning",
+        ),
+        NamedExperiment(
             "rho-gallery",
             "Per-frequency learning times under Gaussian, uniform, Laplace, Cauchy and band-pass rho_w: PDE, kernel, network",
             "ntk_freq.experiments._gallery:rho_gallery",
