@@ -388,3 +388,20 @@ def test_spectral_preconditioner_multiplies_each_rate_by_g():
     got = np.sort(np.linalg.eigvalsh(M @ gram @ M / len(x)))
     np.testing.assert_allclose(got, np.sort(g * lam), atol=1e-10 * lam.max())
     assert g.min() >= 1.0 and (g * lam).max() == pytest.approx(lam.max())
+
+
+def test_relu_networks_refuse_second_order_operators():
+    """ReLU's second derivative is 0 almost everywhere: a Poisson residual would train on zeros;
+    an erf network and a first-order operator are accepted."""
+    x = grid(2.0, 8)
+    y = nf.target("windowed-sines:1;width=1.0")
+    relu = nf.networks.MLP(hidden=(16,), activation="relu").finite(nf.distribution("gaussian:1"))
+    erf = nf.networks.MLP(hidden=(16,), activation="erf").finite(nf.distribution("gaussian:1"))
+    poisson = residual_data(Poisson(), x=x, target=y)
+    with pytest.raises(ValueError, match="order 2.*ReLU"):
+        nf.train(relu, relu.init(jax.random.PRNGKey(0)), x, y=y(x), eta=1e-3, times=[0.0, 1e-3],
+                 residual=poisson, progress=False, regime=False)
+    for net, r in ((erf, poisson), (relu, residual_data(Advection(a=(1.0,)), x=x, target=y))):
+        fit = nf.train(net, net.init(jax.random.PRNGKey(0)), x, y=y(x), eta=1e-4, times=[0.0, 1e-4],
+                       residual=r, progress=False, regime=False)
+        assert np.all(np.isfinite(fit.u))

@@ -19,6 +19,7 @@ trained) instead of x. With ``doubling`` (the default) the network is the antisy
 
 from __future__ import annotations
 
+import math
 from typing import Callable
 
 import jax.numpy as jnp
@@ -26,7 +27,7 @@ import numpy as np
 
 from ntk_freq._util import validation as v
 from ntk_freq._util.precision import float64
-from ntk_freq._nn.models import (ACTIVATIONS, Network, antisymmetric, antisymmetric_apply,
+from ntk_freq._nn.models import (ACTIVATIONS, SMOOTHNESS, Network, antisymmetric, antisymmetric_apply,
                                  fourier_embedding, mlp_forward, mlp_layers, n_layers_of, shared)
 
 PARAMETERIZATIONS = ("ntk", "standard")
@@ -85,8 +86,9 @@ def mlp_network(dim: int, hidden=(256, 256), activation: str = "relu", *, w_std:
     config = ("mlp", activation, w_std, b_std, parameterization, doubling)
     apply = shared(config, lambda: _mlp_apply(*config[1:]))
     if doubling:
-        return antisymmetric(init_g, apply, trainable)
-    return Network(float64(lambda key: {"net": init_g(key)}), apply, trainable)
+        return antisymmetric(init_g, apply, trainable, activation)
+    return Network(float64(lambda key: {"net": init_g(key)}), apply, trainable,
+                   smoothness=SMOOTHNESS.get(activation, math.inf))
 
 
 def _embedding(embedding, dim: int) -> tuple:

@@ -13,6 +13,8 @@ divides by the square root of its fan-in, weights are drawn with unit (or σ) sc
 
 from __future__ import annotations
 
+import math
+
 from typing import Callable, NamedTuple
 
 import jax
@@ -22,6 +24,10 @@ from ntk_freq._util import validation as v
 from ntk_freq._nn import derivatives as ffd
 from ntk_freq._util.precision import float64
 from ntk_freq.distributions._families import FrequencyDistribution
+
+#: The highest order of derivatives in x each activation's network has almost everywhere
+#: (ReLU's and |z|'s second derivatives vanish a.e.: autodiff returns 0, not the kink's δ).
+SMOOTHNESS = {"relu": 1, "abs": 1}
 
 #: The trained parameters of each part (:data:`ntk_freq._util.validation.PARTS`).
 TRAINED = {"full": ("a", "b", "W"), "readout": ("a", "b"), "frequency": ("W",)}
@@ -43,7 +49,9 @@ class Network(NamedTuple):
     training loss of :func:`ntk_freq.training.train` and its gradient) and
     ``ntk_gram(params, x, trainable) -> J Jᵀ``; training uses them in place of autodiff and
     power iteration (see :mod:`ntk_freq.ff_derivatives`), and ``apply_operator(params, x, L) ->
-    (L f)(x)`` in closed form (operator losses; otherwise autodiff of ``apply``)."""
+    (L f)(x)`` in closed form (operator losses; otherwise autodiff of ``apply``). ``smoothness``:
+    the highest derivative order in x that autodiff gets right almost everywhere (1 for ReLU and
+    |z|, whose second derivatives vanish a.e.; ∞ for smooth activations)."""
 
     init: Callable
     apply: Callable
@@ -51,6 +59,7 @@ class Network(NamedTuple):
     loss_and_grad: Callable | None = None
     ntk_gram: Callable | None = None
     apply_operator: Callable | None = None
+    smoothness: float = math.inf
 
 
 def doubled_init(init_g: Callable) -> Callable:
@@ -66,10 +75,11 @@ def doubled_init(init_g: Callable) -> Callable:
     return init
 
 
-def antisymmetric(init_g: Callable, apply: Callable, trainable: tuple) -> Network:
+def antisymmetric(init_g: Callable, apply: Callable, trainable: tuple, activation: str | None = None) -> Network:
     """The doubling f = (g(θ₊) − g(θ₋))/√2 with θ₋ = θ₊ at initialisation, so f₀ ≡ 0;
-    ``apply`` is that f, from :func:`antisymmetric_apply`."""
-    return Network(doubled_init(init_g), apply, tuple(trainable))
+    ``apply`` is that f, from :func:`antisymmetric_apply`; its smoothness from ``activation``."""
+    return Network(doubled_init(init_g), apply, tuple(trainable),
+                   smoothness=SMOOTHNESS.get(activation, math.inf))
 
 
 #: One apply function per network configuration (:func:`shared`).
@@ -227,7 +237,8 @@ def two_layer_network(dim: int, width: int, activation: str = "relu", *, w_std: 
         }
 
     return antisymmetric(init_g, shared(("two-layer", activation, w_std, b_std),
-                                        lambda: _two_layer_apply(activation, w_std, b_std)), trainable)
+                                        lambda: _two_layer_apply(activation, w_std, b_std)), trainable,
+                         activation)
 
 
 def _two_layer_apply(activation: str, w_std: float, b_std: float) -> Callable:
@@ -264,7 +275,7 @@ def ff_mlp_network(rho: FrequencyDistribution, width: int, hidden: tuple = (256,
         return {"W": rho.sample(k_w, m).astype(dtype), **_mlp_init(k_mlp, sizes, dtype)}
 
     apply = shared(("ff-mlp", activation, w_std, b_std), lambda: _ff_mlp_apply(activation, w_std, b_std))
-    return antisymmetric(init_g, apply, mlp_keys + (("W",) if train_frequencies else ()))
+    return antisymmetric(init_g, apply, mlp_keys + (("W",) if train_frequencies else ()), activation)
 
 
 def _ff_mlp_apply(activation: str, w_std: float, b_std: float) -> Callable:

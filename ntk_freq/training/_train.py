@@ -330,6 +330,8 @@ def train(network: Network, params, x, *, y, eta: float, times, optimizer=None,
             raise ValueError(f"x_test must be points of dimension {x.shape[1]} like x, got shape {x_test.shape}")
     if residual is not None and weights is not None:
         raise ValueError("weights are the operator loss's own (ResidualData.q) when residual is given")
+    if residual is not None:
+        check_smoothness(network, residual)
     q = None
     if weights is not None:
         q = v.finite_array("weights", weights).reshape(-1)
@@ -403,6 +405,18 @@ def train(network: Network, params, x, *, y, eta: float, times, optimizer=None,
         params=merge(theta, frozen), eta=eta, max_stable_eta=max_eta,
         regime=None if probe is None else regime_trace(rows, probe, what=label), f_test=f_test,
     )
+
+
+def check_smoothness(network: Network, residual) -> None:
+    """Refuse an operator whose order exceeds the derivatives the network's activation has
+    (ReLU: second derivatives vanish almost everywhere, so autodiff would train on zeros)."""
+    orders = [L.order for _, L in residual.blocks if hasattr(L, "order")]
+    if orders and max(orders) > network.smoothness:
+        raise ValueError(
+            f"residual: an operator of order {max(orders)} on a network whose activation has "
+            f"derivatives up to order {network.smoothness:g} almost everywhere (ReLU and |z|: the "
+            "second derivative is 0 a.e., a kink's δ that autodiff does not see); use a smooth "
+            "activation (erf, gelu, sin) or a FourierFeatures network")
 
 
 def _n_params(params) -> int:
