@@ -573,6 +573,9 @@ PDE_FIGURE_TIMES = 61
               help="Flow times t = η·step, increasing.")
 @click.option("--part", default="full", show_default=True,
               type=click.Choice(["full", "readout", "frequency"]), help="Trained parameters.")
+@click.option("--loss", "loss_spec", default="mse", show_default=True,
+              help="Loss: mse, or an operator loss (screened-poisson:1, helmholtz:3, sobolev:1, ...): "
+                   "solves (E3_L), the operator acting on q û (docs/operator-losses.md).")
 @click.option("--order", default=2, show_default=True, type=click.Choice(["1", "2"]),
               help="Element order (P1, P2).")
 @click.option("--scheme", default="auto", show_default=True,
@@ -589,7 +592,7 @@ PDE_FIGURE_TIMES = 61
               type=click.Path(file_okay=False), help="Folder for pde.png/.pdf, pde.csv and pde.json.")
 @FORCE
 def pde(rho_spec, dim, sigma_a, density, data_spec, target_spec, data_half_width, data_points,
-        times, part, order, scheme, probes, mesh_size, max_dofs, out, force):
+        times, part, loss_spec, order, scheme, probes, mesh_size, max_dofs, out, force):
     """Solve the frequency-dynamics PDE by finite elements, the local (E3) for a constant data
     density c or, with --data, the non-local (E2) for a data density; print |û| (|V| for (E2))
     at probe frequencies."""
@@ -601,6 +604,7 @@ def pde(rho_spec, dim, sigma_a, density, data_spec, target_spec, data_half_width
     from ntk_freq.pde import solve_frequency_pde
     from ntk_freq.pde.figures import plot_frequency_pde, probe_table, probe_vectors
     from ntk_freq.data._targets import initial_error_hat, target
+    from ntk_freq.losses import loss as parse_loss
 
     options = dict(click.get_current_context().params)
     out = _check_out(out, force)
@@ -620,10 +624,14 @@ def pde(rho_spec, dim, sigma_a, density, data_spec, target_spec, data_half_width
                                                                      data_points)}
         else:
             model = _e2_model(data_spec, dim, y)
+        loss = parse_loss(loss_spec)
+        if loss.spec != "mse":
+            loss.operators(dim)  # the operators exist in d (heat: d >= 2; advection: one a per axis)
         sol = solve_frequency_pde(rho, sigma_a, model.pop("density"), times=t_solve, part=part,
                                   model="E3" if data_spec is None else "E2",
                                   order=int(order), scheme=scheme, mesh_size=mesh_size,
-                                  max_dofs=max_dofs, progress=True, **model)
+                                  max_dofs=max_dofs, progress=True,
+                                  loss=None if loss.spec == "mse" else loss, **model)
     except (ValueError, TypeError, MemoryError) as err:
         raise click.ClickException(str(err)) from None
     table = probe_table(sol, probe_k)
@@ -632,7 +640,8 @@ def pde(rho_spec, dim, sigma_a, density, data_spec, target_spec, data_half_width
                + ", ".join(f"{k} {e:.1e}" for k, e in sol.resolution.items()))
     names = [_vector_text(k) for k in probe_vectors(probe_k, dim)]
     symbol = "V" if sol.model == "E2" else "û"
-    click.echo(f"model {sol.model}" + (f", data density {sol.density.spec} (V = F[u p]/c̄, c̄ = "
+    click.echo(f"model {sol.model}" + (f"_L, loss {loss_spec} (q = Σ|P|²)" if loss_spec != "mse" else "")
+               + (f", data density {sol.density.spec} (V = F[u p]/c̄, c̄ = "
                                        f"{sol.density.level:.4g})" if sol.model == "E2" else ""))
     click.echo(f"{'t':>10} " + " ".join(f"{'|' + symbol + '(' + k + ')|':>14}" for k in names))
     for t, row in zip(sol.times, table):
@@ -646,10 +655,11 @@ def pde(rho_spec, dim, sigma_a, density, data_spec, target_spec, data_half_width
                            note=f"ρ_w = {rho_spec}, σ_a = {sigma_a:g}, "
                                 + (f"c = {density:g}" if data_spec is None else
                                    f"(E2), data {sol.density.spec}, V = F[u p]/c̄")
-                                + f", part {part}, target {target_spec}; {sol.n_dofs} DOFs "
+                                + f", part {part}, loss {loss_spec}, target {target_spec}; {sol.n_dofs} DOFs "
                                   f"(P{order}), scheme {sol.scheme}")
         store.write_json(tmp / "pde.json", {
-            "command": "pde", "options": options, "model": sol.model, "n_dofs": sol.n_dofs,
+            "command": "pde", "options": options, "model": sol.model + ("_L" if loss_spec != "mse" else ""),
+            "loss": loss_spec, "n_dofs": sol.n_dofs,
             "columns": {"t": "flow time t = eta * step",
                         f"{field}_XI": ("|V(ξ, t)|, V = F[u p]/c̄: the error weighted by the data "
                                         "density p, over its reference level c̄" if sol.model == "E2"
