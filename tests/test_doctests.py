@@ -5,7 +5,7 @@ import importlib
 
 import pytest
 
-MODULES = ["ntk_freq.problem", "ntk_freq.networks._fourier_features", "ntk_freq.losses._mse",
+MODULES = ["ntk_freq.problem", "ntk_freq.networks._fourier_features", "ntk_freq.losses._mse", "ntk_freq.losses._operator",
            "ntk_freq.comparison._compare", "ntk_freq.design._entry",
            "ntk_freq.generalisation._eigenlearning", "ntk_freq.generalisation._population",
            "ntk_freq.generalisation._curve"]

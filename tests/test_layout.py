@@ -15,8 +15,8 @@ import ntk_freq
 
 PACKAGE = Path(ntk_freq.__file__).parent
 #: The layers from the bottom up; a module may import its own layer and those below it.
-LAYERS = ["_util", "_nt", "plotting", "distributions", "data", "_nn", "kernels", "training",
-          "pde", "networks", "losses", "problem", "generalisation", "diagnostics", "comparison", "design",
+LAYERS = ["_util", "_nt", "plotting", "distributions", "data", "_nn", "losses", "kernels", "training",
+          "pde", "networks", "problem", "generalisation", "diagnostics", "comparison", "design",
           "experiments", "cli", "__main__"]
 
 

@@ -689,6 +689,28 @@ def save_tabulated(path, rho: Tabulated) -> Path:
     raise ValueError(f"{path}: choose a .npz or .csv file name")
 
 
+def breakpoints(rho: FrequencyDistribution) -> tuple:
+    """Per axis, the coordinates where ρ̄_w jumps or has a kink (planes ξ_i = b), which mesh nodes
+    must hold: uniform band edges ±B, Laplace's kink at 0, a tabulated grid's end points (the
+    density drops to 0 there), shifted and mixed copies of these. Empty arrays where none."""
+    d = rho.dim
+    if isinstance(rho, Uniform):
+        return tuple(np.array([-rho.half_width, rho.half_width]) for _ in range(d))
+    if isinstance(rho, Laplace):
+        return tuple(np.zeros(1) for _ in range(d))
+    if isinstance(rho, Tabulated):
+        return tuple(np.array([a[0], a[-1], -a[0], -a[-1]]) for a in rho.axes)
+    if isinstance(rho, Product):
+        return tuple(breakpoints(f)[0] for f in rho.factors)
+    if isinstance(rho, Shift):
+        return tuple(np.concatenate([b - m, b + m, m - b, -m - b])
+                     for b, m in zip(breakpoints(rho.base), rho.mu))
+    if isinstance(rho, Mixture):
+        per_component = [breakpoints(c) for c in rho.components]
+        return tuple(np.concatenate([bp[i] for bp in per_component]) for i in range(d))
+    return tuple(np.zeros(0) for _ in range(d))
+
+
 def piecewise_linear_char_fn(rho: Tabulated, z: np.ndarray) -> np.ndarray:
     """φ_w(z) = ∫ ρ_w(ξ) cos(ξz) dξ exactly for the piecewise-linear density of a 1-D
     :class:`Tabulated` ρ_w (what it samples), at points z of any shape: per cell [a, b] with

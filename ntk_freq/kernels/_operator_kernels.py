@@ -30,7 +30,7 @@ import numpy as np
 from ntk_freq._util import validation as v
 from ntk_freq._util.quadrature import gauss_legendre
 from ntk_freq.distributions._families import (Cauchy, Empirical, FrequencyDistribution, Mixture,
-                                              Product, Shift, StudentT, Tabulated)
+                                              Product, Shift, StudentT, Tabulated, breakpoints)
 
 #: Relative error of the quadrature (against the closed-form NTK) the rule is refined to.
 RULE_TOL = 1e-9
@@ -78,8 +78,6 @@ def _axis_rule(rho, axis: int, radius: float, spread: float, density: float):
     """Gauss–Legendre panels on [−R, R] along one axis, split at ρ̄_w's breakpoints (every node
     of a tabulated ρ_w, which is piecewise linear); each panel of length ℓ gets
     ⌈density·ℓ·spread/2⌉ + 12 nodes (e^{iwδ} turns ℓ·spread radians over it)."""
-    from ntk_freq.pde.mesh import breakpoints
-
     kinks = [rho.axes[axis], -rho.axes[axis]] if isinstance(rho, Tabulated) else []
     cuts = np.unique(np.concatenate([[-radius, radius], breakpoints(rho)[axis], *kinks]))
     cuts = cuts[(cuts >= -radius) & (cuts <= radius)]

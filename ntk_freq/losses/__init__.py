@@ -5,12 +5,13 @@ optional boundary term) with their weight q(ξ) = Σ_k |P_k(ξ)|² on the error'
 (docs/operator-losses.md).
 """
 
-from ntk_freq.losses._mse import LOSSES, Loss, MeanSquared, loss
+from ntk_freq.losses._mse import Loss, MeanSquared
 from ntk_freq.losses._operator import (OPERATOR_LOSSES, Advection, DifferentialOperator, Heat,
                                        Helmholtz, OperatorLoss, Poisson, Residual, ScreenedPoisson,
                                        ResidualData, Sobolev, apply_operator,
                                        boundary_points, residual_apply, residual_data,
                                        parse_operator_loss)
+from ntk_freq.losses._spec import LOSSES, loss
 
 __all__ = ["LOSSES", "OPERATOR_LOSSES", "Advection", "DifferentialOperator", "Heat", "Helmholtz",
            "Loss", "MeanSquared", "OperatorLoss", "Poisson", "Residual", "ResidualData", "ScreenedPoisson",

@@ -45,22 +45,3 @@ class MeanSquared(Loss):
     def q(self, xi) -> np.ndarray:
         xi = np.asarray(xi, dtype=np.float64)
         return np.ones(xi.shape[:-1] if xi.ndim > 1 else xi.shape)
-
-
-#: Loss specs of the CLI and TOML configs.
-LOSSES = {"mse": MeanSquared}
-
-
-def loss(spec) -> Loss:
-    """A loss object from its spec ("mse", "screened-poisson:1", "sobolev:1",
-    "poisson;boundary=10", …: :mod:`ntk_freq.losses._operator`) or a :class:`Loss` as it is."""
-    if isinstance(spec, Loss):
-        return spec
-    if isinstance(spec, str) and spec.strip() in LOSSES:
-        return LOSSES[spec.strip()]()
-    if isinstance(spec, str):
-        from ntk_freq.losses._operator import parse_operator_loss
-
-        return parse_operator_loss(spec.strip())
-    raise TypeError(f"loss must be a spec such as 'mse' or 'screened-poisson:1', or a "
-                    f"ntk_freq.losses.Loss, got {spec!r}")

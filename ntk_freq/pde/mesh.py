@@ -17,8 +17,7 @@ from scipy.spatial import cKDTree
 from skfem import MeshLine, MeshTet, MeshTri
 
 from ntk_freq._util import validation as v
-from ntk_freq.distributions._families import (FrequencyDistribution, Laplace, Mixture, Product,
-                                              Shift, Tabulated, Uniform)
+from ntk_freq.distributions._families import FrequencyDistribution, breakpoints  # noqa: F401 (re-exported)
 
 SHAPES = ("box", "ball")
 
@@ -46,28 +45,6 @@ class Domain:
         if self.shape == "ball":
             return math.pi * self.radius**2
         return (2 * self.radius) ** self.dim
-
-
-def breakpoints(rho: FrequencyDistribution) -> tuple:
-    """Per axis, the coordinates where ρ̄_w jumps or has a kink (planes ξ_i = b), which mesh nodes
-    must hold: uniform band edges ±B, Laplace's kink at 0, a tabulated grid's end points (the
-    density drops to 0 there), shifted and mixed copies of these. Empty arrays where none."""
-    d = rho.dim
-    if isinstance(rho, Uniform):
-        return tuple(np.array([-rho.half_width, rho.half_width]) for _ in range(d))
-    if isinstance(rho, Laplace):
-        return tuple(np.zeros(1) for _ in range(d))
-    if isinstance(rho, Tabulated):
-        return tuple(np.array([a[0], a[-1], -a[0], -a[-1]]) for a in rho.axes)
-    if isinstance(rho, Product):
-        return tuple(breakpoints(f)[0] for f in rho.factors)
-    if isinstance(rho, Shift):
-        return tuple(np.concatenate([b - m, b + m, m - b, -m - b])
-                     for b, m in zip(breakpoints(rho.base), rho.mu))
-    if isinstance(rho, Mixture):
-        per_component = [breakpoints(c) for c in rho.components]
-        return tuple(np.concatenate([bp[i] for bp in per_component]) for i in range(d))
-    return tuple(np.zeros(0) for _ in range(d))
 
 
 #: The automatic domain is at most this many times ρ_w's median radius wide: a heavy tail
