@@ -168,7 +168,7 @@ def check_data_cover(y: WindowedSines, p, measure, xi_max: float) -> None:
 
 def check_operator_loss(problem) -> None:
     """An operator loss (:mod:`ntk_freq.losses`) fits the problem: its operators exist in d, the
-    network has operator-applied kernels (:class:`ntk_freq.FourierFeatures`), ρ_w has the
+    network has operator-applied kernels (``operator_ntk``: the FF networks), ρ_w has the
     moments they need, the data are the grid of D (the boundary term's domain), and the dense
     residual kernel fits in memory."""
     from ntk_freq.kernels._operator_kernels import check_moments
@@ -177,7 +177,8 @@ def check_operator_loss(problem) -> None:
     operators = loss.operators(dim)
     if not hasattr(problem.network, "operator_ntk"):
         raise ValueError(f"loss {loss.spec!r}: operator losses need the network's operator-applied "
-                         f"NTK, which FourierFeatures has; {type(problem.network).__name__} has none")
+                         f"NTK, which FourierFeatures and DeepFourierFeatures have; "
+                         f"{type(problem.network).__name__} has none")
     check_moments(problem.rho_w, max(L.order for L in operators))
     if problem.data is not None:
         raise ValueError(f"loss {loss.spec!r}: operator losses train on the grid of D (data=None), "

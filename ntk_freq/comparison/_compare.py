@@ -67,7 +67,7 @@ class RhoComparison:
     (:class:`ntk_freq.training.RegimeTrace`) or None; test_error[route]: (T,) the test error
     Σ_j w_j (f(x_j, t) − y_j)² on the problem's test points of the kernel flow and the trained
     network ("kernel", "nn"; empty without test points); train_error[route]: (T,) Σ_i q_i u_i²
-    on the training points beside it; frozen_rate: (n_κ,) the W-frozen rate c(2π)^d q ρ̄_w at
+    on the training points beside it; frozen_rate: (n_κ,) the W-frozen rate c(2π)^d q ρ_α at
     the target's wave vectors (:func:`frozen_rate`), against which the summary's effective rates
     −ln(remaining)/t are read."""
 
@@ -84,13 +84,17 @@ class RhoComparison:
     frozen_rate: np.ndarray | None = None
 
 
-def frozen_rate(problem, rho) -> np.ndarray:
-    """The per-frequency rate with W frozen, c(2π)^d q(κ) ρ̄_w(κ) at the target's wave vectors
-    (1/time, t = η·step): exact for part "readout" with data filling R^d, and the reference the
-    trained rates are read against (q ≡ 1 for the mean-squared loss)."""
+def frozen_rate(problem, rho) -> np.ndarray | None:
+    """The per-frequency rate of the damping alone, c(2π)^d q(κ) ρ_α(κ) at the target's wave
+    vectors (1/time, t = η·step), ρ_α the network's damping density (ρ̄_w for the FF network, its
+    effective ρ_α for the deep one, 0 when only W trains): exact with W frozen and data filling
+    R^d, and the reference the trained rates are read against (q ≡ 1 for the mean-squared
+    loss). None for a network without a frequency PDE."""
+    if not problem.network.pde_models:
+        return None
     kappa = np.asarray(problem.kappa, float).reshape(len(problem.kappa), problem.dim)
-    c = problem.measure.level
-    return c * (2 * np.pi) ** problem.dim * problem.loss.q(kappa) * rho.symmetrised_pdf(kappa)
+    alpha = problem.network.pde_coefficients(rho, kappa).alpha
+    return problem.measure.level * (2 * np.pi) ** problem.dim * problem.loss.q(kappa) * alpha
 
 
 def effective_rates(remaining: np.ndarray, t: float) -> np.ndarray:

@@ -36,8 +36,9 @@ _HOMES = {
         ["decay", "lanczos_functions", "tridiagonal_functions"], "ntk_freq.kernels._krylov"
     ),
     **dict.fromkeys(
-        ["FrequencyRule", "ResidualFlow", "check_moments", "frequency_rule", "moment_limit",
-         "operator_flow", "operator_gram"],
+        ["FrequencyRule", "KernelRules", "ResidualFlow", "check_moments", "checked_rules",
+         "ff_rules", "frequency_rule", "moment_limit", "operator_flow", "operator_gram",
+         "tabulated_rule"],
         "ntk_freq.kernels._operator_kernels",
     ),
     **dict.fromkeys(

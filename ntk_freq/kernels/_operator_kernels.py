@@ -107,70 +107,119 @@ def _tensor_rule(rho, spread: np.ndarray, density: float, n_points: int):
     return w[keep], omega[keep]
 
 
-def frequency_rule(rho: FrequencyDistribution, x, *, sigma_a: float, part: str,
-                   tol: float = RULE_TOL) -> FrequencyRule:
-    """The quadrature over ρ_w for NTKs among the points ``x`` (n, d) (module docstring),
-    refined (nodes ×1.5 per panel) until its relative error on the closed-form NTK Θ(x, x) is
-    below ``tol``; ValueError when five refinements do not get there."""
+class KernelRules(NamedTuple):
+    """A kernel as expectations over frequencies (module docstring): ``readout`` integrates the
+    channel e^{iw·x} (None: absent), ``frequency`` the channels x_j e^{iw·x} with its weights
+    holding their scale (σ_a² ρ̄_w for the FF network; None: absent), ``atom`` the mass of a
+    constant part of the kernel (an atom of the readout at w = 0: the deep network's κ(0))."""
+
+    readout: FrequencyRule | None
+    frequency: FrequencyRule | None
+    atom: float = 0.0
+
+    @property
+    def nodes(self) -> int:
+        return sum(len(r.w) for r in (self.readout, self.frequency) if r is not None)
+
+
+def ff_rules(rule: FrequencyRule, *, sigma_a: float, part: str) -> KernelRules:
+    """The FF network's channels on one rule over ρ_w: readout unless only W trains, frequency
+    (weights × σ_a²) unless W is frozen."""
+    return KernelRules(None if part == "frequency" else rule,
+                       None if part == "readout" else rule._replace(omega=sigma_a**2 * rule.omega))
+
+
+def checked_rules(build, exact, x, *, what: str, tol: float) -> KernelRules:
+    """``build(density)`` → :class:`KernelRules`, refined (density ×1.5, up to five times) until
+    its plain kernel on up to 64 of the points ``x`` is within ``tol`` (relative to the largest
+    entry) of ``exact(probe, probe)``; ValueError when it never gets there. The error reached is
+    in each rule's ``error``."""
+    probe = x[np.unique(np.linspace(0, len(x) - 1, min(len(x), 64)).astype(int))]
+    want = exact(probe, probe)
+    scale = max(float(np.abs(want).max()), np.finfo(float).tiny)
+    density, error = 1.0, math.inf
+    for _ in range(6):
+        rules = build(density)
+        error = float(np.abs(operator_gram(rules, [(probe, None)], [(probe, None)]) - want).max()) / scale
+        if error <= tol:
+            return KernelRules(*(r if r is None else r._replace(error=error) for r in rules[:2]), rules.atom)
+        density *= 1.5
+    raise ValueError(f"the frequency quadrature of {what} reaches a relative error of only "
+                     f"{error:.2g} on its closed-form kernel (tolerance {tol:g}); the density may "
+                     "be too rough or too wide for a quadrature")
+
+
+def frequency_rule(rho: FrequencyDistribution, x, *, tol: float = RULE_TOL) -> FrequencyRule:
+    """The quadrature over ρ_w for kernels among the points ``x`` (n, d) (module docstring),
+    refined (nodes ×1.5 per panel) until it reproduces φ_w(x − x') (the readout NTK, closed
+    form) to ``tol`` relative (:func:`checked_rules`)."""
     from ntk_freq.kernels._closed_form import ff_ntk
 
     x = v.point_list("x", x, rho.dim)
     spread = np.maximum(np.ptp(x, axis=0), 1e-12)
-    probe = x[np.unique(np.linspace(0, len(x) - 1, min(len(x), 64)).astype(int))]
-    exact = ff_ntk(probe, probe, rho, sigma_a=sigma_a, part=part)
-    scale = max(float(np.abs(exact).max()), np.finfo(float).tiny)
-    density, error = 1.0, math.inf
-    for _ in range(6):
-        w, omega = _tensor_rule(rho, spread, density, len(x))
-        rule = FrequencyRule(w, omega, 0.0)
-        error = float(np.abs(operator_gram(rule, [(probe, None)], [(probe, None)],
-                                           sigma_a=sigma_a, part=part) - exact).max()) / scale
-        if error <= tol:
-            return FrequencyRule(w, omega, error)
-        density *= 1.5
-    raise ValueError(f"the frequency quadrature over rho = {rho!r} reaches a relative error of "
-                     f"only {error:.2g} on the closed-form NTK (tolerance {tol:g}); the density "
-                     "may be too rough or too wide for a quadrature")
+
+    def build(density):
+        return KernelRules(FrequencyRule(*_tensor_rule(rho, spread, density, len(x)), 0.0), None)
+
+    return checked_rules(build, lambda a, b: ff_ntk(a, b, rho, sigma_a=0.0, part="readout"), x,
+                         what=f"rho = {rho!r}", tol=tol).readout
 
 
-def _features(rule: FrequencyRule, x: np.ndarray, L, sigma_a: float, part: str) -> np.ndarray:
-    """(L Φ_c)(x_i, w_k) for the channels c (readout, then one per coordinate with W trained),
-    shape (C, n, K), complex."""
+def tabulated_rule(xi: np.ndarray, values: np.ndarray, spread: float, density: float) -> FrequencyRule:
+    """The quadrature of ∫ g(w) f(w) dw for a density f tabulated (piecewise linear) on the 1-D
+    grid ``xi``: Gauss–Legendre on every cell (f is linear there), ⌈density·ℓ·spread/2⌉ + 3
+    nodes on a cell of length ℓ (e^{iwδ} turns up to ℓ·spread radians over it); weights f(w)
+    times the cell rule."""
+    values = np.clip(np.asarray(values, float), 0.0, None)
+    length = np.diff(xi)
+    n = int(math.ceil(density * float(length.max()) * spread / 2)) + 3
+    t, wt = gauss_legendre(n, "the quadrature of a tabulated density")
+    w = (0.5 * length[:, None] * t[None, :] + 0.5 * (xi[1:] + xi[:-1])[:, None]).ravel()
+    weight = (0.5 * length[:, None] * wt[None, :]).ravel()
+    keep = np.interp(w, xi, values) > 0
+    return FrequencyRule(w[keep, None], (weight * np.interp(w, xi, values))[keep], 0.0)
+
+
+def _features(rule: FrequencyRule, x: np.ndarray, L, channel: str) -> np.ndarray:
+    """(L Φ_c)(x_i, w_k), shape (C, n, K), complex: channel "readout" is P(w) e^{iw·x} (C = 1),
+    "frequency" the d channels (x_j P(w) − i ∂_j P(w)) e^{iw·x}."""
     phase = np.exp(1j * (x @ rule.w.T))  # (n, K)
     P = np.ones(len(rule.w), complex) if L is None else L.symbol(rule.w)
-    channels = []
-    if part != "frequency":
-        channels.append(P[None, :] * phase)
-    if part != "readout":
-        dP = np.zeros(rule.w.shape, complex) if L is None else L.symbol_gradient(rule.w)
-        for j in range(x.shape[1]):
-            channels.append(sigma_a * (x[:, j:j + 1] * P[None, :] - 1j * dP[None, :, j]) * phase)
-    return np.stack(channels)
+    if channel == "readout":
+        return (P[None, :] * phase)[None]
+    dP = np.zeros(rule.w.shape, complex) if L is None else L.symbol_gradient(rule.w)
+    return np.stack([(x[:, j:j + 1] * P[None, :] - 1j * dP[None, :, j]) * phase
+                     for j in range(x.shape[1])])
 
 
 #: Nodes per chunk of the quadrature sum (bounds the feature arrays' memory).
 CHUNK = 2048
 
 
-def operator_gram(rule: FrequencyRule, blocks_a, blocks_b, *, sigma_a: float,
-                  part: str) -> np.ndarray:
+def operator_gram(rules: KernelRules, blocks_a, blocks_b) -> np.ndarray:
     """[L_a,x L_b,x' Θ(x, x')] for the row blocks ``blocks_a`` and column blocks ``blocks_b``,
-    each a list of (points (n, d), operator or None for the identity); rows and columns stacked
-    in block order, float64."""
+    each a list of (points (n, d), operator or None for the identity), for the kernel ``rules``
+    (:class:`KernelRules`: :func:`ff_rules` for the FF network); rows and columns stacked in
+    block order, float64."""
     xa = [np.asarray(x, float) for x, _ in blocks_a]
     xb = [np.asarray(x, float) for x, _ in blocks_b]
     na, nb = sum(map(len, xa)), sum(map(len, xb))
-    channels = 1 + (xa[0].shape[1] if part != "readout" else 0) - (part == "frequency")
-    v.affordable(f"an operator-applied NTK of {na} × {nb} entries over {len(rule.w)} frequency "
-                 f"nodes", 8.0 * na * nb * len(rule.w) * channels, "use fewer points")
+    v.affordable(f"an operator-applied NTK of {na} × {nb} entries over {rules.nodes} frequency "
+                 f"nodes", 8.0 * na * nb * rules.nodes * (1 + xa[0].shape[1]), "use fewer points")
     out = np.zeros((na, nb))
-    for k0 in range(0, len(rule.w), CHUNK):
-        part_rule = FrequencyRule(rule.w[k0:k0 + CHUNK], rule.omega[k0:k0 + CHUNK], rule.error)
-        Fa = np.concatenate([_features(part_rule, x, L, sigma_a, part)
-                             for x, (_, L) in zip(xa, blocks_a)], axis=1)
-        Fb = np.concatenate([_features(part_rule, x, L, sigma_a, part)
-                             for x, (_, L) in zip(xb, blocks_b)], axis=1)
-        out += np.einsum("cik,k,cjk->ij", Fa, part_rule.omega, Fb.conj(), optimize=True).real
+    if rules.atom:  # a constant kernel part: L_a L_b' applied to 1 is P_a(0) conj P_b(0)
+        zero = np.zeros((1, xa[0].shape[1]))
+        P0 = [np.full(len(x), 1.0 + 0j if L is None else L.symbol(zero)[0]) for x, (_, L) in zip(xa, blocks_a)]
+        Q0 = [np.full(len(x), 1.0 + 0j if L is None else L.symbol(zero)[0]) for x, (_, L) in zip(xb, blocks_b)]
+        out += rules.atom * np.real(np.outer(np.concatenate(P0), np.conj(np.concatenate(Q0))))
+    for channel, rule in (("readout", rules.readout), ("frequency", rules.frequency)):
+        if rule is None:
+            continue
+        for k0 in range(0, len(rule.w), CHUNK):
+            chunk = FrequencyRule(rule.w[k0:k0 + CHUNK], rule.omega[k0:k0 + CHUNK], rule.error)
+            Fa = np.concatenate([_features(chunk, x, L, channel) for x, (_, L) in zip(xa, blocks_a)], axis=1)
+            Fb = np.concatenate([_features(chunk, x, L, channel) for x, (_, L) in zip(xb, blocks_b)], axis=1)
+            out += np.einsum("cik,k,cjk->ij", Fa, chunk.omega, Fb.conj(), optimize=True).real
     return out
 
 

@@ -128,13 +128,14 @@ class FourierFeatures:
         :class:`ntk_freq.losses.DifferentialOperator` or None for values), rows and columns
         stacked in block order (:func:`ntk_freq.kernels.operator_gram`: a quadrature over ρ_w
         refined against the closed form; any ρ_w with the moments the operators need)."""
-        from ntk_freq.kernels._operator_kernels import check_moments, frequency_rule, operator_gram
+        from ntk_freq.kernels._operator_kernels import (check_moments, ff_rules, frequency_rule,
+                                                        operator_gram)
 
         order = max([L.order for _, L in (*blocks_a, *blocks_b) if L is not None] or [0])
         check_moments(rho, order)
         points = np.concatenate([v.point_list("points", x, rho.dim) for x, _ in (*blocks_a, *blocks_b)])
-        rule = frequency_rule(rho, points, sigma_a=self.sigma_a, part=self.part)
-        return operator_gram(rule, blocks_a, blocks_b, sigma_a=self.sigma_a, part=self.part)
+        rules = ff_rules(frequency_rule(rho, points), sigma_a=self.sigma_a, part=self.part)
+        return operator_gram(rules, blocks_a, blocks_b)
 
     def pde_coefficients(self, rho, xi) -> PDECoefficients:
         """ρ_α = ρ̄_w (absent when only W trains) and ρ_D = σ_a² ρ̄_w (absent with W frozen)
@@ -193,6 +194,8 @@ class DeepFourierFeatures:
     #: with N_XI_TABLE nodes.
     XI_REACH: ClassVar[float] = 6.0
     N_XI_TABLE: ClassVar[int] = 4001
+    #: Relative error of the operator kernel's quadrature against the closed-form deep NTK.
+    DEEP_RULE_TOL: ClassVar[float] = 1e-4
 
     def __post_init__(self):
         from ntk_freq.kernels._deep import check_mlp
@@ -254,6 +257,34 @@ class DeepFourierFeatures:
         """The largest angular frequency its kernel holds, at least ``xi_top``: twice ρ_w's radius
         at 1e-8 (the MLP on the embedding makes harmonics of φ_w)."""
         return max(2 * rho.support_radius(1e-8), xi_top)
+
+    def operator_ntk(self, rho, blocks_a, blocks_b) -> np.ndarray:
+        """The operator-applied deep NTK [L_a,x L_b,x' Θ(x, x')] between blocks of (points,
+        operator or None) (:meth:`FourierFeatures.operator_ntk`). The deep kernel is
+        κ(φ_w) + (x·x') χ(φ_w) = κ(0) + E_{ρ_α}[e^{iξδ}] + (x·x') E_{ρ_D}[e^{iξδ}] with the
+        effective densities ρ_α, ρ_D (:meth:`effective_densities`), so it is the two-layer form
+        with ρ_α on the readout channel, ρ_D on the frequency channel and the atom κ(0):
+        quadratures over the tabulated densities, checked against the closed-form deep NTK to
+        :data:`DEEP_RULE_TOL` (the densities' own error bounds what the check can reach)."""
+        from ntk_freq.kernels._operator_kernels import checked_rules, tabulated_rule
+
+        eff = self.effective_densities(rho)
+        points = np.concatenate([v.point_list("points", x, rho.dim) for x, _ in (*blocks_a, *blocks_b)])
+        spread = float(np.ptp(points)) or 1e-12
+
+        def build(density):
+            from ntk_freq.kernels._operator_kernels import KernelRules
+
+            return KernelRules(tabulated_rule(eff.xi, eff.alpha, spread, density),
+                               tabulated_rule(eff.xi, eff.D, spread, density) if self.train_frequencies else None,
+                               eff.atom)
+
+        rules = checked_rules(build, lambda a, b: self.ntk(a, b, rho), points,
+                              what=f"the deep FF network's effective densities for rho = {rho!r}",
+                              tol=self.DEEP_RULE_TOL)
+        from ntk_freq.kernels._operator_kernels import operator_gram
+
+        return operator_gram(rules, blocks_a, blocks_b)
 
     def effective_densities(self, rho):
         """ρ_α, ρ_D on [−XI_REACH·R, XI_REACH·R] (:func:`ntk_freq.kernels.effective_densities`)."""
