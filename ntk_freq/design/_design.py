@@ -589,7 +589,7 @@ def pde_check(design: Design, n_directions: int = 3, n_times: int = 401,
                               shape="ball" if d == 2 else "box",
                               domain=float(design.rho_radius) * (1.0 if d == 2 else 1.05),
                               resolution_tol=resolution_tol, mass_tol=resolution_tol,
-                              max_dofs=max_dofs, progress=progress)
+                              max_dofs=max_dofs, progress=progress, unresolved="warn")
     u = unit_directions(n, d)
     points = design.xi[None, :, None] * u[:, None, :]
     values = np.abs(sol(points, t)).reshape(t.size, -1)

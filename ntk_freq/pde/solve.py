@@ -122,7 +122,8 @@ def solve_frequency_pde(rho: FrequencyDistribution, sigma_a: float, density, *, 
                         scheme: str = "auto", dt: float | None = None, rannacher: int = 2,
                         linear_solver: str | None = None, progress: bool = False,
                         diffusion=None, u0=None, assembly: str = "auto",
-                        model: str | None = None, loss=None) -> FrequencySolution:
+                        model: str | None = None, loss=None,
+                        unresolved: str = "refuse") -> FrequencySolution:
     """Solve (E3), ∂_t û = c(2π)^d [σ_a² ∇·(ρ̄_w ∇û) − ρ̄_w û], û(·, 0) = û₀, by finite elements.
 
     rho: ρ_w (d = rho.dim ∈ {1, 2, 3}); sigma_a: std of the readout weights; density: the data
@@ -162,6 +163,10 @@ def solve_frequency_pde(rho: FrequencyDistribution, sigma_a: float, density, *, 
     (:func:`ntk_freq.pde.e2.e2_cost`) and a MemoryError says what would fit. The result's
     ``model`` says which equation was solved.
 
+    unresolved: what an automatic mesh that ``max_dofs`` keeps from resolving û₀ or ρ̄_w to
+      10 % does: "refuse" (ValueError, the default: the solution would be wrong in its first
+      digit) or "warn" (for callers that report ``solution.resolution`` beside the result and
+      say that it is unresolved, as :func:`ntk_freq.design.pde_check` does).
     loss: None (the mean-squared loss) or an operator loss (:class:`ntk_freq.losses.OperatorLoss`,
       weight q(ξ) = Σ_k |P_k(ξ)|² on the error's spectrum): solves (E3_L),
       ∂_t û = c(2π)^d [σ_a² ∇·(ρ̄_w ∇(qû)) − ρ̄_w qû], in the weak form a(qû, v) with
@@ -254,8 +259,8 @@ def solve_frequency_pde(rho: FrequencyDistribution, sigma_a: float, density, *, 
     if mass < 1 - outside - mass_tol:
         raise ValueError(_mass_message(rho, Omega, mass, 1 - outside - mass_tol, mass_tol,
                                        disc.resolution["rho"], resolution_tol, h))
-    if mesh_size is None:  # a mesh the caller chose is theirs (it warned)
-        _refuse_unresolved(disc.resolution, Omega, h, basis.N)
+    if mesh_size is None and v.choice("unresolved", unresolved, ("refuse", "warn")) == "refuse":
+        _refuse_unresolved(disc.resolution, Omega, h, basis.N)  # a mesh the caller chose is theirs (it warned)
     if scheme == "auto":
         scheme = ("cn" if rho.dim < 3 else "krylov") if loss is not None else \
             "eigen" if basis.N <= EIGEN_MAX_DOFS else planned
