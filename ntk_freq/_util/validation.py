@@ -125,6 +125,15 @@ def affordable(what: str, operations: float, hint: str, budget: float = MAX_OPER
         )
 
 
+def instance(name: str, value, kind, allowed: str):
+    """``value`` if it is an instance of ``kind`` (a class or a tuple of classes), else a
+    TypeError naming the parameter, the value and what is ``allowed``: before an attribute
+    lookup on it fails deep inside (a NaN passed as ``rho`` or ``problem``)."""
+    if not isinstance(value, kind):
+        raise TypeError(f"{name} must be {allowed}, got {value!r:.80} ({type(value).__name__})")
+    return value
+
+
 def choice(name: str, value: str, allowed) -> str:
     """One of a fixed set of strings."""
     if value not in allowed:

@@ -49,8 +49,13 @@ def frequency_grid(radius: float, n: int, dim: int = 1) -> np.ndarray:
 def grid_cell_volume(x) -> float:
     """Δx^d = Π_i Δx_i of points ``x`` (shape (N, d)) that fill a uniform tensor grid.
 
-    Raises ValueError if the points are not such a grid (pass ``cell_volume`` explicitly then)."""
-    x = np.asarray(x, dtype=float)
+    Raises ValueError if the points are not such a grid (pass ``cell_volume`` explicitly then);
+    shape (N,) is read as N points in d = 1."""
+    x = v.finite_array("x", x)
+    if x.ndim == 1:
+        x = x[:, None]
+    if x.ndim != 2:
+        raise ValueError(f"x has shape {x.shape}; expected grid points of shape (N, d)")
     volume = 1.0
     for i in range(x.shape[1]):
         axis = np.unique(x[:, i])
@@ -100,7 +105,8 @@ def fourier_transform(u, x, xi, *, cell_volume: float | None = None) -> np.ndarr
 
 def relative_l2(u_hat, reference, weights=None) -> float:
     """‖û − û_ref‖ / ‖û_ref‖ in the (optionally quadrature-weighted) discrete L² norm over ξ:
-    the gap between two routes to the same spectrum."""
+    the gap between two routes to the same spectrum (NaN where a spectrum is NaN: a route
+    that was not run)."""
     a, b = np.asarray(u_hat), np.asarray(reference)
     w = np.ones(b.shape) if weights is None else np.broadcast_to(weights, b.shape)
     den = np.sqrt(np.sum(w * np.abs(b) ** 2))

@@ -529,6 +529,8 @@ def learning_time(times, remaining, level: float = 0.5) -> np.ndarray:
     snapshots around the crossing; inf where it never does. Returns shape () or (K,)."""
     t = v.increasing_times("times", times)
     r = v.finite_array("remaining", remaining)
+    if r.ndim not in (1, 2):
+        raise ValueError(f"remaining must have shape (T,) or (T, K), got {r.shape}")
     squeeze = r.ndim == 1
     r = r[:, None] if squeeze else r
     if r.shape[0] != t.size:

@@ -35,6 +35,7 @@ SAMPLE_REFINE = 64
 
 def sphere_area(dim: int) -> float:
     """|S^{d−1}| = 2π^{d/2}/Γ(d/2): the measure of directions (2 in d = 1: the two signs)."""
+    dim = v.positive_int("dim", dim)
     return 2 * math.pi ** (dim / 2) / math.gamma(dim / 2)
 
 
@@ -55,6 +56,7 @@ def _segment_rule(r, g, n):
 
 def omega(s: np.ndarray, dim: int) -> np.ndarray:
     """Ω_d(s) = E[cos(s u₁)] for u uniform on S^{d−1}: cos, J₀ and sin(s)/s in d = 1, 2, 3."""
+    s, dim = v.finite_array("s", s), v.positive_int("dim", dim)
     if dim == 1:
         return np.cos(s)
     if dim == 3:

@@ -26,6 +26,7 @@ import math
 import numpy as np
 
 from ntk_freq._util import store
+from ntk_freq._util import validation as v
 from ntk_freq.kernels._deep import effective_densities
 from ntk_freq.distributions._spec import distribution
 
@@ -92,6 +93,7 @@ def affordable_width(width: int, depth: int, steps: int) -> int:
     budget :data:`TRAINED_OPERATIONS` (the estimate of :func:`ntk_freq.training.train`:
     10 · steps · parameters · N, the doubled network's parameters m + Σ_layers (fan_in · fan_out
     + fan_out), twice); at least 16."""
+    width, depth, steps = (v.positive_int(n, x) for n, x in (("width", width), ("depth", depth), ("steps", steps)))
     def cost(m):
         sizes = (2 * m, *(m,) * (depth - 1), 1)
         params = 2 * (m + sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:])))

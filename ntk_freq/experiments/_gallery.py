@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from ntk_freq._util import store
+from ntk_freq._util import validation as v
 from ntk_freq._util.labels import kappa_key
 from ntk_freq.comparison._results import write_dataset
 
@@ -40,6 +41,8 @@ def learning_time(u_hat, times, level: float = LEVEL) -> np.ndarray:
     from ntk_freq.design._design import first_passage
 
     a = np.abs(np.asarray(u_hat))
+    if a.ndim != 2:
+        raise ValueError(f"u_hat must be spectra of shape (T, K), got shape {a.shape}")
     with np.errstate(divide="ignore", invalid="ignore"):
         fractions = a / a[0]
     return np.where(a[0] > 0, first_passage(np.asarray(times), fractions, level), np.nan)
@@ -62,7 +65,7 @@ GALLERY_SIZES = {False: dict(width=4096, steps=800, n_snapshots=41, n_xi=121),
 
 
 def gallery_settings(quick: bool = False) -> dict:
-    return {"rhos": list(GALLERY_RHOS), **GALLERY, **GALLERY_SIZES[quick]}
+    return {"rhos": list(GALLERY_RHOS), **GALLERY, **GALLERY_SIZES[v.choice("quick", quick, GALLERY_SIZES)]}
 
 
 def plot_half_lives(ds, directory: Path, stem: str = "half_lives", *, level: float = LEVEL) -> Path:

@@ -12,7 +12,7 @@ from ntk_freq._util import validation as v
 from ntk_freq._util.threads import blas_threads
 from ntk_freq.generalisation._monte_carlo import (flow_times, kernel_regression, sample_sizes,
                                                   training_set)
-from ntk_freq.generalisation._population import Population, problem_population
+from ntk_freq.generalisation._population import Population, problem_density, problem_population
 
 #: long_name and units of the learning curve's variables (errors are mean squares over the data
 #: density, against noisy test labels: they tend to σ²; no factor ½).
@@ -51,6 +51,7 @@ QUANTILES = (0.1, 0.5, 0.9)
 def default_bands(problem) -> np.ndarray:
     """Band edges in |ξ| that put each of the target's distinct frequencies |κ_k| in its own
     band: the midpoints between them, from 0 to ∞."""
+    problem_density(problem)  # checks that it is a Problem
     radii = np.unique(np.round(np.linalg.norm(np.atleast_2d(problem.kappa).reshape(-1, problem.dim)
                                               if problem.dim > 1 else np.abs(problem.kappa)[:, None],
                                               axis=-1), 12))
@@ -201,7 +202,7 @@ def learning_curve(problem, n, *, ridge: float = 0.0, noise: float = 0.0, draws:
     if isinstance(problem, Population):
         population, record = problem, {"population": problem.description}
         edges = band_edges([0.0, math.inf] if bands is None else bands)
-    else:
+    else:  # problem_population checks that it is a Problem
         population, record = problem_population(problem, nodes=nodes), problem.record()
         edges = band_edges(default_bands(problem) if bands is None else bands)
     th = _theory(population, ns, t, ridge, noise, edges)

@@ -149,6 +149,7 @@ def kernel_regression(population: Population, n, *, draws: int, ridge: float = 0
     Returns:
         :class:`MonteCarlo`.
     """
+    v.instance("population", population, Population, "a Population (problem_population, nystrom, sphere_population)")
     ns = sample_sizes(n)
     draws = v.positive_int("draws", draws)
     ridge, sigma2 = v.nonnegative("ridge", ridge), v.nonnegative("noise", noise)

@@ -253,6 +253,9 @@ def default_nodes(problem) -> int:
 def problem_density(problem):
     """The problem's data density p: its ``data``, or the uniform density on [−L, L]^d."""
     from ntk_freq.data import data_density
+    from ntk_freq.problem import Problem
+
+    v.instance("problem", problem, Problem, "a Problem (ntk_freq.Problem)")
 
     return data_density(problem.data if problem.data is not None else f"box:{problem.half_width:.17g}",
                         problem.dim)
@@ -307,7 +310,8 @@ class TargetPowerWarning(UserWarning):
 
 def uniform_sphere(rng: np.random.Generator, n: int, dim: int) -> np.ndarray:
     """n independent uniform points on S^{dim−1} (normalised Gaussians), (n, dim)."""
-    z = rng.standard_normal((int(n), dim))
+    v.instance("rng", rng, np.random.Generator, "a numpy Generator (np.random.default_rng)")
+    z = rng.standard_normal((v.nonnegative_int("n", n), v.positive_int("dim", dim)))
     return z / np.linalg.norm(z, axis=1, keepdims=True)
 
 

@@ -75,7 +75,7 @@ def lanczos_functions(apply, v0: np.ndarray, functions, *, tol: float = LANCZOS_
 def decay(t: float, lam: np.ndarray) -> np.ndarray:
     """e^{−tλ} of eigenvalues λ of a positive semi-definite operator (rounding-level negatives
     count as 0): the flow's f for :func:`lanczos_functions` (bind t with functools.partial)."""
-    return np.exp(-t * np.clip(lam, 0.0, None))
+    return np.exp(-v.nonnegative("t", t) * np.clip(v.finite_array("lam", lam), 0.0, None))
 
 
 def tridiagonal_functions(alpha: np.ndarray, beta: np.ndarray, functions) -> np.ndarray:

@@ -312,9 +312,10 @@ def dominant_frequency(vectors, x) -> np.ndarray:
     """The angular frequency at which each eigenvector (columns of ``vectors``, sampled on the
     uniform 1-D grid ``x``) has most of its Fourier amplitude: 2πk/L with L = N Δx."""
     x = v.finite_array("x", x).reshape(-1)
-    V = np.asarray(vectors)
-    if V.shape[0] != x.size:
-        raise ValueError(f"vectors have {V.shape[0]} rows but x has {x.size} points")
+    V = v.finite_array("vectors", vectors)
+    if V.ndim != 2 or x.size < 2 or V.shape[0] != x.size:
+        raise ValueError(f"vectors must have shape (N, K) on x of N >= 2 points, got {V.shape} "
+                         f"and {x.size} points")
     L = x.size * (x[1] - x[0])
     k = np.argmax(np.abs(np.fft.rfft(V, axis=0)), axis=0)
     return 2 * np.pi * k / L

@@ -229,6 +229,7 @@ def check_weights(weights, n: int) -> np.ndarray | None:
 def dense_bytes(n_points: int, dim: int) -> float:
     """Peak memory of the dense route: the pairwise kernel's work arrays ((d + 3) N² float64)
     and the eigendecomposition (Gram matrix, eigenvectors, LAPACK work: ~4 N²)."""
+    n_points, dim = v.nonnegative_int("n_points", n_points), v.positive_int("dim", dim)
     return 8.0 * max(dim + 3, 4) * float(n_points) ** 2
 
 

@@ -128,7 +128,7 @@ def _chunk_length(remaining: int, chunk: int) -> int:
 def noisy_labels(labels, n_classes: int, fraction: float, *, seed: int = 0) -> np.ndarray:
     """A copy of integer ``labels`` with a ``fraction`` of them (chosen at random) replaced by a
     different class drawn uniformly: label noise as in Fridovich-Keil et al."""
-    labels = np.asarray(labels).copy()
+    labels = _class_labels(labels, n_classes).copy()
     fraction = v.nonnegative("fraction", fraction)
     if fraction > 1:
         raise ValueError(f"fraction must be in [0, 1], got {fraction}")
@@ -140,10 +140,20 @@ def noisy_labels(labels, n_classes: int, fraction: float, *, seed: int = 0) -> n
 
 def one_hot(labels, n_classes: int) -> np.ndarray:
     """Integer labels (N,) as one-hot rows (N, n_classes), float64."""
-    labels = np.asarray(labels)
-    if labels.min() < 0 or labels.max() >= n_classes:
-        raise ValueError(f"labels must lie in [0, {n_classes}), got {labels.min()}…{labels.max()}")
-    return np.eye(n_classes)[labels]
+    return np.eye(n_classes)[_class_labels(labels, n_classes)]
+
+
+def _class_labels(labels, n_classes: int) -> np.ndarray:
+    """Labels as a non-empty 1-D integer array with values in [0, n_classes)."""
+    a = np.asarray(labels) if not isinstance(labels, (str, bytes)) else np.asarray([labels])
+    if a.dtype.kind not in "iu":
+        raise TypeError(f"labels must be integers, got {a.dtype} ({labels!r:.80})")
+    n_classes = v.positive_int("n_classes", n_classes)
+    if a.ndim != 1 or a.size == 0:
+        raise ValueError(f"labels must be a non-empty 1-D array, got shape {a.shape}")
+    if a.min() < 0 or a.max() >= n_classes:
+        raise ValueError(f"labels must lie in [0, {n_classes}), got {a.min()}…{a.max()}")
+    return a
 
 
 def load_digits(n_per_class: int | None = None, classes=tuple(range(10)), seed: int = 0):

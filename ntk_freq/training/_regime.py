@@ -118,8 +118,11 @@ def frobenius_estimates(A: np.ndarray, n_inputs: int) -> tuple[float, np.ndarray
     """The U-statistic estimate of ‖A_full‖_F² from its n × n sub-matrix ``A`` on a uniform
     subset of ``n_inputs`` = N inputs (module docstring), and the n leave-one-point-out
     estimates (for the jackknife). With n = N the estimate is exact."""
-    n = A.shape[0]
-    sq = np.asarray(A, dtype=np.float64) ** 2
+    A = v.finite_array("A", A)
+    n = A.shape[0] if A.ndim == 2 else 0
+    if A.ndim != 2 or A.shape != (n, n) or not n <= v.positive_int("n_inputs", n_inputs):
+        raise ValueError(f"A must be a square matrix on n <= n_inputs = {n_inputs} inputs, got shape {A.shape}")
+    sq = A ** 2
     diag = np.diag(sq).copy()
     off_rows = sq.sum(axis=1) - diag
     d_sum, o_sum = diag.sum(), off_rows.sum()
@@ -136,6 +139,9 @@ def frobenius_estimates(A: np.ndarray, n_inputs: int) -> tuple[float, np.ndarray
 def relative_change(theta_t: np.ndarray, theta_0: np.ndarray, n_inputs: int) -> tuple[float, float]:
     """δ_Θ = ‖Θ_t − Θ_0‖_F/‖Θ_0‖_F over N = ``n_inputs`` inputs from the two Gram matrices on a
     subset, and its jackknife standard error (0 when the subset is every input)."""
+    theta_t, theta_0 = v.finite_array("theta_t", theta_t), v.finite_array("theta_0", theta_0)
+    if theta_t.shape != theta_0.shape:
+        raise ValueError(f"theta_t has shape {theta_t.shape} and theta_0 {theta_0.shape}; they must match")
     num, num_loo = frobenius_estimates(theta_t - theta_0, n_inputs)
     den, den_loo = frobenius_estimates(theta_0, n_inputs)
     if den <= 0:
