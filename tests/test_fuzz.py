@@ -2,15 +2,9 @@
 
 Each case calls one entry point with arguments drawn from hostile values (NaN, ±inf, 0,
 negatives, huge and tiny numbers, strings, booleans, None, complex numbers, wrong shapes, huge
-integers) mixed with valid ones, under a time limit, and classifies the outcome:
-
-- ``refused``: ValueError, TypeError or MemoryError (the package's clear refusals);
-- ``ok``: it returned, and every number it returned is finite (or the entry point documents the
-  non-finite value);
-- ``nonsense``: it returned NaN or infinity from finite input;
-- ``hang``: it ran past the time limit;
-- ``obscure``: any other exception (it names no parameter).
-
+integers) mixed with valid ones, under a time limit, and classifies the outcome (refused, ok,
+nonsense, hang, obscure). The outcomes and their classification live in tests/fuzzing.py, shared with
+tests/test_fuzz_surface.py (which builds calls of every public callable from its signature).
 The suite requires 0 nonsense, 0 hangs and (stricter than the 1 % allowed) 0 obscure outcomes. The
 default run draws a few cases per entry point; ``-m slow`` draws 100 per entry point (fewer where
 small spaces of hostile values run out). The entry points include this wave's (Problem with test
@@ -23,8 +17,6 @@ diagnostics (OverflowError).
 from __future__ import annotations
 
 import math
-import signal
-import warnings
 
 import jax
 import numpy as np
@@ -35,10 +27,8 @@ from hypothesis import strategies as st
 import ntk_freq as nf
 from ntk_freq._nn import models
 
-LIMIT_S = 90  # refusals come in under 2 s; a valid small case (first JIT compile, loaded machine) well within this
+from fuzzing import HOSTILE_NUMBERS, classify
 
-HOSTILE_NUMBERS = [float("nan"), float("inf"), -float("inf"), 0.0, -1.0, -1e-300, 1e308, 1e-320,
-                   1e30, 2**63, 10**30, True, "3", "abc", None, 1 + 2j, [1.0, 2.0]]
 VALID_SCALES = [0.5, 1.0, 3.0, 10.0]
 
 
@@ -60,48 +50,6 @@ RHO = st.sampled_from(["gaussian:3", "uniform:5", "laplace:1", "cauchy:2", "stud
                        "0.5*gaussian:1+0.5*laplace:2@3", "gaussian:-1", "uniform:0", "student:1e6,1",
                        "gaussian:1e308", "nope:1", "", "file:/nonexistent.csv", "file:/tmp",
                        "gaussian:3,4", "gaussian:nan"])
-
-
-def _alarm(signum, frame):
-    raise TimeoutError
-
-
-def classify(call, *, allow_nonfinite=False) -> str:
-    """Run ``call()`` under the time limit and name the outcome."""
-    old = signal.signal(signal.SIGALRM, _alarm)
-    signal.alarm(LIMIT_S)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            out = call()
-    except TimeoutError:
-        return "hang"
-    except (ValueError, TypeError, MemoryError):
-        return "refused"
-    except Exception as error:  # noqa: BLE001 - classified, not swallowed: the test counts it
-        return f"obscure: {type(error).__name__}: {str(error)[:120]}"
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, old)
-    if not allow_nonfinite and not _finite(out):
-        return "nonsense"
-    return "ok"
-
-
-def _finite(out) -> bool:
-    if out is None or isinstance(out, (str, bool)):
-        return True
-    if isinstance(out, dict):
-        return all(_finite(v) for v in out.values())
-    if isinstance(out, (tuple, list)):
-        return all(_finite(v) for v in out)
-    try:
-        a = np.asarray(out)
-    except Exception:  # noqa: BLE001
-        return True
-    if a.dtype.kind in "fc":
-        return bool(np.all(np.isfinite(a)))
-    return True
 
 
 # --- the entry points ------------------------------------------------------------------------
