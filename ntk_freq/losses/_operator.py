@@ -414,6 +414,8 @@ OPERATOR_LOSSES = {"poisson": (Poisson, None), "screened-poisson": (ScreenedPois
 
 def parse_operator_loss(spec: str) -> OperatorLoss:
     """An operator loss from its spec: ``name[:parameter][;boundary=λ_B]`` (module docstring)."""
+    if not isinstance(spec, str):
+        raise TypeError(f"spec must be a loss spec string such as 'screened-poisson:1', got {spec!r}")
     head, *options = [part.strip() for part in spec.split(";")]
     name, _, arg = (s.strip() for s in head.partition(":"))
     allowed = sorted(OPERATOR_LOSSES) + ["mse"]
@@ -443,6 +445,8 @@ def apply_operator(L: DifferentialOperator, g, x):
     the derivatives by forward-mode autodiff of g at one point, vectorised over the points."""
     import jax
 
+    if not isinstance(L, DifferentialOperator):
+        raise TypeError(f"L must be a ntk_freq.losses.DifferentialOperator, got {L!r}")
     return jax.vmap(L.apply(lambda p: g(p[None, :])[0]))(x)
 
 
@@ -450,6 +454,8 @@ def boundary_points(half_width: float, n_points: int, dim: int) -> np.ndarray:
     """Points on the boundary of D = [−L, L]^d for the boundary term: the two ends ±L in d = 1;
     on each of the 2d faces, the cell-centred grid of n points per axis of the others
     (2d·n^{d−1} points)."""
+    half_width, n_points, dim = (v.scale("half_width", half_width), v.positive_int("n_points", n_points),
+                                 v.positive_int("dim", dim))
     if dim == 1:
         return np.array([[-half_width], [half_width]])
     axis = -half_width + (np.arange(n_points) + 0.5) * (2 * half_width / n_points)
