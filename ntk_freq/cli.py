@@ -525,7 +525,7 @@ def design(kind, band, support, rate, slope, epsilon, T, sigma_a, density, point
         d.save(tmp / "rho.npz")
         if dim == 1:
             d.save(tmp / "rho.csv")
-        _write_csv(tmp / "times.csv", "xi,wanted,designed,gaussian,uniform", d.table(d.xi.size).T)
+        _write_csv(tmp / "times.csv", "abs_xi,wanted,designed,gaussian,uniform", d.table(d.xi.size).T)
         plotting.plot_design(d, tmp / "design.png")
         store.write_json(tmp / "design.json", {
             "command": "design", "options": options, "iterations": d.iterations,

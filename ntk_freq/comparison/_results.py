@@ -51,7 +51,7 @@ UNITS = {
        for i in (1, 2, 3)},
     "x": ("data point x_i (cell-centred grid of D = [−L, L])", "unit of x"),
     "step": ("gradient-descent step", "1"),
-    "u_hat": ("error spectrum û(ξ, t) of u = f − y", "unit of u times unit of x"),
+    "u_hat": ("error spectrum û(ξ, t) of u = f − y", "unit of u times (unit of x)^d"),
     "remaining": ("remaining fraction |û(κ, t)| / |û(κ, 0)|", "1"),
     "rel_l2": ("relative L² gap over ξ to the kernel flow", "1"),
     "loss": ("mean training loss (1/2N) Σ (f − y)² before each step", "unit of u squared"),
@@ -128,7 +128,10 @@ def comparison_dataset(cmp) -> "xarray.Dataset":  # noqa: F821
     ds = xr.Dataset(data, coords=coords, attrs={
         "title": f"ntk-freq comparison: PDE ({cmp.spec.get('model') or 'not run'}), kernel flow, "
                  "kernel GD map, trained network",
-        "pde_model": str(cmp.spec.get("model") or "none"),
+        "pde_model": str(cmp.spec.get("model") or "none") + ("_L" if cmp.spec.get("loss", "mse") != "mse"
+                                                              and cmp.spec.get("model") else ""),
+        "loss": str(cmp.spec.get("loss", "mse")),
+        "dim": int(dim),
         "spec": json.dumps(cmp.spec, sort_keys=True, default=store._json_default),
         "provenance": json.dumps(store.provenance(), default=store._json_default),
         "ntk_freq_version": package_version(),
@@ -139,8 +142,11 @@ def comparison_dataset(cmp) -> "xarray.Dataset":  # noqa: F821
 
 def label(ds):
     """Attach long names and units (:data:`UNITS`) to the variables and coordinates present."""
+    dim = ds.attrs.get("dim")
     for name, (long_name, units) in UNITS.items():
         if name in ds.variables:
+            if dim is not None:  # the transform's Δx^d: say the power
+                units = units.replace("(unit of x)^d", "unit of x" if dim == 1 else f"(unit of x)^{dim}")
             ds[name].attrs.update(long_name=long_name, units=units)
     return ds
 

@@ -259,7 +259,7 @@ def design_demo(directory: Path, quick: bool = False, progress: bool = True) -> 
     d.save(directory / "rho.npz")
     table = d.table(d.xi.size)
     store.atomic_write(directory / "times.csv", lambda f: np.savetxt(
-        f, table, delimiter=",", header="xi,wanted,designed,gaussian,uniform", comments=""))
+        f, table, delimiter=",", header="abs_xi,wanted,designed,gaussian,uniform", comments=""))
     plot_design(d, directory / "design.png", note="rates ∝ 1 + 3|ξ|/8 on |ξ| ≤ 8, σ_a = 3, c = 1/20")
     lo, hi = (d.xi.argmin(), d.xi.argmax())
     ratio = {name: store.passage_time_json(d.times[name][hi] / d.times[name][lo]) for name in d.times}
