@@ -59,15 +59,14 @@ SKIP = {
     "experiments.connect": "starts or connects to a Dask cluster",
     "experiments.use_compilation_cache": "sets JAX's process-wide compilation cache",
     "experiments.combine": "gathers the point files of a finished run_sweep (skipped above)",
-    # the operator-loss feature (kernels/, losses/) was under another change when this fuzzer
-    # came in: baselines to be added when it lands (its fuzz findings so far: moment_limit(rho=NaN)
-    # returns NaN, frequency_rule(rho=NaN) an AttributeError)
+    # operator losses: records and closures of already-checked pieces (the entry points that
+    # check, moment_limit, frequency_rule, residual_data, ..., are fuzzed below)
     **dict.fromkeys(
         ["kernels.FrequencyRule", "kernels.KernelRules", "kernels.ResidualFlow", "kernels.checked_rules",
-         "kernels.operator_gram", "kernels.ff_rules", "kernels.frequency_rule", "kernels.moment_limit",
-         "kernels.tabulated_rule", "kernels.operator_flow", "losses.ResidualData", "losses.residual_apply",
-         "losses.residual_data"],
-        "operator-loss feature under another change"),
+         "kernels.operator_gram", "kernels.ff_rules", "kernels.tabulated_rule", "kernels.operator_flow",
+         "losses.ResidualData", "losses.residual_apply"],
+        "internal building blocks of the operator-loss routes: records, rules and closures built "
+        "from already-checked inputs (Problem, FourierFeatures.operator_ntk, residual_data)"),
     # figures written to a path (matplotlib, seconds each)
     **dict.fromkeys(
         ["plotting.plot_design", "plotting.plot_direction_rates", "plotting.plot_learning_curves",
@@ -405,6 +404,11 @@ OVERRIDES = {
     "losses.Loss": lambda: {}, "losses.loss": lambda: {"spec": "mse"},
     "losses.DifferentialOperator": lambda: {"terms": (((2,), -1.0),)},
     "losses.parse_operator_loss": lambda: {"spec": "screened-poisson:1"},
+    "losses.residual_data": lambda: {"loss": nf.losses.ScreenedPoisson(mu=1.0), "x": _x(),
+                                     "target": nf.target("windowed-sines:1;width=1.0")},
+    "kernels.moment_limit": lambda: {"rho": nf.distributions.Gaussian(2.0)},
+    "kernels.check_moments": lambda: {"rho": nf.distributions.Gaussian(2.0), "order": 2},
+    "kernels.frequency_rule": lambda: {"rho": nf.distributions.Gaussian(2.0), "x": _x()},
     "losses.apply_operator": lambda: {"L": nf.losses.DifferentialOperator((((2,), -1.0),)),
                                       "g": lambda p: __import__("jax").numpy.sin(p[:, 0]), "x": _x()},
     # pde

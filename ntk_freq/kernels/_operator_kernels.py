@@ -50,6 +50,8 @@ class FrequencyRule(NamedTuple):
 def moment_limit(rho: FrequencyDistribution) -> float:
     """The order p above which E|w|^p is infinite (math.inf for light tails): 0 for Cauchy, ν
     for Student-t; mixtures and products take their components' least."""
+    if not isinstance(rho, FrequencyDistribution):
+        raise TypeError(f"rho must be a frequency distribution (ntk_freq.distribution), got {rho!r}")
     if isinstance(rho, Cauchy):
         return 0.0
     if isinstance(rho, StudentT):
@@ -153,6 +155,8 @@ def frequency_rule(rho: FrequencyDistribution, x, *, tol: float = RULE_TOL) -> F
     """The quadrature over ρ_w for kernels among the points ``x`` (n, d) (module docstring),
     refined (nodes ×1.5 per panel) until it reproduces φ_w(x − x') (the readout NTK, closed
     form) to ``tol`` relative (:func:`checked_rules`)."""
+    if not isinstance(rho, FrequencyDistribution):
+        raise TypeError(f"rho must be a frequency distribution (ntk_freq.distribution), got {rho!r}")
     from ntk_freq.kernels._closed_form import ff_ntk
 
     x = v.point_list("x", x, rho.dim)

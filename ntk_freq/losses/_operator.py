@@ -497,8 +497,19 @@ def residual_data(loss: OperatorLoss, *, x, target, weights=None, x_boundary=Non
     target's JAX form (``target.traced``) by autodiff in float64."""
     import jax
 
-    x = np.asarray(x, dtype=np.float64)
+    if not isinstance(loss, OperatorLoss):
+        raise TypeError(f"loss must be an operator loss (ntk_freq.losses.OperatorLoss), got {loss!r}")
+    if not callable(getattr(target, "traced", None)):
+        raise TypeError(f"target must have a JAX form target.traced (a ntk_freq.data.WindowedSines), "
+                        f"got {target!r}")
+    x = v.bounded("x", v.finite_array("x", x))
+    x = x[:, None] if x.ndim == 1 else x
+    if x.ndim != 2 or not len(x):
+        raise ValueError(f"x must be points of shape (n, d), got shape {x.shape}")
+    loss.operators(x.shape[1])  # the operators exist in d
     q_point = np.full(len(x), 1.0 / len(x)) if weights is None else np.asarray(weights, float)
+    if q_point.shape != (len(x),) or not np.all(np.isfinite(q_point)) or np.any(q_point < 0):
+        raise ValueError(f"weights must be {len(x)} finite numbers >= 0, got {weights!r}")
     blocks, s, q = [], [], []
     with jax.enable_x64(True):
         for L in loss.operators(x.shape[1]):
@@ -508,7 +519,7 @@ def residual_data(loss: OperatorLoss, *, x, target, weights=None, x_boundary=Non
     if loss.boundary:
         if x_boundary is None:
             raise ValueError(f"loss {loss.spec!r} has a boundary term: pass x_boundary")
-        xb = np.asarray(x_boundary, dtype=np.float64)
+        xb = v.point_list("x_boundary", x_boundary, x.shape[1])
         blocks.append((xb, None))
         s.append(np.asarray(target(xb), dtype=np.float64))
         q.append(np.full(len(xb), loss.boundary / len(xb)))
