@@ -179,6 +179,9 @@ def test_gd_map_tends_to_the_flow():
     t = 0.5
     gaps = [np.abs(flow.gd(eta, [round(t / eta)]) - flow.flow([t])).max() for eta in (0.002, 0.001)]
     assert gaps[1] == pytest.approx(gaps[0] / 2, rel=0.1)
+    r = flow.residual([0.0, 1.0])  # R(0) = −s, and the loss ½ Σ q R² decays
+    np.testing.assert_allclose(r[0], flow.r0, atol=1e-9 * np.abs(flow.r0).max())
+    assert np.sum(flow.q * r[1] ** 2) < np.sum(flow.q * r[0] ** 2)
 
 
 @pytest.mark.parametrize("part", ["readout", "full"])

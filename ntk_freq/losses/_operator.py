@@ -484,10 +484,6 @@ class ResidualData(NamedTuple):
         """The blocks' points stacked, shape (Σ n, d)."""
         return np.concatenate([x for x, _ in self.blocks])
 
-    @property
-    def sizes(self) -> tuple:
-        """The number of points of each block."""
-        return tuple(len(x) for x, _ in self.blocks)
 
 
 def residual_data(loss: OperatorLoss, *, x, target, weights=None, x_boundary=None) -> ResidualData:
