@@ -41,11 +41,11 @@ from ntk_freq.distributions._spec import distribution
 from ntk_freq.data._fourier import fourier_transform, relative_l2, remaining_fraction
 from ntk_freq.losses import OperatorLoss, residual_data
 from ntk_freq.kernels._operator_kernels import operator_flow
-from ntk_freq.networks import FourierFeatures
+from ntk_freq.networks import NETWORKS, FourierFeatures
 from ntk_freq.problem import (Problem, check_seed, rho_record, target_record)
-from ntk_freq.kernels._structured import kernel_operator
+from ntk_freq.kernels._structured import StructuredKernelOperator, kernel_operator
 from ntk_freq.data._targets import initial_error_hat
-from ntk_freq.kernels._operator import snapshot_steps
+from ntk_freq.kernels._operator import KernelOperator, snapshot_steps
 from ntk_freq.training._train import train
 from ntk_freq._util.labels import kappa_key
 from ntk_freq.comparison._results import ROUTES
@@ -198,6 +198,8 @@ def warn_e3_gap(rho, e3, kernel, *, dim: int, has_e2: bool = True) -> None:
 def stable_flows(op, u0, eta, *, times, check_eta: bool, what: str):
     """Exact flow, discrete GD map and the stability limit 2/λ_max(Θ(X, X)/N) of a kernel
     operator; with ``check_eta`` refuses η at or above that limit before any flow."""
+    v.instance("op", op, (KernelOperator, StructuredKernelOperator),
+               "a kernel operator (a network's kernel_operator, ntk_freq.kernels.kernel_operator)")
     max_eta = op.stability_limit
     check_stable(eta, max_eta, check_eta, what)
     return op.flow(u0, times), op.gd(u0, eta, snapshot_steps(times, eta)), max_eta
@@ -224,6 +226,7 @@ def kernel_route(rho, sigma_a, part, *, x, u0, eta, times, check_eta: bool = Tru
 def nn_route(problem, key, progress):
     """Train the problem's finite network from its doubling initialisation (f₀ ≡ 0) on the
     problem's loss (an operator loss through its residuals, :func:`residual_of`)."""
+    v.instance("problem", problem, Problem, "a Problem (ntk_freq.Problem)")
     net = problem.network.finite(problem.rho_w)
     x = problem.measure.coords
     rho = problem.rho if isinstance(problem.rho, str) else type(problem.rho).__name__
@@ -309,6 +312,7 @@ def network_pde(network, rho, density, *, y, times, options, xi_max: float = 0.0
     no value outside Ω)."""
     from ntk_freq.pde.mesh import default_domain
 
+    v.instance("network", network, tuple(NETWORKS.values()), f"one of {sorted(NETWORKS)} (ntk_freq.networks)")
     if isinstance(density, PointMeasure):
         # the (E3) default domain (a heavy tail truncated, with a warning), widened to ξ_max
         R = options.get("domain") or default_domain(rho, options.get("support_tol", 1e-8)).radius
@@ -490,6 +494,7 @@ def settings_record(problem: Problem) -> dict:
     """The problem as flat settings (JSON-ready): its own fields, its network's and its
     schedule's, the network named by class, ρ_w by :func:`rho_record`, the target by
     :func:`ntk_freq.problem.target_record`."""
+    v.instance("problem", problem, Problem, "a Problem (ntk_freq.Problem)")
     network = {k: val for k, val in problem.network.record().items() if k != "class"}
     data = None if problem.data is None else data_density(problem.data, problem.dim).spec
     return {"target": target_record(problem.target_fn), **network,

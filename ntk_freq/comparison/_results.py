@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from ntk_freq._util import store
+from ntk_freq._util import validation as v
 
 #: The spec fields that become scalar coordinates of a comparison's Dataset.
 SCALAR_FIELDS = ("sigma_a", "width", "seed", "part", "dtype", "eta", "steps", "n_snapshots",
@@ -79,8 +80,10 @@ def _xr():
 
 def comparison_dataset(cmp) -> "xarray.Dataset":  # noqa: F821
     """A :class:`ntk_freq.comparison.Comparison` as a labelled Dataset (module docstring)."""
+    from ntk_freq.comparison._compare import Comparison
     from ntk_freq.comparison._results import ROUTES
 
+    v.instance("cmp", cmp, Comparison, "a Comparison (ntk_freq.compare)")
     xr = _xr()
     results = cmp.results
     gaps = tuple(results[0].rel_l2)
@@ -142,6 +145,7 @@ def comparison_dataset(cmp) -> "xarray.Dataset":  # noqa: F821
 
 def label(ds):
     """Attach long names and units (:data:`UNITS`) to the variables and coordinates present."""
+    v.instance("ds", ds, _xr().Dataset, "an xarray Dataset")
     dim = ds.attrs.get("dim")
     for name, (long_name, units) in UNITS.items():
         if name in ds.variables:
@@ -160,6 +164,7 @@ def package_version() -> str:
 def encode_complex(ds):
     """Each complex variable ``v`` → float variables ``v_real`` and ``v_imag`` (netCDF has no
     complex type)."""
+    v.instance("ds", ds, _xr().Dataset, "an xarray Dataset")
     out = ds.copy()
     for name in [n for n, var in ds.data_vars.items() if np.iscomplexobj(var.values)]:
         var = out[name]
@@ -171,6 +176,7 @@ def encode_complex(ds):
 
 def decode_complex(ds):
     """Inverse of :func:`encode_complex`."""
+    v.instance("ds", ds, _xr().Dataset, "an xarray Dataset")
     pairs = [n[: -len("_real")] for n, var in ds.data_vars.items()
              if var.attrs.get("ntk_freq_complex") == "real"]
     for name in pairs:
@@ -187,6 +193,7 @@ def dataset_bytes(ds) -> bytes:
     take a cluster-wide lock, which an in-memory file cannot have."""
     import dask
 
+    v.instance("ds", ds, _xr().Dataset, "an xarray Dataset")
     encoded = encode_complex(ds)
     encoded.attrs = {**encoded.attrs, "checksum": dataset_digest(encoded)}
     buffer = io.BytesIO()
@@ -209,6 +216,7 @@ def point_bytes(ds) -> bytes:
     JSON entry ``meta`` with the dimensions and attributes. A sweep's point files use it: writing
     and reading take milliseconds, against 0.1–1 s for netCDF through h5netcdf, whose cost is per
     variable (:func:`read_point` is the inverse; the round trip is exact)."""
+    v.instance("ds", ds, _xr().Dataset, "an xarray Dataset")
     meta = {"attrs": ds.attrs, "vars": {}, "coords": {}}
     arrays = {}
     for kind, items in (("vars", ds.data_vars), ("coords", ds.coords)):
@@ -247,6 +255,7 @@ def read_point(path, *, point_hash: str | None = None) -> "xarray.Dataset":  # n
 
 def write_dataset(path, ds) -> Path:
     """Write ``ds`` as netCDF-4 (h5netcdf) at ``path``, atomically."""
+    v.instance("ds", ds, _xr().Dataset, "an xarray Dataset")
     data = dataset_bytes(ds)
     return store.atomic_write(path, lambda f: f.write(data))
 

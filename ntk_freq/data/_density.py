@@ -736,6 +736,8 @@ def measured_spectrum(u, measure: PointMeasure, xi) -> np.ndarray:
     (..., K) (u's batch shape, then ξ's)."""
     from ntk_freq.data._fourier import fourier_transform
 
+    v.instance("measure", measure, PointMeasure, "a PointMeasure (ntk_freq.data.training_measure)")
+    u = v.bounded("u", v.finite_array("u", u))
     N = measure.n
-    return fourier_transform(np.asarray(u) * (N * measure.weights), measure.coords, xi,
+    return fourier_transform(u * (N * measure.weights), measure.coords, xi,
                              cell_volume=1.0 / (N * measure.level))

@@ -25,8 +25,10 @@ import optax
 from ntk_freq.diagnostics import _spectral_bias as dg
 from ntk_freq.kernels import empirical_ntk
 from ntk_freq._util import store
-from ntk_freq.training._fitting import fit, load_digits, noisy_labels, one_hot
+from ntk_freq._util import validation as v
+from ntk_freq.training._fitting import Fit, fit, load_digits, noisy_labels, one_hot
 from ntk_freq._nn.mlp import mlp_network
+from ntk_freq._nn.models import Network
 from ntk_freq.plotting._style import PALETTE, save_figure
 
 
@@ -211,6 +213,8 @@ def mode_study(net, res, X, *, y, times, n_modes: int) -> dict:
     |c_k(t)|/|c_k(0)| of the error u_t = f_t − y against the kernel's gradient-descent prediction
     (1 − ηλ_k)^{t/η}. ``gap``: the largest |measured − predicted| over those modes and times;
     ``energy``: the target's energy fraction on them."""
+    v.instance("net", net, Network, "a Network (the net train_on_circle returns)")
+    v.instance("res", res, Fit, "a Fit (the training result train_on_circle returns)")
     theta0 = empirical_ntk(net.apply, res.params[0], X)
     thetaT = empirical_ntk(net.apply, res.params[-1], X)
     modes = dg.ntk_modes(theta0, y)

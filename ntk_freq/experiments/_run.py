@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from ntk_freq._util import store
+from ntk_freq._util import validation as v
 from ntk_freq.comparison._compare import (OPTIONS, Comparison, WidthStudy, compare_settings,
                                           width_study)
 from ntk_freq.comparison._results import ROUTES
@@ -126,6 +127,7 @@ def default_run_name(prefix: str = "run") -> str:
 
 def comparison_arrays(cmp: Comparison) -> dict:
     """Every array of a comparison, keyed ``xi``, ``times``, …, ``rho<i>.<kind>.<route>``."""
+    v.instance("cmp", cmp, Comparison, "a Comparison (ntk_freq.compare)")
     arrays = {"xi": cmp.xi, "times": cmp.times, "kappa": cmp.kappa, "x": cmp.x, "y": cmp.y}
     for i, r in enumerate(cmp.results):
         for route in ROUTES:
@@ -279,6 +281,8 @@ def summary_table(summary: dict) -> str:
     """The run's result in about 80 columns (wider only for long ρ_w specs or wave vectors):
     what is measured and when, then per ρ_w the gaps to the exact kernel flow and, per target
     frequency κ, the remaining fraction from each route."""
+    if not isinstance(summary, dict) or not {"spec", "rho"} <= summary.keys():
+        raise TypeError(f"summary must be a run's summary dict (keys spec, rho), got {summary!r:.80}")
     spec = summary["spec"]
     t_final = spec["eta"] * spec["steps"]
     labels = [k.removeprefix("xi=") for s in summary["rho"].values() for k in s["remaining_fraction"]["kernel"]]
@@ -354,6 +358,9 @@ def run_width_study(problem, out="ntk-freq-results", name: str | None = None, *,
 def learning_curve_summary(ds) -> dict:
     """The learning curve's numbers at the last flow time: per n the theory, Monte Carlo (mean,
     standard error) and their ratio, and the worst ratio."""
+    import xarray as xr
+
+    v.instance("ds", ds, xr.Dataset, "an xarray Dataset (ntk_freq.learning_curve)")
     at = ds.isel(time=-1)
     summary = {"n": at.n.values.tolist(), "time": float(at.time),
                "test_error_theory": at.test_error_theory.values.tolist()}

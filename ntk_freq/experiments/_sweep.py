@@ -291,6 +291,9 @@ def point_nbytes(settings: dict) -> int:
     per step and the data (N = n_points^d points, d + 1 numbers each)."""
     from ntk_freq.problem import DEFAULT_N_XI
 
+    if not isinstance(settings, dict) or not {"rhos", "n_snapshots", "steps", "n_points"} <= settings.keys():
+        raise TypeError("settings must be a point's settings dict (rhos, n_snapshots, steps, n_points), "
+                        f"got {settings!r:.80}")
     d = settings.get("dim") or 1
     n_xi = settings.get("n_xi") or DEFAULT_N_XI[d]
     n_rho, n_t = len(settings["rhos"]), settings["n_snapshots"] + 1
@@ -302,6 +305,8 @@ def check_resources(spec: SweepSpec, out: Path, max_bytes: float | None = None) 
     """Estimate the disk the points and the combined Dataset take (and the memory the latter
     needs) and refuse, with MemoryError naming the estimate, what would exceed ``max_bytes`` or
     :data:`RESOURCE_FRACTION` of the free disk or the available memory. Returns the estimate."""
+    v.instance("spec", spec, SweepSpec, "a SweepSpec (ntk_freq.experiments.load_sweep_config)")
+    out = Path(v.instance("out", out, (str, os.PathLike), "a folder path (str or Path)"))
     points = spec.points()
     per_point = max(point_nbytes(s) for _, _, s in points)
     combined = per_point * len(points)
@@ -328,6 +333,7 @@ def prepare_folder(spec: SweepSpec, out: Path) -> dict:
     """Create ``out`` with sweep.json, or check that it holds this very sweep (ValueError
     otherwise: nothing is overwritten); remove temporaries a killed run left. Returns the
     record of sweep.json."""
+    v.instance("spec", spec, SweepSpec, "a SweepSpec (ntk_freq.experiments.load_sweep_config)")
     record = {"sweep_hash": spec.hash(), "spec": spec.record(),
               "points": {spec_hash(s): s for _, _, s in spec.points()}}
     manifest = out / "sweep.json"
@@ -578,6 +584,7 @@ def combine(spec: SweepSpec, out: Path):
 
 def sweep_summary(result: SweepResult) -> str:
     """Two lines: points computed and reused, wall time, where the results are."""
+    v.instance("result", result, SweepResult, "a SweepResult (ntk_freq.experiments.run_sweep)")
     n = result.computed + result.reused
     return (f"{n} points ({result.computed} computed, {result.reused} reused from {result.path}) "
             f"in {result.seconds:.1f} s\nwrote {result.path / 'results.nc'} "

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ntk_freq._util import validation as v
 from ntk_freq.plotting._style import (FULL, PALETTE, ROUTE_STYLES, _log_floor, caption, figure,
                                       rho_label, save_figure, styled)
 
@@ -30,6 +31,9 @@ def plane(field: np.ndarray, dim: int) -> np.ndarray:
 
 def axis_line(field: np.ndarray, axis: int, dim: int) -> np.ndarray:
     """The field along ξ = s e_axis, s ≥ 0 (other components 0): shape (…, n // 2 + 1)."""
+    if not isinstance(field, np.ndarray) or not 0 <= axis < dim <= field.ndim:
+        raise TypeError(f"field must be a numpy array (…, n, …, n) with dim grid axes and 0 <= axis < dim, "
+                        f"got axis = {axis!r}, dim = {dim!r}, field = {field!r:.80}")
     n = field.shape[-1]
     index = [n // 2] * dim
     index[axis] = slice(n // 2, None)
@@ -133,7 +137,9 @@ def plot_direction_rates(times, xi, rows, *, path, note: str = ""):
 def shell_average(radius: np.ndarray, values: np.ndarray, edges: np.ndarray):
     """Mean of the finite ``values`` over the shells edges[j] ≤ |ξ| < edges[j+1]: returns (shell
     centres, means) for the shells holding any."""
-    radius, values = radius.ravel(), values.ravel()
+    radius, values = v.finite_array("radius", radius).ravel(), np.asarray(values).ravel()
+    if radius.shape != values.shape:
+        raise ValueError(f"radius and values must have the same size, got {radius.size} and {values.size}")
     ok = np.isfinite(values)
     j = np.digitize(radius[ok], edges) - 1
     inside = (j >= 0) & (j < len(edges) - 1)
