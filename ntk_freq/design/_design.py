@@ -221,6 +221,7 @@ def check_feasible(objective, density: float, tau_band=None, *, xi_band=None, di
     ∫_band r/(c (2π)^d) must be ≤ 1, and = 1 when the support has no room outside the band
     (|S^{d−1}| ∫ · r^{d−1} d|ξ| of the piecewise-linear profile on the band nodes |ξ| =
     ``xi_band`` ≥ 0 with wanted times ``tau_band``)."""
+    v.instance("objective", objective, OBJECTIVES, "a RateProfile or ReachByTime (ntk_freq.design)")
     q_band = _loss_weight(loss, xi_band, dim, objective.band)
     if isinstance(objective, ReachByTime):
         need = (band_measure(objective.band, dim) * float(frozen_rho(objective.T, objective.epsilon, density, dim=dim))
@@ -298,6 +299,7 @@ def remaining_fractions(rho: FrequencyDistribution, sigma_a: float, density: flo
     step t_max/n_steps (one LU). In d = 1 the nodes are frequencies ξ; in d ≥ 2 they are radii
     r = |ξ| ≥ 0 of an isotropic ρ_w, solved in the radial form with the weight r^{d−1} (module
     docstring). Returns (t (n_steps + 1,), fractions (n_steps + 1, len(xi)))."""
+    v.instance("rho", rho, FrequencyDistribution, "a FrequencyDistribution (ntk_freq.distributions)")
     d = rho.dim
     basis = make_basis(MeshLine(xi), 1)
     r = quadrature_points(basis)  # (elements, points, 1)
@@ -581,6 +583,7 @@ def pde_check(design: Design, n_directions: int = 3, n_times: int = 401,
     directions are ±1) with the mesh error it reached — an unresolved check is not a check."""
     from ntk_freq.pde import solve_frequency_pde
 
+    v.instance("design", design, Design, "a Design (ntk_freq.design.design_rho)")
     d = design.dim
     n = v.positive_int("n_directions", n_directions)
     t = np.linspace(0.0, 3.0 * design.worst_time(), v.positive_int("n_times", n_times))

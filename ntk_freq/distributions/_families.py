@@ -135,6 +135,7 @@ def is_isotropic(rho: FrequencyDistribution, rtol: float = 1e-9) -> bool:
     """Whether ρ̄_w(Qξ) = ρ̄_w(ξ) for a fixed random rotation Q at 64 points of ρ_w's bulk
     (then φ_w depends on |z| only, and the FF kernel on a sphere is a dot-product kernel).
     Always True in d = 1, where ρ̄_w is even by construction."""
+    v.instance("rho", rho, FrequencyDistribution, "a FrequencyDistribution (ntk_freq.distributions)")
     if rho.dim == 1:
         return True
     rng = np.random.default_rng(0)
@@ -674,6 +675,7 @@ class Tabulated(FrequencyDistribution):
 def save_tabulated(path, rho: Tabulated) -> Path:
     """Write a tabulated density as ``.npz`` (arrays ``axis0``… and ``density``) or, in d = 1,
     ``.csv`` (header ``xi,density``), atomically (temporary name, then rename)."""
+    v.instance("rho", rho, Tabulated, "a Tabulated distribution (ntk_freq.distributions.Tabulated)")
     from ntk_freq._util.store import atomic_write
 
     path = Path(path)
@@ -693,6 +695,7 @@ def breakpoints(rho: FrequencyDistribution) -> tuple:
     """Per axis, the coordinates where ρ̄_w jumps or has a kink (planes ξ_i = b), which mesh nodes
     must hold: uniform band edges ±B, Laplace's kink at 0, a tabulated grid's end points (the
     density drops to 0 there), shifted and mixed copies of these. Empty arrays where none."""
+    v.instance("rho", rho, FrequencyDistribution, "a FrequencyDistribution (ntk_freq.distributions)")
     d = rho.dim
     if isinstance(rho, Uniform):
         return tuple(np.array([-rho.half_width, rho.half_width]) for _ in range(d))
@@ -718,10 +721,11 @@ def piecewise_linear_char_fn(rho: Tabulated, z: np.ndarray) -> np.ndarray:
     L [μ sinc(u) cos(mz) − δ (sin u − u cos u)/(2u²) sin(mz)] (series for small u).
     (A trapezoid sum over the nodes would be periodic in z with period 2π/h and never decay:
     0.2 % off the sampled law's φ at |z| = 20 on a grid of step 0.08.)"""
+    v.instance("rho", rho, Tabulated, "a Tabulated distribution (ntk_freq.distributions.Tabulated)")
     xi, f = rho.axes[0], rho.values
     L, m = np.diff(xi), 0.5 * (xi[1:] + xi[:-1])
     mu, delta = 0.5 * (f[1:] + f[:-1]), np.diff(f)
-    z = np.asarray(z, dtype=np.float64)
+    z = v.finite_array("z", z)
     out = np.empty(z.size)
     for block in np.array_split(np.arange(z.size), max(1, z.size * L.size // 2**22)):
         zb = z.ravel()[block, None]

@@ -75,6 +75,7 @@ BLOCK = 1 << 17
 def uniform_spacing(x: np.ndarray) -> float | None:
     """The spacing h of a 1-D uniform grid x_i = x_0 + i h (shape (n, 1), n ≥ 2, equal steps to
     1e-12 of the grid's extent), else None."""
+    v.instance("x", x, np.ndarray, "a numpy array of points of shape (n, d)")
     if x.shape[1] != 1 or len(x) < 2:
         return None
     h = (x[-1, 0] - x[0, 0]) / (len(x) - 1)
@@ -147,7 +148,8 @@ def empirical_ntk(network, params, x1, *, x2=None) -> np.ndarray:
     the kernel is averaged over the C outputs (the trace over the output axis divided by C: the
     kernel of each output when, as at infinite width, the outputs decouple)."""
     if isinstance(network, Network):
-        theta, frozen = split(params, network.trainable)
+        theta, frozen = split(v.instance("params", params, dict, "a dict of parameters (network.init)"),
+                              network.trainable)
 
         def f(theta, x):
             return network.apply(merge(theta, frozen), x)
@@ -183,6 +185,7 @@ def monte_carlo_ntk(network: Network, x1, x2, *, key: jax.Array, n_draws: int) -
     """Mean of the empirical NTK over ``n_draws`` independent initialisations of ``network``
     (any initialisation law): an unbiased Monte-Carlo estimate of the infinite-width kernel
     whose error falls like 1/√(n_draws · width)."""
+    v.instance("network", network, Network, "an ntk_freq.networks.Network")
     n_draws = v.positive_int("n_draws", n_draws)
     keys = jax.random.split(key, n_draws)
     return sum(empirical_ntk(network, network.init(k), x1, x2=x2) for k in keys) / n_draws

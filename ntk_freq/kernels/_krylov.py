@@ -80,5 +80,6 @@ def decay(t: float, lam: np.ndarray) -> np.ndarray:
 
 def tridiagonal_functions(alpha: np.ndarray, beta: np.ndarray, functions) -> np.ndarray:
     """f(T) e₁ for the Lanczos tridiagonal T (diagonal alpha, off-diagonal beta), each f."""
+    v.instance("alpha", alpha, np.ndarray, "a numpy array (the Lanczos diagonal)")
     theta, S = eigh_tridiagonal(alpha, beta) if alpha.size > 1 else (alpha, np.ones((1, 1)))
     return np.stack([S @ (f(theta) * S[0]) for f in functions])

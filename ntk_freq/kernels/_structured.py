@@ -115,6 +115,9 @@ class ToeplitzNTK:
 
     def __init__(self, rho: FrequencyDistribution, sigma_a: float, part: str, x: np.ndarray,
                  grid: UniformGrid):
+        v.instance("rho", rho, FrequencyDistribution, "a FrequencyDistribution (ntk_freq.distributions)")
+        x = v.points("x", x, rho.dim)
+        v.instance("grid", grid, UniformGrid, "a UniformGrid (ntk_freq.kernels.uniform_grid)")
         self.grid, self.part, self.sigma_a = grid, part, sigma_a
         self.n = x.shape[0]
         self.symbol, self.sizes = _circulant_symbol(rho, grid)
@@ -152,7 +155,7 @@ class StructuredKernelOperator:
     by FFT mat-vecs and Lanczos (module docstring); q = 1/N without weights."""
 
     def __init__(self, theta: ToeplitzNTK, weights: np.ndarray | None = None):
-        self.theta = theta
+        self.theta = v.instance("theta", theta, ToeplitzNTK, "a ToeplitzNTK (ntk_freq.kernels.ToeplitzNTK)")
         n = theta.n
         self.root_q = np.full(n, 1.0 / math.sqrt(n)) if weights is None else np.sqrt(weights)
 

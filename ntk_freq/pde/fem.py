@@ -21,6 +21,7 @@ from skfem import (Basis, BilinearForm, ElementLineP1, ElementLineP2, ElementTet
 from skfem.helpers import dot, grad
 
 from ntk_freq.distributions._families import FrequencyDistribution
+from ntk_freq._util import validation as v
 from ntk_freq._util.validation import PARTS  # noqa: F401 (ntk_freq.pde re-exports it)
 ORDERS = (1, 2)
 
@@ -36,6 +37,7 @@ def coefficients(rho: FrequencyDistribution, sigma_a: float, density: float, *, 
     """(D(ξ), α(ξ)) at points ξ of shape (..., d): D = c (2π)^d σ_a² ρ̄_w, α = c (2π)^d ρ̄_w, with
     D = 0 for part "readout" and α = 0 for part "frequency". c = ``density`` = 1/|D_data|;
     units: D in (frequency)²/time, α in 1/time (time t = η · step)."""
+    v.instance("rho", rho, FrequencyDistribution, "a FrequencyDistribution (ntk_freq.distributions)")
     return coefficients_from_density(rho.symmetrised_pdf(xi), rho.dim, sigma_a, density, part)
 
 

@@ -62,6 +62,7 @@ def default_domain(rho: FrequencyDistribution, tol: float = 1e-8, shape: str = "
     (``rho.support_radius``), but at most ``MAX_RADIUS_PER_MEDIAN`` times ρ_w's median radius
     (then warns with the mass left outside), widened to hold every breakpoint (a compact
     support's edge)."""
+    v.instance("rho", rho, FrequencyDistribution, "a FrequencyDistribution (ntk_freq.distributions)")
     norm = norm_of(shape)
     R = rho.support_radius(tol, norm)
     cap = MAX_RADIUS_PER_MEDIAN * rho.support_radius(0.5, norm)

@@ -47,7 +47,7 @@ def memory_estimate(n_dofs: int, dim: int, order: int, *, n_times: int, scheme: 
                     solver: str) -> float:
     """Rough peak bytes of a solve: assembly triplets, the stored solution, and the dense
     eigenproblem or the sparse LU factor."""
-    entries = _ENTRIES_PER_DOF[(dim, order)] * n_dofs
+    entries = _ENTRIES_PER_DOF[(dim, order)] * v.positive_int("n_dofs", n_dofs)
     nbytes = 24.0 * entries + 16.0 * n_dofs * n_times
     if scheme == "eigen":
         return nbytes + 24.0 * n_dofs**2

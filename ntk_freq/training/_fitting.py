@@ -75,6 +75,7 @@ def fit(network: Network, params, x, *, y, optimizer, snapshot_steps, loss: str 
 
     if not isinstance(network, Network):
         raise TypeError(f"network must be an ntk_freq.networks.Network, got {type(network).__name__}")
+    v.instance("params", params, dict, "a dict of parameters (network.init)")
     v.choice("loss", loss, LOSSES)
     weight_decay = v.nonnegative("weight_decay", weight_decay)
     chunk = v.positive_int("chunk", chunk)

@@ -66,7 +66,8 @@ def check_representable(name: str, values: np.ndarray, dtype: str) -> np.ndarray
     """Refuse data whose training would overflow or lose its digits in ``dtype``: squared
     errors beyond the dtype's range (the loss), or float32 inputs so large that w·x keeps no
     fractional digits (the phase of cos(w·x) is then noise)."""
-    info = np.finfo(DTYPES[dtype])
+    values = v.finite_array(name, values)
+    info = np.finfo(DTYPES[v.choice("dtype", dtype, DTYPES)])
     top = float(np.max(np.abs(values))) if values.size else 0.0
     if top > math.sqrt(float(info.max) / max(values.size, 1)):
         raise ValueError(f"{name} reaches {top:.3g}: its squared errors overflow {dtype} (max "
@@ -88,6 +89,8 @@ def empirical_lambda_max(network: Network, params, x, *, iterations: int = 100,
     trainable θ), by power iteration with Jacobian-vector products: never forms the N × N
     Gram matrix nor the Jacobian. Converges from below; 100 iterations give a few digits.
     With loss ``weights`` q_i: λ_max of J Jᵀ diag(q) (through diag(√q) J Jᵀ diag(√q))."""
+    v.instance("network", network, Network, "an ntk_freq.networks.Network")
+    v.instance("params", params, dict, "a dict of parameters (network.init)")
     theta, frozen = split(params, network.trainable)
     n = x.shape[0]
     root_q = jnp.full(n, 1.0 / jnp.sqrt(n), x.dtype) if weights is None else jnp.sqrt(weights)
@@ -127,6 +130,8 @@ def network_lambda_max(network: Network, params, x, *, weights=None) -> float:
     ``weights`` q: of J Jᵀ diag(q)): exactly, from the N × N Gram matrix in float64 (numpy, nothing to compile), for networks
     with hand-written derivatives (``network.ntk_gram``) and N ≤ ``GRAM_MAX_POINTS``; else by
     :func:`empirical_lambda_max`."""
+    v.instance("network", network, Network, "an ntk_freq.networks.Network")
+    v.instance("params", params, dict, "a dict of parameters (network.init)")
     n = x.shape[0]
     if network.ntk_gram is None or n > GRAM_MAX_POINTS:
         return empirical_lambda_max(network, params, x, weights=weights)
