@@ -787,60 +787,6 @@ def outcome(name: str, args: dict) -> str:
     return classify(lambda: _screened(call(name, dict(args)), fields or ()), allow_nonfinite=allow)
 
 
-#: Open findings, each to be fixed in the package (issue #26) and then removed from here: the
-#: callable's hostile cases are expected to fail (xfail) until then. Most are wrong-typed object
-#: arguments (a NaN or None where a Problem, a distribution or a Dataset belongs), which end in an
-#: AttributeError instead of a TypeError naming the parameter; losses/ and pde/solve.py were
-#: under another change when the surface fuzzer came in.
-KNOWN = {
-    "comparison.comparison_dataset": "cmp: no type check (AttributeError)",
-    "comparison.dataset_bytes": "ds: no type check (AttributeError)",
-    "comparison.decode_complex": "ds: no type check (AttributeError)",
-    "comparison.encode_complex": "ds: no type check (AttributeError)",
-    "comparison.label": "ds: no type check (AttributeError)",
-    "comparison.network_pde": "network: no type check (AttributeError)",
-    "comparison.nn_route": "problem: no type check (AttributeError)",
-    "comparison.point_bytes": "ds: no type check (AttributeError)",
-    "comparison.settings_record": "problem: no type check (AttributeError)",
-    "comparison.stable_flows": "op: no type check (AttributeError)",
-    "comparison.write_dataset": "ds: no type check (AttributeError)",
-    "data.measured_spectrum": "measure: no type check (AttributeError)",
-    "design.check_feasible": "objective: no type check (AttributeError)",
-    "design.learning_times": "rho: no type check (AttributeError)",
-    "design.pde_check": "design: no type check (AttributeError)",
-    "design.remaining_fractions": "rho: no type check (AttributeError)",
-    "diagnostics.mode_study": "net: no type check (AttributeError)",
-    "distributions.is_isotropic": "rho: no type check (AttributeError)",
-    "distributions.save_tabulated": "rho: no type check (AttributeError)",
-    "experiments.check_resources": "spec: no type check (AttributeError)",
-    "experiments.comparison_arrays": "cmp: no type check (AttributeError)",
-    "experiments.learning_curve_summary": "ds: no type check (AttributeError)",
-    "experiments.point_nbytes": "settings: no type check (AttributeError)",
-    "experiments.prepare_folder": "spec: no type check (AttributeError)",
-    "experiments.summary_table": "summary: no type check (IndexError)",
-    "experiments.sweep_summary": "result: no type check (AttributeError)",
-    "kernels.StructuredKernelOperator": "theta: no type check (AttributeError)",
-    "kernels.ToeplitzNTK": "rho: no type check (AttributeError)",
-    "kernels.empirical_ntk": "params: no type check (AttributeError)",
-    "kernels.monte_carlo_ntk": "network: no type check (AttributeError)",
-    "kernels.piecewise_linear_char_fn": "rho: no type check (AttributeError)",
-    "kernels.tridiagonal_functions": "alpha: no type check (AttributeError)",
-    "kernels.uniform_spacing": "x: no type check (AttributeError)",
-    "losses.apply_operator": "L: no type check (AttributeError)",
-    "losses.boundary_points": "half_width=nan returns NaN",
-    "losses.parse_operator_loss": "spec: no type check (AttributeError)",
-    "pde.breakpoints": "rho: no type check (AttributeError)",
-    "pde.coefficients": "rho: no type check (AttributeError)",
-    "pde.default_domain": "rho: no type check (AttributeError)",
-    "pde.memory_estimate": "n_dofs=nan returns NaN",
-    "plotting.axis_line": "field: no type check (AttributeError)",
-    "plotting.shell_average": "radius: no type check (AttributeError)",
-    "training.check_representable": "values: no type check (AttributeError)",
-    "training.empirical_lambda_max": "network: no type check (AttributeError)",
-    "training.fit": "params: no type check (AttributeError)",
-    "training.network_lambda_max": "network: no type check (AttributeError)",
-}
-
 
 @pytest.fixture(autouse=True)
 def _scratch_directory(tmp_path, monkeypatch):
@@ -850,8 +796,6 @@ def _scratch_directory(tmp_path, monkeypatch):
 
 def _check(name: str, label: str, result: str) -> None:
     if result.split(":")[0] not in ("ok", "refused"):
-        if name in KNOWN:
-            pytest.xfail(f"open finding {label}: {result} ({KNOWN[name]})")
         raise AssertionError((label, result))
 
 
