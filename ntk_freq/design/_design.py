@@ -300,6 +300,13 @@ def remaining_fractions(rho: FrequencyDistribution, sigma_a: float, density: flo
     r = |ξ| ≥ 0 of an isotropic ρ_w, solved in the radial form with the weight r^{d−1} (module
     docstring). Returns (t (n_steps + 1,), fractions (n_steps + 1, len(xi)))."""
     v.instance("rho", rho, FrequencyDistribution, "a FrequencyDistribution (ntk_freq.distributions)")
+    sigma_a, density, t_max = v.std("sigma_a", sigma_a), v.scale("density", density), v.positive("t_max", t_max)
+    n_steps = v.positive_int("n_steps", n_steps)
+    xi = v.finite_array("xi", xi)
+    if xi.ndim != 1 or xi.size < 2 or np.any(np.diff(xi) <= 0):
+        raise ValueError(f"xi must be at least two increasing mesh nodes, got shape {xi.shape}")
+    v.affordable(f"{n_steps} Crank–Nicolson steps on {xi.size} nodes", 50.0 * n_steps * xi.size,
+                 "use fewer steps or nodes")
     d = rho.dim
     basis = make_basis(MeshLine(xi), 1)
     r = quadrature_points(basis)  # (elements, points, 1)
@@ -585,8 +592,10 @@ def pde_check(design: Design, n_directions: int = 3, n_times: int = 401,
 
     v.instance("design", design, Design, "a Design (ntk_freq.design.design_rho)")
     d = design.dim
-    n = v.positive_int("n_directions", n_directions)
-    t = np.linspace(0.0, 3.0 * design.worst_time(), v.positive_int("n_times", n_times))
+    n, n_times = v.positive_int("n_directions", n_directions), v.positive_int("n_times", n_times)
+    v.fits_in_memory(f"the check's {n} directions × {design.xi.size} radii × {n_times} times",
+                     8.0 * 4 * n * design.xi.size * n_times)
+    t = np.linspace(0.0, 3.0 * design.worst_time(), n_times)
     sol = solve_frequency_pde(design.rho, design.sigma_a, design.density,
                               u0_hat=lambda xi: np.ones(xi.shape[:-1], complex), times=t, part="full",
                               shape="ball" if d == 2 else "box",

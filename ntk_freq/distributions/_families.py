@@ -725,7 +725,7 @@ def piecewise_linear_char_fn(rho: Tabulated, z: np.ndarray) -> np.ndarray:
     xi, f = rho.axes[0], rho.values
     L, m = np.diff(xi), 0.5 * (xi[1:] + xi[:-1])
     mu, delta = 0.5 * (f[1:] + f[:-1]), np.diff(f)
-    z = v.finite_array("z", z)
+    z = v.bounded("z", v.finite_array("z", z))
     out = np.empty(z.size)
     for block in np.array_split(np.arange(z.size), max(1, z.size * L.size // 2**22)):
         zb = z.ravel()[block, None]

@@ -76,7 +76,7 @@ def uniform_spacing(x: np.ndarray) -> float | None:
     """The spacing h of a 1-D uniform grid x_i = x_0 + i h (shape (n, 1), n ≥ 2, equal steps to
     1e-12 of the grid's extent), else None."""
     v.instance("x", x, np.ndarray, "a numpy array of points of shape (n, d)")
-    if x.shape[1] != 1 or len(x) < 2:
+    if x.ndim != 2 or x.shape[1] != 1 or len(x) < 2:
         return None
     h = (x[-1, 0] - x[0, 0]) / (len(x) - 1)
     scale = max(abs(x[0, 0]), abs(x[-1, 0]), abs(h) * len(x))

@@ -38,7 +38,10 @@ def coefficients(rho: FrequencyDistribution, sigma_a: float, density: float, *, 
     D = 0 for part "readout" and α = 0 for part "frequency". c = ``density`` = 1/|D_data|;
     units: D in (frequency)²/time, α in 1/time (time t = η · step)."""
     v.instance("rho", rho, FrequencyDistribution, "a FrequencyDistribution (ntk_freq.distributions)")
-    return coefficients_from_density(rho.symmetrised_pdf(xi), rho.dim, sigma_a, density, part)
+    sigma_a, density = v.std("sigma_a", sigma_a), v.scale("density", density)
+    v.choice("part", part, v.PARTS)
+    return coefficients_from_density(rho.symmetrised_pdf(v.points("xi", xi, rho.dim)), rho.dim,
+                                     sigma_a, density, part)
 
 
 def coefficients_from_density(rho_bar: np.ndarray, dim: int, sigma_a: float, density: float,
