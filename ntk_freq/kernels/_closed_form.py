@@ -173,7 +173,7 @@ def empirical_ntk(network, params, x1, *, x2=None) -> np.ndarray:
 
 def _inputs(name: str, x):
     """Inputs as a (n, d) array; (n,) is read as n scalar inputs."""
-    x = jnp.asarray(v.finite_array(name, x))
+    x = jnp.asarray(v.bounded(name, v.finite_array(name, x)))
     x = x[:, None] if x.ndim == 1 else x
     if x.ndim != 2 or x.shape[0] < 1:
         raise ValueError(f"{name} must be inputs of shape (n, d) (or (n,) in 1-D), got shape {x.shape}")

@@ -118,6 +118,9 @@ class ToeplitzNTK:
         v.instance("rho", rho, FrequencyDistribution, "a FrequencyDistribution (ntk_freq.distributions)")
         x = v.points("x", x, rho.dim)
         v.instance("grid", grid, UniformGrid, "a UniformGrid (ntk_freq.kernels.uniform_grid)")
+        if len(grid.index) != x.shape[0] or len(grid.shape) != x.shape[1]:
+            raise ValueError(f"grid (shape {grid.shape}) is not the grid of the {x.shape[0]} points x "
+                             f"in d = {x.shape[1]}: pass uniform_grid(x)")
         self.grid, self.part, self.sigma_a = grid, part, sigma_a
         self.n = x.shape[0]
         self.symbol, self.sizes = _circulant_symbol(rho, grid)
