@@ -80,10 +80,9 @@ def _xr():
 
 def comparison_dataset(cmp) -> "xarray.Dataset":  # noqa: F821
     """A :class:`ntk_freq.comparison.Comparison` as a labelled Dataset (module docstring)."""
-    from ntk_freq.comparison._compare import Comparison
-    from ntk_freq.comparison._results import ROUTES
-
-    v.instance("cmp", cmp, Comparison, "a Comparison (ntk_freq.compare)")
+    if not all(hasattr(cmp, a) for a in ("spec", "xi", "times", "kappa", "x", "y", "results")):
+        raise TypeError(f"cmp must be a Comparison (ntk_freq.compare), got {cmp!r:.80} "
+                        f"({type(cmp).__name__})")
     xr = _xr()
     results = cmp.results
     gaps = tuple(results[0].rel_l2)
