@@ -318,8 +318,8 @@ OVERRIDES = {
     "data.grid": lambda: {"x": np.linspace(-1, 1, 5), "density": np.full(5, 0.5)},
     "data.grid_cell_volume": lambda: {"x": _x()},
     "data.initial_error_hat": lambda: {"y": nf.data.WindowedSines([2.0], width=1.0)},
-    "data.load_grid": lambda: {"path": _grid_file()},
-    "data.load_target": lambda: {"path": _target_file()},
+    "data.load_grid": lambda: {"path": _text_file("grid.csv", GRID_CSV)},
+    "data.load_target": lambda: {"path": _text_file("target.py", TARGET_PY)},
     "data.measured_spectrum": lambda: {"u": np.ones(8), "measure": nf.data.training_measure("box:4", 4.0, 8),
                                        "xi": np.linspace(0, 2, 3)},
     "data.midpoint_grid": lambda: {"half_width": 2.0, "n": 8},
@@ -573,14 +573,14 @@ OVERRIDES = {
     "experiments.learning_time": lambda: {"u_hat": np.exp(-np.outer([0.0, 1.0, 2.0], np.ones(5))),
                                           "times": np.array([0.0, 1.0, 2.0])},
     "experiments.listing": lambda: {},
-    "experiments.load_config": lambda: {"path": _config_file()},
-    "experiments.load_sweep_config": lambda: {"path": _sweep_file()},
+    "experiments.load_config": lambda: {"path": _text_file("config.toml", CONFIG_TOML)},
+    "experiments.load_sweep_config": lambda: {"path": _text_file("sweep.toml", SWEEP_TOML)},
     "experiments.packet": lambda: {"centre": 3.0},
     "experiments.parse_config": lambda: {"config": {"fixed": {"rhos": ["gaussian:3"]}, "grid": {"sigma_a": [0.5, 1.0]}}},
     "experiments.point_nbytes": lambda: {"settings": nf.experiments.default_settings(quick=True)},
     "experiments.point_path": lambda: {"out": _tmp(), "key": "0" * 16},
     "experiments.prepare_folder": lambda: {"spec": _sweep_spec(), "out": _tmp() / "sweep"},
-    "experiments.read_toml": lambda: {"path": _config_file()},
+    "experiments.read_toml": lambda: {"path": _text_file("config.toml", CONFIG_TOML)},
     "experiments.result_path": lambda: {"name": "default", "out": _tmp()},
     "experiments.run_learning_curve": lambda: {"problem": _problem(), "out": _tmp(), "n": [4, 8], "progress": False},
     "experiments.run_width_study": lambda: {"problem": _problem(), "out": _tmp(), "widths": (8, 16), "seeds": (0,),
@@ -680,37 +680,23 @@ def _curve_dataset():
 
 
 @functools.cache
-def _grid_file() -> Path:
-    path = _tmp() / "grid.csv"
-    path.write_text("x,density\n-1,0.5\n0,0.5\n1,0.5\n")
+def _text_file(name: str, text: str) -> Path:
+    """A scratch file ``name`` holding ``text`` (once per process)."""
+    path = _tmp() / name
+    path.write_text(text)
     return path
 
 
-@functools.cache
-def _target_file() -> Path:
-    path = _tmp() / "target.py"
-    path.write_text("import numpy as np\n\ndef target(x):\n    return np.sin(x[..., 0])\n")
-    return path
+GRID_CSV = "x,density\n-1,0.5\n0,0.5\n1,0.5\n"
+TARGET_PY = "import numpy as np\n\ndef target(x):\n    return np.sin(x[..., 0])\n"
+CONFIG_TOML = 'rhos = ["gaussian:3"]\nsteps = 4\n'
+SWEEP_TOML = '[fixed]\nrhos = ["gaussian:3"]\n\n[grid]\nsigma_a = [0.5, 1.0]\n'
 
 
 @functools.cache
 def _npz_file() -> Path:
     path = _tmp() / "arrays.npz"
     np.savez(path, **OVERRIDES["diagnostics.diagnose"]()["arrays"])
-    return path
-
-
-@functools.cache
-def _config_file() -> Path:
-    path = _tmp() / "config.toml"
-    path.write_text('rhos = ["gaussian:3"]\nsteps = 4\n')
-    return path
-
-
-@functools.cache
-def _sweep_file() -> Path:
-    path = _tmp() / "sweep.toml"
-    path.write_text('[fixed]\nrhos = ["gaussian:3"]\n\n[grid]\nsigma_a = [0.5, 1.0]\n')
     return path
 
 
